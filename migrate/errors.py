@@ -1,0 +1,50 @@
+"""The few kinds of error hopnhat raises.
+
+A bad *record* is never an exception: it becomes a quarantine row
+(:class:`migrate.quarantine.Rejection`). Exceptions are for things that stop a
+step: bad configuration, an unreachable source, a broken invariant.
+"""
+
+from __future__ import annotations
+
+
+class HopnhatError(Exception):
+    """Root of every error hopnhat raises on purpose; the CLI prints one line."""
+
+    exit_code = 1
+
+
+class ConfigError(HopnhatError):
+    """Settings or a profile are wrong. Carries every problem found at once."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class SourceError(HopnhatError):
+    """A legacy source could not be read."""
+
+    def __init__(self, message: str, *, source: str = "", table: str = "") -> None:
+        self.source = source
+        self.table = table
+        where = "/".join(p for p in (source, table) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RetryableError(SourceError):
+    """A transient failure (deadlock, timeout, connection reset): retry the batch."""
+
+
+class StoreError(HopnhatError):
+    """The unified store refused an operation."""
+
+
+class MappingError(HopnhatError):
+    """The mapping tables or rules are unusable (not: a record that cannot be remapped)."""
+
+
+class ConservationBroken(HopnhatError):
+    """The conservation equation does not hold; exit code 3."""
+
+    exit_code = 3
