@@ -1,0 +1,44 @@
+"""The demo end to end: build three legacy portals, migrate them, reconcile, report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters.profiles import load_profile
+from migrate.config import Settings
+from migrate.demo.generate import PortalManifest, build_demo
+from migrate.pipeline import RunReport, open_store, run
+from migrate.store import schema
+from reconciliation.runner import Reconciliation, reconcile
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    portals: list[PortalManifest]
+    run: RunReport
+    reconciliation: Reconciliation
+
+    def summary(self) -> str:
+        lines = ["Legacy portals built:"]
+        for m in self.portals:
+            counts = ", ".join(f"{t} {n}" for t, n in m.counts.items())
+            lines.append(f"  {m.spec.name} ({m.spec.province_code}): {counts}; {m.files} files")
+        return "\n".join([*lines, "", self.run.summary(), "", self.reconciliation.summary()])
+
+
+def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | None = None,
+             files: bool = True, progress=None) -> DemoResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files)
+    urls = {load_profile(m.profile_path).name: f"sqlite:///{m.db_path}" for m in portals}
+    settings = Settings.load(
+        [m.profile_path for m in portals],
+        store=store or f"sqlite:///{out_dir / 'store.sqlite'}",
+        files_dir=out_dir / "store-files" if store is None else None,
+        source_urls=urls,
+    )
+    schema.upgrade(schema.connect(settings.store_url))
+    report = run(settings, progress=progress)
+    recon = reconcile(open_store(settings), out_dir / "report")
+    return DemoResult(portals, report, recon)
