@@ -13,8 +13,10 @@ What the generator does, in order (each step is visible in the output):
 3. Applies ``data/crosswalk-corrections.csv``: a short, evidenced list of cells where the
    published crosswalk contradicts itself (one code used for two differently named
    communes). Each correction names the raw line, the published and corrected value.
-4. Picks one spelling per province and district code (the most frequent one in the
-   crosswalk; e.g. "Quảng Trị (44)" becomes "Tỉnh Quảng Trị").
+4. Picks one spelling per old province, new province and old district code (the most
+   frequent one in the crosswalk; e.g. "Quảng Trị (44)" becomes "Tỉnh Quảng Trị").
+   Old and new province codes are separate namespaces: old 80 is Long An, new 80 is
+   Tây Ninh.
 5. Classifies every old unit (column ``change``), see :data:`CHANGES`.
 6. Adds the GSO spelling of the old commune (``old_commune_name_gso``) where the
    statistics office's January 2025 commune list spells it differently, so that legacy
@@ -203,8 +205,8 @@ def classify(rows: list[CrosswalkRow]) -> dict[str, str]:
 
 def build_rows(rows: list[CrosswalkRow], gso_names: dict[str, str]) -> list[dict[str, str]]:
     """The shipped table's rows, sorted by old unit then new commune."""
-    prov_names = _canonical_names(rows, "old_province_code", "old_province_name")
-    prov_names.update(_canonical_names(rows, "new_province_code", "new_province_name"))
+    old_prov_names = _canonical_names(rows, "old_province_code", "old_province_name")
+    new_prov_names = _canonical_names(rows, "new_province_code", "new_province_name")
     dist_names = _canonical_names(rows, "old_district_code", "old_district_name")
     changes = classify(rows)
     parts = Counter(row.old_key for row in rows)
@@ -213,14 +215,14 @@ def build_rows(rows: list[CrosswalkRow], gso_names: dict[str, str]) -> list[dict
         gso = gso_names.get(row.old_commune_code, "")
         out.append({
             "old_province_code": row.old_province_code,
-            "old_province_name": prov_names[row.old_province_code],
+            "old_province_name": old_prov_names[row.old_province_code],
             "old_district_code": row.old_district_code,
             "old_district_name": dist_names[row.old_district_code],
             "old_commune_code": row.old_commune_code,
             "old_commune_name": row.old_commune_name,
             "old_commune_name_gso": gso if gso and gso != row.old_commune_name else "",
             "new_province_code": row.new_province_code,
-            "new_province_name": prov_names[row.new_province_code],
+            "new_province_name": new_prov_names[row.new_province_code],
             "new_commune_code": row.new_commune_code,
             "new_commune_name": row.new_commune_name,
             "note": row.note,

@@ -34,7 +34,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from mappings.address import ParsedAddress, parse_address
+from mappings.names import Located, NameIndex
+from mappings.split_rules import SplitRules
 from mappings.units import Part, UnitTable
+from migrate.errors import MappingError
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +121,32 @@ class Resolver:
     """Applies the rules above. Build once (indexes are precomputed), call :meth:`resolve` often."""
 
     table: UnitTable
-    split_rules: object | None = None
+    split_rules: SplitRules | None = None
     manual: Iterable[ManualDecision] | Mapping[str, ManualDecision] | None = None
     default_part_policy: bool | Mapping[str, str] = False
     threshold: float = DEFAULT_THRESHOLD
     _manual: dict[str, ManualDecision] = field(init=False, repr=False)
+    _defaults: dict[str, str] = field(init=False, repr=False)
+    _names: NameIndex = field(init=False, repr=False)
     _cache: dict[UnitRef, Decision] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         items = self.manual.values() if isinstance(self.manual, Mapping) else (self.manual or ())
         self._manual = {m.ref_key: m for m in items}
+        if isinstance(self.default_part_policy, Mapping):
+            defaults = dict(self.default_part_policy)
+        elif self.default_part_policy:
+            defaults = self.split_rules.defaults if self.split_rules else {}
+            if not defaults:
+                log.warning("default-part policy is on but no default parts were supplied")
+        else:
+            defaults = {}
+        bad = [f"{old}→{new}" for old, new in defaults.items()
+               if new not in {p.new.code for p in self.table.parts(old)} or len(self.table.parts(old)) < 2]
+        if bad:
+            raise MappingError("Default parts must name a part of a split old commune: " + ", ".join(bad))
+        self._defaults = defaults
+        self._names = NameIndex(self.table, threshold=self.threshold)
         self._cache = {}
 
     def resolve(self, ref: UnitRef) -> Decision:
@@ -138,11 +158,15 @@ class Resolver:
             decision = self._resolve(ref)
         except Exception as exc:  # a bad record must never stop a batch
             log.exception("resolver failed on %r", ref)
-            decision = Decision(None, None, "review:error", detail=f"internal error: {exc}")
+            decision = Decision(None, None, "review:error", detail=f"Internal error while resolving: {exc}")
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[ref] = decision
         return decision
+
+    def resolve_address(self, text: str) -> Decision:
+        """Shorthand for a free-text address alone."""
+        return self.resolve(UnitRef(address=text))
 
     # --- the rules, in order ------------------------------------------------------
     def _resolve(self, ref: UnitRef) -> Decision:
@@ -151,16 +175,81 @@ class Resolver:
         manual = self._manual.get(ref.key)
         if manual is not None:
             return self._manual_decision(manual)
-        code, problem = normalize_code(ref.commune_code, 5)
+        prov, prov_problem = normalize_code(ref.province_code, 2)
+        if prov and prov not in self._old_provinces:
+            prov_problem, prov = f"province code {prov} is not one of the 63 former provinces", None
+        dist, dist_problem = normalize_code(ref.district_code, 3)
+        if dist and dist not in self._names.district_by_code:
+            dist_problem, dist = f"district code {dist} is not an old district", None
+        code, code_problem = normalize_code(ref.commune_code, 5)
+        parsed = parse_address(", ".join(v for v in (ref.address, ref.commune_name, ref.district_name,
+                                                      ref.province_name) if v and v.strip()))
         if code:
             parts = self.table.parts(code)
             if parts:
-                return self._from_parts(parts, ref, via="official")
-            return Decision(None, None, "review:unknown-code",
-                            detail=f"Old commune code {code} is not in the official table.")
-        if problem:
-            return Decision(None, None, "review:malformed-code", detail=f"Commune {problem}.")
-        return Decision(None, None, "review:no-code", detail="The record has no commune code.")
+                old = parts[0].old
+                clash = ((prov and prov != old.province_code and f"province {prov}")
+                         or (dist and dist != old.district_code and f"district {dist}"))
+                if not clash:
+                    return self._settle(parts, parsed, via="official")
+                why = (f"Old commune code {code} is {old.commune_name}, {old.district_name}, "
+                       f"{old.province_name}, but the record says {clash}. ")
+                return self._by_names(parsed, prov, dist, "names:address", why, "code-mismatch")
+            why, reason = f"Old commune code {code} is not in the official table. ", "unknown-code"
+        elif code_problem:
+            why, reason = f"Commune {code_problem}. ", "malformed-code"
+        elif dist:
+            keyed = self.table.district_keyed_parts(dist)
+            if keyed and len(self.table.district_parts(dist)) == len(keyed):
+                return self._settle(keyed, parsed, via="district:single",
+                                    why=f"District {dist} has no communes. ")
+            why, reason = f"No commune code; district {dist}. ", "district-only"
+        else:
+            why, reason = "", "unresolved"
+        notes = " ".join(f"Ignored {p}." for p in (prov_problem, dist_problem) if p)
+        rule = "district:address" if dist and not code else "names:address"
+        return self._by_names(parsed, prov, dist, rule, why + (notes + " " if notes else ""), reason)
+
+    @property
+    def _old_provinces(self) -> dict[str, str]:
+        return self._names.old_province_names
+
+    def _by_names(self, parsed: ParsedAddress, prov: str | None, dist: str | None, rule: str,
+                  why: str, reason: str) -> Decision:
+        if not parsed.units():
+            return Decision(None, None, f"review:{reason}",
+                            detail=why + ("The address names no unit." if parsed.raw else "There is no address."))
+        located = self._names.locate(parsed, province_code=prov, district_code=dist)
+        if not located.district_named:
+            new = self._names.new_format(parsed)
+            if new is not None and not self._same_target(located, new.code):
+                return Decision(None, None, "review:already-new", detail=(
+                    f"{why}'{parsed.raw}' is already in the two-level format ({new.name}, {new.province_name}); "
+                    "it names no old unit to remap."), candidates=(new.code,))
+        if len(located.units) == 1:
+            parts = self.table.parts(located.units[0].commune_code)
+            return self._settle(parts, parsed, via=rule, score=located.score,
+                                why=f"{why}Found by name: ")
+        if located.units:
+            targets = {p.new.code for u in located.units for p in self.table.parts(u.commune_code)}
+            if len(targets) == 1:
+                parts = self.table.parts(located.units[0].commune_code)
+                return self._settle(parts, parsed, via=rule, score=located.score,
+                                    why=f"{why}The name fits {len(located.units)} old units that all went "
+                                        "to the same new commune: ")
+            return Decision(None, None, "review:ambiguous-name", located.score,
+                            f"{why}'{parsed.raw}' fits several old units: {located.how}.",
+                            tuple(sorted(targets)))
+        if len(located.districts) == 1:
+            keyed = self.table.district_keyed_parts(located.districts[0].code)
+            if keyed and len(self.table.district_parts(located.districts[0].code)) == len(keyed):
+                return self._settle(keyed, parsed, via=rule, score=located.score, why=f"{why}Found by name: ")
+        return Decision(None, None, f"review:{reason}", located.score,
+                        f"{why}No old commune found in '{parsed.raw}' ({located.how}).")
+
+    def _same_target(self, located: Located, new_code: str) -> bool:
+        return bool(located.units) and all(
+            [p.new.code for p in self.table.parts(u.commune_code)] == [new_code] for u in located.units)
 
     def _manual_decision(self, manual: ManualDecision) -> Decision:
         new = self.table.new_commune(manual.new_commune)
@@ -172,17 +261,32 @@ class Resolver:
                         detail=f"Decided{who} in review: {new.name}, {new.province_name}."
                                + (f" {manual.note}" if manual.note else ""))
 
-    def _from_parts(self, parts: list[Part], ref: UnitRef, *, via: str, score: float | None = None,
-                    why: str = "") -> Decision:
+    def _settle(self, parts: list[Part], parsed: ParsedAddress, *, via: str,
+                score: float | None = None, why: str = "") -> Decision:
         old = parts[0].old
-        label = old.commune_name or f"{old.district_name} (no commune)"
+        label = f"{old.commune_name or '(no commune)'}, {old.district_name}, {old.province_name}"
         if len(parts) == 1:
             new = parts[0].new
             rule = f"official:{parts[0].change}" if via == "official" else via
             return Decision(new.code, new.province_code, rule, score,
-                            f"{why}{label}, {old.district_name}, {old.province_name} → {new.name}, "
-                            f"{new.province_name} ({parts[0].note or parts[0].change}).")
+                            f"{why}{label} → {new.name}, {new.province_name} ({parts[0].note or parts[0].change}).")
+        by_code = {p.new.code: p.new for p in parts}
+        names = ", ".join(p.new.name for p in parts)
+        if self.split_rules is not None:
+            m = self.split_rules.match(old.commune_code, parsed.details(), threshold=self.threshold)
+            if m is not None:
+                new = by_code[m.new_commune_code]
+                kind = "rule-list" if m.score is None else "address"
+                how = "is listed" if m.score is None else f"matches (score {m.score:.0f})"
+                return Decision(new.code, new.province_code, f"split:{kind}", m.score,
+                                f"{why}{label} was split between {names}; '{m.matched}' {how} as "
+                                f"{m.rule.kind} '{m.rule.value}' of {new.name} (split rules row {m.rule.row}).",
+                                tuple(by_code))
+        default = self._defaults.get(old.commune_code)
+        if default is not None:
+            new = by_code[default]
+            return Decision(new.code, new.province_code, "policy:default-part", score,
+                            f"{why}{label} was split between {names}; sent to {new.name} by the province's "
+                            "default-part policy, not by the official table.", tuple(by_code))
         return Decision(None, None, "review:split-ambiguous", score,
-                        f"{why}{label}, {old.district_name} was split between "
-                        + ", ".join(p.new.name for p in parts) + "; no rule names the part.",
-                        tuple(p.new.code for p in parts))
+                        f"{why}{label} was split between {names}; no rule names the part.", tuple(by_code))

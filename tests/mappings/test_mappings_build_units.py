@@ -38,7 +38,7 @@ def test_counts_as_published_match_the_statistics_office(manifest):
     assert published["old_provinces"] == 63 and published["new_provinces"] == 34
 
 
-def test_shipped_counts_after_the_three_documented_corrections(rows, manifest):
+def test_shipped_counts_after_the_documented_corrections(rows, manifest):
     keys = {_key(r) for r in rows}
     targets = defaultdict(set)
     for r in rows:
@@ -46,7 +46,7 @@ def test_shipped_counts_after_the_three_documented_corrections(rows, manifest):
     assert len(keys) == manifest["counts"]["old_units"] == 10_041
     assert len({r["new_commune_code"] for r in rows}) == 3_321
     assert sum(1 for t in targets.values() if len(t) > 1) == 440
-    assert len(manifest["corrections"]) == 3
+    assert len(manifest["corrections"]) == 4
 
 
 def test_split_units_list_every_part_and_count_them(rows):
@@ -74,7 +74,13 @@ def test_names_are_clean(rows):
                     "new_province_name", "note"):
             v = r[col]
             assert v == v.strip() and "\n" not in v and "  " not in v and not re.search(r"\(\d+\)$", v)
-    assert {r["old_province_name"] for r in rows if r["old_province_code"] == "44"} == {"Tỉnh Quảng Trị"}
+    assert {r["old_province_name"] for r in rows if r["old_province_code"] == "45"} == {"Tỉnh Quảng Trị"}
+    assert {r["old_province_name"] for r in rows if r["old_province_code"] == "44"} == {"Tỉnh Quảng Bình"}
+
+
+def test_con_co_is_in_the_old_province_quang_tri(rows):
+    [con_co] = [r for r in rows if r["old_district_code"] == "471"]
+    assert (con_co["old_province_code"], con_co["old_province_name"]) == ("45", "Tỉnh Quảng Trị")
 
 
 def test_units_without_a_commune_are_keyed_by_district(rows):
@@ -112,3 +118,11 @@ def test_split_code_strips_the_code_suffix():
     assert build_units.split_code(" Quận Ba Đình (001)\n") == ("Quận Ba Đình", "001")
     assert build_units.split_code("Quảng Trị (44)") == ("Quảng Trị", "44")
     assert build_units.split_code("Phường  6") == ("Phường 6", "")
+
+
+def test_old_and_new_province_codes_are_separate_namespaces(rows):
+    old80 = {r["old_province_name"] for r in rows if r["old_province_code"] == "80"}
+    new80 = {r["new_province_name"] for r in rows if r["new_province_code"] == "80"}
+    assert old80 == {"Tỉnh Long An"} and new80 == {"Tỉnh Tây Ninh"}
+    assert {r["old_province_name"] for r in rows if r["old_province_code"] == "15"} == {"Tỉnh Yên Bái"}
+    assert {r["new_province_name"] for r in rows if r["new_province_code"] == "15"} == {"Tỉnh Lào Cai"}

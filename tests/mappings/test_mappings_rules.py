@@ -65,3 +65,79 @@ def test_decision_is_cached_per_distinct_reference(resolver):
     ref = UnitRef(commune_code="00004")
     assert resolver.resolve(ref) is resolver.resolve(UnitRef(commune_code="00004"))
     assert isinstance(resolver.resolve(ref), Decision)
+
+
+# --- name-based rules ------------------------------------------------------------------
+@pytest.mark.parametrize("ref, rule, new", [
+    pytest.param(UnitRef(address="Xóm 3, xã Yên Khánh, huyện Ý Yên, tỉnh Nam Định"),
+                 "names:address", "13795", id="names:address-full"),
+    pytest.param(UnitRef(address="xa yen khanh huyen y yen tinh nam dinh"),
+                 "names:address", "13795", id="names:address-no-diacritics-no-commas"),
+    pytest.param(UnitRef(address="Xã Yen Khanh, H. Y Yen, T. Nam Dinh"),
+                 "names:address", "13795", id="names:address-abbreviations"),
+    pytest.param(UnitRef(address="Phường 5, Quận 5, TP.HCM"), "names:address", "27316", id="names:numbered-ward"),
+    pytest.param(UnitRef(address="P.5, Q.5, TP. Hồ Chí Minh"), "names:address", "27316", id="names:P.5-Q.5"),
+    pytest.param(UnitRef(address="Phường IV, TP Tây Ninh, Tây Ninh"), "names:address", "25459",
+                 id="names:roman-numbered-ward"),
+    pytest.param(UnitRef(commune_code="99999", commune_name="Phúc Xá", district_name="Ba Đình",
+                         province_name="Hà Nội"), "names:address", "00097", id="names:unknown-code"),
+    pytest.param(UnitRef(commune_code="x12", address="Phường Phúc Xá, Quận Ba Đình, Hà Nội"),
+                 "names:address", "00097", id="names:malformed-code"),
+    pytest.param(UnitRef(commune_code="00001", province_code="36", address="Xã Yên Khánh, Huyện Ý Yên"),
+                 "names:address", "13795", id="names:code-from-another-province-resolved-by-names"),
+    pytest.param(UnitRef(district_code="001", address="phường Phúc Xá"), "district:address", "00097",
+                 id="district:address"),
+    pytest.param(UnitRef(district_code="755"), "district:single", "26732", id="district:single-island"),
+    pytest.param(UnitRef(address="huyện Côn Đảo, Bà Rịa - Vũng Tàu"), "names:address", "26732",
+                 id="names:island-district"),
+])
+def test_name_rules(resolver, ref, rule, new):
+    d = resolver.resolve(ref)
+    assert (d.rule, d.new_commune) == (rule, new), d.detail
+
+
+def test_decomposed_unicode_is_the_same_address(resolver):
+    import unicodedata
+    text = unicodedata.normalize("NFD", "Xã Yên Khánh, Huyện Ý Yên, Tỉnh Nam Định")
+    assert resolver.resolve(UnitRef(address=text)).new_commune == "13795"
+
+
+@pytest.mark.parametrize("ref, rule", [
+    pytest.param(UnitRef(address="asdkjh qwe"), "review:unresolved", id="review:garbage"),
+    pytest.param(UnitRef(commune_code="99999"), "review:unknown-code", id="review:unknown-code"),
+    pytest.param(UnitRef(commune_code="00001", province_code="36"), "review:code-mismatch",
+                 id="review:code-from-another-province"),
+    pytest.param(UnitRef(address="Phường Ba Đình, Thành phố Hà Nội"), "review:already-new",
+                 id="review:already-new-format"),
+    pytest.param(UnitRef(address="Phường Ngọc Khánh, Ba Đình, Hà Nội"), "review:split-ambiguous",
+                 id="review:split-ambiguous-by-name"),
+    pytest.param(UnitRef(address="Xã Tân Thạnh, Huyện Thạnh Phú, Tỉnh Bến Tre"), "review:unresolved",
+                 id="review:no-such-commune-in-district-not-fuzzed-to-An-Thanh"),
+    pytest.param(UnitRef(district_code="001"), "review:district-only", id="review:district-only"),
+])
+def test_review_reasons(resolver, ref, rule):
+    d = resolver.resolve(ref)
+    assert not d.resolved and d.rule == rule and d.detail
+
+
+def test_same_commune_name_in_two_districts_needs_the_district(resolver, table):
+    from collections import Counter
+    names = Counter((o.province_code, o.commune_name) for o in table.old_communes() if o.commune_code)
+    (prov, name), _ = next((k, v) for k, v in names.items() if v > 1 and k[0] == "01")
+    units = [o for o in table.old_communes(prov) if o.commune_name == name]
+    province = units[0].province_name
+    without = resolver.resolve(UnitRef(address=f"{name}, {province}"))
+    targets = {p.new.code for u in units for p in table.parts(u.commune_code)}
+    if len(targets) > 1:
+        assert without.rule == "review:ambiguous-name" and set(without.candidates) == targets
+    for u in units:
+        d = resolver.resolve(UnitRef(address=f"{name}, {u.district_name}, {province}"))
+        assert d.new_commune in {p.new.code for p in table.parts(u.commune_code)} or d.rule.startswith("review:split")
+
+
+def test_resolve_never_raises_on_odd_input(resolver):
+    for ref in (UnitRef(address="\x00\x01"), UnitRef(commune_code="-1"), UnitRef(address=",,,,"),
+                UnitRef(province_code="zz", district_code="??", commune_code="0.5"), UnitRef(address="P."),
+                UnitRef(address="Q.1"), UnitRef(address="TP.HCM"), UnitRef(address="Việt Nam")):
+        d = resolver.resolve(ref)
+        assert isinstance(d, Decision) and not d.resolved and d.rule.startswith("review:")

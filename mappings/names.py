@@ -1,0 +1,214 @@
+"""Find old units (and new communes) by name in a parsed address.
+
+Indexes are built once from the :class:`~mappings.units.UnitTable`. Matching order
+for one address part: the spelt name (diacritics kept, tone placement and spacing
+normalised) → the folded name (diacritics removed; trusted only when it points to one
+unit, because pairs such as Văn Lang / Văn Lăng exist) → rapidfuzz within a narrow
+scope (one district, or one province) above the threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from mappings import fuzzy
+from mappings.address import PROVINCE_ALIASES, Component, ParsedAddress, unit_keys, unit_kind
+from mappings.text import fold_key, name_key
+from mappings.units import NewCommune, OldDistrict, OldUnit, UnitTable
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class _Names(Generic[T]):
+    """key → items and fold → items for one scope."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[T]] = defaultdict(list)
+        self.by_fold: dict[str, list[T]] = defaultdict(list)
+
+    def add(self, key: str, fold: str, item: T) -> None:
+        if item not in self.by_key[key]:
+            self.by_key[key].append(item)
+        if item not in self.by_fold[fold]:
+            self.by_fold[fold].append(item)
+
+    def find(self, comp: Component, threshold: float | None = None) -> tuple[list[T], float, str]:
+        """``(items, score, how)``; ``how`` is spelt, folded or fuzzy (empty list when none)."""
+        if comp.marked:
+            hits = self.by_key.get(comp.key)
+            if hits:
+                return hits, 100.0, "spelt"
+        hits = self.by_fold.get(comp.fold)
+        if hits:
+            if comp.marked and len(hits) > 1:
+                return [], 0.0, ""      # spelt differently from every one of them
+            return hits, (99.0 if comp.marked else 100.0), "folded"
+        if threshold is None or len(comp.fold) < 3:
+            return [], 0.0, ""
+        # Typos only: same first letter, nearly the same length ("Tân Thạnh" is not "An Thạnh").
+        choices = [(fold, fold) for fold in self.by_fold
+                   if fold[:1] == comp.fold[:1] and abs(len(fold) - len(comp.fold)) <= 2]
+        match = fuzzy.best(comp.fold, choices, threshold=threshold)
+        if match.accepted:
+            return self.by_fold[match.value], match.score, "fuzzy"
+        return [], match.score, ""
+
+
+@dataclass(frozen=True)
+class Located:
+    """What a parsed address names."""
+
+    units: tuple[OldUnit, ...]             # old communes found (several: ambiguous)
+    districts: tuple[OldDistrict, ...]     # the district(s) in scope
+    provinces: tuple[str, ...]             # old province codes in scope
+    score: float | None                    # the weakest match used (None: all exact)
+    how: str                               # a short account for the decision detail
+    used: frozenset[int] = frozenset()     # indexes of the components that named units
+    district_named: bool = False           # a district was given (code or text): old format
+
+
+class NameIndex:
+    """Name lookups over the old units and the new communes."""
+
+    def __init__(self, table: UnitTable, *, threshold: float) -> None:
+        self.threshold = threshold
+        self.provinces: _Names[str] = _Names()
+        self.new_provinces: _Names[str] = _Names()
+        self.districts: dict[str | None, _Names[OldDistrict]] = defaultdict(_Names)
+        self.communes: dict[str | None, _Names[OldUnit]] = defaultdict(_Names)
+        self.new_communes: dict[str, _Names[NewCommune]] = defaultdict(_Names)
+        self.district_by_code = {d.code: d for d in table.old_districts()}
+        self.old_province_names = table.old_provinces()
+        for code, name in table.old_provinces().items():
+            self.provinces.add(*unit_keys(name), code)
+        for code, name in table.new_provinces().items():
+            self.new_provinces.add(*unit_keys(name), code)
+        for alias, target in PROVINCE_ALIASES.items():
+            for names in (self.provinces, self.new_provinces):
+                for code in names.by_key.get(name_key(target), []):
+                    names.add(alias, alias, code)
+        self.provinces.add(name_key("Thừa Thiên Huế"), fold_key("Thừa Thiên Huế"), "46")
+        for d in self.district_by_code.values():
+            keys = unit_keys(d.name)
+            self.districts[d.province_code].add(*keys, d)
+            self.districts[None].add(*keys, d)
+        for o in table.old_communes():
+            if not o.commune_code:
+                continue
+            for name in {o.commune_name, o.commune_name_gso} - {""}:
+                keys = unit_keys(name)
+                for scope in (o.district_code, f"p{o.province_code}", None):
+                    self.communes[scope].add(*keys, o)
+        for n in table.new_communes():
+            self.new_communes[n.province_code].add(*unit_keys(n.name), n)
+
+    # --- steps ----------------------------------------------------------------------
+    def _province(self, comps: list[tuple[int, Component]]) -> tuple[list[str], int | None, float]:
+        for idx, comp in reversed(comps[-2:]):
+            if comp.level in ("commune", "district"):
+                return [], None, 100.0
+            hits, score, _ = self.provinces.find(comp)
+            if hits:
+                return hits, idx, score
+        return [], None, 100.0
+
+    def locate(self, parsed: ParsedAddress, *, province_code: str | None = None,
+               district_code: str | None = None) -> Located:
+        comps = [(i, c) for i, c in enumerate(parsed.components)
+                 if c.level not in ("hamlet", "street", "country")]
+        scores: list[float] = []
+        used: set[int] = set()
+        # province
+        provinces, p_idx, p_score = self._province(comps)
+        if province_code:
+            if provinces and province_code not in provinces:
+                p_idx = None           # the text names another province; keep the record's
+            provinces = [province_code]
+        elif provinces:
+            scores.append(p_score)
+        if p_idx is not None:
+            used.add(p_idx)
+            comps = [(i, c) for i, c in comps if i != p_idx]
+        # district
+        districts: list[OldDistrict] = []
+        d_idx = None
+        if district_code and district_code in self.district_by_code:
+            districts = [self.district_by_code[district_code]]
+        else:
+            scopes = provinces or [None]
+            for idx, comp in list(reversed(comps))[:3]:
+                if comp.level == "commune":
+                    continue
+                found: list[OldDistrict] = []
+                best_score = 0.0
+                for scope in scopes:
+                    hits, score, _ = self.districts[scope].find(
+                        comp, self.threshold if comp.level and scope else None)
+                    if hits:
+                        found += [h for h in hits if h not in found]
+                        best_score = max(best_score, score)
+                if found:
+                    districts, d_idx = found, idx
+                    scores.append(best_score)
+                    break
+        if d_idx is not None:
+            used.add(d_idx)
+            comps = [(i, c) for i, c in comps if i < d_idx]
+        if districts and not provinces:
+            provinces = sorted({d.province_code for d in districts})
+        # commune
+        units: list[OldUnit] = []
+        scope_keys: list[str | None] = ([d.code for d in districts] if districts
+                                        else [f"p{p}" for p in provinces] or [None])
+        narrow = bool(districts or provinces)
+        for idx, comp in list(reversed(comps))[:3]:
+            if comp.level in ("district", "province", "city"):
+                continue
+            best_score = 0.0
+            for scope in scope_keys:
+                hits, score, _ = self.communes[scope].find(
+                    comp, self.threshold if narrow and comp.level == "commune" else None)
+                if hits:
+                    units += [h for h in hits if h not in units]
+                    best_score = max(best_score, score)
+            if len(units) > 1 and comp.kind:      # "Phường Quang Trung" is not "Xã Quang Trung"
+                same = [u for u in units if comp.kind in {unit_kind(u.commune_name), unit_kind(u.commune_name_gso)}]
+                units = same or units
+            if units:
+                used.add(idx)
+                scores.append(best_score)
+                break
+        worst = min(scores) if scores else None
+        how = self._account(units, districts, provinces)
+        return Located(tuple(units), tuple(districts), tuple(provinces),
+                       None if worst is None or worst >= 100.0 else worst, how, frozenset(used),
+                       bool(district_code) or d_idx is not None)
+
+    def new_format(self, parsed: ParsedAddress) -> NewCommune | None:
+        """The new commune when the address is already in the two-level format."""
+        comps = [c for c in parsed.components if c.level not in ("hamlet", "street", "country")]
+        if len(comps) < 2 or any(c.level == "district" for c in comps):
+            return None
+        provinces, _, _ = self._province_new(comps[-1])
+        for code in provinces:
+            hits, _, _ = self.new_communes[code].find(comps[-2])
+            if len(hits) == 1:
+                return hits[0]
+        return None
+
+    def _province_new(self, comp: Component) -> tuple[list[str], int | None, float]:
+        hits, score, _ = self.new_provinces.find(comp)
+        return hits, None, score
+
+    @staticmethod
+    def _account(units: list[OldUnit], districts: list[OldDistrict], provinces: list[str]) -> str:
+        if units:
+            return "; ".join(f"{u.commune_name}, {u.district_name}, {u.province_name}" for u in units[:4])
+        if districts:
+            return "district " + "; ".join(f"{d.name}, {d.province_name}" for d in districts[:4])
+        return f"province {', '.join(provinces)}" if provinces else "no unit named"
