@@ -11,8 +11,10 @@ What the generator does, in order (each step is visible in the output):
 2. Cleans every cell: NFC, whitespace runs collapsed to one space, trimmed. Unit names
    lose their "(01)"-style code suffix, the code goes to its own column.
 3. Applies ``data/crosswalk-corrections.csv``: a short, evidenced list of cells where the
-   published crosswalk contradicts itself (one code used for two differently named
-   communes). Each correction names the raw line, the published and corrected value.
+   published crosswalk contradicts itself or the GSO list (one code used for two
+   differently named communes; a row giving a district's old province wrongly). Each
+   correction names the raw line (the physical line where the record starts), the
+   field, the published and the corrected value, and the evidence.
 4. Picks one spelling per old province, new province and old district code (the most
    frequent one in the crosswalk; e.g. "Quảng Trị (44)" becomes "Tỉnh Quảng Trị").
    Old and new province codes are separate namespaces: old 80 is Long An, new 80 is
@@ -122,8 +124,11 @@ class Correction:
 def read_crosswalk(text: str) -> list[CrosswalkRow]:
     """Parse the published crosswalk CSV text (header lines and province rows skipped)."""
     rows: list[CrosswalkRow] = []
-    for line_no, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if line_no <= 2 or len(cells) < 8 or not clean(cells[2]):
+    reader = csv.reader(io.StringIO(text))
+    next_line = 1
+    for record_no, cells in enumerate(reader, start=1):
+        line_no, next_line = next_line, reader.line_num + 1   # physical line where the record starts
+        if record_no <= 2 or len(cells) < 8 or not clean(cells[2]):
             continue
         new_prov_name, new_prov_code = split_code(cells[0])
         old_dist_name, old_dist_code = split_code(cells[6])

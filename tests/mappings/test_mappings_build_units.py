@@ -46,7 +46,7 @@ def test_shipped_counts_after_the_documented_corrections(rows, manifest):
     assert len(keys) == manifest["counts"]["old_units"] == 10_041
     assert len({r["new_commune_code"] for r in rows}) == 3_321
     assert sum(1 for t in targets.values() if len(t) > 1) == 440
-    assert len(manifest["corrections"]) == 4
+    assert len(manifest["corrections"]) == 6
 
 
 def test_split_units_list_every_part_and_count_them(rows):
@@ -126,3 +126,17 @@ def test_old_and_new_province_codes_are_separate_namespaces(rows):
     assert old80 == {"Tỉnh Long An"} and new80 == {"Tỉnh Tây Ninh"}
     assert {r["old_province_name"] for r in rows if r["old_province_code"] == "15"} == {"Tỉnh Yên Bái"}
     assert {r["new_province_name"] for r in rows if r["new_province_code"] == "15"} == {"Tỉnh Lào Cai"}
+
+
+def test_every_old_district_lies_in_the_old_province_the_gso_list_gives(rows):
+    with open(DATA / "raw" / "gso-communes-before-2025-07-01.csv", encoding="utf-8", newline="") as fh:
+        gso = {r["Mã QH"]: r["Mã TP"] for r in csv.DictReader(fh)}
+    wrong = {(r["old_district_code"], r["old_province_code"]) for r in rows
+             if gso.get(r["old_district_code"], r["old_province_code"]) != r["old_province_code"]}
+    assert wrong == set()
+
+
+def test_raw_line_points_at_the_published_record(rows):
+    lines = (DATA / "raw" / "nso-crosswalk-old-new-2025.csv").read_text("utf-8").split("\n")
+    for r in rows[::500]:
+        assert r["new_commune_code"] in lines[int(r["raw_line"]) - 1]
