@@ -1,0 +1,60 @@
+"""The ``hopnhat`` command: parse flags, build Settings, call one library function, render.
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 reconciliation failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from migrate.errors import HopnhatError
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each batch.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
+    """Consolidate retired provincial portals into one unified store, and prove nothing was lost.
+
+    Example:
+        hopnhat demo
+    """
+    ctx.obj = {"debug": debug}
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _register() -> None:
+    from migrate.cli import batches, reconcile, run, store
+
+    for command in (run.demo_command, run.run_command, store.store_group, batches.batches_group,
+                    batches.quarantine_group, reconcile.reconcile_group):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except HopnhatError as exc:
+        if debug:
+            raise
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    else:
+        sys.exit(0)

@@ -35,7 +35,7 @@ def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | 
     settings = Settings.load(
         [m.profile_path for m in portals],
         store=store or f"sqlite:///{out_dir / 'store.sqlite'}",
-        files_dir=out_dir / "store-files" if store is None else None,
+        files_dir=out_dir / "store-files",
         source_urls=urls,
     )
     schema.upgrade(schema.connect(settings.store_url))

@@ -1,0 +1,116 @@
+"""The adapter protocol and the records adapters hand to the pipeline."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import hashlib
+import json
+import unicodedata
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+Key = tuple[object, ...]
+
+ENTITIES = ("account", "dossier", "dossier_event", "dossier_file", "document")
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """Which legacy table and columns make up one canonical entity (from a profile)."""
+
+    name: str  # canonical entity: account, dossier, ...
+    table: str
+    key: tuple[str, ...]
+    columns: Mapping[str, str]  # canonical field -> legacy column
+    lookups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    convert: Mapping[str, str] = field(default_factory=dict)
+    modified: str | None = None  # watermark column for delta extraction
+
+    def legacy_columns(self) -> tuple[str, ...]:
+        """Key columns first, then the mapped columns, without repeats."""
+        seen: dict[str, None] = dict.fromkeys(self.key)
+        seen.update(dict.fromkeys(self.columns.values()))
+        if self.modified:
+            seen[self.modified] = None
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One legacy row as the source returned it, JSON-safe."""
+
+    table: str
+    key: Key
+    payload: Mapping[str, object]
+
+    @property
+    def source_key(self) -> str:
+        return encode_key(self.key)
+
+
+@dataclass(frozen=True)
+class RangeDigest:
+    """Count and order-independent hash of the source rows with lo <= key <= hi."""
+
+    lo: Key
+    hi: Key
+    count: int
+    digest: str
+
+
+class SourceAdapter(Protocol):
+    engine: ClassVar[str]
+    name: str
+
+    def count(self, entity: EntitySpec) -> int: ...
+
+    def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int) -> Iterator[list[RawRecord]]: ...
+
+    def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int) -> Iterator[list[RawRecord]]: ...
+
+    def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest: ...
+
+    def close(self) -> None: ...
+
+
+def encode_key(key: Key) -> str:
+    """The text form of a source key stored in lineage: the value alone for one column."""
+    if len(key) == 1:
+        return str(key[0])
+    return json.dumps([jsonable(k) for k in key], ensure_ascii=False)
+
+
+def jsonable(value: object) -> object:
+    """A JSON-safe, engine-independent form of one driver value."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "base64:" + base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def row_digest(payload: Mapping[str, object]) -> str:
+    """SHA-256 of a raw payload: sorted keys, NFC text."""
+    norm = {
+        k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v for k, v in payload.items()
+    }
+    text = json.dumps(norm, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,49 @@
+"""SQLite legacy portals (and the demo's), opened read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from adapters.sqlsource import SqlSource
+from migrate.errors import SourceError
+
+TYPE_MAP = {
+    "integer": "int",
+    "biginteger": "int",
+    "smallinteger": "int",
+    "numeric": "decimal",
+    "float": "float",
+    "real": "float",
+    "text": "text",
+    "varchar": "text",
+    "string": "text",
+    "date": "date",
+    "datetime": "timestamp",
+    "timestamp": "timestamp",
+    "boolean": "bool",
+    "blob": "bytes",
+    "largebinary": "bytes",
+}
+
+
+def _transient(exc: BaseException) -> bool:
+    return "database is locked" in str(exc)
+
+
+def open_source(name: str, url: str) -> SqlSource:
+    """``sqlite:///path/to/portal.sqlite``; the file must exist (never created)."""
+    path = make_url(url).database
+    if not path or not Path(path).is_file():
+        raise SourceError(f"SQLite file not found: {path}", source=name)
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    engine = create_engine("sqlite://", creator=lambda: _connect_ro(uri))
+    return SqlSource(name, engine, engine_name="sqlite", type_map=TYPE_MAP, is_transient=_transient)
+
+
+def _connect_ro(uri: str):
+    import sqlite3
+
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)

@@ -1,0 +1,83 @@
+"""Copy attachments into the store's file area, content-addressed by SHA-256.
+
+A file is streamed once: hashed while copied to a temporary name, then moved
+to ``<files_dir>/<aa>/<bb>/<sha256>``. Copying the same content twice keeps
+one file. Missing, unreadable or altered files are reported, never skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    state: str  # stored, missing, unreadable, mismatch, outside-root, no-path
+    sha256: str | None = None
+    size: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "stored"
+
+
+def stored_path(files_dir: Path, sha256: str) -> Path:
+    return files_dir / sha256[:2] / sha256[2:4] / sha256
+
+
+def store_file(files_root: Path | None, relative: str | None, files_dir: Path,
+               recorded_sha256: str | None = None) -> StoredFile:
+    if not relative:
+        return StoredFile("no-path", reason="the record names no file")
+    if files_root is None:
+        return StoredFile("missing", reason="the profile sets no files_root for this source")
+    rel = PurePosixPath(relative.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts:
+        return StoredFile("outside-root", reason=f"path {relative!r} leaves the source's file folder")
+    source = files_root.joinpath(*rel.parts)
+    if not source.is_file():
+        return StoredFile("missing", reason=f"file not found: {relative}")
+    files_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with source.open("rb") as src, tempfile.NamedTemporaryFile(dir=files_dir, delete=False) as tmp:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                digest.update(chunk)
+                tmp.write(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        return StoredFile("unreadable", reason=f"cannot read {relative}: {exc.strerror or exc}")
+    sha = digest.hexdigest()
+    if recorded_sha256 and recorded_sha256.lower() != sha:
+        os.unlink(tmp.name)
+        return StoredFile("mismatch", sha, size,
+                          f"content of {relative} has sha256 {sha}, the source recorded {recorded_sha256}")
+    target = stored_path(files_dir, sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        os.unlink(tmp.name)
+    else:
+        os.replace(tmp.name, target)
+    return StoredFile("stored", sha, size)
+
+
+def verify_file(files_dir: Path, sha256: str) -> str | None:
+    """Recompute a stored file's hash; None when it is intact, else the problem."""
+    path = stored_path(files_dir, sha256)
+    if not path.is_file():
+        return f"stored file {sha256} is missing"
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != sha256:
+        return f"stored file {sha256} was altered (content hash {digest.hexdigest()})"
+    return None

@@ -1,0 +1,266 @@
+"""Canonical records: the fields of each entity, conversions, validation, content hash.
+
+A legacy row becomes a canonical record through its profile (column names,
+lookups, conversions). A value that cannot be converted or validated is a
+:class:`Rejection` naming the field and the reason; the record then goes to
+quarantine with its raw payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapters.base import EntitySpec, RawRecord
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # text, code, date, datetime, int, id_number, legacy_id_number, tax_code, enum
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+FIELDS: dict[str, dict[str, Field]] = {
+    "account": {
+        "kind": Field("enum", True, ("citizen", "business", "staff")),
+        "username": Field("text"),
+        "password_hash": Field("text"),
+        "full_name": Field("text"),
+        "id_number": Field("id_number"),
+        "legacy_id_number": Field("legacy_id_number"),
+        "tax_code": Field("tax_code"),
+        "birth_date": Field("date"),
+        "gender": Field("text"),
+        "phone": Field("text"),
+        "email": Field("text"),
+        "address": Field("text"),
+        "province_code": Field("code"),
+        "district_code": Field("code"),
+        "commune_code": Field("code"),
+        "created_at": Field("datetime"),
+        "agency_code": Field("code"),
+    },
+    "dossier": {
+        "dossier_no": Field("text", True),
+        "procedure_code": Field("code"),
+        "procedure_name": Field("text"),
+        "agency_code": Field("code"),
+        "agency_name": Field("text"),
+        "applicant_account_key": Field("code"),
+        "applicant_name": Field("text"),
+        "applicant_id_number": Field("text"),
+        "address": Field("text"),
+        "province_code": Field("code"),
+        "district_code": Field("code"),
+        "commune_code": Field("code"),
+        "submitted_at": Field("datetime"),
+        "received_at": Field("datetime"),
+        "due_at": Field("datetime"),
+        "finished_at": Field("datetime"),
+        "status": Field("text"),
+        "modified_at": Field("datetime"),
+    },
+    "dossier_event": {
+        "dossier_key": Field("code", True),
+        "action_code": Field("code"),
+        "action_name": Field("text"),
+        "actor": Field("text"),
+        "occurred_at": Field("datetime"),
+        "note": Field("text"),
+    },
+    "dossier_file": {
+        "dossier_key": Field("code", True),
+        "file_name": Field("text"),
+        "path": Field("text"),
+        "size": Field("int"),
+        "sha256": Field("code"),
+    },
+    "document": {
+        "owner_account_key": Field("code"),
+        "owner_id_number": Field("text"),
+        "doc_type": Field("text"),
+        "title": Field("text"),
+        "doc_no": Field("text"),
+        "issued_at": Field("date"),
+        "issuer": Field("text"),
+        "path": Field("text"),
+        "size": Field("int"),
+        "sha256": Field("code"),
+    },
+}
+
+KNOWN_CONVERSIONS = ("text", "int", "date", "datetime", "epoch_ms", "digits", "upper")
+
+_DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+)
+_DIGITS = re.compile(r"\D")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one record cannot be loaded: the field and the reason."""
+
+    record_key: str
+    field: str
+    reason: str
+    raw_payload: Mapping[str, object]
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def nfc(value: object) -> str | None:
+    """Stripped NFC text; empty becomes None."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text or None
+
+
+def to_canonical(spec: EntitySpec, raw: RawRecord) -> tuple[dict[str, object], Rejection | None]:
+    """Turn one legacy row into a canonical record, or say why not (first problem found)."""
+    fields = FIELDS[spec.name]
+    record: dict[str, object] = {}
+    for name, field in fields.items():
+        column = spec.columns.get(name)
+        value = raw.payload.get(column) if column else None
+        try:
+            record[name] = _convert(spec, name, field, value)
+        except _Invalid as exc:
+            return record, Rejection(raw.source_key, name, f"{column}={value!r}: {exc}", raw.payload)
+    if spec.name == "account":
+        _swap_id_numbers(record)
+    for name, field in fields.items():
+        if field.required and record.get(name) in (None, ""):
+            column = spec.columns.get(name)
+            return record, Rejection(raw.source_key, name, f"{column} is empty; {name} is required", raw.payload)
+    return record, None
+
+
+def _convert(spec: EntitySpec, name: str, field: Field, value: object) -> object:
+    if isinstance(value, str):
+        value = nfc(value)
+    if value is None:
+        return None
+    lookup = spec.lookups.get(name)
+    if lookup is not None:
+        key = str(value)
+        if key not in lookup:
+            raise _Invalid(f"no lookup for value '{key}'; known: {', '.join(sorted(lookup))}")
+        value = lookup[key]
+    conversion = spec.convert.get(name, "")
+    how, _, fmt = conversion.partition(":")
+    if how == "epoch_ms":
+        return dt.datetime.fromtimestamp(int(value) / 1000, dt.timezone.utc).replace(tzinfo=None)
+    if how == "digits":
+        value = _DIGITS.sub("", str(value)) or None
+    elif how == "upper":
+        value = str(value).upper()
+    kind = {"date": "date", "datetime": "datetime", "int": "int"}.get(how, field.kind)
+    return _typed(kind, field, value, fmt)
+
+
+def _typed(kind: str, field: Field, value: object, fmt: str) -> object:
+    if value is None:
+        return None
+    if kind == "int":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise _Invalid("not a whole number") from None
+    if kind in ("date", "datetime"):
+        parsed = _parse_datetime(value, fmt)
+        return parsed.date() if kind == "date" else parsed
+    text = str(value)
+    if kind == "enum" and text not in field.choices:
+        raise _Invalid(f"must be one of {', '.join(field.choices)}")
+    if kind == "id_number":
+        return _identifier(text, (12, 9), "CCCD must have 12 digits (or a 9-digit CMND)")
+    if kind == "legacy_id_number":
+        return _identifier(text, (9, 12), "CMND must have 9 digits (or a 12-digit CCCD)")
+    if kind == "tax_code":
+        digits = _DIGITS.sub("", text)
+        if len(digits) == 10:
+            return digits
+        if len(digits) == 13:
+            return f"{digits[:10]}-{digits[10:]}"
+        raise _Invalid("tax code must have 10 or 13 digits")
+    return text
+
+
+def _identifier(text: str, lengths: tuple[int, ...], message: str) -> str:
+    compact = re.sub(r"[\s.\-]", "", text)
+    if not compact.isdigit() or len(compact) not in lengths:
+        raise _Invalid(message)
+    return compact
+
+
+def _swap_id_numbers(record: dict[str, object]) -> None:
+    """A 9-digit number in the CCCD column is a CMND, and the reverse: put each where it belongs."""
+    cccd, cmnd = record.get("id_number"), record.get("legacy_id_number")
+    if isinstance(cccd, str) and len(cccd) == 9 and (cmnd is None or cmnd == cccd):
+        record["id_number"], record["legacy_id_number"] = None, cccd
+    elif isinstance(cmnd, str) and len(cmnd) == 12 and (cccd is None or cccd == cmnd):
+        record["id_number"], record["legacy_id_number"] = cmnd, None
+
+
+def _parse_datetime(value: object, fmt: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    formats = (fmt,) if fmt else _DATETIME_FORMATS
+    for candidate in formats:
+        try:
+            return dt.datetime.strptime(text, candidate)
+        except ValueError:
+            continue
+    if not fmt:
+        try:
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return _parse_datetime(parsed, "")
+    raise _Invalid(f"not a date{' in format ' + fmt if fmt else ''}")
+
+
+def hash_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds") if not value.microsecond else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    return value
+
+
+def content_hash(entity: str, record: Mapping[str, object]) -> str:
+    """SHA-256 of a canonical record: sorted keys, NFC text, ISO timestamps.
+
+    Recomputed from the store by reconciliation, so every engine hashes a
+    record the same way.
+    """
+    body = {name: hash_value(record.get(name)) for name in FIELDS[entity]}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,66 @@
+"""Flag bundles shared by commands, and the progress display."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+import click
+
+log = logging.getLogger("hopnhat")
+
+
+def store_option(func: Callable) -> Callable:
+    return click.option(
+        "--store", envvar="HOPNHAT_STORE_URL", default=None, metavar="URL",
+        help="Unified store URL (default: env HOPNHAT_STORE_URL, else sqlite:///hopnhat.sqlite).",
+    )(func)
+
+
+def run_options(func: Callable) -> Callable:
+    for option in reversed((
+        click.option("--source", "sources", multiple=True, metavar="NAME=URL",
+                     help="URL of a source, instead of the profile's url_env variable."),
+        click.option("--files-dir", type=click.Path(file_okay=False), default=None,
+                     help="Where the store keeps attachments (default: next to an SQLite store)."),
+        click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per batch (1000)."),
+    )):
+        func = option(func)
+    return func
+
+
+def parse_sources(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not name or not url:
+            raise click.BadParameter(f"expected NAME=URL, got {value.split('@')[-1]!r}", param_hint="--source")
+        out[name] = url
+    return out
+
+
+class Progress:
+    """A tqdm bar on a terminal, plain log lines elsewhere; call with the records just done."""
+
+    def __init__(self, total: int | None, label: str) -> None:
+        self.label = label
+        self.done = 0
+        self._next_log = 0
+        self._bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="rec", desc=label, leave=False)
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(n)
+        elif self.done >= self._next_log:
+            click.echo(f"{self.label}: {self.done} records", err=True)
+            self._next_log = self.done + 10_000
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

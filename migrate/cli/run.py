@@ -1,0 +1,62 @@
+"""``hopnhat demo`` and ``hopnhat run``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from migrate.cli.options import Progress, parse_sources, run_options, store_option
+from migrate.config import Settings
+from migrate.errors import ConservationBroken
+
+
+@click.command("demo")
+@click.option("--out", type=click.Path(file_okay=False), default="hopnhat-demo", show_default=True,
+              help="Folder for the portals, the store and the report.")
+@click.option("--scale", type=click.IntRange(1), default=300, show_default=True, help="Dossiers per portal.")
+@click.option("--seed", type=int, default=2025, show_default=True, help="Same seed, same data.")
+@click.option("--no-files", is_flag=True, help="Do not write attachment files (large scales).")
+@store_option
+def demo_command(out: str, scale: int, seed: int, no_files: bool, store: str | None) -> None:
+    """Build three legacy portals (Hà Nam, Nam Định, Ninh Bình), migrate them, reconcile.
+
+    Exits 3 when the conservation equation does not hold.
+
+    Example:
+        hopnhat demo --out hopnhat-demo --scale 300
+    """
+    from pathlib import Path
+
+    from migrate.demo.flow import run_demo
+
+    progress = Progress(None, "migrating")
+    result = run_demo(Path(out), scale=scale, seed=seed, store=store, files=not no_files, progress=progress)
+    progress.close()
+    click.echo(result.summary())
+    if not result.reconciliation.ok:
+        raise ConservationBroken("conservation does not hold; see the report")
+
+
+@click.command("run")
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@store_option
+@run_options
+@click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
+def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], files_dir: str | None,
+                batch_size: int | None, no_resume: bool) -> None:
+    """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
+
+    Example:
+        HOPNHAT_SOURCE_HANAM_URL=sqlite:///hanam.sqlite hopnhat run --store sqlite:///store.sqlite hanam.toml
+    """
+    from migrate import pipeline
+
+    settings = Settings.load(profiles, store=store, source_urls=parse_sources(sources), files_dir=files_dir,
+                             batch_size=batch_size)
+    progress = Progress(None, "migrating")
+    report = pipeline.run(settings, progress=progress, resume=not no_resume)
+    progress.close()
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)

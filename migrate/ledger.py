@@ -1,0 +1,220 @@
+"""The batch ledger: one row per batch, one function per state transition.
+
+States: planned -> running -> loaded | failed; loaded -> verified after
+reconciliation. ``mark_loaded`` runs in the same transaction as the rows the
+batch writes, so a batch is either wholly in the store or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from adapters.base import Key, jsonable
+from migrate.store.models import batch, migration_run, source_snapshot
+
+BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
+UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
+
+
+@dataclass(frozen=True)
+class Counts:
+    extracted: int = 0
+    loaded: int = 0
+    merged: int = 0
+    quarantined: int = 0
+    excluded: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(a + b for a, b in zip(self.astuple(), other.astuple())))
+
+    def astuple(self) -> tuple[int, int, int, int, int]:
+        return (self.extracted, self.loaded, self.merged, self.quarantined, self.excluded)
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    run_id: int
+    source_system: str
+    entity: str
+    source_table: str
+    seq: int
+    key_lo: Key
+    key_hi: Key
+    state: str
+    attempts: int
+    counts: Counts
+    error: str | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    def describe(self) -> str:
+        lo, hi = _show_key(self.key_lo), _show_key(self.key_hi)
+        return f"Batch {self.id} ({self.source_system}/{self.entity}, keys {lo}..{hi})"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def encode(key: Key) -> str:
+    return json.dumps([jsonable(k) for k in key], ensure_ascii=False)
+
+
+def decode(text: str) -> Key:
+    return tuple(json.loads(text))
+
+
+def _show_key(key: Key) -> str:
+    return ",".join(str(k) for k in key)
+
+
+# --- runs -----------------------------------------------------------------------
+
+
+def start_run(conn: Connection, *, tool_version: str, mapping_version: str, mapping_sha256: str,
+              profiles: Sequence[dict]) -> int:
+    result = conn.execute(
+        insert(migration_run).values(
+            started_at=now(), tool_version=tool_version, mapping_version=mapping_version,
+            mapping_sha256=mapping_sha256, profiles=list(profiles), state="running",
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def resumable_run(conn: Connection, profile_names: Sequence[str]) -> int | None:
+    """The newest run that did not finish and covered the same sources, if any."""
+    row = conn.execute(
+        select(migration_run.c.id, migration_run.c.profiles, migration_run.c.state)
+        .order_by(migration_run.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.state == "done":
+        return None
+    names = sorted(p["name"] for p in row.profiles)
+    return int(row.id) if names == sorted(profile_names) else None
+
+
+def finish_run(conn: Connection, run_id: int, state: str) -> None:
+    conn.execute(
+        update(migration_run).where(migration_run.c.id == run_id).values(state=state, finished_at=now())
+    )
+
+
+def record_snapshot(conn: Connection, run_id: int, source: str, entity: str, table: str, count: int) -> None:
+    existing = conn.execute(
+        select(source_snapshot.c.id).where(
+            source_snapshot.c.run_id == run_id,
+            source_snapshot.c.source_system == source,
+            source_snapshot.c.entity == entity,
+        )
+    ).scalar()
+    values = dict(source_table=table, source_count=count, taken_at=now())
+    if existing is None:
+        conn.execute(insert(source_snapshot).values(run_id=run_id, source_system=source, entity=entity, **values))
+    else:
+        conn.execute(update(source_snapshot).where(source_snapshot.c.id == existing).values(**values))
+
+
+# --- batches ----------------------------------------------------------------------
+
+
+def open_batch(conn: Connection, *, run_id: int, source: str, entity: str, table: str, seq: int,
+               lo: Key, hi: Key) -> int:
+    result = conn.execute(
+        insert(batch).values(
+            run_id=run_id, source_system=source, entity=entity, source_table=table, seq=seq,
+            key_lo=encode(lo), key_hi=encode(hi), state="planned", attempts=0,
+            extracted=0, loaded=0, merged=0, quarantined=0, excluded=0,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def mark_running(conn: Connection, batch_id: int) -> None:
+    conn.execute(
+        update(batch)
+        .where(batch.c.id == batch_id)
+        .values(state="running", attempts=batch.c.attempts + 1, started_at=now(), error=None,
+                worker=f"{socket.gethostname()}")
+    )
+
+
+def mark_loaded(conn: Connection, batch_id: int, counts: Counts) -> None:
+    """Call inside the transaction that wrote the batch's rows."""
+    conn.execute(
+        update(batch)
+        .where(batch.c.id == batch_id)
+        .values(state="loaded", finished_at=now(), error=None, extracted=counts.extracted,
+                loaded=counts.loaded, merged=counts.merged, quarantined=counts.quarantined,
+                excluded=counts.excluded)
+    )
+
+
+def mark_failed(conn: Connection, batch_id: int, error: str) -> None:
+    conn.execute(
+        update(batch).where(batch.c.id == batch_id).values(state="failed", finished_at=now(), error=error[:4000])
+    )
+
+
+def mark_verified(conn: Connection, batch_ids: Sequence[int]) -> None:
+    if batch_ids:
+        conn.execute(update(batch).where(batch.c.id.in_(batch_ids), batch.c.state == "loaded").values(state="verified"))
+
+
+def get(conn: Connection, batch_id: int) -> BatchRow | None:
+    row = conn.execute(select(batch).where(batch.c.id == batch_id)).first()
+    return _row(row) if row else None
+
+
+def listing(conn: Connection, *, state: str | None = None, source: str | None = None,
+            run_id: int | None = None, limit: int | None = None) -> list[BatchRow]:
+    stmt = select(batch).order_by(batch.c.id)
+    if state:
+        stmt = stmt.where(batch.c.state == state)
+    if source:
+        stmt = stmt.where(batch.c.source_system == source)
+    if run_id:
+        stmt = stmt.where(batch.c.run_id == run_id)
+    if limit:
+        stmt = stmt.limit(limit)
+    return [_row(r) for r in conn.execute(stmt)]
+
+
+def progress(conn: Connection, run_id: int, source: str, entity: str) -> tuple[int, Key | None, list[BatchRow]]:
+    """Where a run stands for one entity: next seq, last key planned, unfinished batches."""
+    rows = listing_for(conn, run_id, source, entity)
+    if not rows:
+        return 0, None, []
+    last = max(rows, key=lambda r: r.seq)
+    return last.seq + 1, last.key_hi, [r for r in rows if r.state in UNFINISHED]
+
+
+def listing_for(conn: Connection, run_id: int, source: str, entity: str) -> list[BatchRow]:
+    stmt = select(batch).where(
+        batch.c.run_id == run_id, batch.c.source_system == source, batch.c.entity == entity
+    ).order_by(batch.c.seq)
+    return [_row(r) for r in conn.execute(stmt)]
+
+
+def state_counts(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(select(batch.c.state, func.count()).group_by(batch.c.state))
+    return {state: int(n) for state, n in rows}
+
+
+def _row(row) -> BatchRow:
+    return BatchRow(
+        id=int(row.id), run_id=int(row.run_id), source_system=row.source_system, entity=row.entity,
+        source_table=row.source_table, seq=row.seq, key_lo=decode(row.key_lo), key_hi=decode(row.key_hi),
+        state=row.state, attempts=row.attempts,
+        counts=Counts(row.extracted, row.loaded, row.merged, row.quarantined, row.excluded),
+        error=row.error, started_at=row.started_at, finished_at=row.finished_at,
+    )

@@ -1,0 +1,320 @@
+"""Write one prepared batch into the store: entity rows, lineage, decisions, quarantine.
+
+Everything here runs inside the batch's transaction. Rows are upserted on
+their lineage key and left untouched when their content hash is unchanged,
+so loading a batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, select, update
+
+from adapters.base import jsonable
+from migrate import attachments
+from migrate.canonical import Rejection
+from migrate.dedupe import Match, match_accounts
+from migrate.ledger import Counts
+from migrate.prepare import Prepared
+from migrate.store.models import (
+    ENTITY_TABLES,
+    account_alias,
+    lineage,
+    quarantine,
+    remap_decision,
+    review_item,
+)
+from migrate.store.upsert import upsert
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    batch_id: int
+    source_system: str
+    parent_tables: Mapping[str, str]  # entity -> legacy table, for parent lookups
+    files_root: Path | None
+    files_dir: Path
+    now: dt.datetime
+
+
+@dataclass
+class _Outcome:
+    prepared: Prepared
+    outcome: str  # loaded, merged, quarantined
+    row: dict | None = None
+    target_id: int | None = None
+    batch_target: str | None = None  # merged into a record of this batch
+    rule: str | None = None
+    rejection: Rejection | None = None
+    match: Match | None = None
+    place: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
+
+
+def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
+               prepared: Sequence[Prepared]) -> Counts:
+    outcomes = [_first_pass(p) for p in prepared]
+    live = [o for o in outcomes if o.outcome == "loaded"]
+    if entity == "account":
+        _accounts(conn, ctx, table, live)
+    elif entity == "dossier":
+        _dossiers(conn, ctx, live)
+    elif entity in ("dossier_event", "dossier_file"):
+        _children(conn, ctx, entity, live)
+    elif entity == "document":
+        _documents(conn, ctx, live)
+    target = ENTITY_TABLES[entity]
+    rows = [dict(_lineage_values(ctx, table, o.prepared), **o.row) for o in outcomes if o.outcome == "loaded"]
+    upsert(conn, target, rows)
+    ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
+    for o in outcomes:
+        if o.outcome == "loaded":
+            o.target_id = ids[o.prepared.source_key]
+        elif o.outcome == "merged" and o.batch_target is not None:
+            o.target_id = ids[o.batch_target]
+    if entity == "account":
+        _aliases(conn, ctx, table, outcomes)
+    _bookkeeping(conn, ctx, entity, table, outcomes)
+    return Counts(
+        extracted=len(outcomes),
+        loaded=sum(o.outcome == "loaded" for o in outcomes),
+        merged=sum(o.outcome == "merged" for o in outcomes),
+        quarantined=sum(o.outcome == "quarantined" for o in outcomes),
+    )
+
+
+# --- per entity ---------------------------------------------------------------------
+
+
+def _first_pass(p: Prepared) -> _Outcome:
+    place = (None, None, None, None)
+    if p.ref is not None:
+        place = (p.ref.province_code, p.ref.district_code, p.ref.commune_code,
+                 p.decision.new_commune if p.decision else None)
+    if p.rejection is not None:
+        return _Outcome(p, "quarantined", rejection=p.rejection, place=place)
+    return _Outcome(p, "loaded", place=place)
+
+
+def _quarantine(o: _Outcome, field: str, reason: str) -> None:
+    o.outcome = "quarantined"
+    o.rejection = Rejection(o.prepared.source_key, field, reason, o.prepared.raw.payload)
+
+
+def _accounts(conn: Connection, ctx: BatchContext, table: str, live: list[_Outcome]) -> None:
+    matches = match_accounts(conn, ctx.source_system, table, [o.prepared for o in live])
+    for o in live:
+        r, m = o.prepared.record, matches[o.prepared.source_key]
+        if m.kind == "merged":
+            o.outcome, o.target_id, o.batch_target = "merged", m.account_id, m.batch_key
+            o.rule = f"merge:{m.rule}"
+        elif m.kind == "conflict":
+            o.rule = f"conflict:{m.rule}"
+        o.row = {
+            "kind": r["kind"], "full_name": r["full_name"], "id_number": r["id_number"],
+            "legacy_id_number": r["legacy_id_number"], "tax_code": r["tax_code"],
+            "birth_date": r["birth_date"], "gender": r["gender"], "phone": r["phone"], "email": r["email"],
+            "address": r["address"], "agency_code": r["agency_code"],
+            "old_province_code": r["province_code"], "old_district_code": r["district_code"],
+            "old_commune_code": r["commune_code"], "new_commune_code": o.place[3],
+            "created_at": r["created_at"],
+        }
+        o.match = m
+
+
+def _dossiers(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
+    owners = _parents(conn, ctx, "account", [o.prepared.record.get("applicant_account_key") for o in live])
+    for o in live:
+        r, d = o.prepared.record, o.prepared.decision
+        owner_key = r.get("applicant_account_key")
+        owner = owners.get(owner_key) if owner_key else None
+        if owner_key and owner is None:
+            _quarantine(o, "applicant_account_key", f"applicant account {owner_key} is not in the store "
+                                                    "(quarantined or missing in the source)")
+            continue
+        o.row = {
+            "dossier_no": r["dossier_no"], "procedure_code": r["procedure_code"],
+            "procedure_name": r["procedure_name"], "agency_code": r["agency_code"],
+            "agency_name": r["agency_name"], "account_id": owner["target_id"] if owner else None,
+            "applicant_name": r["applicant_name"], "applicant_id_number": r["applicant_id_number"],
+            "address": r["address"], "old_province_code": r["province_code"],
+            "old_district_code": r["district_code"], "old_commune_code": r["commune_code"],
+            "new_commune_code": d.new_commune if d else None, "new_province_code": d.new_province if d else None,
+            "submitted_at": r["submitted_at"], "received_at": r["received_at"], "due_at": r["due_at"],
+            "finished_at": r["finished_at"], "status": r["status"], "modified_at": r["modified_at"],
+        }
+
+
+def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outcome]) -> None:
+    parents = _parents(conn, ctx, "dossier", [o.prepared.record.get("dossier_key") for o in live])
+    for o in live:
+        r = o.prepared.record
+        parent = parents.get(r["dossier_key"])
+        if parent is None or parent["outcome"] != "loaded":
+            why = "quarantined" if parent else "not extracted or missing in the source"
+            _quarantine(o, "dossier_key", f"dossier {r['dossier_key']} is not in the store ({why})")
+            continue
+        o.place = parent["place"]
+        if entity == "dossier_event":
+            o.row = {"dossier_id": parent["target_id"], "action_code": r["action_code"],
+                     "action_name": r["action_name"], "actor": r["actor"], "occurred_at": r["occurred_at"],
+                     "note": r["note"]}
+            continue
+        stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])
+        if not stored.ok:
+            _quarantine(o, "path", stored.reason)
+            continue
+        o.row = {"dossier_id": parent["target_id"], "file_name": r["file_name"], "source_path": r["path"],
+                 "size": r["size"], "recorded_sha256": r["sha256"], "sha256": stored.sha256,
+                 "file_state": stored.state}
+
+
+def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
+    owners = _parents(conn, ctx, "account", [o.prepared.record.get("owner_account_key") for o in live])
+    for o in live:
+        r = o.prepared.record
+        owner = owners.get(r.get("owner_account_key"))
+        if owner is None:
+            _quarantine(o, "owner_account_key", f"owner account {r.get('owner_account_key')} is not in the "
+                                                "store (quarantined or missing in the source)")
+            continue
+        o.place = owner["place"]
+        stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])
+        if not stored.ok and stored.state != "no-path":
+            _quarantine(o, "path", stored.reason)
+            continue
+        o.row = {"account_id": owner["target_id"], "owner_id_number": r["owner_id_number"],
+                 "doc_type": r["doc_type"], "title": r["title"], "doc_no": r["doc_no"],
+                 "issued_at": r["issued_at"], "issuer": r["issuer"], "source_path": r["path"],
+                 "size": r["size"], "recorded_sha256": r["sha256"], "sha256": stored.sha256,
+                 "file_state": stored.state}
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+
+def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[object]) -> dict[str, dict]:
+    """Parent records by source key, through the lineage (so merged accounts resolve too)."""
+    wanted = sorted({str(k) for k in keys if k is not None})
+    table = ctx.parent_tables.get(entity)
+    if not wanted or table is None:
+        return {}
+    rows = conn.execute(
+        select(lineage.c.source_key, lineage.c.target_id, lineage.c.outcome, lineage.c.old_province_code,
+               lineage.c.old_district_code, lineage.c.old_commune_code, lineage.c.new_commune_code)
+        .where(lineage.c.source_system == ctx.source_system, lineage.c.source_table == table,
+               lineage.c.source_key.in_(wanted))
+    )
+    out = {}
+    for r in rows:
+        if r.outcome == "merged":
+            outcome = "loaded"  # a merged account lives on in the account it joined
+        else:
+            outcome = r.outcome
+        if outcome == "loaded" or entity == "dossier":
+            out[r.source_key] = {
+                "target_id": r.target_id, "outcome": outcome,
+                "place": (r.old_province_code, r.old_district_code, r.old_commune_code, r.new_commune_code),
+            }
+    return out
+
+
+def _ids(conn: Connection, target, source_system: str, table: str, keys: Sequence[str]) -> dict[str, int]:
+    rows = conn.execute(
+        select(target.c.source_key, target.c.id)
+        .where(target.c.source_system == source_system, target.c.source_table == table,
+               target.c.source_key.in_(keys))
+    )
+    return {k: int(i) for k, i in rows}
+
+
+# --- bookkeeping ----------------------------------------------------------------------------
+
+
+def _lineage_values(ctx: BatchContext, table: str, p: Prepared) -> dict:
+    return {"source_system": ctx.source_system, "source_table": table, "source_key": p.source_key,
+            "batch_id": ctx.batch_id, "content_hash": p.content_hash}
+
+
+def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence[_Outcome]) -> None:
+    rows = []
+    for o in outcomes:
+        if o.outcome not in ("loaded", "merged"):
+            continue
+        m = o.match
+        merged = o.outcome == "merged"
+        rows.append(dict(
+            _lineage_values(ctx, table, o.prepared), account_id=o.target_id,
+            username=o.prepared.record.get("username"), password_hash=o.prepared.record.get("password_hash"),
+            match_rule=m.rule if merged and m else "self", match_score=m.score if merged and m else None,
+        ))
+    upsert(conn, account_alias, rows, changed=("content_hash", "account_id"))
+
+
+def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
+                 outcomes: Sequence[_Outcome]) -> None:
+    lineage_rows, decisions, rejected, reviews = [], [], [], []
+    for o in outcomes:
+        p = o.prepared
+        province, district, commune, new_commune = o.place
+        lineage_rows.append(dict(
+            _lineage_values(ctx, table, p), entity=entity, outcome=o.outcome, target_id=o.target_id,
+            rule=o.rule, old_province_code=province, old_district_code=district, old_commune_code=commune,
+            new_commune_code=new_commune,
+        ))
+        if p.decision is not None:
+            d = p.decision
+            decisions.append(dict(
+                _lineage_values(ctx, table, p), entity=entity, old_province_code=province,
+                old_district_code=district, old_commune_code=commune, address=p.record.get("address"),
+                new_commune_code=d.new_commune, new_province_code=d.new_province, rule=d.rule,
+                score=d.score, detail=d.detail,
+            ))
+            if not d.resolved:
+                reviews.append(_review("remap", ctx, table, p, d.detail or d.rule,
+                                       list(d.candidates), {"ref_key": p.ref.key if p.ref else None,
+                                                            "rule": d.rule}))
+        if o.rule and o.rule.startswith("conflict:"):
+            m = o.match
+            reviews.append(_review("account-conflict", ctx, table, p, m.reason if m else o.rule, [], {}))
+        if o.outcome == "quarantined" and o.rejection is not None:
+            rejected.append(dict(
+                batch_id=ctx.batch_id, source_system=ctx.source_system, source_table=table,
+                source_key=p.source_key, entity=entity, field=o.rejection.field, reason=o.rejection.reason,
+                raw_payload={k: jsonable(v) for k, v in p.raw.payload.items()}, created_at=ctx.now,
+                released_at=None,
+            ))
+    upsert(conn, lineage, lineage_rows,
+           changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule"))
+    upsert(conn, remap_decision, decisions, changed=("content_hash", "new_commune_code", "rule", "score"))
+    upsert(conn, quarantine, rejected, changed=("reason", "field", "released_at"),
+           update=("batch_id", "field", "reason", "raw_payload", "released_at"))
+    upsert(conn, review_item, reviews, keys=("kind", "source_system", "source_table", "source_key"),
+           changed=("reason",), update=("reason", "candidates", "context"))
+    settled = [o.prepared.source_key for o in outcomes
+               if o.prepared.decision is not None and o.prepared.decision.resolved]
+    if settled:
+        conn.execute(
+            update(review_item)
+            .where(review_item.c.kind == "remap", review_item.c.source_system == ctx.source_system,
+                   review_item.c.source_table == table, review_item.c.source_key.in_(settled),
+                   review_item.c.state == "open")
+            .values(state="resolved", decided_at=ctx.now, decided_by="rules")
+        )
+    released = [o.prepared.source_key for o in outcomes if o.outcome != "quarantined"]
+    if released:
+        conn.execute(
+            update(quarantine)
+            .where(quarantine.c.source_system == ctx.source_system, quarantine.c.source_table == table,
+                   quarantine.c.source_key.in_(released), quarantine.c.released_at.is_(None))
+            .values(released_at=ctx.now)
+        )
+
+
+def _review(kind: str, ctx: BatchContext, table: str, p: Prepared, reason: str, candidates: list,
+            context: dict) -> dict:
+    return dict(kind=kind, source_system=ctx.source_system, source_table=table, source_key=p.source_key,
+                reason=reason, candidates=candidates, context=context, state="open")

@@ -1,0 +1,362 @@
+"""The unified store schema: one MetaData, the same on SQLite and PostgreSQL.
+
+Every entity row carries its lineage (source system, source table, source key,
+the batch that loaded it and the content hash of the source record). The
+bookkeeping tables (batch, lineage, quarantine, remap_decision, review_item,
+source_snapshot, reconciliation_run) are what the invariants are proven from.
+
+The schema is only ever created or changed through the alembic revisions in
+``migrate/store/alembic``; these models are what the revisions are checked
+against.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _lineage_columns() -> list[Column]:
+    """The columns every migrated entity row carries (invariant 2)."""
+    return [
+        Column("source_system", String(100), nullable=False),
+        Column("source_table", String(200), nullable=False),
+        Column("source_key", String(400), nullable=False),
+        Column("batch_id", Id, ForeignKey("batch.id"), nullable=False),
+        Column("content_hash", String(64), nullable=False),
+    ]
+
+
+# --- reference: the new administrative units, agencies, procedures -----------
+
+new_unit = Table(
+    "new_unit",
+    metadata,
+    Column("code", String(5), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("province_code", String(2), nullable=False, index=True),
+    Column("province_name", Text, nullable=False),
+    Column("table_version", String(40), nullable=False),
+)
+
+agency = Table(
+    "agency",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(100), nullable=False),
+    Column("name", Text),
+    Column("level", String(20)),  # province, district, commune, unknown
+    Column("new_code", String(100)),
+    Column("new_unit_code", String(5)),
+    Column("source_system", String(100), nullable=False),
+    UniqueConstraint("source_system", "code"),
+)
+
+procedure = Table(
+    "procedure",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(100), nullable=False),
+    Column("name", Text),
+    Column("new_code", String(100)),
+    Column("source_system", String(100), nullable=False),
+    UniqueConstraint("source_system", "code"),
+)
+
+# --- migrated entities --------------------------------------------------------
+
+account = Table(
+    "account",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    *_lineage_columns(),
+    Column("kind", String(20), nullable=False),  # citizen, business, staff
+    Column("full_name", Text),
+    Column("id_number", String(20), index=True),  # 12-digit CCCD
+    Column("legacy_id_number", String(20), index=True),  # 9-digit CMND
+    Column("tax_code", String(20), index=True),
+    Column("birth_date", Date),
+    Column("gender", String(20)),
+    Column("phone", String(40)),
+    Column("email", Text),
+    Column("address", Text),
+    Column("agency_code", String(100)),
+    Column("old_province_code", String(20)),
+    Column("old_district_code", String(20)),
+    Column("old_commune_code", String(20)),
+    Column("new_commune_code", String(5)),
+    Column("created_at", DateTime),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+# Every source account, including those merged into an account of another
+# former province: their old usernames, identifiers and password hashes.
+account_alias = Table(
+    "account_alias",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("account.id"), nullable=False, index=True),
+    *_lineage_columns(),
+    Column("username", String(200), index=True),
+    Column("password_hash", Text),
+    Column("match_rule", String(40), nullable=False),  # self, cccd, cmnd-cccd, tax-code, ...
+    Column("match_score", Float),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+dossier = Table(
+    "dossier",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    *_lineage_columns(),
+    Column("dossier_no", String(200), index=True),
+    Column("procedure_code", String(100)),
+    Column("procedure_name", Text),
+    Column("agency_code", String(100)),
+    Column("agency_name", Text),
+    Column("account_id", Id, ForeignKey("account.id")),
+    Column("applicant_name", Text),
+    Column("applicant_id_number", String(40)),
+    Column("address", Text),
+    Column("old_province_code", String(20)),
+    Column("old_district_code", String(20)),
+    Column("old_commune_code", String(20)),
+    Column("new_commune_code", String(5), index=True),
+    Column("new_province_code", String(2)),
+    Column("submitted_at", DateTime),
+    Column("received_at", DateTime),
+    Column("due_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("status", String(40)),
+    Column("modified_at", DateTime),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+dossier_event = Table(
+    "dossier_event",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    *_lineage_columns(),
+    Column("dossier_id", Id, ForeignKey("dossier.id"), nullable=False, index=True),
+    Column("action_code", String(100)),
+    Column("action_name", Text),
+    Column("actor", Text),
+    Column("occurred_at", DateTime),
+    Column("note", Text),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+dossier_file = Table(
+    "dossier_file",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    *_lineage_columns(),
+    Column("dossier_id", Id, ForeignKey("dossier.id"), nullable=False, index=True),
+    Column("file_name", Text),
+    Column("source_path", Text),
+    Column("size", BigInteger),
+    Column("recorded_sha256", String(64)),  # what the source said
+    Column("sha256", String(64)),  # of the stored content
+    Column("file_state", String(20), nullable=False),  # stored, missing, unreadable, mismatch
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+document = Table(
+    "document",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    *_lineage_columns(),
+    Column("account_id", Id, ForeignKey("account.id"), index=True),
+    Column("owner_id_number", String(40)),
+    Column("doc_type", Text),
+    Column("title", Text),
+    Column("doc_no", Text),
+    Column("issued_at", Date),
+    Column("issuer", Text),
+    Column("source_path", Text),
+    Column("size", BigInteger),
+    Column("recorded_sha256", String(64)),
+    Column("sha256", String(64)),
+    Column("file_state", String(20), nullable=False),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+# --- bookkeeping ----------------------------------------------------------------
+
+migration_run = Table(
+    "migration_run",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("tool_version", String(40), nullable=False),
+    Column("mapping_version", String(40)),
+    Column("mapping_sha256", String(64)),
+    Column("profiles", JSON, nullable=False),  # [{name, path, sha256}]
+    Column("state", String(20), nullable=False),  # running, done, failed
+)
+
+batch = Table(
+    "batch",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("migration_run.id"), nullable=False, index=True),
+    Column("source_system", String(100), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("key_lo", Text, nullable=False),  # JSON-encoded key tuple
+    Column("key_hi", Text, nullable=False),
+    Column("state", String(20), nullable=False),  # planned, running, loaded, failed, verified
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("extracted", Integer, nullable=False, default=0),
+    Column("loaded", Integer, nullable=False, default=0),
+    Column("merged", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("excluded", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("worker", String(200)),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    UniqueConstraint("run_id", "source_system", "entity", "seq"),
+    Index(None, "state"),
+)
+
+# One row per extracted source record: what happened to it (invariant 1).
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_system", String(100), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_key", String(400), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("batch_id", Id, ForeignKey("batch.id"), nullable=False, index=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("outcome", String(20), nullable=False),  # loaded, merged, quarantined, excluded
+    Column("target_id", Id),  # row id in the entity table (merged: the account kept)
+    Column("rule", String(100)),  # merge or exclusion rule, when there is one
+    Column("old_province_code", String(20)),
+    Column("old_district_code", String(20)),
+    Column("old_commune_code", String(20)),
+    Column("new_commune_code", String(5)),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+    Index(None, "source_system", "entity", "outcome"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("batch_id", Id, ForeignKey("batch.id"), nullable=False, index=True),
+    Column("source_system", String(100), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_key", String(400), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("field", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw_payload", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("released_at", DateTime),  # set when a later rerun loads the record
+    UniqueConstraint("source_system", "source_table", "source_key"),
+)
+
+remap_decision = Table(
+    "remap_decision",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_system", String(100), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_key", String(400), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("batch_id", Id, ForeignKey("batch.id"), nullable=False),
+    Column("old_province_code", String(20)),
+    Column("old_district_code", String(20)),
+    Column("old_commune_code", String(20)),
+    Column("address", Text),
+    Column("new_commune_code", String(5)),
+    Column("new_province_code", String(2)),
+    Column("rule", String(60), nullable=False),
+    Column("score", Float),
+    Column("detail", Text),
+    UniqueConstraint("source_system", "source_table", "source_key"),
+    Index(None, "rule"),
+)
+
+review_item = Table(
+    "review_item",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),  # remap, account-conflict
+    Column("source_system", String(100), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_key", String(400), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("candidates", JSON),
+    Column("context", JSON),
+    Column("state", String(20), nullable=False),  # open, decided
+    Column("decision", String(100)),
+    Column("decided_by", String(200)),
+    Column("decided_at", DateTime),
+    UniqueConstraint("kind", "source_system", "source_table", "source_key"),
+)
+
+source_snapshot = Table(
+    "source_snapshot",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("migration_run.id"), nullable=False),
+    Column("source_system", String(100), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_count", BigInteger, nullable=False),
+    Column("taken_at", DateTime, nullable=False),
+    UniqueConstraint("run_id", "source_system", "entity"),
+)
+
+reconciliation_run = Table(
+    "reconciliation_run",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("ok", Boolean),
+    Column("report_dir", Text),
+    Column("summary", JSON),
+)
+
+ENTITY_TABLES = {
+    "account": account,
+    "dossier": dossier,
+    "dossier_event": dossier_event,
+    "dossier_file": dossier_file,
+    "document": document,
+}

@@ -1,0 +1,203 @@
+"""Conservation: every extracted record is loaded, merged, quarantined or excluded.
+
+Each term is counted from a different place, so the equation can fail:
+
+- source count: what the source itself counted at the snapshot (``source_snapshot``);
+- extracted: what the batch ledger says the newest run read (``batch.extracted``);
+- loaded: rows present in the entity table (joined to their lineage);
+- merged: accounts that joined an account of another record (``account_alias``);
+- quarantined: open quarantine rows; excluded: records set aside by a named rule.
+
+The same equation is broken down per old province, district and commune and
+per new commune from the lineage joined to the entity tables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import Connection, Engine, and_, func, select
+
+from migrate.store.models import (
+    ENTITY_TABLES,
+    account_alias,
+    batch,
+    lineage,
+    quarantine,
+    source_snapshot,
+)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One line of the conservation equation."""
+
+    source: str
+    entity: str
+    source_count: int
+    extracted: int
+    loaded: int
+    merged: int
+    quarantined: int
+    excluded: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def accounted(self) -> int:
+        return self.loaded + self.merged + self.quarantined + self.excluded
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), accounted=self.accounted, ok=self.ok, problems=list(self.problems))
+
+
+@dataclass(frozen=True)
+class UnitBalance:
+    """Records of one source entity grouped by old unit and new commune."""
+
+    source: str
+    entity: str
+    old_province: str | None
+    old_district: str | None
+    old_commune: str | None
+    new_commune: str | None
+    extracted: int
+    loaded: int
+    merged: int
+    quarantined: int
+    excluded: int
+    in_store: int  # loaded records whose row is really in the entity table
+
+    @property
+    def ok(self) -> bool:
+        return (self.extracted == self.loaded + self.merged + self.quarantined + self.excluded
+                and self.in_store == self.loaded)
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), ok=self.ok)
+
+
+@dataclass(frozen=True)
+class ConservationResult:
+    balances: tuple[Balance, ...]
+    units: tuple[UnitBalance, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.balances) and all(b.ok for b in self.balances) and all(u.ok for u in self.units)
+
+    def broken(self) -> list[str]:
+        out = [f"{b.source}/{b.entity}: {p}" for b in self.balances for p in b.problems]
+        out += [f"{u.source}/{u.entity} old commune {u.old_commune or '-'} -> {u.new_commune or '-'}: "
+                f"extracted {u.extracted}, loaded {u.loaded} ({u.in_store} in store), merged {u.merged}, "
+                f"quarantined {u.quarantined}, excluded {u.excluded}" for u in self.units if not u.ok]
+        return out
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "balances": [b.as_dict() for b in self.balances],
+                "units": [u.as_dict() for u in self.units], "broken": self.broken()}
+
+
+def conservation(store: Engine, source: str | None = None, *, by_unit: bool = True) -> ConservationResult:
+    with store.connect() as conn:
+        pairs = _pairs(conn, source)
+        balances = tuple(_balance(conn, s, e) for s, e in pairs)
+        units = tuple(u for s, e in pairs for u in _units(conn, s, e)) if by_unit else ()
+    return ConservationResult(balances, units)
+
+
+def _pairs(conn: Connection, source: str | None) -> list[tuple[str, str]]:
+    stmt = select(source_snapshot.c.source_system, source_snapshot.c.entity).distinct()
+    if source:
+        stmt = stmt.where(source_snapshot.c.source_system == source)
+    order = list(ENTITY_TABLES)
+    return sorted(((s, e) for s, e in conn.execute(stmt)), key=lambda p: (p[0], order.index(p[1])))
+
+
+def _balance(conn: Connection, source: str, entity: str) -> Balance:
+    run_id = conn.execute(
+        select(func.max(source_snapshot.c.run_id))
+        .where(source_snapshot.c.source_system == source, source_snapshot.c.entity == entity)
+    ).scalar_one()
+    snap = conn.execute(
+        select(source_snapshot.c.source_count, source_snapshot.c.source_table)
+        .where(source_snapshot.c.run_id == run_id, source_snapshot.c.source_system == source,
+               source_snapshot.c.entity == entity)
+    ).one()
+    table = snap.source_table
+    ledger_rows = conn.execute(
+        select(batch.c.state, func.count(), func.coalesce(func.sum(batch.c.extracted), 0))
+        .where(batch.c.run_id == run_id, batch.c.source_system == source, batch.c.entity == entity)
+        .group_by(batch.c.state)
+    ).all()
+    extracted = sum(int(total) for state, _, total in ledger_rows if state in ("loaded", "verified"))
+    unfinished = sum(int(n) for state, n, _ in ledger_rows if state not in ("loaded", "verified"))
+    target = ENTITY_TABLES[entity]
+    loaded = _count(conn, target, source, table)
+    merged = 0
+    if entity == "account":
+        merged = conn.execute(
+            select(func.count()).select_from(account_alias)
+            .where(account_alias.c.source_system == source, account_alias.c.source_table == table,
+                   account_alias.c.match_rule != "self")
+        ).scalar_one()
+    quarantined = conn.execute(
+        select(func.count()).select_from(quarantine)
+        .where(quarantine.c.source_system == source, quarantine.c.source_table == table,
+               quarantine.c.released_at.is_(None))
+    ).scalar_one()
+    excluded = conn.execute(
+        select(func.count()).select_from(lineage)
+        .where(lineage.c.source_system == source, lineage.c.source_table == table, lineage.c.outcome == "excluded")
+    ).scalar_one()
+    b = Balance(source, entity, int(snap.source_count), extracted, loaded, int(merged), int(quarantined),
+                int(excluded))
+    problems = []
+    if unfinished:
+        problems.append(f"{unfinished} batch(es) not loaded; see: hopnhat batches list --state failed")
+    if b.extracted != b.source_count:
+        problems.append(f"extracted {b.extracted} but the source counted {b.source_count} at the snapshot")
+    if b.accounted != b.extracted:
+        problems.append(f"extracted {b.extracted} but loaded {b.loaded} + merged {b.merged} + quarantined "
+                        f"{b.quarantined} + excluded {b.excluded} = {b.accounted}")
+    return Balance(**{**asdict(b), "problems": tuple(problems)})
+
+
+def _count(conn: Connection, target, source: str, table: str) -> int:
+    return int(conn.execute(
+        select(func.count()).select_from(target)
+        .where(target.c.source_system == source, target.c.source_table == table)
+    ).scalar_one())
+
+
+def _units(conn: Connection, source: str, entity: str) -> list[UnitBalance]:
+    target = ENTITY_TABLES[entity]
+    joined = lineage.outerjoin(target, and_(
+        target.c.source_system == lineage.c.source_system,
+        target.c.source_table == lineage.c.source_table,
+        target.c.source_key == lineage.c.source_key,
+    ))
+    group = (lineage.c.old_province_code, lineage.c.old_district_code, lineage.c.old_commune_code,
+             lineage.c.new_commune_code)
+    rows = conn.execute(
+        select(*group, lineage.c.outcome, func.count(), func.count(target.c.id))
+        .select_from(joined)
+        .where(lineage.c.source_system == source, lineage.c.entity == entity)
+        .group_by(*group, lineage.c.outcome)
+    )
+    tally: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for province, district, commune, new, outcome, n, in_store in rows:
+        t = tally[(province, district, commune, new)]
+        t[outcome] += int(n)
+        t["extracted"] += int(n)
+        if outcome == "loaded":
+            t["in_store"] += int(in_store)
+    return [
+        UnitBalance(source, entity, *key, extracted=t["extracted"], loaded=t["loaded"], merged=t["merged"],
+                    quarantined=t["quarantined"], excluded=t["excluded"], in_store=t["in_store"])
+        for key, t in sorted(tally.items(), key=lambda kv: tuple(v or "" for v in kv[0]))
+    ]
