@@ -15,11 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import mappings
-
 log = logging.getLogger(__name__)
 
-_RAW = Path(mappings.__file__).resolve().parent / "data" / "raw"
+# The mappings package is a sibling of migrate (in the checkout and when installed).
+_RAW = Path(__file__).resolve().parents[2] / "mappings" / "data" / "raw"
 GSO_COMMUNES = "gso-communes-before-2025-07-01.csv"
 NSO_CROSSWALK = "nso-crosswalk-old-new-2025.csv"
 _CODE_IN_PARENS = re.compile(r"\((\d{2,3})\)")

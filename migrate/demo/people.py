@@ -186,10 +186,10 @@ def shared_person(seed: int, number: int) -> SharedPerson:
     """Shared person ``number``: the same in every portal (independent of province and scale)."""
     rng = random.Random(record_seed(seed, "0", STREAM_PERSON, number))
     birth_province = PROVINCES[rng.randrange(3)]
-    person = make_person(rng, birth_province, 7 + number % 3, serial=number * 7919)
+    person = make_person(rng, birth_province, 7 + number % 3, serial=(number + 1) * 7919)
     if person.cmnd is None:  # everyone shared has an old 9-digit card, so "cmnd-only" is possible
         person = Person(person.full_name, person.male, person.birth, person.cccd,
-                        f"{catalog.CMND_PREFIX[birth_province]}{7 + number % 3}{number * 7919 % 100_000:05d}")
+                        f"{catalog.CMND_PREFIX[birth_province]}{7 + number % 3}{(number + 1) * 7919 % 100_000:05d}")
     provinces = _SHARED_PROVINCES[number % len(_SHARED_PROVINCES)]
     mode = SHARED_MODES[(number + number // len(_SHARED_PROVINCES)) % len(SHARED_MODES)]
     return SharedPerson(number, person, provinces, mode, _phone(rng), _email(rng, person.full_name))
@@ -215,7 +215,10 @@ def account(ctx: PortalContext, account_id: int) -> Account:
                          PROVINCES.index(ctx.province_code), serial=account_id * 7919)
     birth = "" if rng.random() < 0.04 else _dmy(person.birth)
     username = person.cccd if rng.random() < 0.8 else _phone(rng)
-    return Account(account_id, "1", username, password, person.full_name, person.cccd, person.cmnd, None, birth,
+    name = person.full_name
+    if rng.random() < 0.02:  # typed with a decomposing input method
+        name, address = unicodedata.normalize("NFD", name), unicodedata.normalize("NFD", address)
+    return Account(account_id, "1", username, password, name, person.cccd, person.cmnd, None, birth,
                    "Nam" if person.male else "Nữ", _phone(rng),
                    _email(rng, person.full_name) if rng.random() < 0.6 else None, address, commune, created, None)
 
