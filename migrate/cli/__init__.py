@@ -20,6 +20,7 @@ from migrate.errors import HopnhatError
 def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     """Consolidate retired provincial portals into one unified store, and prove nothing was lost.
 
+    \b
     Example:
         hopnhat demo
     """

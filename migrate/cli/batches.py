@@ -12,6 +12,7 @@ from migrate.config import Settings
 def batches_group() -> None:
     """List, show and rerun batches.
 
+    \b
     Example:
         hopnhat batches list --state failed
     """
@@ -24,6 +25,7 @@ def batches_group() -> None:
 def list_command(store: str | None, state: str | None, source: str | None) -> None:
     """One line per batch: id, source/entity, key range, state, attempts, counts.
 
+    \b
     Example:
         hopnhat batches list --state failed --store sqlite:///hopnhat.sqlite
     """
@@ -49,6 +51,7 @@ def list_command(store: str | None, state: str | None, source: str | None) -> No
 def show_command(store: str | None, batch_id: int) -> None:
     """Everything the ledger knows about one batch, with its last error.
 
+    \b
     Example:
         hopnhat batches show 42
     """
@@ -79,6 +82,7 @@ def show_command(store: str | None, batch_id: int) -> None:
 def rerun_command(store: str | None, batch_id: int, profiles: tuple[str, ...], files_dir: str | None) -> None:
     """Re-read one batch's key range from its source and load it again (idempotent).
 
+    \b
     Example:
         hopnhat batches rerun 42 profiles/hanam.toml
     """
@@ -94,6 +98,7 @@ def rerun_command(store: str | None, batch_id: int, profiles: tuple[str, ...], f
 def quarantine_group() -> None:
     """Records that could not be loaded, with the field, the reason and the raw payload.
 
+    \b
     Example:
         hopnhat quarantine list --store sqlite:///hopnhat.sqlite
     """
@@ -106,6 +111,7 @@ def quarantine_group() -> None:
 def quarantine_list(store: str | None, source: str | None, show_all: bool) -> None:
     """One line per quarantined record: source, table, key, field and reason.
 
+    \b
     Example:
         hopnhat quarantine list --source hanam-portal
     """

@@ -15,6 +15,7 @@ from migrate.errors import ConservationBroken
 def reconcile_group() -> None:
     """Check conservation and write the report auditors read.
 
+    \b
     Example:
         hopnhat reconcile run --store sqlite:///hopnhat.sqlite --out report
     """
@@ -28,6 +29,7 @@ def reconcile_group() -> None:
 def run_command(store: str | None, out: str, source: str | None) -> None:
     """Recompute the conservation equation from the store and write the report; exit 3 if broken.
 
+    \b
     Example:
         hopnhat reconcile run --store sqlite:///hopnhat.sqlite --out report
     """

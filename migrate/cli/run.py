@@ -23,6 +23,7 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, store: str | N
 
     Exits 3 when the conservation equation does not hold.
 
+    \b
     Example:
         hopnhat demo --out hopnhat-demo --scale 300
     """
@@ -47,6 +48,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
                 batch_size: int | None, no_resume: bool) -> None:
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
+    \b
     Example:
         HOPNHAT_SOURCE_HANAM_URL=sqlite:///hanam.sqlite hopnhat run --store sqlite:///store.sqlite hanam.toml
     """

@@ -13,6 +13,7 @@ from migrate.store import schema
 def store_group() -> None:
     """Create, upgrade and inspect the unified store.
 
+    \b
     Example:
         hopnhat store upgrade --store postgresql+psycopg://hopnhat@localhost/unified
     """
@@ -24,6 +25,7 @@ def store_group() -> None:
 def upgrade_command(store: str | None, revision: str) -> None:
     """Create the store or bring it to the latest schema (alembic).
 
+    \b
     Example:
         hopnhat store upgrade --store sqlite:///hopnhat.sqlite
     """
@@ -38,6 +40,7 @@ def upgrade_command(store: str | None, revision: str) -> None:
 def downgrade_command(store: str | None, revision: str) -> None:
     """Take the store back to REVISION ('base' drops everything hopnhat created).
 
+    \b
     Example:
         hopnhat store downgrade --store sqlite:///hopnhat.sqlite base
     """
@@ -51,6 +54,7 @@ def downgrade_command(store: str | None, revision: str) -> None:
 def current_command(store: str | None) -> None:
     """Show the store's schema revision and the one this hopnhat needs.
 
+    \b
     Example:
         hopnhat store current --store sqlite:///hopnhat.sqlite
     """

@@ -31,14 +31,15 @@ def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | 
              files: bool = True, progress=None) -> DemoResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files)
-    urls = {load_profile(m.profile_path).name: f"sqlite:///{m.db_path}" for m in portals}
-    settings = Settings.load(
-        [m.profile_path for m in portals],
-        store=store or f"sqlite:///{out_dir / 'store.sqlite'}",
-        files_dir=out_dir / "store-files",
-        source_urls=urls,
-    )
+    settings = demo_settings(portals, store or f"sqlite:///{out_dir / 'store.sqlite'}", out_dir / "store-files")
     schema.upgrade(schema.connect(settings.store_url))
     report = run(settings, progress=progress)
     recon = reconcile(open_store(settings), out_dir / "report")
     return DemoResult(portals, report, recon)
+
+
+def demo_settings(portals: list[PortalManifest], store: str, files_dir: Path, **options) -> Settings:
+    """Settings migrating the given demo portals into ``store``."""
+    urls = {load_profile(m.profile_path).name: f"sqlite:///{m.db_path}" for m in portals}
+    return Settings.load([m.profile_path for m in portals], store=store, files_dir=files_dir,
+                         source_urls=urls, **options)

@@ -298,6 +298,7 @@ remap_decision = Table(
     Column("source_key", String(400), nullable=False),
     Column("entity", String(40), nullable=False),
     Column("batch_id", Id, ForeignKey("batch.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
     Column("old_province_code", String(20)),
     Column("old_district_code", String(20)),
     Column("old_commune_code", String(20)),

@@ -206,6 +206,7 @@ def upgrade() -> None:
     sa.Column('source_key', sa.String(length=400), nullable=False),
     sa.Column('entity', sa.String(length=40), nullable=False),
     sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('old_province_code', sa.String(length=20), nullable=True),
     sa.Column('old_district_code', sa.String(length=20), nullable=True),
     sa.Column('old_commune_code', sa.String(length=20), nullable=True),
