@@ -14,7 +14,9 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+import sys
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from migrate.errors import MappingError
@@ -29,6 +31,17 @@ REQUIRED_COLUMNS = (
     "old_commune_code", "old_commune_name", "new_province_code", "new_province_name",
     "new_commune_code", "new_commune_name", "note", "change", "parts",
 )
+
+
+def _data_dir() -> Traversable:
+    """The package's data folder. Through importlib.resources when ``mappings`` is a regular
+    package; next to this file when a same-named folder elsewhere on sys.path (a test tree)
+    has turned ``mappings`` into a namespace package."""
+    package = sys.modules[__name__].__spec__.parent if __spec__ else "mappings"
+    root = resources.files(package)
+    if isinstance(root, Path) and root.joinpath("data", TABLE_NAME).is_file():
+        return root.joinpath("data")
+    return Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -92,8 +105,9 @@ class UnitTable:
     def load(cls, path: Path | None = None) -> UnitTable:
         """Load the shipped table (default) or a table file with the same columns."""
         if path is None:
-            data = resources.files("mappings").joinpath("data", TABLE_NAME).read_bytes()
-            manifest_text = resources.files("mappings").joinpath("data", MANIFEST_NAME).read_text("utf-8")
+            data_dir = _data_dir()
+            data = data_dir.joinpath(TABLE_NAME).read_bytes()
+            manifest_text = data_dir.joinpath(MANIFEST_NAME).read_text("utf-8")
         else:
             path = Path(path)
             data = path.read_bytes()

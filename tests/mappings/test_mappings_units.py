@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import mappings
+from mappings import units as units_module
 from migrate.errors import MappingError
 from mappings.units import UnitTable
 
-SHIPPED = Path(mappings.__file__).parent / "data" / "units-2025.csv"
+SHIPPED = Path(units_module.__file__).parent / "data" / "units-2025.csv"
 
 
 def test_load_reads_the_shipped_table_with_version_and_hash(table):

@@ -1,0 +1,84 @@
+"""hopnhat map ...: the lines users rely on."""
+
+from __future__ import annotations
+
+import csv
+
+from click.testing import CliRunner
+
+from mappings.cli import map_group
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(map_group, list(args), input=input, catch_exceptions=False)
+
+
+def test_map_address_argument():
+    result = run("address", "Xóm 3, xã Yên Khánh, huyện Ý Yên, tỉnh Nam Định")
+    assert result.exit_code == 0
+    assert result.output == "Xã Ý Yên (13795)|Tỉnh Ninh Bình (37)\n"
+
+
+def test_map_address_stdin_keeps_input_order_and_reports_errors():
+    result = run("address", input="P.5, Q.5, TP.HCM\n\nasdf qwer\nPhường Phúc Xá, Ba Đình, Hà Nội\n")
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and len(lines) == 4
+    assert lines[0] == "Phường An Đông (27316)|Thành phố Hồ Chí Minh (79)"
+    assert lines[1].startswith("ERROR review:empty")
+    assert lines[2].startswith("ERROR review:unresolved")
+    assert lines[3] == "Phường Hồng Hà (00097)|Thành phố Hà Nội (01)"
+
+
+def test_map_address_explain_names_the_rule():
+    result = run("address", "--explain", "Phường Phúc Xá, Ba Đình, Hà Nội")
+    assert result.output.split("|")[2] == "names:address"
+
+
+def test_map_code_lists_every_part_of_a_split_commune():
+    result = run("code", "00016")
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and "split, 2 part(s)" in lines[0]
+    assert {line.split("(")[1][:5] for line in lines[1:]} == {"00004", "00008"}
+
+
+def test_map_code_unknown_exits_1():
+    result = run("code", "99999")
+    assert result.exit_code == 1 and result.output.startswith("ERROR unknown-code")
+
+
+def test_map_stats_counts_merge_split_stay():
+    result = run("stats", "--province", "36")
+    assert result.exit_code == 0
+    assert result.output.startswith("old province 36 Tỉnh Nam Định: ")
+    assert "merge" in result.output and "split" in result.output and "stay" in result.output
+
+
+def test_review_round_trip(tmp_path):
+    queue = tmp_path / "queue.csv"
+    queue.write_text("source,table,record_key,commune_code,address\n"
+                     "hanam,opencps_dossier,17,00016,\n"
+                     "hanam,opencps_dossier,18,00001,\n", encoding="utf-8")
+    out = tmp_path / "review.xlsx"
+    result = run("review", "export", str(queue), str(out))
+    assert result.exit_code == 0 and result.output.startswith("1 unresolved reference(s)")
+    from openpyxl import load_workbook
+    wb = load_workbook(out)
+    ws = wb.active
+    header = [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("decision_new_commune") + 1, value=8)  # zero padding lost
+    wb.save(out)
+    decisions = tmp_path / "decisions.csv"
+    result = run("review", "import", str(out), "--decisions", str(decisions))
+    assert result.exit_code == 0 and result.output.startswith("1 decision(s) stored")
+    [row] = list(csv.DictReader(decisions.open(encoding="utf-8")))
+    assert row["new_commune"] == "00008"
+    result = run("address", "--explain", "--decisions", str(decisions), input="")
+    assert result.exit_code == 0
+
+
+def test_every_command_has_an_example():
+    from mappings.cli import review_group
+    for group in (map_group, review_group):
+        for name, cmd in group.commands.items():
+            if cmd is not review_group:
+                assert "Example:" in (cmd.help or ""), name
