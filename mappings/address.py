@@ -184,6 +184,9 @@ def component(text: str) -> Component | None:
         name = PROVINCE_ALIASES[fold_key(name)]
     if level is None and _HOUSE.match(text):
         level, name = "street", _HOUSE.sub("", text)
+        inner, inner_name, _ = _split_prefix_kind(name)     # "Số 5 phố Đội Cấn" → "Đội Cấn"
+        if inner in ("street", "hamlet"):
+            name = inner_name
     num = number_key(name)
     if num is not None and level in ("commune", "district", "city"):
         key = fold = num
