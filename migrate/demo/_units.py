@@ -35,6 +35,8 @@ class LegacyCommune:
     district_name: str   # "Thành phố Phủ Lý"
     province_code: str   # 2 digits
     province_name: str   # "Tỉnh Hà Nam"
+    label: str = ""           # address style: "phường Quang Trung"
+    district_label: str = ""  # address style: "thành phố Phủ Lý"
 
     @property
     def is_urban(self) -> bool:
@@ -65,6 +67,17 @@ class ProvinceUnits:
         return tuple(c for c in self.communes if c.district_code == district_code)
 
 
+_KINDS = ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Phường", "Xã", "Tỉnh", "Quận")
+
+
+def lower_kind(name: str) -> str:
+    """'Huyện Ý Yên' -> 'huyện Ý Yên'; 'Thị xã Duy Tiên' -> 'thị xã Duy Tiên' (address style)."""
+    for kind in _KINDS:
+        if name.lower().startswith(kind.lower() + " "):
+            return kind.lower() + name[len(kind):]
+    return name
+
+
 def load_province(province_code: str, raw_dir: Path | None = None) -> ProvinceUnits:
     """Read the legacy communes of ``province_code`` and the split ones from the crosswalk."""
     raw = raw_dir or _RAW
@@ -92,6 +105,7 @@ def _read_communes(path: Path, province_code: str) -> list[LegacyCommune]:
                 code=row[5].strip(), name=row[4].strip(), level=row[6].strip(),
                 district_code=row[3].strip(), district_name=row[2].strip(),
                 province_code=row[1].strip(), province_name=row[0].strip(),
+                label=lower_kind(row[4].strip()), district_label=lower_kind(row[2].strip()),
             )
             for row in reader
             if len(row) >= 7 and row[1].strip() == province_code and row[5].strip()

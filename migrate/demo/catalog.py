@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from migrate.demo._units import LegacyCommune, LegacyDistrict, ProvinceUnits
+from migrate.demo._units import LegacyCommune, LegacyDistrict, ProvinceUnits, lower_kind
 
 FAMILY_NAMES = (
     ("Nguyễn", 30), ("Trần", 12), ("Lê", 9), ("Phạm", 8), ("Hoàng", 5), ("Vũ", 6), ("Đỗ", 4),
@@ -193,17 +193,6 @@ def build_agencies(units: ProvinceUnits) -> AgencyCatalog:
                                             "xa", commune.code)
     return AgencyCatalog(province, MappingProxyType(departments), MappingProxyType(districts),
                          MappingProxyType(communes))
-
-
-_KINDS = ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Phường", "Xã", "Tỉnh", "Quận")
-
-
-def lower_kind(name: str) -> str:
-    """'Huyện Ý Yên' -> 'huyện Ý Yên'; 'Thị xã Duy Tiên' -> 'thị xã Duy Tiên' (address style)."""
-    for kind in _KINDS:
-        if name.lower().startswith(kind.lower() + " "):
-            return kind.lower() + name[len(kind):]
-    return name
 
 
 def _province_short(province_name: str) -> str:

@@ -251,4 +251,4 @@ def _add_working_days(moment: datetime, days: int) -> datetime:
 
 
 def _fmt(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
+    return moment.isoformat(" ", "seconds") if moment else None

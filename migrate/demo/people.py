@@ -9,6 +9,7 @@ People registered in two or three former provinces are a pure function of
 from __future__ import annotations
 
 import base64
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -155,14 +156,12 @@ def make_context(seed: int, province_code: str, units: ProvinceUnits, agencies: 
     return PortalContext(seed, province_code, units, agencies, layout, Timeline.for_seed(seed), staff)
 
 
+_FAMILY = tuple(name for name, _ in catalog.FAMILY_NAMES)
+_FAMILY_CUMULATIVE = tuple(itertools.accumulate(weight for _, weight in catalog.FAMILY_NAMES))
+
+
 def weighted_family(rng: random.Random) -> str:
-    total = sum(w for _, w in catalog.FAMILY_NAMES)
-    pick = rng.randrange(total)
-    for name, weight in catalog.FAMILY_NAMES:
-        pick -= weight
-        if pick < 0:
-            return name
-    return catalog.FAMILY_NAMES[0][0]
+    return rng.choices(_FAMILY, cum_weights=_FAMILY_CUMULATIVE)[0]
 
 
 def make_person(rng: random.Random, birth_province: str, serial_digit: int, serial: int | None = None) -> Person:
@@ -289,10 +288,9 @@ def address_text(rng: random.Random, commune: LegacyCommune, units: ProvinceUnit
             local = f"Tổ dân phố {rng.randrange(1, 25)}"
         else:
             local = f"Số {rng.randrange(1, 80)} ngõ {rng.randrange(1, 200)} {rng.choice(catalog.STREETS)}"
-    parts = [local, catalog.lower_kind(commune.name), catalog.lower_kind(commune.district_name)]
     if rng.random() < 0.9:
-        parts.append(catalog.lower_kind(units.province_name))
-    return ", ".join(parts)
+        return f"{local}, {commune.label}, {commune.district_label}, {catalog.lower_kind(units.province_name)}"
+    return f"{local}, {commune.label}, {commune.district_label}"
 
 
 def tax_code(prefix: str, serial: int) -> str:
@@ -344,4 +342,4 @@ def _dmy(day: date | None) -> str:
 
 
 def _fmt(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.isoformat(" ", "seconds")
