@@ -38,10 +38,10 @@ _NUMBER_ABBREV = {"p", "f", "q", "kp"}          # "P5", "Q1", "KP3" without a do
 _COUNTRY = {"vietnam", "vn", "viet nam"}
 _SPLIT = re.compile(r"\s*[,;|\n]\s*|\s+-\s+|\s+–\s+")
 _KEYWORD = re.compile(
-    r"(?<=\S)\s+(?=(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm)",
+    r"(?<=\S)(?<!th[iị])\s+(?=(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm)",
     re.IGNORECASE)
 _KEYWORD_FOLDED = re.compile(
-    r"(?<=\S)\s+(?=(?:xa|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm)")
+    r"(?<=\S)(?<!thi)\s+(?=(?:xa|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm)")
 _BRVT = re.compile(r"b[àa] r[ịi]a\s*[-–]\s*v[ũu]ng t[àa]u", re.IGNORECASE)
 _BARE_KEYWORDS = {"xa", "phuong", "thi tran", "huyen", "quan", "thi xa", "thanh pho", "tinh"}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,

@@ -1,0 +1,161 @@
+"""Benchmark: accuracy and throughput of the resolver, on one core.
+
+``python -m mappings.bench`` prints:
+
+- code lookups per second and accuracy on the official table (every old commune code;
+  a split commune is right when it goes to review with exactly its parts as candidates);
+- free-text addresses per second and accuracy on a generated set: every old commune
+  rendered as address text in several styles (full names, abbreviations P./X./TT./Q./H./
+  TX./TP./T., no diacritics, decomposed Unicode, lower case without commas);
+- accuracy on the real addresses in ``mappings/data/bench/real-addresses.csv`` when that
+  file exists (one row per address, with its public source and the expected new commune).
+
+"Wrong" counts answers that name a commune the official table does not allow: the
+number that must stay at zero. Unresolved answers go to review and are counted apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mappings.address import strip_type
+from mappings.rules import Resolver, UnitRef
+from mappings.text import strip_marks
+from mappings.units import OldUnit, UnitTable
+
+REAL = Path(__file__).resolve().parent / "data" / "bench" / "real-addresses.csv"
+
+_COMMUNE_ABBR = {"Phường": "P.", "Xã": "X.", "Thị trấn": "TT."}
+_DISTRICT_ABBR = {"Quận": "Q.", "Huyện": "H.", "Thị xã": "TX.", "Thành phố": "TP."}
+_PROVINCE_ABBR = {"Tỉnh": "T.", "Thành phố": "TP."}
+
+
+@dataclass(frozen=True)
+class Score:
+    name: str
+    total: int
+    right: int
+    wrong: int
+    review: int
+    seconds: float
+
+    def line(self) -> str:
+        rate = self.total / self.seconds if self.seconds else float("inf")
+        return (f"{self.name:<34} {self.total:>7} items  {100 * self.right / max(self.total, 1):6.2f}% right  "
+                f"{self.wrong:>4} wrong  {self.review:>5} to review  {rate:>10,.0f}/s")
+
+
+def _abbreviate(name: str, table: dict[str, str]) -> str:
+    for word, abbr in table.items():
+        if name.startswith(word + " "):
+            rest = name[len(word) + 1:]
+            return f"{abbr}{rest}" if rest[:1].isdigit() else f"{abbr} {rest}"
+    return name
+
+
+def variants(o: OldUnit) -> list[tuple[str, str]]:
+    """(style, address text) renderings of one old unit."""
+    full = f"{o.commune_name}, {o.district_name}, {o.province_name}"
+    abbr = ", ".join((_abbreviate(o.commune_name, _COMMUNE_ABBR), _abbreviate(o.district_name, _DISTRICT_ABBR),
+                      _abbreviate(o.province_name, _PROVINCE_ABBR)))
+    return [
+        ("full", full),
+        ("abbreviated", abbr),
+        ("no-diacritics", strip_marks(full).title().replace("D ", "D")),
+        ("decomposed", unicodedata.normalize("NFD", full)),
+        ("bare-names", f"{strip_type(o.commune_name)}, {strip_type(o.district_name)}, {strip_type(o.province_name)}"),
+        ("lowercase-no-commas", f"{o.commune_name} {o.district_name} {o.province_name}".lower()),
+    ]
+
+
+def _judge(resolver: Resolver, items: Iterable[tuple[UnitRef, frozenset[str]]], name: str) -> Score:
+    items = list(items)
+    right = wrong = review = 0
+    start = time.perf_counter()
+    decisions = [resolver.resolve(ref) for ref, _ in items]
+    seconds = time.perf_counter() - start
+    for d, (_, expected) in zip(decisions, items):
+        if d.resolved:
+            if len(expected) == 1 and d.new_commune in expected:
+                right += 1
+            else:
+                wrong += 1
+        else:
+            review += 1
+            if len(expected) > 1 and d.rule == "review:split-ambiguous" and set(d.candidates) == expected:
+                right += 1
+    return Score(name, len(items), right, wrong, review, seconds)
+
+
+def official(table: UnitTable, make: Callable[[], Resolver]) -> Score:
+    items = [(UnitRef(commune_code=o.commune_code), frozenset(p.new.code for p in table.parts(o.commune_code)))
+             for o in table.old_communes() if o.commune_code]
+    return _judge(make(), items, "official table, by code")
+
+
+def generated(table: UnitTable, make: Callable[[], Resolver], *, sample: int | None, seed: int) -> list[Score]:
+    units = [o for o in table.old_communes() if o.commune_code]
+    if sample:
+        units = random.Random(seed).sample(units, min(sample, len(units)))
+    by_style: dict[str, list[tuple[UnitRef, frozenset[str]]]] = {}
+    for o in units:
+        expected = frozenset(p.new.code for p in table.parts(o.commune_code))
+        for style, text in variants(o):
+            by_style.setdefault(style, []).append((UnitRef(address=text), expected))
+    scores = [_judge(make(), items, f"generated: {style}") for style, items in by_style.items()]
+    all_items = [it for items in by_style.values() for it in items]
+    scores.append(_judge(make(), all_items, "generated: all styles"))
+    return scores
+
+
+def real(table: UnitTable, make: Callable[[], Resolver], path: Path = REAL) -> Score | None:
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    items = [(UnitRef(address=r["address"]), frozenset(r["expected_new_commune"].split(";"))) for r in rows]
+    return _judge(make(), items, f"real addresses ({path.name})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mappings.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sample", type=int, default=None, help="old units in the generated set (default: all)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    table = UnitTable.load()
+    start = time.perf_counter()
+    Resolver(table)
+    print(f"table {table.version} sha256 {table.sha256[:16]}…; resolver built in "
+          f"{time.perf_counter() - start:.2f}s (one core, no cache hits: each item is distinct)")
+
+    def make() -> Resolver:
+        return Resolver(table)
+
+    scores = [official(table, make), *generated(table, make, sample=args.sample, seed=args.seed)]
+    found = real(table, make)
+    if found is not None:
+        scores.append(found)
+    for s in scores:
+        print(s.line())
+    resolver = make()
+    refs = [UnitRef(commune_code=o.commune_code) for o in table.old_communes() if o.commune_code]
+    for ref in refs:
+        resolver.resolve(ref)
+    start = time.perf_counter()
+    for _ in range(10):
+        for ref in refs:
+            resolver.resolve(ref)
+    rate = 10 * len(refs) / (time.perf_counter() - start)
+    print(f"{'cached code lookups (repeat inputs)':<34} {10 * len(refs):>7} items  {rate:>58,.0f}/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
