@@ -43,10 +43,22 @@ def name_key(text: str | None) -> str:
     return _NON_WORD.sub("", s).replace("_", "")
 
 
+def _marks_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "d"}
+    for cp in range(0xC0, 0x1F00):
+        base = unicodedata.normalize("NFD", chr(cp))[:1]
+        if base != chr(cp) and base.isascii():
+            table[cp] = base.lower()
+    table.update({cp: None for cp in range(0x300, 0x370)})   # stray combining marks
+    return table
+
+
+_MARKS = _marks_table()   # constant, built once
+
+
 def strip_marks(text: str) -> str:
     """Remove all diacritics, đ → d (lower case)."""
-    decomposed = unicodedata.normalize("NFD", text.lower().translate(_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return text.lower().translate(_MARKS)
 
 
 def fold_key(text: str | None) -> str:
