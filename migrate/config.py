@@ -113,3 +113,14 @@ def _default_files_dir(url) -> str:
         path = Path(url.database)
         return str(path.with_name(path.stem + "-files"))
     return "hopnhat-files"
+
+
+def environment() -> dict[str, str]:
+    """The process environment, for steps that pass it on (runbook commands)."""
+    return dict(os.environ)
+
+
+def operator(environ: Mapping[str, str] | None = None) -> str:
+    """Who is running: HOPNHAT_OPERATOR, else the login name."""
+    env = os.environ if environ is None else environ
+    return env.get("HOPNHAT_OPERATOR") or env.get("USER") or env.get("LOGNAME") or "unknown"

@@ -1,0 +1,5 @@
+"""``python -m migrate.cli``: the same as the ``hopnhat`` command."""
+
+from migrate.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""``hopnhat runbook``: follow a cutover, a rerun or an audit step by step, journaled."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from migrate import config
+from migrate.runbook import execute
+from migrate.runbook.model import load_runbook
+
+
+def _journal_option(func):
+    return click.option("--journal", type=click.Path(dir_okay=False), default=None,
+                        help="Journal file (default: <runbook name>.journal.jsonl in the current folder).")(func)
+
+
+def _journal(book, journal: str | None) -> Path:
+    return Path(journal) if journal else Path(f"{book.name}.journal.jsonl")
+
+
+@click.group("runbook")
+def runbook_group() -> None:
+    """Executable runbooks: each step's command, go/no-go check and rollback.
+
+    \b
+    Example:
+        hopnhat runbook run runbooks/cutover.toml --dry-run
+    """
+
+
+@runbook_group.command("run")
+@click.argument("runbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print every step, check and rollback; run nothing.")
+@click.option("--from", "start_from", default=None, help="Start at this step instead of resuming.")
+@click.option("--confirm", multiple=True, help="Confirm a manual step as done (repeatable).")
+@_journal_option
+def run_command(runbook: str, dry_run: bool, start_from: str | None, confirm: tuple[str, ...],
+                journal: str | None) -> None:
+    """Run the steps, resuming after the last go; stop at the first no-go and show its rollback.
+
+    \b
+    Example:
+        hopnhat runbook run runbooks/cutover.toml --dry-run
+        hopnhat runbook run runbooks/cutover.toml
+    """
+    book = load_runbook(runbook)
+    outcome = execute.run_runbook(
+        book, _journal(book, journal), operator=config.operator(), dry_run=dry_run, start_from=start_from,
+        confirmed=frozenset(confirm), environ=config.environment(), echo=lambda line: click.echo(line, err=True),
+    )
+    click.echo(outcome.summary())
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@runbook_group.command("status")
+@click.argument("runbook", type=click.Path(exists=True, dir_okay=False))
+@_journal_option
+def status_command(runbook: str, journal: str | None) -> None:
+    """Where a cutover stands: each step's last verdict, when and by whom.
+
+    \b
+    Example:
+        hopnhat runbook status runbooks/cutover.toml
+    """
+    book = load_runbook(runbook)
+    rows = execute.status(book, _journal(book, journal))
+    click.echo(f"Runbook {book.name}: {book.title}")
+    next_step = None
+    for step, entry in rows:
+        if entry is None:
+            click.echo(f"  [  pending] {step.id}: {step.title}")
+        else:
+            click.echo(f"  [{entry.verdict:>9}] {step.id}: {step.title}  ({entry.finished_at}, {entry.operator})")
+            if entry.reason and entry.verdict not in ("go", "confirmed"):
+                click.echo(f"              {entry.reason}")
+        if next_step is None and (entry is None or entry.verdict not in ("go", "confirmed")):
+            next_step = step.id
+    click.echo(f"Next step: {next_step}" if next_step else "All steps done.")
+
+
+@runbook_group.command("rollback")
+@click.argument("runbook", type=click.Path(exists=True, dir_okay=False))
+@click.argument("step")
+@_journal_option
+def rollback_command(runbook: str, step: str, journal: str | None) -> None:
+    """Run one step's rollback command and journal it.
+
+    \b
+    Example:
+        hopnhat runbook rollback runbooks/cutover.toml full-load
+    """
+    book = load_runbook(runbook)
+    result = execute.rollback(book, step, _journal(book, journal), operator=config.operator(),
+                              environ=config.environment())
+    click.echo(f"{step}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
+    click.echo(result.output)
+    if result.verdict != "rolled-back":
+        sys.exit(1)
