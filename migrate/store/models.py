@@ -340,6 +340,7 @@ source_snapshot = Table(
     Column("source_table", String(200), nullable=False),
     Column("source_count", BigInteger, nullable=False),
     Column("taken_at", DateTime, nullable=False),
+    Column("planned_at", DateTime),  # set when every batch of the entity is planned (keys read to the end)
     UniqueConstraint("run_id", "source_system", "entity"),
 )
 
