@@ -39,6 +39,7 @@ class Settings:
     max_attempts: int = 3
     workers: int = 1
     split_rules: Path | None = None
+    remaps: Path | None = None  # province's agency/procedure remap table (CSV)
     default_part_policy: bool = False
     operator: str = "hopnhat"
 
@@ -53,6 +54,7 @@ class Settings:
         batch_size: int | None = None,
         workers: int | None = None,
         split_rules: str | Path | None = None,
+        remaps: str | Path | None = None,
         default_part_policy: bool | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
@@ -91,8 +93,12 @@ class Settings:
         count = workers if workers is not None else int(env.get("HOPNHAT_WORKERS", "1"))
         if count < 1:
             problems.append(f"workers must be at least 1, got {count}")
-        if split_rules is not None and not Path(split_rules).is_file():
+        split_rules = split_rules or env.get("HOPNHAT_SPLIT_RULES")
+        if split_rules and not Path(split_rules).is_file():
             problems.append(f"split rules file {split_rules} not found")
+        remaps = remaps or env.get("HOPNHAT_REMAPS")
+        if remaps and not Path(remaps).is_file():
+            problems.append(f"agency/procedure remap table {remaps} not found")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -102,6 +108,7 @@ class Settings:
             batch_size=size,
             workers=count,
             split_rules=Path(split_rules) if split_rules else None,
+            remaps=Path(remaps) if remaps else None,
             default_part_policy=bool(default_part_policy),
             operator=env.get("HOPNHAT_OPERATOR") or env.get("USER") or "hopnhat",
         )
