@@ -31,11 +31,12 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
 
 def _register() -> None:
     from mappings.cli import map_group
-    from migrate.cli import batches, freeze, reconcile, run, runbook, store
+    from migrate.cli import batches, freeze, preflight, reconcile, run, runbook, store
 
     for command in (run.demo_command, run.run_command, store.store_group, batches.batches_group,
                     batches.quarantine_group, reconcile.reconcile_group, map_group,
-                    runbook.runbook_group, freeze.freeze_group):
+                    runbook.runbook_group, freeze.freeze_group,
+                    preflight.preflight_command):
         cli.add_command(command)
 
 
