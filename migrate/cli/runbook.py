@@ -35,10 +35,11 @@ def runbook_group() -> None:
 @click.argument("runbook", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Print every step, check and rollback; run nothing.")
 @click.option("--from", "start_from", default=None, help="Start at this step instead of resuming.")
+@click.option("--until", default=None, help="Stop after this step (e.g. the end of preflight).")
 @click.option("--confirm", multiple=True, help="Confirm a manual step as done (repeatable).")
 @_journal_option
-def run_command(runbook: str, dry_run: bool, start_from: str | None, confirm: tuple[str, ...],
-                journal: str | None) -> None:
+def run_command(runbook: str, dry_run: bool, start_from: str | None, until: str | None,
+                confirm: tuple[str, ...], journal: str | None) -> None:
     """Run the steps, resuming after the last go; stop at the first no-go and show its rollback.
 
     \b
@@ -48,7 +49,7 @@ def run_command(runbook: str, dry_run: bool, start_from: str | None, confirm: tu
     """
     book = load_runbook(runbook)
     outcome = execute.run_runbook(
-        book, _journal(book, journal), operator=config.operator(), dry_run=dry_run, start_from=start_from,
+        book, _journal(book, journal), operator=config.operator(), dry_run=dry_run, start_from=start_from, until=until,
         confirmed=frozenset(confirm), environ=config.environment(), echo=lambda line: click.echo(line, err=True),
     )
     click.echo(outcome.summary())

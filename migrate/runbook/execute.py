@@ -122,13 +122,14 @@ def start_index(book: Runbook, journal_path: Path, start_from: str | None) -> in
 
 
 def run_runbook(book: Runbook, journal_path: Path, *, operator: str, dry_run: bool = False,
-                environ: Mapping[str, str], start_from: str | None = None,
+                environ: Mapping[str, str], start_from: str | None = None, until: str | None = None,
                 confirmed: frozenset[str] = frozenset(), cwd: Path | None = None,
                 echo: Callable[[str], None] | None = None) -> Outcome:
     env = with_vars(book, environ)
     outcome = Outcome(book)
     first = 0 if dry_run else start_index(book, journal_path, start_from)
-    for step in book.steps[first:]:
+    last = book.steps.index(book.step(until)) + 1 if until else len(book.steps)
+    for step in book.steps[first:last]:
         command = hide_secrets(expand(step.run, book, env)) if step.run else ""
         if dry_run:
             outcome.results.append(StepResult(step, "dry-run", command))
