@@ -3,24 +3,38 @@
 States: planned -> running -> loaded | failed; loaded -> verified after
 reconciliation. ``mark_loaded`` runs in the same transaction as the rows the
 batch writes, so a batch is either wholly in the store or not at all.
+
+Entities load in stages (``STAGES``): accounts, then dossiers and documents,
+then dossier events and files, because each stage looks up the one before.
+A stage is finished when every entity in it is planned to the end of its keys
+(``source_snapshot.planned_at``) and no batch of it is planned or running.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from adapters.base import Key, jsonable
+from adapters.base import ENTITIES, Key, jsonable
 from migrate.store.models import batch, migration_run, source_snapshot
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
 UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
+DONE: tuple[BatchState, ...] = ("loaded", "verified")
+STAGES: tuple[tuple[str, ...], ...] = (("account",), ("dossier", "document"), ("dossier_event", "dossier_file"))
+Pair = tuple[str, str]  # (source system, entity)
+ENTITY_ORDER = ENTITIES
+
+
+def stage_of(entity: str) -> int:
+    return next((i for i, stage in enumerate(STAGES) if entity in stage), len(STAGES))
 
 
 @dataclass(frozen=True)
@@ -103,10 +117,28 @@ def resumable_run(conn: Connection, profile_names: Sequence[str]) -> int | None:
     return int(row.id) if names == sorted(profile_names) else None
 
 
+def reopen_run(conn: Connection, run_id: int) -> None:
+    """A resumed run is running again; its failed batches are planned again."""
+    conn.execute(update(migration_run).where(migration_run.c.id == run_id).values(state="running", finished_at=None))
+    conn.execute(update(batch).where(batch.c.run_id == run_id, batch.c.state == "failed").values(state="planned"))
+
+
 def finish_run(conn: Connection, run_id: int, state: str) -> None:
-    conn.execute(
-        update(migration_run).where(migration_run.c.id == run_id).values(state=state, finished_at=now())
-    )
+    """Record how a run ended; a run another worker saw fail stays failed."""
+    stmt = update(migration_run).where(migration_run.c.id == run_id).values(state=state, finished_at=now())
+    if state == "done":
+        stmt = stmt.where(migration_run.c.state != "failed")
+    conn.execute(stmt)
+
+
+def newest_run(conn: Connection) -> int | None:
+    return conn.execute(select(func.max(migration_run.c.id))).scalar()
+
+
+def run_profiles(conn: Connection, run_id: int) -> list[dict]:
+    """The profiles a run was started with: name, file name, resolved path, sha256."""
+    value = conn.execute(select(migration_run.c.profiles).where(migration_run.c.id == run_id)).scalar()
+    return list(value or [])
 
 
 def record_snapshot(conn: Connection, run_id: int, source: str, entity: str, table: str, count: int) -> None:
@@ -124,6 +156,72 @@ def record_snapshot(conn: Connection, run_id: int, source: str, entity: str, tab
         conn.execute(update(source_snapshot).where(source_snapshot.c.id == existing).values(**values))
 
 
+# --- planning ---------------------------------------------------------------------
+
+
+def lock_snapshot(conn: Connection, run_id: int, source: str, entity: str):
+    """The entity's snapshot row, locked: whoever holds it plans the entity's next batch."""
+    return conn.execute(
+        select(source_snapshot.c.id, source_snapshot.c.planned_at)
+        .where(source_snapshot.c.run_id == run_id, source_snapshot.c.source_system == source,
+               source_snapshot.c.entity == entity)
+        .with_for_update()
+    ).first()
+
+
+def last_planned(conn: Connection, run_id: int, source: str, entity: str) -> tuple[int, Key | None]:
+    """The next seq and the last key planned for one entity of a run."""
+    row = conn.execute(
+        select(batch.c.seq, batch.c.key_hi)
+        .where(batch.c.run_id == run_id, batch.c.source_system == source, batch.c.entity == entity)
+        .order_by(batch.c.seq.desc()).limit(1)
+    ).first()
+    return (0, None) if row is None else (row.seq + 1, decode(row.key_hi))
+
+
+def mark_planned(conn: Connection, snapshot_id: int) -> None:
+    conn.execute(update(source_snapshot).where(source_snapshot.c.id == snapshot_id).values(planned_at=now()))
+
+
+def _in_pairs(pairs: Sequence[Pair]):
+    return or_(*[and_(batch.c.source_system == s, batch.c.entity == e) for s, e in pairs])
+
+
+def claimable(conn: Connection, run_id: int, pairs: Sequence[Pair], *, skip_locked: bool,
+              limit: int = 20) -> list[int]:
+    """Planned batches, and running ones a worker may have abandoned, oldest first.
+
+    On PostgreSQL rows another worker is claiming are skipped (FOR UPDATE SKIP
+    LOCKED); the caller still takes the batch's lease before working on it.
+    """
+    if not pairs:
+        return []
+    stmt = (select(batch.c.id)
+            .where(batch.c.run_id == run_id, batch.c.state.in_(("planned", "running")), _in_pairs(pairs))
+            .order_by(batch.c.id).limit(limit))
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def stage_open(conn: Connection, run_id: int, pairs: Sequence[Pair]) -> bool:
+    """True while some entity of the stage is not planned to its end or has a batch planned or running."""
+    if not pairs:
+        return False
+    unplanned = conn.execute(
+        select(func.count()).select_from(source_snapshot)
+        .where(source_snapshot.c.run_id == run_id, source_snapshot.c.planned_at.is_(None),
+               or_(*[and_(source_snapshot.c.source_system == s, source_snapshot.c.entity == e) for s, e in pairs]))
+    ).scalar_one()
+    if unplanned:
+        return True
+    busy = conn.execute(
+        select(func.count()).select_from(batch)
+        .where(batch.c.run_id == run_id, batch.c.state.in_(("planned", "running")), _in_pairs(pairs))
+    ).scalar_one()
+    return bool(busy)
+
+
 # --- batches ----------------------------------------------------------------------
 
 
@@ -139,12 +237,17 @@ def open_batch(conn: Connection, *, run_id: int, source: str, entity: str, table
     return int(result.inserted_primary_key[0])
 
 
-def mark_running(conn: Connection, batch_id: int) -> None:
+def worker_name() -> str:
+    """host:pid, so an operator can tell which machine and process worked on a batch."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def mark_running(conn: Connection, batch_id: int, worker: str | None = None) -> None:
     conn.execute(
         update(batch)
         .where(batch.c.id == batch_id)
         .values(state="running", attempts=batch.c.attempts + 1, started_at=now(), error=None,
-                worker=f"{socket.gethostname()}")
+                worker=worker or worker_name())
     )
 
 
@@ -203,6 +306,27 @@ def listing_for(conn: Connection, run_id: int, source: str, entity: str) -> list
         batch.c.run_id == run_id, batch.c.source_system == source, batch.c.entity == entity
     ).order_by(batch.c.seq)
     return [_row(r) for r in conn.execute(stmt)]
+
+
+def run_totals(conn: Connection, run_id: int) -> dict[Pair, tuple[int, Counts, list[int]]]:
+    """Per source entity of a run: the source count, the counts of its loaded batches, its failed batches."""
+    out: dict[Pair, tuple[int, Counts, list[int]]] = {}
+    for s, e, n in conn.execute(select(source_snapshot.c.source_system, source_snapshot.c.entity,
+                                       source_snapshot.c.source_count).where(source_snapshot.c.run_id == run_id)):
+        out[(s, e)] = (int(n), Counts(), [])
+    rows = conn.execute(
+        select(batch.c.source_system, batch.c.entity, batch.c.state, batch.c.id, batch.c.extracted,
+               batch.c.loaded, batch.c.merged, batch.c.quarantined, batch.c.excluded)
+        .where(batch.c.run_id == run_id).order_by(batch.c.id)
+    )
+    for r in rows:
+        count, counts, failed = out.setdefault((r.source_system, r.entity), (0, Counts(), []))
+        if r.state in DONE:
+            counts = counts + Counts(r.extracted, r.loaded, r.merged, r.quarantined, r.excluded)
+        elif r.state == "failed":
+            failed.append(int(r.id))
+        out[(r.source_system, r.entity)] = (count, counts, failed)
+    return out
 
 
 def state_counts(conn: Connection) -> dict[str, int]:

@@ -290,7 +290,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
     upsert(conn, lineage, lineage_rows,
            changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule"))
     upsert(conn, remap_decision, decisions, changed=("content_hash", "new_commune_code", "rule", "score"))
-    upsert(conn, quarantine, rejected, changed=("reason", "field", "released_at"),
+    upsert(conn, quarantine, rejected, changed=("reason", "field", "released_at", "batch_id"),
            update=("batch_id", "field", "reason", "raw_payload", "released_at"))
     upsert(conn, review_item, reviews, keys=("kind", "source_system", "source_table", "source_key"),
            changed=("reason",), update=("reason", "candidates", "context"))

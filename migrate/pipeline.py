@@ -1,34 +1,38 @@
 """The migration run: extract each source entity in keyset batches, prepare, load.
 
-``run(settings)`` plans and executes batches, resuming an unfinished run of
-the same sources; ``rerun(settings, batch_id)`` re-reads one batch's key range
-and loads it again. A failing batch is recorded in the ledger and the run
-goes on with the next one.
+``run(settings)`` plans and executes batches, resuming (or joining, when
+another process or machine is working on it) an unfinished run of the same
+sources; ``--workers N`` starts N worker processes (see :mod:`migrate.workers`).
+``rerun(settings, batch_id)`` re-reads one batch's key range and loads it
+again; ``rerun_failed`` and ``rerun_quarantined`` do so for every failed batch
+or every batch holding open quarantine entries. After any of them, batches
+whose quarantined children now have their parent in the store are rerun too,
+so the quarantine shrinks as causes are fixed. A failing batch is recorded in
+the ledger and the run goes on with the next one.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from adapters import open_source
-from adapters.base import ENTITIES, EntitySpec, Key, RawRecord
 from mappings.rules import ManualDecision, Resolver
 from mappings.units import UnitTable
-from migrate import ledger
+from migrate import ledger, quarantine
 from migrate.config import Settings, SourceSettings
-from migrate.errors import HopnhatError, RetryableError, StoreError
-from migrate.load import BatchContext, load_batch
-from migrate.prepare import prepare_page
+from migrate.errors import ConfigError, HopnhatError, StoreError
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
+from migrate.workers import RUN_LOCK, Worker, advisory_xact_lock, is_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +87,6 @@ class RunReport:
         return "\n".join(lines)
 
 
-@dataclass
-class _Job:
-    """What one run needs while it works; built once per run."""
-
-    settings: Settings
-    store: Engine
-    resolver: Resolver
-    run_id: int
-    progress: Progress
-
-
 def build_resolver(settings: Settings, store: Engine, units: UnitTable) -> Resolver:
     return Resolver(units, manual=manual_decisions(store),
                     default_part_policy=settings.default_part_policy)
@@ -128,166 +121,205 @@ def open_store(settings: Settings) -> Engine:
 
 
 def run(settings: Settings, *, progress: Progress = None, resume: bool = True) -> RunReport:
+    """Plan and load every batch of the sources; resume or join an unfinished run of the same sources."""
     started = time.monotonic()
     store = open_store(settings)
+    if settings.workers > 1 and not is_postgresql(store):
+        raise ConfigError(f"--workers {settings.workers} needs a PostgreSQL store: an SQLite store takes one "
+                          "writer at a time. Use --workers 1, or a postgresql+psycopg:// store")
     units = UnitTable.load()
     seed_units(store, units)
-    names = [s.name for s in settings.sources]
-    with store.begin() as conn:
-        run_id = ledger.resumable_run(conn, names) if resume else None
-        resumed = run_id is not None
-        if run_id is None:
-            run_id = ledger.start_run(
-                conn, tool_version=tool_version(), mapping_version=units.version, mapping_sha256=units.sha256,
-                profiles=[{"name": s.name, "path": str(s.profile.path.name), "sha256": s.profile.sha256}
-                          for s in settings.sources])
-    job = _Job(settings, store, build_resolver(settings, store, units), run_id, progress)
-    results = []
-    for source in settings.sources:
-        results += _run_source(job, source)
-    report = RunReport(run_id, resumed, results, time.monotonic() - started)
+    run_id, resumed, errors = _start(settings, store, units, resume)
+    children = [_spawn(settings, run_id) for _ in range(settings.workers - 1)]
+    worker = Worker(settings, store, build_resolver(settings, store, units), run_id, progress)
+    worker.work()
+    for child in children:
+        child.join()
+        if child.exitcode != 0:
+            errors[("*", "*")] = f"worker process {child.pid} ended with exit code {child.exitcode}"
+    errors.update(worker.errors)
+    release_unblocked(settings, store, units, progress=progress)
+    report = _report(store, settings, run_id, resumed, errors, time.monotonic() - started)
     with store.begin() as conn:
         ledger.finish_run(conn, run_id, "done" if report.ok else "failed")
     return report
 
 
-def _run_source(job: _Job, source: SourceSettings) -> list[EntityResult]:
+def _start(settings: Settings, store: Engine, units: UnitTable,
+           resume: bool) -> tuple[int, bool, dict[ledger.Pair, str]]:
+    """Find the unfinished run of these sources (or start one) and take each entity's source count."""
+    errors: dict[ledger.Pair, str] = {}
+    names = [s.name for s in settings.sources]
+    with store.begin() as conn:
+        advisory_xact_lock(conn, RUN_LOCK)  # two processes starting together join one run
+        run_id = ledger.resumable_run(conn, names) if resume else None
+        resumed = run_id is not None
+        if run_id is None:
+            run_id = ledger.start_run(
+                conn, tool_version=tool_version(), mapping_version=units.version, mapping_sha256=units.sha256,
+                profiles=[{"name": s.name, "path": s.profile.path.name, "resolved": str(s.profile.path.resolve()),
+                           "sha256": s.profile.sha256} for s in settings.sources])
+        else:
+            ledger.reopen_run(conn, run_id)
+        for source in settings.sources:
+            try:
+                adapter = open_source(source.name, source.url)
+            except HopnhatError as exc:
+                errors.update({(source.name, e): str(exc) for e in source.profile.entities})
+                continue
+            try:
+                for spec in source.profile.entities.values():
+                    try:
+                        count = adapter.count(spec)
+                    except HopnhatError as exc:
+                        errors[(source.name, spec.name)] = str(exc)
+                        continue
+                    ledger.record_snapshot(conn, run_id, source.name, spec.name, spec.table, count)
+            finally:
+                adapter.close()
+    return run_id, resumed, errors
+
+
+def _spawn(settings: Settings, run_id: int):
+    process = multiprocessing.get_context("spawn").Process(target=_work_child, args=(settings, run_id), daemon=False)
+    process.start()
+    return process
+
+
+def _work_child(settings: Settings, run_id: int) -> None:
+    """One extra worker process of ``run --workers N``."""
+    import sys
+
+    store = open_store(settings)
+    worker = Worker(settings, store, build_resolver(settings, store, UnitTable.load()), run_id)
+    worker.work()
+    sys.exit(1 if worker.errors else 0)
+
+
+def _report(store: Engine, settings: Settings, run_id: int, resumed: bool, errors: dict[ledger.Pair, str],
+            seconds: float) -> RunReport:
+    with store.connect() as conn:
+        totals = ledger.run_totals(conn, run_id)
     results = []
-    try:
-        adapter = open_source(source.name, source.url)
-    except HopnhatError as exc:
-        return [EntityResult(source.name, e, 0, error=str(exc)) for e in source.profile.entities]
-    try:
-        for name in ENTITIES:
-            spec = source.profile.entities.get(name)
-            if spec is not None:
-                results.append(_run_entity(job, source, adapter, spec))
-    finally:
-        adapter.close()
-    return results
+    for source in settings.sources:
+        for name in ledger.ENTITY_ORDER:
+            if name in source.profile.entities:
+                count, counts, failed = totals.get((source.name, name), (0, ledger.Counts(), []))
+                results.append(EntityResult(source.name, name, count, counts, failed, errors.get((source.name, name))))
+    if ("*", "*") in errors:
+        results.append(EntityResult("*", "workers", 0, error=errors[("*", "*")]))
+    return RunReport(run_id, resumed, results, seconds)
 
 
-def _run_entity(job: _Job, source: SourceSettings, adapter, spec: EntitySpec) -> EntityResult:
-    try:
-        count = adapter.count(spec)
-    except HopnhatError as exc:
-        return EntityResult(source.name, spec.name, 0, error=str(exc))
-    with job.store.begin() as conn:
-        ledger.record_snapshot(conn, job.run_id, source.name, spec.name, spec.table, count)
-        seq, last_hi, unfinished = ledger.progress(conn, job.run_id, source.name, spec.name)
-    result = EntityResult(source.name, spec.name, count)
-    for row in unfinished:  # a run killed or failed earlier: redo those ranges first
-        _execute(job, source, adapter, spec, row.id, row.key_lo, row.key_hi, result)
-    try:
-        for page in _pages(adapter, spec, last_hi, job.settings):
-            lo, hi = page[0].key, page[-1].key
-            with job.store.begin() as conn:
-                batch_id = ledger.open_batch(conn, run_id=job.run_id, source=source.name, entity=spec.name,
-                                             table=spec.table, seq=seq, lo=lo, hi=hi)
-            seq += 1
-            _execute(job, source, adapter, spec, batch_id, lo, hi, result, page)
-    except HopnhatError as exc:
-        result.error = f"{exc}. Rerun hopnhat run to resume after the last batch planned."
-        log.error("%s/%s: %s", source.name, spec.name, result.error)
-    return result
-
-
-def _pages(adapter, spec: EntitySpec, after: Key | None, settings: Settings) -> Iterator[list[RawRecord]]:
-    """Keyset pages with retries on transient source errors, restarting after the last key seen."""
-    attempts = 0
-    while True:
-        try:
-            for page in adapter.read(spec, after=after, batch_size=settings.batch_size):
-                attempts = 0
-                yield page
-                after = page[-1].key
-            return
-        except RetryableError:
-            attempts += 1
-            if attempts >= settings.max_attempts:
-                raise
-            time.sleep(min(2 ** attempts * 0.5, 10))
-
-
-def _execute(job: _Job, source: SourceSettings, adapter, spec: EntitySpec, batch_id: int, lo: Key, hi: Key,
-             result: EntityResult, page: list[RawRecord] | None = None) -> None:
-    error = None
-    for attempt in range(1, job.settings.max_attempts + 1):
-        try:
-            records = page if page is not None else _read_range(adapter, spec, lo, hi, job.settings)
-            counts = process_batch(job.store, job.resolver, job.settings, source, spec, batch_id, records)
-        except (RetryableError, OperationalError) as exc:
-            error = _one_line(exc)
-            page = None
-            log.warning("batch %s attempt %s failed: %s", batch_id, attempt, error)
-            time.sleep(min(2 ** attempt * 0.25, 5))
-            continue
-        except (HopnhatError, DBAPIError, OSError) as exc:
-            error = _one_line(exc)
-            break
-        result.counts = result.counts + counts
-        if job.progress:
-            job.progress(counts.extracted)
-        return
-    message = (f"Batch {batch_id} ({source.name}/{spec.name}, keys {_key(lo)}..{_key(hi)}) failed after "
-               f"{attempt} attempt(s): {error}. Nothing from it is in the store. "
-               f"Rerun: hopnhat batches rerun {batch_id}")
-    log.error(message)
-    with job.store.begin() as conn:
-        ledger.mark_failed(conn, batch_id, message)
-    result.failed_batches.append(batch_id)
-
-
-def _read_range(adapter, spec: EntitySpec, lo: Key, hi: Key, settings: Settings) -> list[RawRecord]:
-    records: list[RawRecord] = []
-    for page in adapter.read_range(spec, lo, hi, batch_size=settings.batch_size):
-        records += page
-    return records
-
-
-def process_batch(store: Engine, resolver: Resolver, settings: Settings, source: SourceSettings,
-                  spec: EntitySpec, batch_id: int, records: list[RawRecord]) -> ledger.Counts:
-    """Prepare and load one batch; the rows and the ledger move together in one transaction."""
-    with store.begin() as conn:
-        ledger.mark_running(conn, batch_id)
-    prepared = prepare_page(spec, records, resolver, source.profile.old_province)
-    ctx = BatchContext(
-        batch_id=batch_id, source_system=source.name,
-        parent_tables={name: e.table for name, e in source.profile.entities.items()},
-        files_root=source.files_root, files_dir=settings.files_dir, now=ledger.now(),
-    )
-    with store.begin() as conn:
-        counts = load_batch(conn, ctx, spec.name, spec.table, prepared)
-        ledger.mark_loaded(conn, batch_id, counts)
-    return counts
+# --- reruns ----------------------------------------------------------------------------------
 
 
 def rerun(settings: Settings, batch_id: int, *, progress: Progress = None) -> ledger.BatchRow:
-    """Re-read one batch's key range from its source and load it again."""
+    """Re-read one batch's key range from its source and load it again (idempotent)."""
+    return rerun_batches(settings, [batch_id], progress=progress)[0]
+
+
+def rerun_failed(settings: Settings, *, progress: Progress = None) -> list[ledger.BatchRow]:
+    """Rerun every failed batch of the profiles' sources, oldest first."""
+    return rerun_selected(settings, failed=True, progress=progress)
+
+
+def rerun_quarantined(settings: Settings, *, progress: Progress = None) -> list[ledger.BatchRow]:
+    """Rerun the batches holding open quarantine entries, e.g. after a mapping decision or a profile fix."""
+    return rerun_selected(settings, quarantined=True, progress=progress)
+
+
+def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Progress = None) -> list[ledger.BatchRow]:
+    """Rerun the given batches in stage order, then the batches their loads unblocked."""
+    store = open_store(settings)
+    units = UnitTable.load()
+    rows = []
+    with store.connect() as conn:
+        for batch_id in batch_ids:
+            row = ledger.get(conn, batch_id)
+            if row is None:
+                raise StoreError(f"Batch {batch_id} is not in the ledger. List them: hopnhat batches list")
+            rows.append(row)
+    rows.sort(key=lambda r: (ledger.stage_of(r.entity), r.id))
+    _rerun_rows(settings, store, units, rows, progress)
+    release_unblocked(settings, store, units, progress=progress)
+    with store.connect() as conn:
+        return [ledger.get(conn, r.id) for r in rows]  # type: ignore[misc]
+
+
+def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, progress: Progress = None) -> int:
+    """Rerun batches whose quarantined records waited for a parent that is now in the store."""
+    total = 0
+    for _ in ledger.STAGES:  # a parent released in one stage can unblock children in the next
+        with store.connect() as conn:
+            ids = quarantine.unblocked_batches(conn, settings.sources)
+        if not ids:
+            break
+        with store.connect() as conn:
+            rows = [r for r in (ledger.get(conn, i) for i in ids) if r is not None]
+        rows.sort(key=lambda r: (ledger.stage_of(r.entity), r.id))
+        log.info("rerunning %d batch(es) whose quarantined records now have their parent", len(rows))
+        _rerun_rows(settings, store, units, rows, progress)
+        total += len(rows)
+    return total
+
+
+def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Sequence[ledger.BatchRow],
+                progress: Progress) -> None:
+    resolver = build_resolver(settings, store, units)
+    workers: dict[int, Worker] = {}
+    try:
+        for row in rows:
+            source = next((s for s in settings.sources if s.name == row.source_system), None)
+            if source is None:
+                raise StoreError(f"{row.describe()} belongs to source {row.source_system}; pass its profile")
+            spec = source.profile.entities.get(row.entity)
+            if spec is None:
+                raise StoreError(f"{row.describe()}: the profile of {source.name} no longer has entity {row.entity}")
+            worker = workers.setdefault(row.run_id, Worker(settings, store, resolver, row.run_id, progress))
+            if worker.execute(source, spec, row.id, row.key_lo, row.key_hi) == "taken":
+                raise StoreError(f"{row.describe()} is being worked on by another worker; try again when it ends")
+    finally:
+        for worker in workers.values():
+            worker.close()
+
+
+def profiles_for(settings: Settings, batch_ids: Sequence[int] | None = None) -> list[str]:
+    """The profile files recorded when the batches' runs started.
+
+    Without batch ids: those of the newest run and of every run with a failed batch.
+    """
     store = open_store(settings)
     with store.connect() as conn:
-        row = ledger.get(conn, batch_id)
-    if row is None:
-        raise StoreError(f"Batch {batch_id} is not in the ledger. List them: hopnhat batches list")
-    source = next((s for s in settings.sources if s.name == row.source_system), None)
-    if source is None:
-        raise StoreError(f"{row.describe()} belongs to source {row.source_system}; pass its profile")
-    spec = source.profile.entities[row.entity]
-    job = _Job(settings, store, build_resolver(settings, store, UnitTable.load()), row.run_id, progress)
-    result = EntityResult(source.name, spec.name, 0)
-    adapter = open_source(source.name, source.url)
-    try:
-        _execute(job, source, adapter, spec, batch_id, row.key_lo, row.key_hi, result)
-    finally:
-        adapter.close()
+        if batch_ids is not None:
+            runs = {r.run_id for r in (ledger.get(conn, i) for i in batch_ids) if r is not None}
+        else:
+            runs = {r.run_id for r in ledger.listing(conn, state="failed")}
+            newest = ledger.newest_run(conn)
+            if newest is not None:
+                runs.add(newest)
+        paths: dict[str, str] = {}
+        for run_id in sorted(runs, reverse=True):
+            for p in ledger.run_profiles(conn, run_id):
+                paths.setdefault(p["name"], p.get("resolved") or p["path"])
+    if not paths:
+        raise ConfigError("no run in the store names its profiles; pass the profile files")
+    missing = [p for p in paths.values() if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"profile file(s) recorded at run start are gone: {', '.join(missing)}; "
+                          "pass the profiles on the command line")
+    return list(paths.values())
+
+
+def rerun_selected(settings: Settings, batch_ids: Sequence[int] = (), *, failed: bool = False,
+                   quarantined: bool = False, progress: Progress = None) -> list[ledger.BatchRow]:
+    """Rerun the named batches, plus every failed one and/or every one holding open quarantine entries."""
+    store = open_store(settings)
+    names = [s.name for s in settings.sources]
+    ids = set(batch_ids)
     with store.connect() as conn:
-        return ledger.get(conn, batch_id)  # type: ignore[return-value]
-
-
-def _key(key: Key) -> str:
-    return ",".join(str(k) for k in key)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        if failed:
+            ids |= {r.id for r in ledger.listing(conn, state="failed") if r.source_system in names}
+        if quarantined:
+            ids |= set(quarantine.batches_with_open_entries(conn, names))
+    return rerun_batches(settings, sorted(ids), progress=progress) if ids else []

@@ -22,8 +22,9 @@ def batches_group() -> None:
 @store_option
 @click.option("--state", type=click.Choice(["planned", "running", "loaded", "failed", "verified"]), default=None)
 @click.option("--source", default=None, help="Only this source system.")
-def list_command(store: str | None, state: str | None, source: str | None) -> None:
-    """One line per batch: id, source/entity, key range, state, attempts, counts.
+@click.option("--run", "run_id", type=int, default=None, help="Only this run.")
+def list_command(store: str | None, state: str | None, source: str | None, run_id: int | None) -> None:
+    """One line per batch: id, source/entity, key range, state, attempts, counts, worker.
 
     \b
     Example:
@@ -34,7 +35,7 @@ def list_command(store: str | None, state: str | None, source: str | None) -> No
 
     engine = open_store(Settings.load(store=store))
     with engine.connect() as conn:
-        rows = ledger.listing(conn, state=state, source=source)
+        rows = ledger.listing(conn, state=state, source=source, run_id=run_id)
     click.echo(f"{'id':>6}  {'source/entity':<32}{'keys':<24}{'state':<10}{'tries':>5}{'extr.':>7}{'load.':>7}"
                f"{'merg.':>6}{'quar.':>6}")
     for r in rows:
@@ -65,7 +66,7 @@ def show_command(store: str | None, batch_id: int) -> None:
     if row is None:
         raise StoreError(f"Batch {batch_id} is not in the ledger. List them: hopnhat batches list")
     click.echo(row.describe())
-    for name in ("run_id", "seq", "state", "attempts", "started_at", "finished_at"):
+    for name in ("run_id", "seq", "state", "attempts", "worker", "started_at", "finished_at"):
         click.echo(f"  {name}: {getattr(row, name)}")
     c = row.counts
     click.echo(f"  counts: extracted {c.extracted}, loaded {c.loaded}, merged {c.merged}, "
@@ -76,22 +77,48 @@ def show_command(store: str | None, batch_id: int) -> None:
 
 @batches_group.command("rerun")
 @store_option
-@click.argument("batch_id", type=int)
-@click.argument("profiles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("targets", nargs=-1, metavar="[BATCH_ID]... [PROFILE]...")
+@click.option("--failed", is_flag=True, help="Rerun every failed batch.")
+@click.option("--quarantined", is_flag=True, help="Rerun every batch holding records still in quarantine.")
 @click.option("--files-dir", type=click.Path(file_okay=False), default=None)
-def rerun_command(store: str | None, batch_id: int, profiles: tuple[str, ...], files_dir: str | None) -> None:
-    """Re-read one batch's key range from its source and load it again (idempotent).
+def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, quarantined: bool,
+                  files_dir: str | None) -> None:
+    """Re-read batches from their source and load them again (idempotent).
+
+    PROFILES default to the profile files the batches' run was started with;
+    source URLs still come from the environment variables the profiles name.
+    Batches whose quarantined records waited for a parent loaded here are rerun too.
 
     \b
     Example:
-        hopnhat batches rerun 42 profiles/hanam.toml
+        hopnhat batches rerun 42
+        hopnhat batches rerun --failed
+        hopnhat batches rerun --quarantined profiles/hanam.toml
     """
     from migrate import pipeline
 
+    batch_ids, profiles = _split_targets(targets, failed or quarantined)
+    if not profiles:
+        profiles = pipeline.profiles_for(Settings.load(store=store), None if failed or quarantined else batch_ids)
     settings = Settings.load(profiles, store=store, files_dir=files_dir)
-    row = pipeline.rerun(settings, batch_id)
-    click.echo(f"{row.describe()}: {row.state} after {row.attempts} attempt(s)"
-               + (f"; {row.error}" if row.error else ""))
+    rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined)
+    for row in rows:
+        click.echo(f"{row.describe()}: {row.state} after {row.attempts} attempt(s)"
+                   + (f"; {row.error}" if row.error else ""))
+    click.echo(f"{len(rows)} batch(es) rerun, {sum(r.state != 'loaded' for r in rows)} not loaded")
+    if any(r.state != "loaded" for r in rows):
+        raise click.exceptions.Exit(1)
+
+
+def _split_targets(targets: tuple[str, ...], selection: bool) -> tuple[list[int], list[str]]:
+    """Batch ids are numbers, profiles are files."""
+    ids = [int(t) for t in targets if t.isdigit()]
+    profiles = [t for t in targets if not t.isdigit()]
+    for path in profiles:
+        click.Path(exists=True, dir_okay=False).convert(path, None, None)
+    if bool(ids) == selection:
+        raise click.UsageError("name batch ids, or use --failed or --quarantined (one of them)")
+    return ids, profiles
 
 
 @click.group("quarantine")
@@ -115,20 +142,35 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool) -> No
     Example:
         hopnhat quarantine list --source hanam-portal
     """
-    from sqlalchemy import select
-
+    from migrate import quarantine
     from migrate.pipeline import open_store
-    from migrate.store.models import quarantine
 
-    engine = open_store(Settings.load(store=store))
-    stmt = select(quarantine).order_by(quarantine.c.id)
-    if source:
-        stmt = stmt.where(quarantine.c.source_system == source)
-    if not show_all:
-        stmt = stmt.where(quarantine.c.released_at.is_(None))
-    count = 0
-    with engine.connect() as conn:
-        for q in conn.execute(stmt):
-            count += 1
-            click.echo(f"{q.source_system}/{q.source_table}/{q.source_key}  {q.field}: {q.reason}")
-    click.echo(f"{count} record(s) in quarantine")
+    with open_store(Settings.load(store=store)).connect() as conn:
+        rows = quarantine.entries(conn, source=source, include_released=show_all)
+    for entry in rows:
+        click.echo(entry.line())
+    click.echo(f"{len(rows)} record(s) in quarantine")
+
+
+@quarantine_group.command("export")
+@store_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.csv, FILE.xlsx or FILE.jsonl")
+@click.option("--source", default=None, help="Only this source system.")
+@click.option("--all", "show_all", is_flag=True, help="Include records released by a later rerun.")
+@click.option("--unmasked", is_flag=True, help="Keep CMND, CCCD and tax codes in payloads unmasked.")
+def quarantine_export(store: str | None, out: str, source: str | None, show_all: bool, unmasked: bool) -> None:
+    """Write quarantined records with their raw payloads, field and reason to a file.
+
+    Identifiers in payloads are masked to their last three digits unless --unmasked.
+
+    \b
+    Example:
+        hopnhat quarantine export --out quarantine.xlsx --source hanam-portal
+    """
+    from migrate import quarantine
+    from migrate.pipeline import open_store
+
+    with open_store(Settings.load(store=store)).connect() as conn:
+        rows = quarantine.entries(conn, source=source, include_released=show_all)
+    count = quarantine.export(rows, out, mask=not unmasked)
+    click.echo(f"{count} record(s) written to {out}")

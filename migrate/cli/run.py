@@ -44,9 +44,13 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, store: str | N
 @store_option
 @run_options
 @click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Worker processes (PostgreSQL store; 1).")
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], files_dir: str | None,
-                batch_size: int | None, no_resume: bool) -> None:
+                batch_size: int | None, no_resume: bool, workers: int | None) -> None:
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
+
+    Running it again while a run is in progress (on this or another machine,
+    same PostgreSQL store) joins that run: workers split its batches.
 
     \b
     Example:
@@ -55,7 +59,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     from migrate import pipeline
 
     settings = Settings.load(profiles, store=store, source_urls=parse_sources(sources), files_dir=files_dir,
-                             batch_size=batch_size)
+                             batch_size=batch_size, workers=workers)
     progress = Progress(None, "migrating")
     report = pipeline.run(settings, progress=progress, resume=not no_resume)
     progress.close()

@@ -1,0 +1,178 @@
+"""The quarantine: records that could not be loaded, with the field, the reason and the raw payload.
+
+A quarantined record leaves the quarantine (``released_at`` is set) when a
+later load of its batch loads it: after a mapping decision or a profile fix
+(``hopnhat batches rerun --quarantined`` or a new ``hopnhat run``), or when
+the parent it waited for reaches the store (:func:`unblocked_batches`, rerun
+automatically after every run and rerun).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from adapters.base import RawRecord
+from migrate.canonical import to_canonical
+from migrate.config import SourceSettings
+from migrate.errors import ConfigError
+from migrate.store.models import lineage, quarantine
+
+# child entity -> (field naming its parent, parent entity)
+PARENT_LINKS = {
+    "dossier": ("applicant_account_key", "account"),
+    "document": ("owner_account_key", "account"),
+    "dossier_event": ("dossier_key", "dossier"),
+    "dossier_file": ("dossier_key", "dossier"),
+}
+EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
+_IDENTIFIER = re.compile(r"^\d{9,13}$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    batch_id: int
+    source_system: str
+    source_table: str
+    source_key: str
+    entity: str
+    field: str
+    reason: str
+    raw_payload: Mapping[str, object]
+    created_at: dt.datetime
+    released_at: dt.datetime | None
+
+    def line(self) -> str:
+        return f"{self.source_system}/{self.source_table}/{self.source_key}  {self.field}: {self.reason}"
+
+
+def entries(conn: Connection, *, source: str | None = None, include_released: bool = False,
+            limit: int | None = None) -> list[Entry]:
+    """Quarantine entries, oldest first; open ones only unless ``include_released``."""
+    stmt = select(quarantine).order_by(quarantine.c.id)
+    if source:
+        stmt = stmt.where(quarantine.c.source_system == source)
+    if not include_released:
+        stmt = stmt.where(quarantine.c.released_at.is_(None))
+    if limit:
+        stmt = stmt.limit(limit)
+    return [Entry(int(r.id), int(r.batch_id), r.source_system, r.source_table, r.source_key, r.entity, r.field,
+                  r.reason, r.raw_payload or {}, r.created_at, r.released_at) for r in conn.execute(stmt)]
+
+
+def export(rows: Iterable[Entry], path: Path | str, *, mask: bool = True) -> int:
+    """Write entries with their raw payloads to .csv, .xlsx or .jsonl; returns how many.
+
+    Identifiers in payloads (9 to 13 digits: CMND, CCCD, tax codes) are masked
+    to their last three digits unless ``mask`` is False.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise ConfigError(f"cannot export quarantine to {path.name}: use one of {', '.join(EXPORT_FORMATS)}")
+    records = [_export_row(e, mask) for e in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(asdict(_template()).keys())
+    if suffix == ".jsonl":
+        with path.open("w", encoding="utf-8") as fh:
+            for r in records:
+                fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    elif suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            for r in records:
+                writer.writerow({**r, "raw_payload": json.dumps(r["raw_payload"], ensure_ascii=False)})
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "quarantine"
+        ws.append(columns)
+        for r in records:
+            ws.append([json.dumps(r[c], ensure_ascii=False) if c == "raw_payload" else
+                       (str(r[c]) if r[c] is not None else None) for c in columns])
+        wb.save(path)
+    return len(records)
+
+
+def _template() -> Entry:
+    return Entry(0, 0, "", "", "", "", "", "", {}, dt.datetime.min, None)
+
+
+def _export_row(e: Entry, mask: bool) -> dict:
+    row = asdict(e)
+    row["raw_payload"] = {k: mask_identifier(v) if mask else v for k, v in e.raw_payload.items()}
+    row["created_at"] = e.created_at.isoformat(sep=" ") if e.created_at else None
+    row["released_at"] = e.released_at.isoformat(sep=" ") if e.released_at else None
+    return row
+
+
+def mask_identifier(value: object) -> object:
+    """``"001089012345"`` -> ``"*********345"``; other values unchanged."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text is None:
+        return value
+    compact = re.sub(r"[\s.\-]", "", text)
+    if _IDENTIFIER.match(compact):
+        return "*" * (len(compact) - 3) + compact[-3:]
+    return value
+
+
+# --- what a rerun should re-read -------------------------------------------------------------
+
+
+def batches_with_open_entries(conn: Connection, sources: Sequence[str]) -> list[int]:
+    """Batches that last quarantined a record still in quarantine."""
+    if not sources:
+        return []
+    rows = conn.execute(
+        select(quarantine.c.batch_id).distinct()
+        .where(quarantine.c.released_at.is_(None), quarantine.c.source_system.in_(list(sources)))
+        .order_by(quarantine.c.batch_id)
+    )
+    return [int(i) for i in rows.scalars()]
+
+
+def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> list[int]:
+    """Batches holding records quarantined for a missing parent that is now in the store."""
+    found: set[int] = set()
+    for source in sources:
+        entities = source.profile.entities
+        for child, (link, parent) in PARENT_LINKS.items():
+            spec, parent_spec = entities.get(child), entities.get(parent)
+            if spec is None or parent_spec is None:
+                continue
+            waiting = conn.execute(
+                select(quarantine.c.batch_id, quarantine.c.source_key, quarantine.c.raw_payload)
+                .where(quarantine.c.source_system == source.name, quarantine.c.source_table == spec.table,
+                       quarantine.c.field == link, quarantine.c.released_at.is_(None))
+            ).all()
+            if not waiting:
+                continue
+            wanted: dict[str, set[int]] = {}
+            for batch_id, key, payload in waiting:
+                record, _ = to_canonical(spec, RawRecord(spec.table, (key,), payload or {}))
+                parent_key = record.get(link)
+                if parent_key is not None:
+                    wanted.setdefault(str(parent_key), set()).add(int(batch_id))
+            outcomes = ("loaded", "merged") if parent == "account" else ("loaded",)
+            keys = sorted(wanted)
+            for i in range(0, len(keys), 500):
+                present = conn.execute(
+                    select(lineage.c.source_key)
+                    .where(lineage.c.source_system == source.name, lineage.c.source_table == parent_spec.table,
+                           lineage.c.source_key.in_(keys[i:i + 500]), lineage.c.outcome.in_(outcomes))
+                ).scalars()
+                for key in present:
+                    found |= wanted[key]
+    return sorted(found)
