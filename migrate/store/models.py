@@ -355,6 +355,30 @@ reconciliation_run = Table(
     Column("summary", JSON),
 )
 
+# --- continuity: old identifiers that must keep working after cutover -----------
+
+# Every identifier a citizen or an old link may carry (dossier number, old record
+# id, old file id, username, ID number), normalized into one indexed column so a
+# lookup is one index search. Rebuilt from the entity tables, the aliases and the
+# quarantine by ``hopnhat continuity index``. The "C" collation on PostgreSQL
+# makes prefix ranges (closest matches) byte-ordered, as they are on SQLite.
+old_identifier = Table(
+    "old_identifier",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),  # dossier-no, dossier-id, file-id, username, id-number, ...
+    Column("value", String(400), nullable=False),  # as the source held it (NFC)
+    Column("normalized", String(400).with_variant(String(400, collation="C"), "postgresql"), nullable=False,
+           index=True),
+    Column("source_system", String(100), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_key", String(400), nullable=False),
+    Column("state", String(20), nullable=False),  # migrated, merged, quarantined
+    Column("target_table", String(40)),  # dossier, dossier_file, document, account; None when quarantined
+    Column("target_id", Id),
+    UniqueConstraint("source_system", "source_table", "source_key", "kind"),
+)
+
 ENTITY_TABLES = {
     "account": account,
     "dossier": dossier,
