@@ -1,14 +1,24 @@
-"""Set-based upserts keyed on lineage, the same call on SQLite and PostgreSQL."""
+"""Set-based upserts keyed on lineage, the same call on SQLite and PostgreSQL.
+
+On PostgreSQL a batch's rows are streamed with COPY into a temporary staging
+table and merged with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``; on
+SQLite they go through one executemany. Either way it runs inside the batch's
+transaction, and a row whose ``changed`` columns are unchanged is left alone.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
-from sqlalchemy import Connection, Table, or_
+from sqlalchemy import JSON, Column, Connection, MetaData, Table, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.schema import CreateTable
 
 LINEAGE_KEY = ("source_system", "source_table", "source_key")
+COPY_THRESHOLD = 50  # fewer rows than this: one multi-row INSERT is as fast as COPY
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], *,
@@ -21,12 +31,53 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]],
     """
     if not rows:
         return
+    columns = update if update is not None else [c for c in rows[0] if c not in keys and c != "id"]
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        _copy_upsert(conn, table, rows, keys, changed, columns)
+        return
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(table)
-    columns = update if update is not None else [c for c in rows[0] if c not in keys and c != "id"]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={c: stmt.excluded[c] for c in columns},
         where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in changed]) if changed else None,
     )
     conn.execute(stmt, list(rows))
+
+
+def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str],
+                 changed: Sequence[str], columns: Sequence[str]) -> None:
+    from psycopg import sql
+    from psycopg.types.json import Json
+
+    names = tuple(rows[0])
+    stage = _stage(table, names)
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    conn.execute(delete(stage))  # a second upsert into the same table in this transaction
+    json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
+    driver = conn.connection.driver_connection
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(stage.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
+    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        if json_columns:
+            for row in rows:
+                copy.write_row([Json(row[n]) if n in json_columns and row[n] is not None else row[n]
+                                for n in names])
+        else:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+    stmt = pg_insert(table).from_select(list(names), select(*[stage.c[n] for n in names]))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in columns},
+        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in changed]) if changed else None,
+    )
+    conn.execute(stmt)
+
+
+@lru_cache(maxsize=64)
+def _stage(table: Table, names: tuple[str, ...]) -> Table:
+    """A session-scoped temporary table with the given columns of ``table``, emptied at each commit."""
+    suffix = hashlib.sha1(",".join(names).encode()).hexdigest()[:8]
+    return Table(f"stage_{table.name}_{suffix}", MetaData(), *[Column(n, table.c[n].type) for n in names],
+                 prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
