@@ -1,0 +1,45 @@
+"""What a reconciliation check hands to the report.
+
+Every check (conservation, content, attachments, continuity, ...) returns one
+object that follows :class:`CheckResult`. The report renders them generically:
+a section per check in the HTML page (its ``summary_lines`` first, then its
+tables), one XLSX sheet and one CSV file per table, and ``as_dict`` in
+``report.json``. A new check plugs in by returning such an object; the report
+code does not change.
+
+Values in ``tables`` rows should be plain (str, int, float, bool, None); the
+report masks personal identifiers in columns named in :data:`PERSONAL_COLUMNS`
+unless the operator asks for an unmasked report.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+# Columns whose values the report masks (unless --unmask). A check may also
+# mask its own values before returning them.
+PERSONAL_COLUMNS = frozenset({
+    "id_number", "legacy_id_number", "tax_code", "phone", "email", "full_name", "applicant_name",
+    "applicant_id_number", "owner_id_number", "username", "password_hash", "birth_date",
+})
+
+
+@runtime_checkable
+class CheckResult(Protocol):
+    """One check's outcome, as the report needs it."""
+
+    name: str  # short, stable, file-name safe: "conservation", "content", "attachments", "continuity"
+    ok: bool
+
+    def summary_lines(self) -> list[str]:
+        """A few plain sentences for the top of the report and the terminal."""
+        ...
+
+    def as_dict(self) -> dict:
+        """Everything the check found, JSON-ready, for report.json."""
+        ...
+
+    def tables(self) -> dict[str, list[dict]]:
+        """Sheet/CSV name -> rows (each a flat dict). Names are unique across checks:
+        prefix them with the check's name when in doubt ("content-mismatches")."""
+        ...
