@@ -76,6 +76,9 @@ def variants(o: OldUnit) -> list[tuple[str, str]]:
 
 
 def _judge(resolver: Resolver, items: Iterable[tuple[UnitRef, frozenset[str]]], name: str) -> Score:
+    """Right: the one expected commune, or review when review is expected (``{"review"}``) or when
+    the old commune was split (several expected codes) and the decision names exactly those parts.
+    Wrong: a commune outside the expected set, or a guess where review is expected."""
     items = list(items)
     right = wrong = review = 0
     start = time.perf_counter()
@@ -83,13 +86,13 @@ def _judge(resolver: Resolver, items: Iterable[tuple[UnitRef, frozenset[str]]], 
     seconds = time.perf_counter() - start
     for d, (_, expected) in zip(decisions, items):
         if d.resolved:
-            if len(expected) == 1 and d.new_commune in expected:
+            if d.new_commune in expected:
                 right += 1
             else:
                 wrong += 1
         else:
             review += 1
-            if len(expected) > 1 and d.rule == "review:split-ambiguous" and set(d.candidates) == expected:
+            if expected == {"review"} or (len(expected) > 1 and set(d.candidates) == expected):
                 right += 1
     return Score(name, len(items), right, wrong, review, seconds)
 
