@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from sqlalchemy import JSON, Column, Connection, MetaData, Table, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
 
@@ -47,6 +48,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]],
 
 def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str],
                  changed: Sequence[str], columns: Sequence[str]) -> None:
+    import psycopg
     from psycopg import sql
     from psycopg.types.json import Json
 
@@ -58,14 +60,19 @@ def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, obj
     driver = conn.connection.driver_connection
     copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(stage.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
-    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        if json_columns:
-            for row in rows:
-                copy.write_row([Json(row[n]) if n in json_columns and row[n] is not None else row[n]
-                                for n in names])
-        else:
-            for row in rows:
-                copy.write_row([row[n] for n in names])
+    try:
+        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            if json_columns:
+                for row in rows:
+                    copy.write_row([Json(row[n]) if n in json_columns and row[n] is not None else row[n]
+                                    for n in names])
+            else:
+                for row in rows:
+                    copy.write_row([row[n] for n in names])
+    except psycopg.Error as exc:  # seen by callers as SQLAlchemy errors, like every other statement
+        kind = OperationalError if isinstance(exc, psycopg.OperationalError) else DBAPIError
+        raise kind(f"COPY into {stage.name}", None, exc,
+                   connection_invalidated=driver.closed or driver.broken) from exc
     stmt = pg_insert(table).from_select(list(names), select(*[stage.c[n] for n in names]))
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
