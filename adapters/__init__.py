@@ -14,6 +14,9 @@ from sqlalchemy.exc import ArgumentError
 from migrate.errors import ConfigError
 
 ADAPTERS = {
+    "files": "adapters.files",
+    "mssql": "adapters.mssql",
+    "postgresql": "adapters.postgresql",
     "sqlite": "adapters.sqlite",
 }
 
@@ -24,6 +27,7 @@ def open_source(name: str, url: str):
         scheme = make_url(url).get_backend_name()
     except ArgumentError:
         scheme = url.split(":", 1)[0]
+    scheme = {"postgres": "postgresql", "file": "files"}.get(scheme, scheme)
     if scheme not in ADAPTERS:
         known = ", ".join(sorted(ADAPTERS))
         raise ConfigError(f"Unknown engine '{scheme}' for source {name}. Known: {known}.")

@@ -19,24 +19,75 @@ ENTITIES = ("account", "dossier", "dossier_event", "dossier_file", "document")
 
 
 @dataclass(frozen=True)
+class Join:
+    """A table joined (left outer join) to an entity's main table: ``on`` pairs main -> joined column.
+
+    The main side of a pair may name a column of an earlier join as ``"Table.column"``.
+    Profile columns name the joined table's columns as ``"Table.column"``.
+    """
+
+    table: str
+    on: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A field taken from ``column`` only on rows where ``when`` column holds one of ``values``."""
+
+    column: str
+    when: str
+    values: tuple[str, ...]
+
+
+DERIVED = "="  # payload names of derived values (constants, composed text) start with this
+
+
+@dataclass(frozen=True)
 class EntitySpec:
-    """Which legacy table and columns make up one canonical entity (from a profile)."""
+    """Which legacy table and columns make up one canonical entity (from a profile).
+
+    ``name`` is the canonical entity; ``part`` names this source table's share of it
+    when several legacy tables feed one entity (``dossier_event`` and
+    ``dossier_event.log``); it is ``name`` for the main one.
+    """
 
     name: str  # canonical entity: account, dossier, ...
     table: str
     key: tuple[str, ...]
-    columns: Mapping[str, str]  # canonical field -> legacy column
+    columns: Mapping[str, str]  # canonical field -> legacy column ("col", "Join.col" or "=field")
     lookups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     convert: Mapping[str, str] = field(default_factory=dict)
     modified: str | None = None  # watermark column for delta extraction
+    joins: tuple[Join, ...] = ()
+    constants: Mapping[str, str] = field(default_factory=dict)  # field -> fixed value
+    compose: Mapping[str, str] = field(default_factory=dict)  # field -> "{col}/{Join.col}" template
+    choose: Mapping[str, Choice] = field(default_factory=dict)  # field -> a column taken only when...
+    text: str = "none"  # none, nfc, auto, tcvn3, vni, cp1258 (see adapters.text)
+    part: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name of this part in the ledger and in messages: ``part`` or ``name``."""
+        return self.part or self.name
 
     def legacy_columns(self) -> tuple[str, ...]:
-        """Key columns first, then the mapped columns, without repeats."""
+        """Key columns first, then the mapped, composed and watermark columns, without repeats."""
         seen: dict[str, None] = dict.fromkeys(self.key)
-        seen.update(dict.fromkeys(self.columns.values()))
+        seen.update(dict.fromkeys(c for c in self.columns.values() if not c.startswith(DERIVED)))
+        for template in self.compose.values():
+            seen.update(dict.fromkeys(template_columns(template)))
+        for choice in self.choose.values():
+            seen.update(dict.fromkeys((choice.column, choice.when)))
         if self.modified:
             seen[self.modified] = None
         return tuple(seen)
+
+
+def template_columns(template: str) -> list[str]:
+    """The column names a compose template refers to: ``"{companyId}/{DLFileEntry.name}"``."""
+    from string import Formatter
+
+    return [name for _, name, _, _ in Formatter().parse(template) if name]
 
 
 @dataclass(frozen=True)
@@ -63,16 +114,27 @@ class RangeDigest:
 
 
 class SourceAdapter(Protocol):
+    """What the pipeline needs from a legacy source.
+
+    ``since`` (optional everywhere) restricts to records whose ``entity.modified``
+    column is at or after the watermark: the delta of a cutover window. Pages
+    are still keyset pages on the entity key.
+    """
+
     engine: ClassVar[str]
     name: str
 
-    def count(self, entity: EntitySpec) -> int: ...
+    def count(self, entity: EntitySpec, *, since: object | None = None) -> int: ...
 
-    def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int) -> Iterator[list[RawRecord]]: ...
+    def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int,
+             since: object | None = None) -> Iterator[list[RawRecord]]: ...
 
-    def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int) -> Iterator[list[RawRecord]]: ...
+    def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int,
+                   since: object | None = None) -> Iterator[list[RawRecord]]: ...
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest: ...
+
+    def watermark(self, entity: EntitySpec) -> object | None: ...
 
     def close(self) -> None: ...
 

@@ -2,21 +2,26 @@
 
 Tables are reflected (names are never formatted into SQL), rows are read in
 keyset pages, and driver exceptions become :class:`SourceError` naming the
-source and the table.
+source and the table. Every statement is a SQLAlchemy Core construct, so the
+tests can compile each one with the SQL Server dialect too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, MetaData, Table, inspect
+from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
-from adapters.base import EntitySpec, Key, RangeDigest, RawRecord, row_digest
-from adapters.keyset import KeysetPager, pages
+from adapters.base import EntitySpec, Key, RangeDigest, RawRecord, jsonable, row_digest
+from adapters.keyset import KeysetPager, pages, resolve_column
+from adapters.text import TextRepair
 from migrate.errors import RetryableError, SourceError
+
+log = logging.getLogger(__name__)
 
 
 class SqlSource:
@@ -24,25 +29,40 @@ class SqlSource:
 
     def __init__(self, name: str, engine: Engine, *, engine_name: str,
                  type_map: Mapping[str, str],
-                 is_transient: Callable[[BaseException], bool] = lambda exc: False) -> None:
+                 is_transient: Callable[[BaseException], bool] = lambda exc: False,
+                 schema: str | None = None) -> None:
         self.name = name
         self.engine = engine_name
         self.type_map = type_map
+        self.schema = schema
         self._db = engine
         self._is_transient = is_transient
         self._tables: dict[str, Table] = {}
-        self._metadata = MetaData()
+        self._metadata = MetaData(schema=schema)
+        self._repairs: dict[str, TextRepair] = {}  # per entity part: conversions counted over the run
 
     # --- schema -------------------------------------------------------------
     def table(self, name: str) -> Table:
+        """A reflected table by its profile name; matched ignoring case when the exact name is absent."""
         if name not in self._tables:
             with self._errors(name):
-                self._tables[name] = Table(name, self._metadata, autoload_with=self._db)
+                try:
+                    self._tables[name] = Table(name, self._metadata, autoload_with=self._db)
+                except NoSuchTableError:
+                    actual = next((t for t in self.table_names() if t.lower() == name.lower()), None)
+                    if actual is None or actual == name:
+                        raise
+                    self._tables[name] = Table(actual, self._metadata, autoload_with=self._db)
         return self._tables[name]
+
+    def forget(self) -> None:
+        """Drop reflected tables (their definition changed underneath)."""
+        self._tables.clear()
+        self._metadata = MetaData(schema=self.schema)
 
     def table_names(self) -> list[str]:
         with self._errors(""):
-            return sorted(inspect(self._db).get_table_names())
+            return sorted(inspect(self._db).get_table_names(schema=self.schema))
 
     def columns(self, table: str) -> dict[str, str]:
         """Column name -> canonical type name (via TYPE_MAP; unknown types are 'text')."""
@@ -52,19 +72,52 @@ class SqlSource:
             out[col.name] = self.type_map.get(raw, "text")
         return out
 
+    def candidate_keys(self, table: str) -> list[tuple[str, ...]]:
+        """The primary key, then unique constraints and unique indexes, as column tuples."""
+        actual = self.table(table).name
+        with self._errors(table):
+            insp = inspect(self._db)
+            keys: list[tuple[str, ...]] = []
+            pk = insp.get_pk_constraint(actual, schema=self.schema).get("constrained_columns") or []
+            if pk:
+                keys.append(tuple(pk))
+            for uc in insp.get_unique_constraints(actual, schema=self.schema):
+                keys.append(tuple(uc["column_names"]))
+            for ix in insp.get_indexes(actual, schema=self.schema):
+                if ix.get("unique"):
+                    keys.append(tuple(c for c in ix["column_names"] if c))
+        return list(dict.fromkeys(k for k in keys if k))
+
+    def row_count(self, table: str) -> int:
+        with self._errors(table), self._db.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(self.table(table))).scalar_one())
+
+    def distinct_values(self, table: str, column: str, *, limit: int = 200) -> list[object]:
+        """Up to ``limit`` distinct values of one column (to check a profile's lookups)."""
+        col = resolve_column(self.table(table), {}, column)
+        if col is None:
+            raise SourceError(f"column {column} not found", source=self.name, table=table)
+        stmt = select(col).distinct().where(col.is_not(None)).order_by(col).limit(limit)
+        with self._errors(table), self._db.connect() as conn:
+            return [jsonable(v) for v in conn.execute(stmt).scalars()]
+
     # --- protocol -----------------------------------------------------------
-    def count(self, entity: EntitySpec) -> int:
+    def count(self, entity: EntitySpec, *, since: object | None = None) -> int:
         pager = self._pager(entity)
         with self._errors(entity.table), self._db.connect() as conn:
-            return int(conn.execute(pager.count()).scalar_one())
+            return int(conn.execute(pager.count(since)).scalar_one())
 
-    def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int) -> Iterator[list[RawRecord]]:
+    def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int,
+             since: object | None = None) -> Iterator[list[RawRecord]]:
         pager = self._pager(entity)
-        yield from pages(self._fetcher(entity.table), pager, after=after, limit=batch_size)
+        yield from pages(self._fetcher(entity.table), pager, after=after, limit=batch_size, since=since)
+        self._report(pager)
 
-    def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int) -> Iterator[list[RawRecord]]:
+    def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int,
+                   since: object | None = None) -> Iterator[list[RawRecord]]:
         pager = self._pager(entity)
-        yield from pages(self._fetcher(entity.table), pager, after=None, limit=batch_size, lo=lo, hi=hi)
+        yield from pages(self._fetcher(entity.table), pager, after=None, limit=batch_size, lo=lo, hi=hi,
+                         since=since)
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
         """Count and XOR of per-row digests: independent of row order and engine."""
@@ -76,16 +129,44 @@ class SqlSource:
                 count += 1
         return RangeDigest(lo, hi, count, hashlib.sha256(acc.to_bytes(32, "big")).hexdigest())
 
+    def watermark(self, entity: EntitySpec) -> object | None:
+        """The newest value of the entity's ``modified`` column, as the source holds it."""
+        pager = self._pager(entity)
+        with self._errors(entity.table), self._db.connect() as conn:
+            return jsonable(conn.execute(pager.watermark()).scalar())
+
+    def text_report(self) -> dict[str, dict[str, int]]:
+        """Values converted from a legacy encoding so far, per entity part: {"table.column/enc": n}."""
+        return {label: {f"{col}/{enc}": n for (col, enc), n in sorted(r.converted.items())}
+                for label, r in self._repairs.items() if r.converted}
+
     def close(self) -> None:
         self._db.dispose()
 
     # --- helpers --------------------------------------------------------------
     def _pager(self, entity: EntitySpec) -> KeysetPager:
         table = self.table(entity.table)
-        missing = [c for c in entity.legacy_columns() if c not in table.c]
+        joined = {j.table: self.table(j.table) for j in entity.joins}
+        missing = []
+        for ref in (*entity.legacy_columns(), *(left for j in entity.joins for left, _ in j.on)):
+            if resolve_column(table, joined, ref) is None:
+                missing.append(ref)
+        for join in entity.joins:
+            missing += [f"{join.table}.{right}" for _, right in join.on
+                        if resolve_column(joined[join.table], {}, right) is None]
         if missing:
-            raise SourceError(f"columns not found: {', '.join(missing)}", source=self.name, table=entity.table)
-        return KeysetPager(table, entity)
+            raise SourceError(f"columns not found: {', '.join(dict.fromkeys(missing))}", source=self.name,
+                              table=entity.table)
+        repair = self._repairs.setdefault(entity.label, TextRepair(entity.text))
+        return KeysetPager(table, entity, joined, repair)
+
+    def _report(self, pager: KeysetPager) -> None:
+        label = pager.entity.label
+        if pager.duplicates:
+            log.warning("%s/%s: joins matched several rows for %d key(s); the first row of each was kept",
+                        self.name, label, pager.duplicates)
+        if pager.repair.converted:
+            log.info("%s/%s: %s", self.name, label, pager.repair.summary())
 
     def _fetcher(self, table: str):
         def fetch(stmt):
@@ -103,6 +184,11 @@ class SqlSource:
             raise SourceError(f"table {exc} not found", source=self.name, table=table) from exc
         except DBAPIError as exc:
             kind = RetryableError if (exc.connection_invalidated or self._is_transient(exc)) else SourceError
-            raise kind(str(exc.orig).strip().splitlines()[0], source=self.name, table=table) from exc
+            raise kind(_first_line(exc.orig), source=self.name, table=table) from exc
         except SQLAlchemyError as exc:
-            raise SourceError(str(exc).splitlines()[0], source=self.name, table=table) from exc
+            raise SourceError(_first_line(exc), source=self.name, table=table) from exc
+
+
+def _first_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

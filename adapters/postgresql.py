@@ -1,0 +1,70 @@
+"""PostgreSQL legacy portals through psycopg 3 (``postgresql+psycopg://``), read-only sessions."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+
+from adapters.sqlsource import SqlSource
+from migrate.errors import ConfigError
+
+TYPE_MAP = {
+    "integer": "int",
+    "biginteger": "int",
+    "smallinteger": "int",
+    "bigint": "int",
+    "smallint": "int",
+    "numeric": "decimal",
+    "double_precision": "float",
+    "float": "float",
+    "real": "float",
+    "text": "text",
+    "varchar": "text",
+    "char": "text",
+    "string": "text",
+    "uuid": "text",
+    "date": "date",
+    "timestamp": "timestamp",
+    "datetime": "timestamp",
+    "time": "time",
+    "boolean": "bool",
+    "bytea": "bytes",
+    "json": "json",
+    "jsonb": "json",
+}
+
+# SQLSTATEs worth a retry: serialization failure, deadlock, statement timeout / cancel,
+# lock not available, server shutting down or restarting, too many connections.
+_TRANSIENT_STATES = {"40001", "40P01", "57014", "55P03", "57P01", "57P02", "57P03", "53300"}
+
+
+def _transient(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", exc)
+    state = getattr(orig, "sqlstate", None) or ""
+    return state in _TRANSIENT_STATES or state.startswith("08")
+
+
+def engine_url(url: str) -> URL:
+    """``postgresql://`` and ``postgres://`` URLs use psycopg 3; other drivers are refused."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername != "postgresql+psycopg":
+        raise ConfigError(f"PostgreSQL sources are read through psycopg 3: use postgresql+psycopg://, "
+                          f"not {parsed.drivername}://")
+    return parsed
+
+
+def open_source(name: str, url: str) -> SqlSource:
+    """``postgresql+psycopg://user@host/db[?schema=legacy]``; every session is read-only."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError("PostgreSQL sources need psycopg 3: pip install 'psycopg[binary]'") from exc
+    parsed = engine_url(url)
+    schema = parsed.query.get("schema")
+    parsed = parsed.difference_update_query(["schema"])
+    engine = create_engine(parsed, pool_pre_ping=True,
+                           connect_args={"options": "-c default_transaction_read_only=on"})
+    return SqlSource(name, engine, engine_name="postgresql", type_map=TYPE_MAP, is_transient=_transient,
+                     schema=schema if isinstance(schema, str) else None)
