@@ -1,0 +1,88 @@
+"""Old identifiers: the kinds the store knows, their normalized form, masking.
+
+Normalized form: NFC, case-folded, with spaces, dots, slashes, underscores and
+every dash variant removed, so "000.00.35.H01 – 240115 – 0001" and
+"00000.35.h01-240115-0001" meet in one index entry.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# kind -> what an operator reads
+KINDS: dict[str, str] = {
+    "dossier-no": "dossier number",
+    "receipt-code": "receipt code",
+    "dossier-id": "old dossier id",
+    "applicant-id-number": "applicant ID number",
+    "file-id": "old file id",
+    "document-id": "old document id",
+    "account-id": "old account id",
+    "username": "username",
+    "id-number": "CCCD",
+    "legacy-id-number": "CMND",
+    "tax-code": "tax code",
+}
+
+# kinds meant to name one record across every former province: two records
+# sharing such a value are an ambiguity to list. Old record ids (dossier-id,
+# file-id, ...) only mean something within their source; an applicant's ID
+# number names a person with many dossiers, not one record.
+UNIQUE_KINDS = frozenset({"dossier-no", "receipt-code", "username", "id-number", "legacy-id-number", "tax-code"})
+
+# kinds whose values identify a person: masked unless asked otherwise
+PERSONAL = frozenset({"applicant-id-number", "username", "id-number", "legacy-id-number", "tax-code"})
+
+MAX_LENGTH = 400
+_SEPARATORS = re.compile(r"[\s.\-_/\\\u2010-\u2015\u2212\u00ad\ufe58\ufe63\uff0d]+")
+_DIGITS = re.compile(r"\d+")
+_DOSSIER_NO = re.compile(r"^[0-9a-z.]+-?\d{6}-?\d{3,6}$", re.IGNORECASE)
+
+
+def normalize(value: object) -> str:
+    """The form every identifier is indexed and looked up by; '' when nothing is left."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).casefold()
+    return _SEPARATORS.sub("", text)[:MAX_LENGTH]
+
+
+def upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (for index ranges)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def looks_like(value: str) -> str:
+    """What a typed value looks like, for 'not found' messages."""
+    compact = re.sub(r"[\s.\-]", "", value)
+    if compact.isdigit():
+        return {12: "a 12-digit CCCD", 9: "a 9-digit CMND", 10: "a 10-digit tax code or a phone number",
+                13: "a 13-digit branch tax code", 11: "a phone number"}.get(
+            len(compact), f"a number of {len(compact)} digits (an old record id or file id?)")
+    if _DOSSIER_NO.match(re.sub(r"[\s\u2010-\u2015\u2212]", "-", value.strip())):
+        return "a dossier number (agency code-YYMMDD-sequence)"
+    if "@" in value:
+        return "an e-mail address used as a username"
+    return "a username or a code"
+
+
+def mask(kind: str, value: str | None) -> str | None:
+    """'035055755433' -> '*********433' for personal kinds; everything else unchanged."""
+    if value is None or kind not in PERSONAL:
+        return value
+    if "@" in value:
+        name, _, domain = value.partition("@")
+        return f"{name[:1]}***@{domain}"
+    if sum(c.isdigit() for c in value) >= 6:
+        keep = 3
+        return "*" * max(0, len(value) - keep) + value[-keep:]
+    return value
+
+
+def mask_typed(value: str) -> str:
+    """A value someone typed, for echoing: masked only when it is a bare personal number (CCCD, CMND, phone)."""
+    compact = re.sub(r"[\s.\-]", "", value)
+    if compact.isdigit() and len(compact) >= 9:
+        return "*" * (len(compact) - 3) + compact[-3:]
+    return value
