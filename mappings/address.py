@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from mappings.text import clean, fold_key, has_marks, name_key, strip_marks
@@ -28,20 +29,30 @@ _PREFIXES: tuple[tuple[str, Level], ...] = (
     ("xom", "hamlet"), ("ap", "hamlet"), ("ban", "hamlet"), ("to", "hamlet"), ("khom", "hamlet"),
     ("lang", "hamlet"), ("buon", "hamlet"), ("khu", "hamlet"), ("cum", "hamlet"), ("kp", "hamlet"),
     ("duong", "street"), ("pho", "street"), ("ngo", "street"), ("hem", "street"), ("ngach", "street"),
-    ("so nha", "street"), ("so", "street"),
+    ("so nha", "street"), ("so", "street"), ("no", "street"),
+    ("ward", "commune"), ("commune", "commune"), ("district", "district"), ("province", "province"),
     ("tp", "city"), ("tx", "district"), ("tt", "commune"),
     ("p", "commune"), ("f", "commune"), ("x", "commune"),
     ("q", "district"), ("h", "district"), ("t", "province"),
 )
-_ABBREV_NEEDS_DOT = {"p", "f", "x", "q", "h", "t", "tt", "tx", "tp", "kp", "so"}
+_ABBREV_NEEDS_DOT = {"p", "f", "x", "q", "h", "t", "tt", "tx", "tp", "kp", "so", "no"}
+_ABBREV_BEFORE_CAPITAL = {"p", "q"}             # "P Tân Tiến", "Q Bình Thạnh": a capital follows
+# English renderings put the type word last: "Ben Nghe Ward", "Tan Binh District", "Thu Duc City".
+_SUFFIXES: tuple[tuple[str, Level, str], ...] = (
+    (" ward", "commune", "phuong"), (" commune", "commune", "xa"), (" district", "district", ""),
+    (" city", "city", "thanh pho"), (" province", "province", "tinh"), (" street", "street", ""),
+    (" town", "commune", "thi tran"),
+)
 _NUMBER_ABBREV = {"p", "f", "q", "kp"}          # "P5", "Q1", "KP3" without a dot
 _COUNTRY = {"vietnam", "vn", "viet nam"}
-_SPLIT = re.compile(r"\s*[,;|\n]\s*|\s+-\s+|\s+–\s+")
+_SPLIT = re.compile(r"\s*[,;|\n]\s*|\s+[-–_]\s*|(?<=[^\W\d])[-–_]\s+")
 _KEYWORD = re.compile(
-    r"(?<=\S)(?<!th[iị])\s+(?=(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm)",
+    r"(?<=\S)(?<!th[iị])\s+(?=(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm"
+    r"|(?:tt|tx|tp)\s|(?-i:[PQ]\s(?=[A-ZĐÀ-Ỹ])))",
     re.IGNORECASE)
 _KEYWORD_FOLDED = re.compile(
-    r"(?<=\S)(?<!thi)\s+(?=(?:xa|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm)")
+    r"(?<=\S)(?<!thi)\s+(?=(?:xa|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm"
+    r"|(?:tt|tx|tp)\s)")
 _BRVT = re.compile(r"b[àa] r[ịi]a\s*[-–]\s*v[ũu]ng t[àa]u", re.IGNORECASE)
 _BARE_KEYWORDS = {"xa", "phuong", "thi tran", "huyen", "quan", "thi xa", "thanh pho", "tinh"}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
@@ -128,9 +139,13 @@ def _split_prefix(text: str) -> tuple[Level | None, str]:
     return level, name
 
 
+_PREFIXES_BY_LETTER: dict[str, tuple[tuple[str, Level], ...]] = {
+    letter: tuple(p for p in _PREFIXES if p[0][0] == letter) for letter in {p[0][0] for p in _PREFIXES}}
+
+
 def _split_prefix_kind(text: str) -> tuple[Level | None, str, str]:
     folded = strip_marks(text)
-    for prefix, level in _PREFIXES:
+    for prefix, level in _PREFIXES_BY_LETTER.get(folded[:1], ()):
         if not folded.startswith(prefix):
             continue
         rest_folded = folded[len(prefix):]
@@ -144,9 +159,14 @@ def _split_prefix_kind(text: str) -> tuple[Level | None, str, str]:
                 return level, text[len(prefix):].strip(), _KIND.get(prefix, prefix)
             if prefix in ("tp", "tx", "tt") and sep == " ":
                 return level, text[len(prefix) + 1:].strip(), _KIND.get(prefix, prefix)
+            if prefix in _ABBREV_BEFORE_CAPITAL and sep == " " and text[len(prefix) + 1:][:1].isupper():
+                return level, text[len(prefix) + 1:].strip(), _KIND.get(prefix, prefix)
             continue
         if sep in " .":
             return level, text[len(prefix) + 1:].strip(), _KIND.get(prefix, prefix)
+    for suffix, level, kind in _SUFFIXES:
+        if folded.endswith(suffix) and len(folded) > len(suffix):
+            return level, text[:-len(suffix)].strip(), kind
     return None, text, ""
 
 
@@ -169,6 +189,7 @@ def _split_keywords(text: str) -> list[str]:
     return pieces
 
 
+@lru_cache(maxsize=1 << 17)   # pure; unit parts ("Quận 1", "Hồ Chí Minh") repeat across addresses
 def component(text: str) -> Component | None:
     """One address part, typed; ``None`` for an empty part."""
     text = clean(text).strip(".,;:- ")
@@ -198,8 +219,12 @@ def component(text: str) -> Component | None:
 def parse_address(text: str | None) -> ParsedAddress:
     """Split an address into typed components (never raises; garbage gives few or no units)."""
     raw = clean(text)
-    pieces = [p for p in _SPLIT.split(_BRVT.sub("Bà Rịa Vũng Tàu", raw)) if p]
-    if len(pieces) <= 2:   # "xã Yên Khánh huyện Ý Yên tỉnh Nam Định": split before type words
-        pieces = [q for p in pieces for q in _split_keywords(p)]
-    comps = tuple(c for c in map(component, pieces) if c is not None)
-    return ParsedAddress(raw, comps)
+    pieces = _SPLIT.split(_BRVT.sub("Bà Rịa Vũng Tàu", raw)) if "-" in raw or "–" in raw else _SPLIT.split(raw)
+    return ParsedAddress(raw, tuple(c for p in pieces if p for c in _piece_components(p)))
+
+
+@lru_cache(maxsize=1 << 17)   # pure; most pieces of an address repeat across records
+def _piece_components(piece: str) -> tuple[Component, ...]:
+    """The components of one separator-delimited piece. "xã Yên Khánh huyện Ý Yên tỉnh Nam Định",
+    "Khóm 4 TT Trà Cú": cut before type words."""
+    return tuple(c for c in map(component, _split_keywords(piece)) if c is not None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Old-style tone placement (oà, oá, uý, ...) → the modern style the crosswalk mostly uses.
 _TONE_STYLE = {
@@ -34,6 +35,7 @@ def clean(text: str | None) -> str:
     return _SPACES.sub(" ", nfc(text or "")).strip()
 
 
+@lru_cache(maxsize=1 << 17)   # pure; unit names repeat across records
 def name_key(text: str | None) -> str:
     """Lower case, NFC, modern tone placement, punctuation and spaces removed."""
     s = nfc(text or "").lower()
@@ -61,6 +63,7 @@ def strip_marks(text: str) -> str:
     return text.lower().translate(_MARKS)
 
 
+@lru_cache(maxsize=1 << 17)
 def fold_key(text: str | None) -> str:
     """:func:`name_key` without diacritics: "Yên Khánh" and "yen khanh" share it."""
     return strip_marks(name_key(text))
