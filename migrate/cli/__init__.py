@@ -32,12 +32,16 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
 def _register() -> None:
     from mappings.cli import map_group
     from migrate.cli import batches, freeze, preflight, reconcile, run, runbook, store
+    from migrate.cli import bench, source
 
     for command in (run.demo_command, run.run_command, store.store_group, batches.batches_group,
                     batches.quarantine_group, reconcile.reconcile_group, map_group,
                     runbook.runbook_group, freeze.freeze_group,
-                    preflight.preflight_command):
+                    preflight.preflight_command, source.source_group, bench.bench_group):
         cli.add_command(command)
+    from migrate.cli import lookup
+    cli.add_command(lookup.lookup_command)
+    cli.add_command(lookup.continuity_group)
 
 
 _register()
