@@ -103,6 +103,16 @@ def _stored_candidates(conn: Connection, records: Sequence[dict]) -> list[_Perso
             for r in rows]
 
 
+def compare(record: dict, other: dict) -> Match:
+    """Whether two canonical account records are one person: merged (with the rule), conflict, or new."""
+    return _best(_person(record, None, "a"), [_person(other, None, "b")])
+
+
+def name_score(a: str | None, b: str | None) -> float:
+    """0..100: names compared without diacritics, case, spacing or word order."""
+    return fuzz.token_sort_ratio(fold(a), fold(b))
+
+
 def _person(record: dict, account_id: int | None, batch_key: str | None) -> _Person:
     return _Person(account_id, batch_key, str(record.get("kind")), record.get("id_number"),
                    record.get("legacy_id_number"), record.get("tax_code"), record.get("birth_date"),
@@ -132,7 +142,7 @@ def _best(me: _Person, candidates: Sequence[_Person]) -> Match:
         rule = _link(me, other)
         if rule is None:
             continue
-        score = fuzz.token_sort_ratio(fold(me.full_name), fold(other.full_name))
+        score = name_score(me.full_name, other.full_name)
         who = f"account {other.account_id}" if other.account_id else f"record {other.batch_key} of this batch"
         if me.birth_date and other.birth_date and me.birth_date != other.birth_date:
             conflict = conflict or Match("conflict", rule=rule, score=score,
