@@ -1,0 +1,261 @@
+"""Check a profile against a live source, and draft a profile from what a source holds.
+
+``check_profile(profile, source)`` names every unknown table or column with the
+closest existing names, and every legacy code that a lookup does not cover
+(those records would be quarantined). ``inventory(source)`` lists tables, row
+counts and candidate keys; ``draft_profile(inventory)`` proposes TOML to edit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from adapters.base import DERIVED, ENTITIES, EntitySpec, template_columns
+from adapters.profiles import SourceProfile
+from migrate.canonical import FIELDS
+from migrate.errors import SourceError
+
+Level = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    where: str  # entity part, e.g. "dossier_file"
+    message: str
+
+
+@dataclass
+class ProfileCheck:
+    profile: str
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+    def summary(self) -> str:
+        lines = [f"Profile {self.profile} against source {self.source}: "
+                 f"{'OK' if self.ok else 'problems found'}"]
+        for f in self.findings:
+            lines.append(f"  {f.level:<8}{f.where}: {f.message}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {"profile": self.profile, "source": self.source, "ok": self.ok,
+                "findings": [asdict(f) for f in self.findings]}
+
+
+def closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
+    """Closest names, ignoring case (difflib)."""
+    lowered = {c.lower(): c for c in candidates}
+    return [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)]
+
+
+def _unknown(kind: str, name: str, candidates: list[str]) -> str:
+    near = closest(name, candidates)
+    return f"unknown {kind} '{name}'" + (f"; closest: {', '.join(near)}" if near else "")
+
+
+def check_profile(profile: SourceProfile, source) -> ProfileCheck:
+    """Every problem the profile has against this source, at once."""
+    result = ProfileCheck(profile.name, source.name)
+    tables = source.table_names()
+    lowered = {t.lower() for t in tables}
+    for spec in profile.ordered():
+        where = spec.label
+        names = [spec.table, *(j.table for j in spec.joins)]
+        missing_tables = [t for t in names if t.lower() not in lowered]
+        for t in missing_tables:
+            result.findings.append(Finding("error", where, _unknown("table", t, tables)))
+        if missing_tables:
+            continue
+        columns = {t: list(source.columns(t)) for t in names}
+        for ref, role in _references(spec):
+            head, dot, tail = ref.partition(".")
+            table, column = (head, tail) if dot and head in columns and head != spec.table else (spec.table, ref)
+            if column.lower() not in {c.lower() for c in columns[table]}:
+                result.findings.append(Finding("error", where, _unknown(f"column ({role}) in {table}", column,
+                                                                       columns[table])))
+        if not any(f.level == "error" and f.where == where for f in result.findings):
+            result.findings += _lookup_findings(spec, source)
+            result.findings.append(Finding("info", where, f"{spec.table}: {source.count(spec)} rows"))
+    return result
+
+
+def _references(spec: EntitySpec) -> list[tuple[str, str]]:
+    refs = [(k, "key") for k in spec.key]
+    refs += [(c, f"field {f}") for f, c in spec.columns.items() if not c.startswith(DERIVED)]
+    refs += [(c, f"compose {f}") for f, t in spec.compose.items() for c in template_columns(t)]
+    refs += [(c, f"choose {f}") for f, ch in spec.choose.items() for c in (ch.column, ch.when)]
+    refs += [(left, f"join {j.table}") for j in spec.joins for left, _ in j.on]
+    refs += [(f"{j.table}.{right}", f"join {j.table}") for j in spec.joins for _, right in j.on]
+    if spec.modified:
+        refs.append((spec.modified, "modified"))
+    return refs
+
+
+def _lookup_findings(spec: EntitySpec, source) -> list[Finding]:
+    out = []
+    for field_name, lookup in spec.lookups.items():
+        column = spec.columns.get(field_name, "")
+        if not column or column.startswith(DERIVED) or "." in column:
+            continue
+        try:
+            values = source.distinct_values(spec.table, column)
+        except SourceError:
+            continue
+        uncovered = sorted({str(v).strip() for v in values if v is not None and str(v).strip()} - set(lookup))
+        if uncovered:
+            out.append(Finding("warning", spec.label,
+                               f"{column} values with no lookup for {field_name} (their records will be "
+                               f"quarantined): {', '.join(uncovered[:20])}"))
+    return out
+
+
+# --- inventory and draft ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    rows: int
+    columns: dict[str, str]
+    keys: list[tuple[str, ...]]
+
+
+def inventory(source) -> list[TableInfo]:
+    out = []
+    for name in source.table_names():
+        columns = source.columns(name)
+        keys = source.candidate_keys(name) or _guess_keys(name, list(columns))
+        out.append(TableInfo(name, source.row_count(name), columns, keys))
+    return out
+
+
+def _guess_keys(table: str, columns: list[str]) -> list[tuple[str, ...]]:
+    """Without constraints (exports): a column named id, <table>id or <table>_id."""
+    wanted = {"id", f"{table.lower()}id", f"{table.lower()}_id"}
+    return [(c,) for c in columns if c.lower() in wanted]
+
+
+def render_inventory(tables: list[TableInfo]) -> str:
+    lines = [f"{'table':<32}{'rows':>10}  candidate keys"]
+    for t in tables:
+        keys = "; ".join(", ".join(k) for k in t.keys) or "-"
+        lines.append(f"{t.name:<32}{t.rows:>10}  {keys}")
+    return "\n".join(lines)
+
+
+_TABLE_HINTS = {
+    "account": ("applicant", "account", "taikhoan", "user", "congdan", "nguoidung"),
+    "dossier": ("dossier", "hoso"),
+    "dossier_event": ("action", "log", "history", "quatrinh", "xuly", "event"),
+    "dossier_file": ("file", "tep", "dinhkem", "attach"),
+    "document": ("deliverable", "document", "khodulieu", "giayto", "ketqua"),
+}
+_SYNONYMS = {
+    "kind": ("applicantidtype", "loaitaikhoan", "kind", "type"),
+    "username": ("username", "tendangnhap", "screenname", "login"),
+    "full_name": ("fullname", "applicantname", "hoten", "name"),
+    "id_number": ("cccd", "socccd", "idno", "applicantidno", "socmnd"),
+    "tax_code": ("taxcode", "masothue", "mst"),
+    "birth_date": ("birthdate", "ngaysinh", "dob"),
+    "phone": ("phone", "telno", "contacttelno", "mobile", "dienthoai"),
+    "email": ("email", "contactemail"),
+    "address": ("address", "diachi"),
+    "province_code": ("citycode", "matinh", "provincecode"),
+    "district_code": ("districtcode", "mahuyen"),
+    "commune_code": ("wardcode", "maxa", "communecode"),
+    "created_at": ("createdate", "ngaytao", "createdat"),
+    "dossier_no": ("dossierno", "sohoso"),
+    "procedure_code": ("servicecode", "mathutuc", "procedurecode"),
+    "procedure_name": ("servicename", "tenthutuc"),
+    "agency_code": ("govagencycode", "macoquan", "agencycode"),
+    "agency_name": ("govagencyname", "tencoquan"),
+    "applicant_account_key": ("applicantid", "taikhoanid", "accountid"),
+    "applicant_id_number": ("applicantidno", "sogiayto"),
+    "applicant_name": ("applicantname", "tennguoinop"),
+    "submitted_at": ("submitdate", "ngaynop"),
+    "received_at": ("receivedate", "ngaytiepnhan"),
+    "due_at": ("duedate", "ngayhentra"),
+    "finished_at": ("finishdate", "ngaytra"),
+    "status": ("dossierstatus", "trangthai", "status"),
+    "modified_at": ("modifieddate", "ngaycapnhat"),
+    "dossier_key": ("dossierid", "hosoid"),
+    "action_code": ("actioncode", "mabuoc"),
+    "action_name": ("actionname", "tenbuoc"),
+    "actor": ("actionuser", "author", "nguoixuly"),
+    "occurred_at": ("createdate", "thoigian"),
+    "note": ("actionnote", "content", "noidung", "note"),
+    "file_name": ("filename", "tentep", "displayname"),
+    "path": ("path", "duongdan", "filepath"),
+    "size": ("size", "size_", "kichthuoc"),
+    "sha256": ("sha256", "mahash", "checksum"),
+    "owner_account_key": ("applicantid", "taikhoanid", "ownerid"),
+    "owner_id_number": ("applicantidno", "sogiayto"),
+    "doc_type": ("deliverabletype", "loaigiayto", "doctype"),
+    "title": ("deliverablename", "tengiayto", "title"),
+    "doc_no": ("deliverablecode", "sokyhieu", "docno"),
+    "issued_at": ("issuedate", "ngaycap"),
+    "issuer": ("govagencyname", "coquancap", "issuer"),
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _match(field_name: str, columns: list[str]) -> str | None:
+    by_norm = {_norm(c): c for c in columns}
+    for synonym in _SYNONYMS.get(field_name, ()) + (_norm(field_name),):
+        if _norm(synonym) in by_norm:
+            return by_norm[_norm(synonym)]
+    return None
+
+
+def draft_profile(tables: list[TableInfo], *, name: str, engine: str) -> str:
+    """A profile to edit: the likeliest table for each entity and the columns that match by name."""
+    lines = [f"# Draft source profile for {name}, written by `hopnhat source inspect`.",
+             "# Review every mapping; fields left commented out had no column matching by name.",
+             "", "[source]", f'name = "{name}"', f'engine = "{engine}"',
+             f'url_env = "HOPNHAT_SOURCE_{_norm(name).upper()}_URL"', '# old_province = "35"',
+             '# files_root = "attachments"', '# text_encoding = "auto"']
+    used: set[str] = set()
+    for entity in ENTITIES:
+        best = _best_table(entity, tables, used)
+        if best is None:
+            lines += ["", f"# [entity.{entity}]: no table looks like it; add one if the source has it"]
+            continue
+        used.add(best.name)
+        cols = list(best.columns)
+        key = best.keys[0] if best.keys else ()
+        lines += ["", f"[entity.{entity}]", f'table = "{best.name}"  # {best.rows} rows',
+                  "key = [" + ", ".join(f'"{k}"' for k in key) + "]" + ("" if key else "  # name the key columns")]
+        modified = _match("modified_at", cols)
+        if modified:
+            lines.append(f'modified = "{modified}"')
+        lines.append(f"[entity.{entity}.columns]")
+        for field_name, meta in FIELDS[entity].items():
+            column = _match(field_name, cols)
+            if column:
+                lines.append(f'{field_name} = "{column}"')
+            else:
+                lines.append(f'# {field_name} = ""' + ("  # required" if meta.required else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _best_table(entity: str, tables: list[TableInfo], used: set[str]) -> TableInfo | None:
+    scored = []
+    for t in tables:
+        if t.name in used:
+            continue
+        hint = any(h in _norm(t.name) for h in _TABLE_HINTS[entity])
+        matched = sum(1 for f in FIELDS[entity] if _match(f, list(t.columns)))
+        if hint or matched >= 3:
+            scored.append((hint * 5 + matched, t.rows, t.name, t))
+    return max(scored)[3] if scored else None

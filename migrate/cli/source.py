@@ -1,0 +1,97 @@
+"""``hopnhat source``: check a profile against a live source, inspect a source, show built-in profiles."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from migrate.errors import ConfigError
+
+
+@click.group("source")
+def source_group() -> None:
+    """Check profiles against legacy databases and draft new ones.
+
+    \b
+    Example:
+        hopnhat source check opencps-v2 --source mssql+pymssql://reader@db.hanam/opencps
+    """
+
+
+def _open(name: str, url: str):
+    from adapters import open_source
+
+    return open_source(name, url)
+
+
+@source_group.command("check")
+@click.argument("profile")
+@click.option("--source", "url", default=None, metavar="URL",
+              help="Source URL (default: the profile's url_env variable).")
+def check_command(profile: str, url: str | None) -> None:
+    """Validate PROFILE (a file or a built-in name) against a live source; exit 1 on errors.
+
+    Names every unknown table or column with the closest existing names, and the
+    legacy codes no lookup covers.
+
+    \b
+    Example:
+        hopnhat source check opencps-v2 --source postgresql+psycopg://reader@db/opencps
+    """
+    from adapters.inspect import check_profile
+    from adapters.profiles import load_profile
+    from migrate.config import Settings
+
+    loaded = load_profile(profile)
+    url = url or Settings.load([loaded.path]).sources[0].url
+    source = _open(loaded.name, url)
+    try:
+        result = check_profile(loaded, source)
+    finally:
+        source.close()
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
+
+
+@source_group.command("inspect")
+@click.option("--source", "url", required=True, metavar="URL", help="Source URL.")
+@click.option("--name", default="legacy-portal", show_default=True, help="Source name for the draft profile.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write a draft profile here.")
+def inspect_command(url: str, name: str, out: str | None) -> None:
+    """List tables, row counts and candidate keys; draft a profile to edit with --out.
+
+    \b
+    Example:
+        hopnhat source inspect --source sqlite:///hanam.sqlite --out hanam.toml
+    """
+    from pathlib import Path
+
+    from adapters.inspect import draft_profile, inventory, render_inventory
+
+    source = _open(name, url)
+    try:
+        tables = inventory(source)
+    finally:
+        source.close()
+    click.echo(render_inventory(tables))
+    if out:
+        Path(out).write_text(draft_profile(tables, name=name, engine=source.engine), encoding="utf-8")
+        click.echo(f"Draft profile written to {out}; review it, then: hopnhat source check {out} --source URL")
+
+
+@source_group.command("show")
+@click.argument("name")
+def show_command(name: str) -> None:
+    """Print a built-in profile (demo-portal, opencps-v2) to copy and edit.
+
+    \b
+    Example:
+        hopnhat source show opencps-v2 > hanam-opencps.toml
+    """
+    from adapters.profiles import BUILTIN, builtin_profile_path
+
+    if name not in BUILTIN:
+        raise ConfigError(f"no built-in profile {name!r}; built in: {', '.join(BUILTIN)}")
+    click.echo(builtin_profile_path(name).read_text(encoding="utf-8"), nl=False)
