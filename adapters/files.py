@@ -15,7 +15,9 @@ the file and line, never a silent drop.
 Query options: ``encoding`` of CSV files (``utf-8``, the default, accepts a
 BOM; ``cp1258``, ``cp1252``...), ``delimiter`` (``,``), ``staging`` (a folder
 kept between runs; the default is a temporary folder removed on close).
-Keys compare as text in the staging database.
+A column whose every value is a whole number without leading zeros is staged
+as an integer (a first streaming pass decides), so numeric keys order as
+numbers; everything else, codes such as "00123" included, stays text.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Column, Index, MetaData, Table, Text, create_engine, insert, select
+from sqlalchemy import Column, Index, Integer, MetaData, Table, Text, create_engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.base import EntitySpec, Key, RangeDigest, RawRecord
@@ -117,16 +119,16 @@ class FilesSource:
     def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int,
              since: object | None = None) -> Iterator[list[RawRecord]]:
         self._ready(entity)
-        yield from self._sql.read(entity, after=_text_key(after), batch_size=batch_size, since=since)
+        yield from self._sql.read(entity, after=after, batch_size=batch_size, since=since)
 
     def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int,
                    since: object | None = None) -> Iterator[list[RawRecord]]:
         self._ready(entity)
-        yield from self._sql.read_range(entity, _text_key(lo), _text_key(hi), batch_size=batch_size, since=since)
+        yield from self._sql.read_range(entity, lo, hi, batch_size=batch_size, since=since)
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
         self._ready(entity)
-        return self._sql.digest(entity, _text_key(lo), _text_key(hi))
+        return self._sql.digest(entity, lo, hi)
 
     def watermark(self, entity: EntitySpec) -> object | None:
         self._ready(entity)
@@ -192,8 +194,10 @@ class FilesSource:
         if bad:
             raise SourceError(f"{path.name}: header has empty or repeated column names ({bad})",
                               source=self.name, table=table)
+        integers = self._integer_columns(path, names)
         meta = MetaData()
-        target = Table(table, meta, Column("_line", Text), *[Column(n, Text) for n in names])
+        target = Table(table, meta, Column("_line", Integer),
+                       *[Column(n, Integer if n in integers else Text) for n in names])
         with self._db.begin() as conn:
             target.drop(conn, checkfirst=True)
             target.create(conn)
@@ -202,8 +206,8 @@ class FilesSource:
                 if len(row) > len(names) and any(v not in (None, "") for v in row[len(names):]):
                     raise SourceError(f"{path.name} line {line}: {len(row)} fields, the header has {len(names)}",
                                       source=self.name, table=table)
-                values = {"_line": str(line)}
-                values.update({n: _cell(v) for n, v in zip(names, row)})
+                values = {"_line": line}
+                values.update({n: _cell(v, n in integers) for n, v in zip(names, row)})
                 chunk.append(values)
                 count += 1
                 if len(chunk) >= CHUNK:
@@ -214,6 +218,20 @@ class FilesSource:
             conn.execute(self._staged_table.delete().where(self._staged_table.c.name == table))
             conn.execute(insert(self._staged_table).values(name=table, fingerprint=fingerprint, rows=str(count)))
         self._sql.forget()
+
+    def _integer_columns(self, path: Path, names: list[str]) -> set[str]:
+        """Columns whose every value is a whole number without leading zeros (a first streaming pass),
+        so their keys order as numbers; codes such as "00123" stay text."""
+        candidates = set(names)
+        rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else self._csv_rows(path)
+        next(rows, None)
+        for _, row in rows:
+            for name, value in zip(names, row):
+                if name in candidates and _cell(value, False) is not None and not _is_integer(value):
+                    candidates.discard(name)
+            if not candidates:
+                break
+        return candidates
 
     def _csv_rows(self, path: Path) -> Iterator:
         def gen():
@@ -249,9 +267,20 @@ def _xlsx_rows(path: Path) -> Iterator:
         book.close()
 
 
-def _cell(value: object) -> str | None:
+def _is_integer(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return True
+    text = str(value).strip()
+    return text.lstrip("-").isdigit() and str(int(text)) == text and len(text) < 19
+
+
+def _cell(value: object, integer: bool) -> object:
     if value is None or value == "":
         return None
+    if integer:
+        return int(float(value)) if isinstance(value, float) else int(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -259,10 +288,6 @@ def _cell(value: object) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _text_key(key: Key | None) -> Key | None:
-    return None if key is None else tuple(None if k is None else str(k) for k in key)
 
 
 def _first_duplicate(engine, table: Table, columns: tuple[str, ...]) -> str:

@@ -66,7 +66,7 @@ _NUCLEI = sorted("""a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia 
 _SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdđghklmnpqrstvx])?"
     r"(?:" + "|".join(_NUCLEI) + r")"
-    r"(?:ch|ng|nh|[cmnpt])?"
+    r"(?:ch|ng|nh|[cmnptk])?"  # k: place names such as Đắk Lắk
 )
 _WORD = re.compile(r"(?:[^\W\d_]|[\xa1-\xff]|[\u0300-\u036f])+")  # letters and 8-bit font bytes
 _TONE_SET = set(_TONES)
