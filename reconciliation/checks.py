@@ -14,7 +14,9 @@ per new commune from the lineage joined to the entity tables.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, func, select
@@ -85,6 +87,10 @@ class UnitBalance:
 class ConservationResult:
     balances: tuple[Balance, ...]
     units: tuple[UnitBalance, ...] = field(default=())
+    reasons: tuple[dict, ...] = field(default=())  # open quarantine grouped by field and reason
+    recounted: bool = False  # the sources were counted again by this reconciliation
+
+    name = "conservation"
 
     @property
     def ok(self) -> bool:
@@ -98,16 +104,78 @@ class ConservationResult:
         return out
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "balances": [b.as_dict() for b in self.balances],
-                "units": [u.as_dict() for u in self.units], "broken": self.broken()}
+        return {"ok": self.ok, "recounted": self.recounted, "balances": [b.as_dict() for b in self.balances],
+                "units": [u.as_dict() for u in self.units], "quarantine_reasons": list(self.reasons),
+                "broken": self.broken()}
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"Conservation {'holds' if self.ok else 'is BROKEN'} for {len(self.balances)} source "
+                 f"entities: source count = extracted = loaded + merged + quarantined + excluded."]
+        lines.append("The sources were counted again now, read-only." if self.recounted else
+                     "Source counts are those taken at the snapshot (pass the profiles to count the sources again).")
+        lines.append(f"Per old unit and new commune: {sum(u.ok for u in self.units)} of {len(self.units)} "
+                     "groups hold.")
+        lines += [f"BROKEN {p}" for p in self.broken()[:50]]
+        return lines
+
+    def tables(self) -> dict[str, list[dict]]:
+        balances = [{k: v for k, v in b.as_dict().items() if k != "problems"} | {"problems": "; ".join(b.problems)}
+                    for b in self.balances]
+        return {"conservation": balances, "conservation-by-unit": [u.as_dict() for u in self.units],
+                "quarantine-reasons": list(self.reasons)}
 
 
-def conservation(store: Engine, source: str | None = None, *, by_unit: bool = True) -> ConservationResult:
-    with store.connect() as conn:
-        pairs = _pairs(conn, source)
-        balances = tuple(_balance(conn, s, e) for s, e in pairs)
-        units = tuple(u for s, e in pairs for u in _units(conn, s, e)) if by_unit else ()
-    return ConservationResult(balances, units)
+def conservation(store: Engine | Connection, source: str | None = None, *, by_unit: bool = True,
+                 recounts: Mapping[tuple[str, str], int] | None = None) -> ConservationResult:
+    """The equation per source entity (and per old unit and new commune).
+
+    ``recounts`` maps (source, source table) to the count the source gives now;
+    when given, each must equal the snapshot's count.
+    """
+    if isinstance(store, Engine):
+        with store.connect() as conn:
+            return conservation(conn, source, by_unit=by_unit, recounts=recounts)
+    conn = store
+    pairs = _pairs(conn, source)
+    balances = tuple(_balance(conn, s, e, recounts) for s, e in pairs)
+    units = tuple(u for s, e in pairs for u in _units(conn, s, e)) if by_unit else ()
+    return ConservationResult(balances, units, tuple(_reasons(conn, source)), recounted=recounts is not None)
+
+
+_DIGITS = re.compile(r"\d+")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_RULE = re.compile(r"\(rule ([^)]+)\)\s*$")
+
+
+def reason_kind(reason: str) -> str:
+    """A quarantine reason without its particulars, to count records by cause.
+
+    ``"dossier 39 is not in the store (quarantined)"`` -> ``"dossier # is not in the store (quarantined)"``;
+    ``"no new commune: <names> (rule review:split-ambiguous)"`` -> ``"no new commune (rule review:split-ambiguous)"``;
+    ``"file not found: a/b.pdf"`` -> ``"file not found"``.
+    """
+    rule = _RULE.search(reason)
+    head, sep, _ = reason.partition(": ")
+    if rule:
+        return f"{head if sep else reason[:rule.start()].strip()} (rule {rule.group(1)})"
+    if sep and " " in head and not head.split(" ")[-1].startswith(("'", '"')) and "=" not in head:
+        return head
+    if sep and "=" in head:  # "column='value': why"
+        return f"{head.split('=', 1)[0]}: {_QUOTED.sub(chr(8230), _DIGITS.sub('#', reason.partition(': ')[2]))}"
+    return _DIGITS.sub("#", _QUOTED.sub("'…'", reason))[:160]
+
+
+def _reasons(conn: Connection, source: str | None) -> list[dict]:
+    """Open quarantine entries grouped by source, entity, field and kind of reason."""
+    stmt = (select(quarantine.c.source_system, quarantine.c.entity, quarantine.c.field, quarantine.c.reason)
+            .where(quarantine.c.released_at.is_(None)))
+    if source:
+        stmt = stmt.where(quarantine.c.source_system == source)
+    tally: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for src, entity, fld, reason in conn.execute(stmt.execution_options(yield_per=5000)):
+        tally[(src, entity, fld, reason_kind(reason))] += 1
+    return [{"source": k[0], "entity": k[1], "field": k[2], "reason": k[3], "records": n}
+            for k, n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def _pairs(conn: Connection, source: str | None) -> list[tuple[str, str]]:
@@ -118,7 +186,8 @@ def _pairs(conn: Connection, source: str | None) -> list[tuple[str, str]]:
     return sorted(((s, e) for s, e in conn.execute(stmt)), key=lambda p: (p[0], order.index(p[1])))
 
 
-def _balance(conn: Connection, source: str, entity: str) -> Balance:
+def _balance(conn: Connection, source: str, entity: str,
+             recounts: Mapping[tuple[str, str], int] | None) -> Balance:
     run_id = conn.execute(
         select(func.max(source_snapshot.c.run_id))
         .where(source_snapshot.c.source_system == source, source_snapshot.c.entity == entity)
@@ -159,6 +228,12 @@ def _balance(conn: Connection, source: str, entity: str) -> Balance:
     problems = []
     if unfinished:
         problems.append(f"{unfinished} batch(es) not loaded; see: hopnhat batches list --state failed")
+    now = (recounts or {}).get((source, table))
+    if recounts is not None and now is None:
+        problems.append(f"the source was not counted again: no profile part reads {source}/{table}")
+    elif now is not None and now != b.source_count:
+        problems.append(f"the source counts {now} records now but counted {b.source_count} at the snapshot: "
+                        "it changed since the migration read it")
     if b.extracted != b.source_count:
         problems.append(f"extracted {b.extracted} but the source counted {b.source_count} at the snapshot")
     if b.accounted != b.extracted:

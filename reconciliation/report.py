@@ -1,4 +1,10 @@
-"""Render reconciliation results into a report folder auditors read: HTML, CSV, JSON, manifest.
+"""Render check results into a report folder: HTML page, XLSX workbook, CSV, JSON, manifest.
+
+Checks are rendered generically (see :mod:`reconciliation.base`): a section
+per check, one XLSX sheet and one CSV file per table. The conservation check,
+when present, also gives the equation table at the top and the two charts
+(records per new commune, quarantine reasons), drawn as inline SVG: the page
+needs no network and no script to show its figures.
 
 The only module that imports pandas.
 """
@@ -6,15 +12,21 @@ The only module that imports pandas.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
-from reconciliation.checks import ConservationResult
+from reconciliation.base import CheckResult
+from reconciliation.manifest import clear_folder, write_manifest
+from reconciliation.masking import mask_row, mask_tree
+
+HTML_ROWS = 200  # rows of each table shown in the page; the CSV and XLSX hold them all
 
 
 @dataclass(frozen=True)
@@ -26,52 +38,146 @@ class ReportContext:
     mapping_sha256: str
     profiles: tuple[dict, ...]
     store: str  # password hidden
+    run_id: int | None = None
+    masked: bool = True
+    files_dir: str | None = None
+    generated_at: str = field(default_factory=lambda: _now())
 
 
-def write_report(out_dir: Path, conservation: ConservationResult, context: ReportContext) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data = {"generated_at": _now(), "context": context.__dict__ | {"profiles": list(context.profiles)},
-            "conservation": conservation.as_dict()}
-    balances = pd.DataFrame([b.as_dict() for b in conservation.balances])
-    units = pd.DataFrame([u.as_dict() for u in conservation.units])
+def write_report(out_dir: Path, checks: Sequence[CheckResult], context: ReportContext) -> str:
+    """Write every file of the report, then the manifest naming each file's SHA-256; returns the manifest's."""
+    clear_folder(out_dir)
+    ok = all(c.ok for c in checks)
+    tables = _tables(checks, context.masked)
+    data = {"generated_at": context.generated_at, "ok": ok, "context": _context(context),
+            "checks": {c.name: (mask_tree(c.as_dict()) if context.masked else c.as_dict()) for c in checks}}
     (out_dir / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")
-    balances.to_csv(out_dir / "conservation.csv", index=False)
-    units.to_csv(out_dir / "conservation-by-unit.csv", index=False)
+    csv_names = {}
+    for name, rows in tables.items():
+        csv_names[name] = f"{_slug(name)}.csv"
+        _frame(rows).to_csv(out_dir / csv_names[name], index=False)
+    _workbook(out_dir / "report.xlsx", checks, tables)
     html = _environment().get_template("report.html.j2").render(
-        data=data,
-        ok=conservation.ok,
-        balances=conservation.balances,
-        new_communes=_per_new_commune(units),
-        broken=conservation.broken(),
+        ok=ok, context=data["context"], checks=checks, tables=tables, csv_names=csv_names,
+        conservation=next((c for c in checks if c.name == "conservation"), None),
+        charts=_charts(tables), html_rows=HTML_ROWS, table_of=_table_owner(checks),
     )
     (out_dir / "index.html").write_text(html, "utf-8")
-    _manifest(out_dir, context)
-    return out_dir
+    return write_manifest(out_dir, _context(context))
 
 
-def _per_new_commune(units: pd.DataFrame) -> list[dict]:
-    if units.empty:
-        return []
-    dossiers = units[units["entity"] == "dossier"].fillna({"new_commune": "(none)"})
-    grouped = dossiers.groupby("new_commune")[["extracted", "loaded", "quarantined"]].sum()
-    return [{"new_commune": k, **{c: int(v) for c, v in row.items()}}
-            for k, row in grouped.sort_values("loaded", ascending=False).iterrows()]
+def _context(context: ReportContext) -> dict:
+    return asdict(context) | {"profiles": list(context.profiles)}
 
 
-def _manifest(out_dir: Path, context: ReportContext) -> None:
-    files = {}
-    for path in sorted(out_dir.iterdir()):
-        if path.is_file() and path.name != "manifest.json":
-            files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    manifest = {
-        "generated_at": _now(),
-        "tool_version": context.tool_version,
-        "mapping_version": context.mapping_version,
-        "mapping_sha256": context.mapping_sha256,
-        "profiles": list(context.profiles),
-        "files": files,
-    }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+def _tables(checks: Sequence[CheckResult], masked: bool) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for check in checks:
+        for name, rows in check.tables().items():
+            key = name if name not in out else f"{check.name}-{name}"
+            out[key] = [mask_row(r) for r in rows] if masked else list(rows)
+    return out
+
+
+def _table_owner(checks: Sequence[CheckResult]) -> dict[str, list[str]]:
+    owner: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for check in checks:
+        for name in check.tables():
+            key = name if name not in seen else f"{check.name}-{name}"
+            seen.add(key)
+            owner.setdefault(check.name, []).append(key)
+    return owner
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"(no rows)": []})
+
+
+def _workbook(path: Path, checks: Sequence[CheckResult], tables: dict[str, list[dict]]) -> None:
+    summary = [{"check": c.name, "ok": c.ok, "summary": line} for c in checks for line in c.summary_lines()]
+    used: set[str] = set()
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, rows in {"summary": summary, **tables}.items():
+            sheet = _sheet_name(name, used)
+            _frame(rows).to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes = "A2"
+            for column in ws.columns:
+                width = max((len(str(c.value)) for c in column[:200] if c.value is not None), default=8)
+                ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 80)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+    sheet, n = base, 2
+    while sheet.lower() in used:
+        sheet = f"{base[:28]}-{n}"
+        n += 1
+    used.add(sheet.lower())
+    return sheet
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "table"
+
+
+# --- charts: inline SVG ------------------------------------------------------------------
+
+
+def _charts(tables: dict[str, list[dict]]) -> dict[str, Markup]:
+    charts = {}
+    units = [u for u in tables.get("conservation-by-unit", []) if u.get("entity") == "dossier"]
+    if units:
+        per: dict[str, list[int]] = {}
+        for u in units:
+            slot = per.setdefault(u.get("new_commune") or "(none)", [0, 0])
+            slot[0] += int(u["loaded"])
+            slot[1] += int(u["quarantined"])
+        rows = sorted(per.items(), key=lambda kv: (-kv[1][0] - kv[1][1], kv[0]))
+        charts["new_communes"] = _bars("chart-new-communes", "Dossiers per new commune",
+                                       [(k, v[0], v[1]) for k, v in rows], ("loaded", "quarantined"))
+    reasons = tables.get("quarantine-reasons", [])
+    if reasons:
+        rows = [(f"{r['source']}/{r['entity']}: {r['reason']}", int(r["records"]), 0) for r in reasons]
+        charts["reasons"] = _bars("chart-quarantine-reasons", "Quarantined records by reason", rows,
+                                  ("quarantined", ""))
+    return charts
+
+
+def _bars(element_id: str, title: str, rows: list[tuple[str, int, int]], legend: tuple[str, str],
+          limit: int = 60) -> Markup:
+    """A horizontal stacked bar chart: label, first value (blue), second value (red)."""
+    shown = rows[:limit]
+    if len(rows) > limit:
+        shown.append((f"{len(rows) - limit} more (see the tables)", sum(r[1] for r in rows[limit:]),
+                      sum(r[2] for r in rows[limit:])))
+    label_w, bar_w, row_h = 420, 360, 18
+    top = max((a + b for _, a, b in shown), default=1) or 1
+    height = row_h * len(shown) + 30
+    parts = [f'<svg id="{element_id}" class="chart" role="img" aria-label="{escape(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 80}" height="{height}">',
+             f"<title>{escape(title)}</title>"]
+    for i, (label, a, b) in enumerate(shown):
+        y = i * row_h + 4
+        wa, wb = bar_w * a / top, bar_w * b / top
+        short = label if len(label) <= 64 else label[:61] + "…"
+        parts.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{escape(short)}</text>')
+        parts.append(f'<rect class="a" x="{label_w}" y="{y}" width="{wa:.1f}" height="{row_h - 4}">'
+                     f"<title>{escape(label)}: {a} {legend[0]}</title></rect>")
+        if b:
+            parts.append(f'<rect class="b" x="{label_w + wa:.1f}" y="{y}" width="{wb:.1f}" height="{row_h - 4}">'
+                         f"<title>{escape(label)}: {b} {legend[1]}</title></rect>")
+        parts.append(f'<text class="n" x="{label_w + wa + wb + 4:.1f}" y="{y + 12}">{a}'
+                     f'{f" + {b}" if b else ""}</text>')
+    y = len(shown) * row_h + 20
+    parts.append(f'<rect class="a" x="{label_w}" y="{y - 10}" width="10" height="10"/>'
+                 f'<text x="{label_w + 14}" y="{y}">{escape(legend[0])}</text>')
+    if legend[1]:
+        parts.append(f'<rect class="b" x="{label_w + 110}" y="{y - 10}" width="10" height="10"/>'
+                     f'<text x="{label_w + 124}" y="{y}">{escape(legend[1])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 def _environment() -> Environment:

@@ -1,70 +1,192 @@
-"""One reconciliation: run the checks on a store, record the run, write the report folder."""
+"""One reconciliation: run every check on read-only connections, write the report, record the run.
+
+The checks only read: the store is opened read-only (SQLite ``mode=ro``,
+PostgreSQL ``default_transaction_read_only`` in one repeatable-read
+snapshot) and the sources through their adapters, which open them read-only.
+Recording the run is a separate, explicit step (``record=True``): one
+``reconciliation_run`` row holding the verdict and the manifest's SHA-256,
+and, when every check passed, the loaded batches marked ``verified``. An
+auditor with read-only credentials runs with ``record=False``.
+"""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, insert, select, update
+from sqlalchemy.engine import make_url
 
+from adapters import open_source
 from mappings.units import UnitTable
 from migrate import ledger
+from migrate.config import SourceSettings
+from migrate.errors import ConfigError, HopnhatError
 from migrate.pipeline import tool_version
+from migrate.store import schema
 from migrate.store.models import batch, migration_run, reconciliation_run
-from migrate.store.schema import safe_url
+from reconciliation.attachments import attachments
+from reconciliation.base import CheckResult
 from reconciliation.checks import ConservationResult, conservation
+from reconciliation.content import ContentResult, content
 from reconciliation.report import ReportContext, write_report
+
+ExtraCheck = Callable[[Connection], CheckResult]
+Progress = Callable[[int], None] | None
 
 
 @dataclass(frozen=True)
 class Reconciliation:
-    run_id: int
-    conservation: ConservationResult
+    run_id: int | None
+    checks: tuple[CheckResult, ...]
     report_dir: Path | None
+    manifest_sha256: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.conservation.ok
+        return all(c.ok for c in self.checks)
+
+    @property
+    def conservation(self) -> ConservationResult:
+        return next(c for c in self.checks if isinstance(c, ConservationResult))
+
+    @property
+    def content(self) -> ContentResult | None:
+        return next((c for c in self.checks if isinstance(c, ContentResult)), None)
 
     def summary(self) -> str:
-        lines = [f"Reconciliation {self.run_id}: conservation {'holds' if self.ok else 'BROKEN'}"]
+        cons = self.conservation
+        title = f"Reconciliation {self.run_id}" if self.run_id is not None else "Reconciliation (not recorded)"
+        lines = [f"{title}: conservation {'holds' if cons.ok else 'BROKEN'}"]
         lines.append(f"  {'source/entity':<34}{'source':>9}{'extracted':>10}{'loaded':>9}{'merged':>8}"
                      f"{'quarant.':>9}{'excl.':>7}  holds")
-        for b in self.conservation.balances:
+        for b in cons.balances:
             lines.append(f"  {b.source + '/' + b.entity:<34}{b.source_count:>9}{b.extracted:>10}{b.loaded:>9}"
                          f"{b.merged:>8}{b.quarantined:>9}{b.excluded:>7}  {'yes' if b.ok else 'NO'}")
-        units = self.conservation.units
+        units = cons.units
         lines.append(f"  per old commune and new commune: {sum(u.ok for u in units)} of {len(units)} groups hold")
-        for problem in self.conservation.broken()[:20]:
+        for problem in cons.broken()[:20]:
             lines.append(f"  BROKEN {problem}")
+        for check in self.checks:
+            if check is not cons:
+                lines += [f"  {line}" for line in check.summary_lines()[:25]]
         if self.report_dir is not None:
             lines.append(f"  report: {self.report_dir / 'index.html'}")
+            lines.append(f"  manifest sha256: {self.manifest_sha256}"
+                         + (f" (recorded in reconciliation run {self.run_id})" if self.run_id is not None else ""))
+        lines.append(f"  verdict: {'PASSED' if self.ok else 'FAILED: do not sign off'}")
         return "\n".join(lines)
 
 
-def reconcile(store: Engine, out_dir: Path | None = None, *, source: str | None = None) -> Reconciliation:
-    with store.begin() as conn:
-        run_id = int(conn.execute(insert(reconciliation_run).values(started_at=ledger.now())).inserted_primary_key[0])
-    result = conservation(store, source)
-    report_dir = None
+def readonly_store(url: str) -> Engine:
+    """An engine that cannot write to the store: SQLite opened ``mode=ro``, PostgreSQL read-only sessions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not parsed.database or not path.is_file():
+            raise ConfigError(f"store {schema.safe_url(url)}: SQLite file not found")
+        uri = path.resolve().as_uri() + "?mode=ro"
+        return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"},
+                             isolation_level="REPEATABLE READ")
+    raise ConfigError(f"store {schema.safe_url(url)}: reconciliation reads SQLite or PostgreSQL stores")
+
+
+def recount(sources: Sequence[SourceSettings]) -> dict[tuple[str, str], int]:
+    """Each source table's count now, read-only: (source, table) -> count."""
+    counts: dict[tuple[str, str], int] = {}
+    for settings in sources:
+        adapter = open_source(settings.name, settings.url)
+        try:
+            for spec in settings.profile.entities.values():
+                counts[(settings.name, spec.table)] = adapter.count(spec)
+        finally:
+            adapter.close()
+    return counts
+
+
+def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str | None = None,
+              sources: Sequence[SourceSettings] = (), files_dir: Path | None = None, unmask: bool = False,
+              record: bool = True, extra_checks: Sequence[ExtraCheck] = (), progress: Progress = None,
+              ) -> Reconciliation:
+    """Recompute everything from the store (and the sources, when given), write the report, record the run."""
+    url = store if isinstance(store, str) else store.url.render_as_string(hide_password=False)
+    if files_dir is None:
+        files_dir = _default_files_dir(url)
+    if source:
+        sources = [s for s in sources if s.name == source]
+    readonly = readonly_store(url)
+    try:
+        with readonly.connect() as conn:
+            schema.require_current(readonly)
+            recounts = None
+            if sources:
+                try:
+                    recounts = recount(sources)
+                except HopnhatError as exc:
+                    raise ConfigError(f"the sources could not be counted again: {exc}") from exc
+            checks: list[CheckResult] = [
+                conservation(conn, source, recounts=recounts),
+                content(conn, sources, source=source, progress=progress),
+                attachments(conn, files_dir, source=source, progress=progress),
+            ]
+            checks += [check(conn) for check in extra_checks]
+            profiles = _profiles(conn, sources)
+    finally:
+        readonly.dispose()
+    ok = all(c.ok for c in checks)
+    writer = schema.connect(url) if record else None
+    run_id = _start_run(writer) if writer is not None else None
+    manifest_sha = None
     if out_dir is not None:
         units = UnitTable.load()
-        report_dir = write_report(out_dir, result, ReportContext(
+        manifest_sha = write_report(out_dir, checks, ReportContext(
             tool_version=tool_version(), mapping_version=units.version, mapping_sha256=units.sha256,
-            profiles=tuple(_profiles(store)), store=safe_url(str(store.url)),
+            profiles=tuple(profiles), store=schema.safe_url(url), run_id=run_id, masked=not unmask,
+            files_dir=str(files_dir) if files_dir else None,
         ))
+    if writer is not None:
+        _finish_run(writer, run_id, checks, ok, out_dir, manifest_sha)
+        writer.dispose()
+    return Reconciliation(run_id, tuple(checks), out_dir, manifest_sha)
+
+
+def _default_files_dir(url: str) -> Path | None:
+    from migrate.config import Settings
+
+    try:
+        return Settings.load(store=url).files_dir
+    except HopnhatError:
+        return None
+
+
+def _start_run(store: Engine) -> int:
     with store.begin() as conn:
-        if result.ok:
+        return int(conn.execute(insert(reconciliation_run).values(started_at=ledger.now())).inserted_primary_key[0])
+
+
+def _finish_run(store: Engine, run_id: int, checks: Sequence[CheckResult], ok: bool, out_dir: Path | None,
+                manifest_sha: str | None) -> None:
+    """The one write of a reconciliation: its verdict, and the batches it verified."""
+    cons = next(c for c in checks if isinstance(c, ConservationResult))
+    summary = {"checks": {c.name: c.ok for c in checks}, "manifest_sha256": manifest_sha,
+               "balances": [b.as_dict() for b in cons.balances]}
+    with store.begin() as conn:
+        if ok:
             conn.execute(update(batch).where(batch.c.state == "loaded").values(state="verified"))
         conn.execute(update(reconciliation_run).where(reconciliation_run.c.id == run_id).values(
-            finished_at=ledger.now(), ok=result.ok, report_dir=str(report_dir) if report_dir else None,
-            summary=json.loads(json.dumps({"balances": [b.as_dict() for b in result.balances]}, default=str)),
+            finished_at=ledger.now(), ok=ok, report_dir=str(out_dir) if out_dir else None,
+            summary=json.loads(json.dumps(summary, default=str)),
         ))
-    return Reconciliation(run_id, result, report_dir)
 
 
-def _profiles(store: Engine) -> list[dict]:
-    with store.connect() as conn:
-        row = conn.execute(select(migration_run.c.profiles).order_by(migration_run.c.id.desc()).limit(1)).first()
-    return list(row.profiles) if row else []
+def _profiles(conn: Connection, sources: Sequence[SourceSettings]) -> list[dict]:
+    """The profiles' names and hashes: those given, else those the newest migration run recorded."""
+    if sources:
+        return [{"name": s.name, "path": s.profile.path.name, "sha256": s.profile.sha256} for s in sources]
+    row = conn.execute(select(migration_run.c.profiles).order_by(migration_run.c.id.desc()).limit(1)).first()
+    return [{k: v for k, v in p.items() if k != "resolved"} for p in row.profiles] if row else []

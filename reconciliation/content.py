@@ -1,0 +1,288 @@
+"""Content: the hash of every source record, recomputed from the store and from the source.
+
+Inside the store, for every record extracted: its entity row is rebuilt as
+the canonical record (``reconciliation.rebuild``) and hashed; the hash must
+equal the one stored in the row and the one stored in the lineage when the
+record was extracted. A row changed, deleted or added after loading fails
+here, named by its source key.
+
+Against the source (when its profile is given): the source is read again
+through the profile, each record canonicalised and hashed the way extraction
+did, and both sides are compared by segment digests
+(``reconciliation.digests``); only differing segments are opened to list the
+records, and for a sample of changed records the differing fields are shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from adapters import open_source
+from adapters.base import EntitySpec
+from migrate.canonical import FIELDS, content_hash, hash_value, to_canonical
+from migrate.config import SourceSettings
+from migrate.errors import HopnhatError
+from migrate.store.models import source_snapshot
+from reconciliation import digests
+from reconciliation.rebuild import PARENTS, StoreRecord, entity_tables, orphan_rows, store_records
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None] | None
+KEEP = 1000  # problems listed per source table (all are counted)
+PROBLEMS = {
+    "row-missing": "the lineage says it was loaded, but its row is not in the store",
+    "row-changed": "its row no longer matches the hash taken at extraction",
+    "hash-changed": "the hash stored in its row differs from the one in the lineage",
+    "alias-changed": "its account_alias row holds another hash than the lineage",
+    "alias-missing": "the account has no account_alias row",
+    "row-without-lineage": "a row in the store that no extracted source record accounts for",
+    "changed": "the source record differs from what the store holds",
+    "missing-in-store": "in the source, but the store has no trace of it",
+    "not-in-source": "in the store, but not in the source",
+}
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    source: str
+    entity: str
+    table: str
+    key: str
+    kind: str
+    row_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "entity": self.entity, "source_table": self.table, "source_key": self.key,
+                "problem": self.kind, "meaning": PROBLEMS[self.kind], "store_row_id": self.row_id}
+
+    def line(self) -> str:
+        return f"{self.source}/{self.entity} record {self.key} ({self.table}): {self.kind}: {PROBLEMS[self.kind]}"
+
+
+@dataclass
+class TableContent:
+    """The content comparison of one source table."""
+
+    source: str
+    entity: str
+    table: str
+    records: int = 0          # lineage rows read
+    rows: int = 0             # entity rows rebuilt and hashed
+    source_records: int | None = None  # records read from the source (None: not compared)
+    segments: int = 0
+    differing_segments: int = 0
+    problem_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.problem_counts.values())
+
+    def as_dict(self) -> dict:
+        compared = self.source_records is not None
+        return {"source": self.source, "entity": self.entity, "source_table": self.table,
+                "lineage_records": self.records, "rows_rehashed": self.rows,
+                "source_records_rehashed": self.source_records if compared else None,
+                "segments": self.segments if compared else None,
+                "differing_segments": self.differing_segments if compared else None,
+                "problems": sum(self.problem_counts.values()),
+                "problem_kinds": ", ".join(f"{k} {n}" for k, n in sorted(self.problem_counts.items()) if n),
+                "ok": self.ok}
+
+
+@dataclass
+class ContentResult:
+    tables_checked: list[TableContent] = field(default_factory=list)
+    problems: list[ContentProblem] = field(default_factory=list)
+    differences: list[dict] = field(default_factory=list)  # field-level, for a sample of changed records
+    notes: list[str] = field(default_factory=list)
+    notes_failing: list[str] = field(default_factory=list)  # sources that could not be compared
+    compared_with_source: bool = False
+
+    name = "content"
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.tables_checked) and not self.problems and not self.notes_failing
+
+    def summary_lines(self) -> list[str]:
+        rows = sum(t.rows for t in self.tables_checked)
+        total = sum(sum(t.problem_counts.values()) for t in self.tables_checked)
+        lines = [f"Content {'matches' if self.ok else 'DIFFERS'}: {rows} store rows rebuilt and rehashed "
+                 f"against the hash taken at extraction; {total} problem(s)."]
+        if self.compared_with_source:
+            n = sum(t.source_records or 0 for t in self.tables_checked)
+            seg = sum(t.segments for t in self.tables_checked)
+            bad = sum(t.differing_segments for t in self.tables_checked)
+            lines.append(f"{n} source records read again and hashed; compared by {seg} segment digests, "
+                         f"{bad} segment(s) differ.")
+        else:
+            lines.append("Not compared with the sources (pass the profiles to read the sources again).")
+        lines += self.notes_failing + self.notes
+        lines += [f"DIFFERS {p.line()}" for p in self.problems[:30]]
+        return lines
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "compared_with_source": self.compared_with_source,
+                "tables": [t.as_dict() for t in self.tables_checked],
+                "problems": [p.as_dict() for p in self.problems], "field_differences": self.differences,
+                "notes": self.notes_failing + self.notes}
+
+    def tables(self) -> dict[str, list[dict]]:
+        return {"content": [t.as_dict() for t in self.tables_checked],
+                "content-problems": [p.as_dict() for p in self.problems],
+                "content-field-differences": self.differences}
+
+    def add(self, table: TableContent, problem: ContentProblem) -> None:
+        table.problem_counts[problem.kind] = table.problem_counts.get(problem.kind, 0) + 1
+        if table.problem_counts[problem.kind] <= KEEP:
+            self.problems.append(problem)
+
+
+def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source: str | None = None,
+            sample: int = 20, progress: Progress = None) -> ContentResult:
+    """Rehash every record in the store; with ``sources``, compare with the sources read again."""
+    result = ContentResult(compared_with_source=bool(sources))
+    names = [s for (s,) in conn.execute(select(source_snapshot.c.source_system).distinct()) if not source or s == source]
+    by_name = {s.name: s for s in sources}
+    for missing in sorted(set(by_name) - set(names)):
+        result.notes_failing.append(f"source {missing}: a profile was given but the store holds nothing of it")
+    for name in sorted(names):
+        settings = by_name.get(name)
+        if sources and settings is None:
+            result.notes_failing.append(f"source {name}: in the store, but no profile given; not compared")
+        tables = entity_tables(conn, name)
+        adapter = None
+        if settings is not None:
+            try:
+                adapter = open_source(name, settings.url)
+            except HopnhatError as exc:
+                result.notes_failing.append(f"source {name}: cannot be read: {exc}")
+        try:
+            for entity in ENTITY_ORDER:
+                for table in tables.get(entity, []):
+                    parent = PARENTS.get(entity)
+                    parent_table = tables.get(parent, [None])[0] if parent else None
+                    spec = _spec(settings, entity, table) if adapter is not None else None
+                    if adapter is not None and spec is None:
+                        result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
+                    _table(conn, result, TableContent(name, entity, table), parent_table, adapter, spec,
+                           sample, progress)
+        finally:
+            if adapter is not None:
+                adapter.close()
+    for entity in ENTITY_ORDER:
+        for src, table, key, row_id in orphan_rows(conn, entity):
+            if source and src != source:
+                continue
+            holder = next((t for t in result.tables_checked if t.source == src and t.table == table), None)
+            if holder is None:
+                holder = TableContent(src, entity, table)
+                result.tables_checked.append(holder)
+            result.add(holder, ContentProblem(src, entity, table, key, "row-without-lineage", row_id))
+    return result
+
+
+ENTITY_ORDER = ("account", "dossier", "dossier_event", "dossier_file", "document")
+
+
+def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpec | None:
+    if settings is None:
+        return None
+    return next((s for s in settings.profile.entities.values() if s.name == entity and s.table == table), None)
+
+
+def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table: str | None, adapter,
+           spec: EntitySpec | None, sample: int, progress: Progress) -> None:
+    result.tables_checked.append(t)
+    compare = adapter is not None and spec is not None
+    expected = _expected(conn, t)
+    width = digests.segment_width(expected)
+    store_side = digests.Segments(width)
+
+    def stored() -> Iterator[StoreRecord]:
+        return store_records(conn, t.source, t.table, t.entity, parent_table=parent_table)
+
+    for rec in stored():
+        t.records += 1
+        _check_inside(result, t, rec)
+        if compare:
+            store_side.add(rec.source_key, rec.digest_value)
+        if progress and t.records % 10_000 == 0:
+            progress(10_000)
+    if not compare:
+        return
+    source_side = digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec)), width)
+    t.source_records = source_side.total
+    t.segments = len(set(source_side.count) | set(store_side.count))
+    bad = digests.differing(source_side, store_side)
+    t.differing_segments = len(bad)
+    if not bad:
+        return
+    wanted = set(bad)
+    source_records: dict[str, dict] = {}
+    source_open: dict[str, str] = {}
+    for key, digest, record in _source_hashes(adapter, spec):
+        if digests.segment_of(key, width) in wanted:
+            source_open[key] = digest
+            source_records[key] = record
+    store_open: dict[str, StoreRecord] = {r.source_key: r for r in stored()
+                                          if digests.segment_of(r.source_key, width) in wanted}
+    shown = 0
+    for diff in digests.compare_keys(source_open, {k: r.digest_value for k, r in store_open.items()}):
+        rec = store_open.get(diff.key)
+        result.add(t, ContentProblem(t.source, t.entity, t.table, diff.key, diff.kind, rec.row_id if rec else None))
+        if diff.kind == "changed" and shown < sample and rec is not None and rec.record is not None:
+            shown += 1
+            result.differences += _field_differences(t, diff.key, source_records[diff.key], rec.record)
+
+
+def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> None:
+    def problem(kind: str) -> None:
+        result.add(t, ContentProblem(t.source, t.entity, t.table, rec.source_key, kind, rec.row_id))
+
+    if rec.outcome == "loaded" and rec.row_id is None:
+        problem("row-missing")
+    if rec.row_id is not None:
+        t.rows += 1
+        if rec.rebuilt_hash != rec.row_hash:
+            problem("row-changed")
+        elif rec.row_hash != rec.lineage_hash:
+            problem("hash-changed")
+    if t.entity == "account" and rec.outcome in ("loaded", "merged"):
+        if rec.alias_hash is None:
+            problem("alias-missing")
+        elif rec.alias_hash != rec.lineage_hash:
+            problem("alias-changed")
+
+
+def _source_hashes(adapter, spec: EntitySpec) -> Iterator[tuple[str, str, dict]]:
+    for page in adapter.read(spec, after=None, batch_size=5000):
+        for raw in page:
+            record, _ = to_canonical(spec, raw)
+            yield raw.source_key, content_hash(spec.name, record), record
+
+
+def _expected(conn: Connection, t: TableContent) -> int:
+    count = conn.execute(select(source_snapshot.c.source_count)
+                         .where(source_snapshot.c.source_system == t.source, source_snapshot.c.source_table == t.table)
+                         .order_by(source_snapshot.c.run_id.desc()).limit(1)).scalar()
+    return int(count or 0)
+
+
+def _field_differences(t: TableContent, key: str, source: dict, store: dict) -> list[dict]:
+    rows = []
+    for name in FIELDS[t.entity]:
+        a, b = hash_value(source.get(name)), hash_value(store.get(name))
+        if a != b:
+            rows.append({"source": t.source, "entity": t.entity, "source_key": key, "field": name,
+                         "source_value": _text(a), "store_value": _text(b)})
+    return rows
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,93 @@
+"""Segment digests: compare two large sets of (key, hash) without bringing them together.
+
+Each side streams its records once and folds them into segments: a segment
+is the set of keys whose SHA-256 starts with the same hex prefix, so both
+sides put a key in the same segment whatever order or engine they read in.
+A segment keeps a count and the XOR of ``sha256(key, hash)`` over its
+records: two segments with the same count and digest hold the same records
+with the same content (up to a 2^-256 chance). Only the segments that differ
+are opened, on a second pass: their keys and hashes are listed on both sides
+and compared key by key. Memory stays bounded by the number of segments plus
+the records of the differing segments, not by the size of the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+LEAF = 256  # aim for about this many records per segment
+
+
+def segment_width(expected: int) -> int:
+    """Hex digits of the key hash naming a segment: about ``LEAF`` records per segment (1 to 5)."""
+    width, segments = 1, 16
+    while segments * LEAF < expected and width < 5:
+        width, segments = width + 1, segments * 16
+    return width
+
+
+def segment_of(key: str, width: int) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:width]
+
+
+@dataclass
+class Segments:
+    """Count and XOR digest per segment of one side."""
+
+    width: int
+    count: dict[str, int] = field(default_factory=dict)
+    xor: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: str, value: str) -> None:
+        seg = segment_of(key, self.width)
+        self.count[seg] = self.count.get(seg, 0) + 1
+        item = int.from_bytes(hashlib.sha256(f"{key}\x00{value}".encode()).digest(), "big")
+        self.xor[seg] = self.xor.get(seg, 0) ^ item
+
+    @property
+    def total(self) -> int:
+        return sum(self.count.values())
+
+    def digest(self, seg: str) -> tuple[int, int]:
+        return self.count.get(seg, 0), self.xor.get(seg, 0)
+
+
+def fold(items: Iterable[tuple[str, str]], width: int) -> Segments:
+    segments = Segments(width)
+    for key, value in items:
+        segments.add(key, value)
+    return segments
+
+
+def differing(left: Segments, right: Segments) -> list[str]:
+    """Segments whose count or digest differ, in order."""
+    names = set(left.count) | set(right.count)
+    return sorted(s for s in names if left.digest(s) != right.digest(s))
+
+
+def open_segments(items: Iterable[tuple[str, str]], width: int, wanted: set[str]) -> dict[str, str]:
+    """key -> value for the records of the wanted segments (second pass)."""
+    return {key: value for key, value in items if segment_of(key, width) in wanted}
+
+
+@dataclass(frozen=True)
+class KeyDifference:
+    key: str
+    kind: str  # changed, missing-in-store, not-in-source
+    source_value: str | None
+    store_value: str | None
+
+
+def compare_keys(source: dict[str, str], store: dict[str, str]) -> Iterator[KeyDifference]:
+    for key in sorted(set(source) | set(store), key=_natural):
+        a, b = source.get(key), store.get(key)
+        if a == b:
+            continue
+        kind = "missing-in-store" if b is None else "not-in-source" if a is None else "changed"
+        yield KeyDifference(key, kind, a, b)
+
+
+def _natural(key: str) -> tuple:
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)

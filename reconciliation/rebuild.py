@@ -1,0 +1,170 @@
+"""Rebuild each source record's canonical form from the unified store.
+
+The inverse of the column mapping in :mod:`migrate.load`: which store column
+holds each canonical field. Parent keys (``dossier_key``, ``applicant_account_key``,
+``owner_account_key``) are not columns: they come back from the parent row's
+source key (for accounts through ``account_alias``, so an applicant whose
+account was merged into another province's account still resolves to the
+source key the dossier named).
+
+``store_records`` streams, for one source table, every lineage row joined to
+its entity row: what reconciliation recomputes ``content_hash`` from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, select
+
+from migrate.canonical import FIELDS, content_hash
+from migrate.store.models import ENTITY_TABLES, account_alias, dossier, lineage, source_snapshot
+
+ALIAS = "@alias"    # the value lives in the record's own account_alias row
+PARENT = "@parent"  # the value is the parent row's source key
+
+# canonical field -> store column (same name when absent), per entity
+STORE_COLUMNS: dict[str, dict[str, str]] = {
+    "account": {"username": ALIAS, "password_hash": ALIAS, "province_code": "old_province_code",
+                "district_code": "old_district_code", "commune_code": "old_commune_code"},
+    "dossier": {"applicant_account_key": PARENT, "province_code": "old_province_code",
+                "district_code": "old_district_code", "commune_code": "old_commune_code"},
+    "dossier_event": {"dossier_key": PARENT},
+    "dossier_file": {"dossier_key": PARENT, "path": "source_path", "sha256": "recorded_sha256"},
+    "document": {"owner_account_key": PARENT, "path": "source_path", "sha256": "recorded_sha256"},
+}
+
+# the parent entity whose source key a PARENT field holds
+PARENTS = {"dossier": "account", "document": "account", "dossier_event": "dossier", "dossier_file": "dossier"}
+
+
+def store_column(entity: str, name: str) -> str:
+    return STORE_COLUMNS[entity].get(name, name)
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    """One extracted source record as the store holds it."""
+
+    source_key: str
+    outcome: str                 # loaded, merged, quarantined, excluded (from lineage)
+    lineage_hash: str
+    row_id: int | None           # entity row, when one exists
+    row_hash: str | None         # content_hash stored in the entity row
+    alias_hash: str | None       # content_hash stored in account_alias (accounts)
+    record: dict[str, object] | None  # canonical record rebuilt from the row
+    rebuilt_hash: str | None     # content_hash of ``record``; candidates tried for ambiguous parents
+
+    @property
+    def digest_value(self) -> str:
+        """What the source comparison uses: the rebuilt hash of a loaded record, else the lineage hash."""
+        if self.outcome == "loaded":
+            return self.rebuilt_hash or "missing-row"
+        return self.lineage_hash
+
+
+def store_records(conn: Connection, source: str, table: str, entity: str, *,
+                  parent_table: str | None, keys: Sequence[str] | None = None,
+                  yield_per: int = 5000) -> Iterator[StoreRecord]:
+    """Every lineage row of one source table, with its entity row rebuilt as a canonical record."""
+    target = ENTITY_TABLES[entity]
+    joined = lineage.outerjoin(target, and_(target.c.source_system == lineage.c.source_system,
+                                            target.c.source_table == lineage.c.source_table,
+                                            target.c.source_key == lineage.c.source_key))
+    columns = [lineage.c.source_key, lineage.c.outcome, lineage.c.content_hash.label("lineage_hash"),
+               target.c.id.label("row_id"), target.c.content_hash.label("row_hash")]
+    wanted = [store_column(entity, f) for f in FIELDS[entity] if store_column(entity, f) not in (ALIAS, PARENT)]
+    columns += [target.c[c].label(f"r_{c}") for c in wanted]
+    owners = None
+    if entity == "account":
+        alias = account_alias
+        joined = joined.outerjoin(alias, and_(alias.c.source_system == lineage.c.source_system,
+                                              alias.c.source_table == lineage.c.source_table,
+                                              alias.c.source_key == lineage.c.source_key))
+        columns += [alias.c.username.label("a_username"), alias.c.password_hash.label("a_password_hash"),
+                    alias.c.content_hash.label("alias_hash")]
+    elif PARENTS[entity] == "account":
+        owners = _owners(source, parent_table)
+        joined = joined.outerjoin(owners, owners.c.account_id == target.c.account_id)
+        columns += [owners.c.key.label("parent_key"), owners.c.n.label("parent_n"),
+                    target.c.account_id.label("parent_id")]
+    else:
+        parent = dossier.alias("parent")
+        joined = joined.outerjoin(parent, parent.c.id == target.c.dossier_id)
+        columns += [parent.c.source_key.label("parent_key")]
+    stmt = (select(*columns).select_from(joined)
+            .where(lineage.c.source_system == source, lineage.c.source_table == table)
+            .execution_options(yield_per=yield_per))
+    if keys is not None:
+        stmt = stmt.where(lineage.c.source_key.in_(list(keys)))
+    ambiguous: dict[int, list[str]] = {}
+    for row in conn.execute(stmt):
+        m = row._mapping
+        record = rebuilt = None
+        if m["row_id"] is not None:
+            record = {name: _value(entity, name, m) for name in FIELDS[entity]}
+            rebuilt = content_hash(entity, record)
+            if owners is not None and (m["parent_n"] or 0) > 1 and rebuilt != m["lineage_hash"]:
+                record, rebuilt = _try_candidates(conn, entity, record, m, source, parent_table, ambiguous)
+        yield StoreRecord(m["source_key"], m["outcome"], m["lineage_hash"], m["row_id"], m["row_hash"],
+                          m.get("alias_hash"), record, rebuilt)
+
+
+def orphan_rows(conn: Connection, entity: str) -> list[tuple[str, str, str, int]]:
+    """Entity rows no lineage row accounts for: (source system, source table, source key, row id)."""
+    target = ENTITY_TABLES[entity]
+    joined = target.outerjoin(lineage, and_(target.c.source_system == lineage.c.source_system,
+                                            target.c.source_table == lineage.c.source_table,
+                                            target.c.source_key == lineage.c.source_key))
+    stmt = (select(target.c.source_system, target.c.source_table, target.c.source_key, target.c.id)
+            .select_from(joined).where(lineage.c.id.is_(None)).order_by(target.c.id).limit(10_000))
+    return [tuple(r) for r in conn.execute(stmt)]
+
+
+def _owners(source: str, account_table: str | None):
+    """Per account row: the source key of this source's account that points to it (and how many do)."""
+    return (select(account_alias.c.account_id, func.min(account_alias.c.source_key).label("key"),
+                   func.count().label("n"))
+            .where(account_alias.c.source_system == source, account_alias.c.source_table == (account_table or ""))
+            .group_by(account_alias.c.account_id).subquery("owners"))
+
+
+def _try_candidates(conn: Connection, entity: str, record: dict, m: Mapping, source: str,
+                    account_table: str | None, cache: dict[int, list[str]]) -> tuple[dict, str]:
+    """Two accounts of one source merged into one: the dossier named one of them; try each."""
+    account_id = int(m["parent_id"])
+    if account_id not in cache:
+        cache[account_id] = sorted(conn.execute(
+            select(account_alias.c.source_key).where(account_alias.c.account_id == account_id,
+                                                     account_alias.c.source_system == source,
+                                                     account_alias.c.source_table == (account_table or ""))
+        ).scalars())
+    field = next(f for f, c in STORE_COLUMNS[entity].items() if c == PARENT)
+    first = None
+    for key in cache[account_id]:
+        candidate = dict(record, **{field: key})
+        digest = content_hash(entity, candidate)
+        first = first or (candidate, digest)
+        if digest == m["lineage_hash"]:
+            return candidate, digest
+    return first or (record, content_hash(entity, record))
+
+
+def _value(entity: str, name: str, m: Mapping) -> object:
+    column = store_column(entity, name)
+    if column == ALIAS:
+        return m[f"a_{name}"]
+    if column == PARENT:
+        return m["parent_key"]
+    return m[f"r_{column}"]
+
+
+def entity_tables(conn: Connection, source: str) -> dict[str, list[str]]:
+    """entity -> the source tables (parts) the snapshots name for one source."""
+    rows = conn.execute(select(source_snapshot.c.entity, source_snapshot.c.source_table).distinct()
+                        .where(source_snapshot.c.source_system == source))
+    out: dict[str, list[str]] = {}
+    for entity, table in rows:
+        out.setdefault(entity, []).append(table)
+    return {e: sorted(t) for e, t in out.items()}
