@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mappings import review, summary
+from mappings import review, review_store, summary
 from mappings.rules import Resolver
 from mappings.split_rules import SplitRules
 from mappings.units import UnitTable
@@ -18,6 +18,12 @@ def _resolver(split_rules: str | None, decisions: str | None, default_part_polic
     rules = SplitRules.load(split_rules, table) if split_rules else None
     manual = review.load_decisions(decisions) if decisions else None
     return Resolver(table, split_rules=rules, manual=manual, default_part_policy=default_part_policy)
+
+
+def store_option(func):
+    """``--store URL`` as in the other commands (env HOPNHAT_STORE_URL)."""
+    return click.option("--store", envvar="HOPNHAT_STORE_URL", default=None, metavar="URL",
+                        help="Unified store URL (default: env HOPNHAT_STORE_URL, else sqlite:///hopnhat.sqlite).")(func)
 
 
 def resolver_options(func):
@@ -33,7 +39,13 @@ def resolver_options(func):
 
 @click.group("map")
 def map_group() -> None:
-    """Remap old units (before 1 July 2025) to the new communes and provinces."""
+    """Remap old units (before 1 July 2025) to the new communes and provinces.
+
+    \b
+    Example:
+        hopnhat map address "P.5, Q.3, TP.HCM"
+        hopnhat map review export --store sqlite:///hopnhat.sqlite review.xlsx
+    """
 
 
 @map_group.command("address")
@@ -89,36 +101,71 @@ def stats_command(province: str, new: bool) -> None:
 
 @map_group.group("review")
 def review_group() -> None:
-    """Round-trip the review queue through a CSV or XLSX file."""
+    """Round-trip the remap review queue through a CSV or XLSX file.
+
+    \b
+    Example:
+        hopnhat map review export --store sqlite:///hopnhat.sqlite review.xlsx
+        hopnhat map review import review.xlsx --store sqlite:///hopnhat.sqlite --by "Nguyễn Văn A"
+    """
 
 
 @review_group.command("export")
-@click.argument("queue", type=click.Path(exists=True, dir_okay=False))
-@click.argument("output", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, metavar="[QUEUE.csv] OUT.csv|OUT.xlsx")
+@store_option
 @resolver_options
-def review_export_command(queue: str, output: str, split_rules: str | None, decisions: str | None,
-                          default_part_policy: bool) -> None:
-    """Write the unresolved references of a pipeline queue CSV to a reviewer file (.csv/.xlsx).
+def review_export_command(paths: tuple[str, ...], store: str | None, split_rules: str | None,
+                          decisions: str | None, default_part_policy: bool) -> None:
+    """Write the open remap review items of the store, one row per reference, to a reviewer file.
 
+    One row covers every record with the same reference (ref_key), with the number of records,
+    the old codes and address, the reason and the candidate new communes with their names.
+    With two paths, the first is a pipeline queue CSV read instead of the store.
+
+    \b
     Example:
+        hopnhat map review export --store sqlite:///hopnhat.sqlite review.xlsx
         hopnhat map review export review-queue.csv review.xlsx
     """
-    resolver = _resolver(split_rules, decisions, default_part_policy)
-    count = review.export_review(summary.review_rows_from_csv(queue, resolver), output)
-    click.echo(f"{count} unresolved reference(s) written to {Path(output).name}; fill in "
-               "decision_new_commune, then: hopnhat map review import " + Path(output).name)
+    if len(paths) == 2:
+        resolver = _resolver(split_rules, decisions, default_part_policy)
+        count = review.export_review(summary.review_rows_from_csv(paths[0], resolver), paths[1])
+    elif len(paths) == 1:
+        count = review_store.export_open(_store(store), UnitTable.load(), paths[0])
+    else:
+        raise click.UsageError("Give OUT.csv|OUT.xlsx (store queue), or QUEUE.csv OUT (file queue).")
+    out = Path(paths[-1]).name
+    click.echo(f"{count} unresolved reference(s) written to {out}; fill in decision_new_commune "
+               f"(and decided_by), then: hopnhat map review import {out}")
 
 
 @review_group.command("import")
 @click.argument("reviewed", type=click.Path(exists=True, dir_okay=False))
-@click.option("--decisions", "out", default="review-decisions.csv", show_default=True,
-              type=click.Path(dir_okay=False), help="Where the validated decisions are stored.")
-def review_import_command(reviewed: str, out: str) -> None:
-    """Validate a filled-in review file and store its decisions for the next run (rule: manual).
+@store_option
+@click.option("--by", "decided_by", default=None, help="Reviewer name for rows whose decided_by is empty.")
+@click.option("--decisions", "out", default=None, type=click.Path(dir_okay=False),
+              help="Store the decisions in this CSV file instead of the store.")
+def review_import_command(reviewed: str, store: str | None, decided_by: str | None, out: str | None) -> None:
+    """Validate a filled-in review file and record its decisions (they apply on the next run as 'manual').
 
+    Every problem is listed as "row N, field F: reason" and nothing is written until the file
+    is clean. Without --decisions the decisions go into the store's review_item table.
+
+    \b
     Example:
+        hopnhat map review import review.xlsx --store sqlite:///hopnhat.sqlite --by "Nguyễn Văn A"
         hopnhat map review import review.xlsx --decisions review-decisions.csv
     """
-    decisions = review.import_decisions(reviewed, UnitTable.load())
-    count = review.write_decisions(decisions, out)
-    click.echo(f"{count} decision(s) stored in {Path(out).name}; they apply on the next run as rule 'manual'.")
+    if out is not None:
+        count = review.write_decisions(review.import_decisions(reviewed, UnitTable.load()), out)
+        click.echo(f"{count} decision(s) stored in {Path(out).name}; they apply on the next run as rule 'manual'.")
+        return
+    result = review_store.import_decisions(_store(store), UnitTable.load(), reviewed, decided_by=decided_by)
+    click.echo(result.summary())
+
+
+def _store(url: str | None):
+    from migrate.config import Settings
+    from migrate.pipeline import open_store
+
+    return open_store(Settings.load(store=url))

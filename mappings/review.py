@@ -66,30 +66,37 @@ def review_row(ref: UnitRef, decision: Decision, table: UnitTable, *, source: st
 
 def export_review(rows: Iterable[ReviewRow], path: Path | str) -> int:
     """Write the rows to ``path`` (.csv or .xlsx); returns how many were written."""
-    path = Path(path)
     data = [asdict(r) for r in rows]
+    write_table(data, REVIEW_COLUMNS, path)
+    return len(data)
+
+
+def write_table(data: list[dict[str, object]], columns: tuple[str, ...], path: Path | str) -> None:
+    """A reviewer file: header plus one row per dict, CSV or XLSX by the file suffix."""
+    path = Path(path)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
 
         wb = Workbook()
         ws = wb.active
         ws.title = "review"
-        ws.append(list(REVIEW_COLUMNS))
+        ws.append(list(columns))
         for row in data:
-            ws.append([row[c] for c in REVIEW_COLUMNS])
-        for col, width in zip("ABCDEFGHIJKLMN", (18, 14, 14, 14, 8, 8, 8, 50, 24, 70, 60, 20, 14, 30)):
-            ws.column_dimensions[col].width = width
+            ws.append([row.get(c, "") for c in columns])
+        for i, col in enumerate(columns, start=1):
+            width = max([len(col)] + [len(str(r.get(col, ""))) for r in data[:200]])
+            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 70)
         ws.freeze_panes = "A2"
         wb.save(path)
     elif path.suffix.lower() == ".csv":
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=REVIEW_COLUMNS)
+            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(data)
     else:
         raise MappingError(f"Review file {path.name}: use a .csv or .xlsx file name.")
-    log.info("exported %d review rows to %s", len(data), path.name)
-    return len(data)
+    log.info("wrote %d review rows to %s", len(data), path.name)
 
 
 def read_rows(path: Path | str) -> Iterator[tuple[int, dict[str, str]]]:
