@@ -58,17 +58,40 @@ def match_accounts(conn: Connection, source_system: str, source_table: str,
     known = _known_aliases(conn, source_system, source_table, keys)
     stored = _stored_candidates(conn, [p.record for p in prepared if p.source_key not in known])
     result: dict[str, Match] = {}
-    in_batch: list[_Person] = []
+    index = _Index(stored)
     for p in prepared:
         if p.source_key in known:
             result[p.source_key] = known[p.source_key]
             continue
         me = _person(p.record, None, p.source_key)
-        match = _best(me, stored + in_batch)
+        match = _best(me, index.candidates(me))
         result[p.source_key] = match
         if match.kind in ("new", "conflict"):
-            in_batch.append(me)
+            index.add(me)
     return result
+
+
+class _Index:
+    """People by identifier, in the order they were added: only those sharing a number are compared."""
+
+    def __init__(self, people: Sequence[_Person]) -> None:
+        self._by_number: dict[str, list[tuple[int, _Person]]] = {}
+        self._count = 0
+        for person in people:
+            self.add(person)
+
+    def add(self, person: _Person) -> None:
+        for number in _numbers(person):
+            self._by_number.setdefault(number, []).append((self._count, person))
+        self._count += 1
+
+    def candidates(self, person: _Person) -> list[_Person]:
+        found = {seq: other for number in _numbers(person) for seq, other in self._by_number.get(number, ())}
+        return [found[seq] for seq in sorted(found)]
+
+
+def _numbers(person: _Person) -> set[str]:
+    return {n for n in (person.id_number, person.legacy_id_number, person.tax_code) if n}
 
 
 def _known_aliases(conn: Connection, source_system: str, source_table: str, keys: Sequence[str]) -> dict[str, Match]:
