@@ -169,3 +169,35 @@ def _store(url: str | None):
     from migrate.pipeline import open_store
 
     return open_store(Settings.load(store=url))
+
+
+@map_group.group("agencies")
+def agencies_group() -> None:
+    """The province's agency and procedure remap table.
+
+    \b
+    Example:
+        hopnhat map agencies check remaps.csv --kind agency --source-codes 000.00.21.H40,000.00.11.H40
+    """
+
+
+@agencies_group.command("check")
+@click.argument("table_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["agency", "procedure"]), default="agency", show_default=True)
+@click.option("--source-codes", "codes", default="", help="Comma-separated codes found in the legacy data.")
+@click.option("--codes-file", type=click.Path(exists=True, dir_okay=False),
+              help="A file with one legacy code per line (alternative to --source-codes).")
+def agencies_check_command(table_csv: str, kind: str, codes: str, codes_file: str | None) -> None:
+    """Validate a remap table and list the legacy codes it does not map (exit 1 when some are unmapped).
+
+    \b
+    Example:
+        hopnhat map agencies check remaps.csv --kind procedure --codes-file procedure-codes.txt
+    """
+    from mappings.agencies import RemapTable
+
+    found = [c for c in codes.split(",")] + (Path(codes_file).read_text("utf-8").splitlines() if codes_file else [])
+    report = RemapTable.load(table_csv).check(kind, found)  # type: ignore[arg-type]
+    click.echo(report.summary())
+    if not report.complete:
+        sys.exit(1)

@@ -88,7 +88,10 @@ class RunReport:
 
 
 def build_resolver(settings: Settings, store: Engine, units: UnitTable) -> Resolver:
-    return Resolver(units, manual=manual_decisions(store),
+    from mappings.split_rules import SplitRules
+
+    rules = SplitRules.load(settings.split_rules, units) if settings.split_rules else None
+    return Resolver(units, split_rules=rules, manual=manual_decisions(store),
                     default_part_policy=settings.default_part_policy)
 
 

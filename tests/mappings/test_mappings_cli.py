@@ -82,3 +82,14 @@ def test_every_command_has_an_example():
         for name, cmd in group.commands.items():
             if cmd is not review_group:
                 assert "Example:" in (cmd.help or ""), name
+
+
+def test_agencies_check_lists_unmapped_codes(tmp_path):
+    table = tmp_path / "remaps.csv"
+    table.write_text("kind,source_code,source_name,target_code,target_name,target_level,note\n"
+                     "agency,000.00.21.H40,UBND huyện Ý Yên,@commune,,commune,\n", encoding="utf-8")
+    result = run("agencies", "check", str(table), "--source-codes", "000.00.21.H40,000.00.99.H40")
+    assert result.exit_code == 1
+    assert result.output.strip() == "agency: 1 mapped, 1 unmapped: 000.00.99.H40"
+    result = run("agencies", "check", str(table), "--source-codes", "000.00.21.H40")
+    assert result.exit_code == 0 and result.output.startswith("agency: 1 mapped, 0 unmapped")
