@@ -148,6 +148,11 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
     """Rehash every record in the store; with ``sources``, compare with the sources read again."""
     result = ContentResult(compared_with_source=bool(sources))
     names = [s for (s,) in conn.execute(select(source_snapshot.c.source_system).distinct()) if not source or s == source]
+    orphans: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
+    for entity in ENTITY_ORDER:
+        for src, table, key, row_id in orphan_rows(conn, entity):
+            if not source or src == source:
+                orphans.setdefault((src, table, entity), []).append((key, row_id))
     by_name = {s.name: s for s in sources}
     for missing in sorted(set(by_name) - set(names)):
         result.notes_failing.append(f"source {missing}: a profile was given but the store holds nothing of it")
@@ -171,18 +176,14 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
                     if adapter is not None and spec is None:
                         result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
                     _table(conn, result, TableContent(name, entity, table), parent_table, adapter, spec,
-                           sample, progress)
+                           sample, progress, orphans.pop((name, table, entity), []))
         finally:
             if adapter is not None:
                 adapter.close()
-    for entity in ENTITY_ORDER:
-        for src, table, key, row_id in orphan_rows(conn, entity):
-            if source and src != source:
-                continue
-            holder = next((t for t in result.tables_checked if t.source == src and t.table == table), None)
-            if holder is None:
-                holder = TableContent(src, entity, table)
-                result.tables_checked.append(holder)
+    for (src, table, entity), rows in sorted(orphans.items()):  # rows of tables no snapshot names
+        holder = TableContent(src, entity, table)
+        result.tables_checked.append(holder)
+        for key, row_id in rows:
             result.add(holder, ContentProblem(src, entity, table, key, "row-without-lineage", row_id))
     return result
 
@@ -197,7 +198,7 @@ def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpe
 
 
 def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table: str | None, adapter,
-           spec: EntitySpec | None, sample: int, progress: Progress) -> None:
+           spec: EntitySpec | None, sample: int, progress: Progress, orphans: list[tuple[str, int]]) -> None:
     result.tables_checked.append(t)
     compare = adapter is not None and spec is not None
     expected = _expected(conn, t)
@@ -214,6 +215,9 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
             store_side.add(rec.source_key, rec.digest_value)
         if progress and t.records % 10_000 == 0:
             progress(10_000)
+    for key, row_id in orphans:
+        result.add(t, ContentProblem(t.source, t.entity, t.table, key, "row-without-lineage", row_id))
+        store_side.add(key, "row-without-lineage")
     if not compare:
         return
     source_side = digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec)), width)
@@ -232,6 +236,9 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
             source_records[key] = record
     store_open: dict[str, StoreRecord] = {r.source_key: r for r in stored()
                                           if digests.segment_of(r.source_key, width) in wanted}
+    for key, row_id in orphans:
+        if digests.segment_of(key, width) in wanted:
+            store_open[key] = StoreRecord(key, "loaded", "", row_id, None, None, None, "row-without-lineage")
     shown = 0
     for diff in digests.compare_keys(source_open, {k: r.digest_value for k, r in store_open.items()}):
         rec = store_open.get(diff.key)

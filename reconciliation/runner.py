@@ -190,3 +190,29 @@ def _profiles(conn: Connection, sources: Sequence[SourceSettings]) -> list[dict]
         return [{"name": s.name, "path": s.profile.path.name, "sha256": s.profile.sha256} for s in sources]
     row = conn.execute(select(migration_run.c.profiles).order_by(migration_run.c.id.desc()).limit(1)).first()
     return [{k: v for k, v in p.items() if k != "resolved"} for p in row.profiles] if row else []
+
+
+def recorded_profiles(settings, names: Sequence[str]) -> list[str]:
+    """The profile files the store's runs recorded for the named sources (for ``--source NAME=URL`` alone)."""
+    from adapters.profiles import load_profile
+    from migrate.pipeline import profiles_for
+
+    paths = [p for p in profiles_for(settings) if load_profile(p).name in names]
+    missing = sorted(set(names) - {load_profile(p).name for p in paths})
+    if missing:
+        raise ConfigError(f"no profile recorded for source(s) {', '.join(missing)}; pass the profile files")
+    return paths
+
+
+def verify(folder: Path, store_url: str | None = None):
+    """Check a report folder against its manifest (and, with a store, the manifest against the store)."""
+    from reconciliation.manifest import verify_folder
+
+    if store_url is None:
+        return verify_folder(folder)
+    readonly = readonly_store(store_url)
+    try:
+        with readonly.connect() as conn:
+            return verify_folder(folder, conn)
+    finally:
+        readonly.dispose()

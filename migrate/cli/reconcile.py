@@ -1,4 +1,4 @@
-"""``hopnhat reconcile``: prove that nothing was lost."""
+"""``hopnhat reconcile``: prove that nothing was lost, and let an auditor check the proof."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import store_option
+from migrate.cli.options import Progress, parse_sources, store_option
 from migrate.config import Settings
 from migrate.errors import ConservationBroken
 
 
 @click.group("reconcile")
 def reconcile_group() -> None:
-    """Check conservation and write the report auditors read.
+    """Recompute conservation, content hashes and file hashes; write and verify the auditors' report.
 
     \b
     Example:
@@ -22,22 +22,59 @@ def reconcile_group() -> None:
 
 
 @reconcile_group.command("run")
+@click.argument("profiles", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @store_option
+@click.option("--source", "sources", multiple=True, metavar="NAME=URL",
+              help="URL of a source to read again (with its PROFILE, or the profile the store recorded).")
 @click.option("--out", type=click.Path(file_okay=False), default="hopnhat-report", show_default=True,
-              help="Report folder (HTML, CSV, JSON, manifest).")
-@click.option("--source", default=None, help="Only this source system.")
-def run_command(store: str | None, out: str, source: str | None) -> None:
-    """Recompute the conservation equation from the store and write the report; exit 3 if broken.
+              help="Report folder (HTML, XLSX, CSV, JSON, manifest).")
+@click.option("--only", default=None, metavar="NAME", help="Only this source system.")
+@click.option("--files-dir", type=click.Path(file_okay=False), default=None,
+              help="The store's attachment folder (default: next to an SQLite store).")
+@click.option("--unmask", is_flag=True, help="Show personal identifiers unmasked in the report.")
+@click.option("--no-record", is_flag=True,
+              help="Write nothing to the store (no reconciliation_run row, no batch marked verified).")
+def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], out: str,
+                only: str | None, files_dir: str | None, unmask: bool, no_record: bool) -> None:
+    """Recompute every check from read-only connections and write the report; exit 3 if any fails.
+
+    With PROFILES (or --source NAME=URL) the sources are counted and read
+    again and compared record by record; without, the store is checked on
+    its own. The only write is recording the run (skip it with --no-record).
 
     \b
     Example:
-        hopnhat reconcile run --store sqlite:///hopnhat.sqlite --out report
+        HOPNHAT_SOURCE_HANAM_URL=sqlite:///hanam.sqlite hopnhat reconcile run hanam.toml --store sqlite:///hopnhat.sqlite --out report
     """
-    from migrate.pipeline import open_store
-    from reconciliation.runner import reconcile
+    from reconciliation.runner import reconcile, recorded_profiles
 
-    settings = Settings.load(store=store)
-    result = reconcile(open_store(settings), Path(out), source=source)
+    urls = parse_sources(sources)
+    if urls and not profiles:
+        profiles = recorded_profiles(Settings.load(store=store), names=list(urls))
+    settings = Settings.load(profiles, store=store, source_urls=urls, files_dir=files_dir)
+    progress = Progress(None, "reconciling")
+    result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
+                       files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress)
+    progress.close()
     click.echo(result.summary())
     if not result.ok:
-        raise ConservationBroken("conservation does not hold; do not sign off")
+        raise ConservationBroken("reconciliation failed; do not sign off (see the report)")
+
+
+@reconcile_group.command("verify")
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--store", envvar="HOPNHAT_STORE_URL", default=None, metavar="URL",
+              help="Also check the manifest's hash against the one the store recorded.")
+def verify_command(report_dir: str, store: str | None) -> None:
+    """Check that no file of a report folder was changed, removed or added; exit 3 naming the altered file.
+
+    \b
+    Example:
+        hopnhat reconcile verify report --store sqlite:///hopnhat.sqlite
+    """
+    from reconciliation.runner import verify
+
+    result = verify(Path(report_dir), store)
+    click.echo(result.summary())
+    if not result.ok:
+        raise ConservationBroken(f"report {report_dir} was altered after it was written")

@@ -1,0 +1,48 @@
+"""A demo migration done once per module; each test reconciles (and tampers with) its own copy."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from migrate import pipeline
+from migrate.config import Settings
+from migrate.demo.flow import demo_settings
+
+
+@dataclass(frozen=True)
+class Migrated:
+    store_url: str
+    files_dir: Path
+    settings: Settings
+
+    @property
+    def sources(self):
+        return self.settings.sources
+
+
+@pytest.fixture(scope="module")
+def migrated_template(demo_portals, tmp_path_factory):
+    base = tmp_path_factory.mktemp("migrated")
+    url = f"sqlite:///{base / 'store.sqlite'}"
+    from migrate.store import schema
+
+    schema.upgrade(schema.connect(url))
+    settings = demo_settings(demo_portals, url, base / "files", batch_size=200)
+    report = pipeline.run(settings)
+    assert report.ok, report.summary()
+    return base, settings
+
+
+@pytest.fixture
+def migrated(migrated_template, tmp_path) -> Migrated:
+    """A private copy of the migrated SQLite store and its files."""
+    base, settings = migrated_template
+    target = tmp_path / "copy"
+    shutil.copytree(base, target)
+    url = f"sqlite:///{target / 'store.sqlite'}"
+    copy = Settings(store_url=url, files_dir=target / "files", sources=settings.sources)
+    return Migrated(url, target / "files", copy)
