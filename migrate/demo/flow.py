@@ -8,6 +8,8 @@ from pathlib import Path
 from adapters.profiles import load_profile
 from migrate.config import Settings
 from migrate.demo.generate import PortalManifest, build_demo
+from migrate.demo.remaps import write_remaps
+from migrate.demo.splitrules import write_split_rules
 from migrate.pipeline import RunReport, open_store, run
 from migrate.store import schema
 from reconciliation.runner import Reconciliation, reconcile
@@ -31,7 +33,11 @@ def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | 
              files: bool = True, progress=None) -> DemoResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files)
-    settings = demo_settings(portals, store or f"sqlite:///{out_dir / 'store.sqlite'}", out_dir / "store-files")
+    settings = demo_settings(
+        portals, store or f"sqlite:///{out_dir / 'store.sqlite'}", out_dir / "store-files",
+        split_rules=write_split_rules(out_dir / "portals" / "split-rules.csv"),
+        remaps=write_remaps(out_dir / "portals" / "remaps.csv"),
+    )
     schema.upgrade(schema.connect(settings.store_url))
     report = run(settings, progress=progress)
     recon = reconcile(open_store(settings), out_dir / "report")
