@@ -197,6 +197,11 @@ def _index_state(conn: Connection) -> IndexState:
         outdated += conn.execute(
             select(func.count()).select_from(old_identifier)
             .where(o.target_table == name, ~exists().where(table.c.id == o.target_id))).scalar_one()
+    for kind, table, target in (("dossier-id", dossier, dossier.c.id), ("account-id", account_alias,
+                                                                        account_alias.c.account_id)):
+        outdated += conn.execute(  # a record reloaded under another id, an account merged differently
+            select(func.count()).select_from(old_identifier.join(table, _same(table, old_identifier)))
+            .where(o.kind == kind, o.target_id != target)).scalar_one()
     outdated += conn.execute(  # a dossier number changed by a later load
         select(func.count()).select_from(old_identifier.join(dossier, dossier.c.id == o.target_id))
         .where(o.kind == "dossier-no", o.target_table == "dossier", o.value != dossier.c.dossier_no)).scalar_one()

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, Table, delete, exists, func, select
+from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, text
 
 from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
@@ -163,6 +163,7 @@ def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
                 progress(len(rows))
     with store.begin() as conn:
         tally["deleted"] += _remove_gone(conn)
+        conn.execute(text("ANALYZE old_identifier"))  # planner statistics: the normalized index is selective
         counts = dict(conn.execute(select(old_identifier.c.kind, func.count()).group_by(old_identifier.c.kind)).all())
     report = IndexReport({k: int(n) for k, n in counts.items()}, tally["inserted"], tally["updated"],
                          tally["deleted"], time.monotonic() - started)
@@ -188,12 +189,12 @@ def _sync(conn: Connection, family: _Family, rows: list, tally: Counter) -> None
     wanted: dict[tuple, dict] = {}
     for r in rows:
         for kind, value, state, target_table, target_id in family.wanted(r):
-            text = _text(value)
-            normalized = normalize(text)
+            clean = _text(value)
+            normalized = normalize(clean)
             if not normalized:
                 continue
             wanted[(r.source_system, r.source_table, r.source_key, kind)] = dict(
-                value=text, normalized=normalized, state=state, target_table=target_table,
+                value=clean, normalized=normalized, state=state, target_table=target_table,
                 target_id=int(target_id) if target_id is not None else None)
     have = _existing(conn, rows, family.kinds or None)
     writes = []

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from migrate.continuity.identifiers import KINDS, looks_like, mask, mask_typed, normalize, upper_bound
 from migrate.store.models import account, dossier, dossier_file, document, new_unit, old_identifier, quarantine
@@ -134,13 +134,7 @@ def lookup(conn: Connection, value: str, *, kinds: Sequence[str] = (), sources: 
     norm = normalize(value)
     if not norm:
         return LookupResult(value, norm, ())
-    o = old_identifier.c
-    stmt = select(old_identifier).where(o.normalized == norm)
-    if kinds:
-        stmt = stmt.where(o.kind.in_(list(kinds)))
-    if sources:
-        stmt = stmt.where(o.source_system.in_(list(sources)))
-    rows = conn.execute(stmt.order_by(o.kind, o.source_system, o.source_table, o.source_key).limit(limit + 1)).all()
+    rows = conn.execute(match_statement(norm, kinds=kinds, sources=sources, limit=limit + 1)).all()
     matches = resolve(conn, rows[:limit])
     if matches:
         return LookupResult(value, norm, tuple(matches), truncated=len(rows) > limit)
@@ -149,23 +143,38 @@ def lookup(conn: Connection, value: str, *, kinds: Sequence[str] = (), sources: 
 
 def closest_matches(conn: Connection, norm: str, *, limit: int = 5) -> list[Candidate]:
     """Identifiers near ``norm``: neighbours in index order and those sharing its first half, ranked."""
-    o = old_identifier.c
-    cols = (o.normalized, o.kind, o.value, o.source_system)
-    prefix = norm[:max(2, len(norm) // 2)]
-    queries = [
-        select(*cols).where(o.normalized < norm).order_by(o.normalized.desc()).limit(NEIGHBOURS),
-        select(*cols).where(o.normalized > norm).order_by(o.normalized).limit(NEIGHBOURS),
-        select(*cols).where(o.normalized >= prefix, o.normalized < upper_bound(prefix))
-        .order_by(o.normalized).limit(PREFIX_ROWS),
-    ]
     seen: dict[tuple[str, str], Candidate] = {}
-    for stmt in queries:
+    for stmt in closest_statements(norm):
         for normalized, kind, value, source in conn.execute(stmt):
             key = (normalized, kind)
             if key not in seen:
                 seen[key] = Candidate(kind, value, source, fuzz.ratio(norm, normalized))
     ranked = sorted((c for c in seen.values() if c.score >= MIN_SCORE), key=lambda c: (-c.score, c.value, c.kind))
     return ranked[:limit]
+
+
+def match_statement(norm: str, *, kinds: Sequence[str] = (), sources: Sequence[str] = (), limit: int = 101) -> Select:
+    """The identifiers equal to ``norm``: one search on the normalized index."""
+    o = old_identifier.c
+    stmt = select(old_identifier).where(o.normalized == norm)
+    if kinds:
+        stmt = stmt.where(o.kind.in_(list(kinds)))
+    if sources:
+        stmt = stmt.where(o.source_system.in_(list(sources)))
+    return stmt.order_by(o.normalized, o.kind, o.source_system, o.source_table, o.source_key).limit(limit)
+
+
+def closest_statements(norm: str) -> list[Select]:
+    """Range scans of the normalized index: neighbours before and after, values sharing the first half."""
+    o = old_identifier.c
+    cols = (o.normalized, o.kind, o.value, o.source_system)
+    prefix = norm[:max(2, len(norm) // 2)]
+    return [
+        select(*cols).where(o.normalized < norm).order_by(o.normalized.desc()).limit(NEIGHBOURS),
+        select(*cols).where(o.normalized > norm).order_by(o.normalized).limit(NEIGHBOURS),
+        select(*cols).where(o.normalized >= prefix, o.normalized < upper_bound(prefix))
+        .order_by(o.normalized).limit(PREFIX_ROWS),
+    ]
 
 
 def resolve(conn: Connection, rows: Iterable) -> list[Match]:
