@@ -22,13 +22,13 @@ def mask_value(value: object) -> object:
     text = str(value)
     if not text:
         return text
+    if _DATE.match(text):
+        return _DATE.match(text).group(1) + "-**-**"
     compact = re.sub(r"[\s.\-]", "", text)
     if compact.isdigit():
         if len(compact) >= 9:
             return compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
         return "*" * (len(compact) - 2) + compact[-2:]
-    if _DATE.match(text):
-        return _DATE.match(text).group(1) + "-**-**"
     if "@" in text:
         user, _, domain = text.partition("@")
         return (user[:1] + "***@" + domain) if user else "***@" + domain

@@ -37,12 +37,16 @@ def migrated_template(demo_portals, tmp_path_factory):
     return base, settings
 
 
-@pytest.fixture
-def migrated(migrated_template, tmp_path) -> Migrated:
-    """A private copy of the migrated SQLite store and its files."""
-    base, settings = migrated_template
-    target = tmp_path / "copy"
+def copy_migrated(template, folder: Path) -> Migrated:
+    base, settings = template
+    target = folder / "copy"
     shutil.copytree(base, target)
     url = f"sqlite:///{target / 'store.sqlite'}"
     copy = Settings(store_url=url, files_dir=target / "files", sources=settings.sources)
     return Migrated(url, target / "files", copy)
+
+
+@pytest.fixture
+def migrated(migrated_template, tmp_path) -> Migrated:
+    """A private copy of the migrated SQLite store and its files."""
+    return copy_migrated(migrated_template, tmp_path)
