@@ -249,11 +249,15 @@ def _by_id(conn: Connection, table, ids: set[int] | None, *columns) -> dict[int,
 
 
 def _quarantine_reasons(conn: Connection, rows: list) -> dict[tuple[str, str, str], str]:
-    out = {}
-    q = quarantine.c
+    by_table: dict[tuple[str, str], set[str]] = {}
     for r in rows:
-        found = conn.execute(select(q.field, q.reason).where(
-            q.source_system == r.source_system, q.source_table == r.source_table, q.source_key == r.source_key)).first()
-        if found is not None:
-            out[(r.source_system, r.source_table, r.source_key)] = f"{found.field}: {found.reason}"
+        by_table.setdefault((r.source_system, r.source_table), set()).add(r.source_key)
+    q = quarantine.c
+    out = {}
+    for (system, table), keys in by_table.items():
+        wanted = sorted(keys)
+        for part in range(0, len(wanted), 900):
+            for found in conn.execute(select(q.source_key, q.field, q.reason).where(
+                    q.source_system == system, q.source_table == table, q.source_key.in_(wanted[part:part + 900]))):
+                out[(system, table, found.source_key)] = f"{found.field}: {found.reason}"
     return out
