@@ -123,20 +123,26 @@ class ContinuityResult:
         }
 
 
-def continuity(store: Engine, *, verifiable: frozenset[str] = DEFAULT_VERIFIABLE,
+def continuity(store: Engine | Connection, *, verifiable: frozenset[str] = DEFAULT_VERIFIABLE,
                require_index: bool = True) -> ContinuityResult:
-    """Check that old dossier numbers and accounts resolve; ``require_index`` also demands a fresh index."""
-    with store.connect() as conn:
-        built = is_built(conn)
-        resolutions, unresolved, set_aside = [], [], []
-        for entity in ("dossier", "account"):
-            r, bad, aside = _resolution(conn, entity)
-            resolutions.append(r)
-            unresolved += bad
-            set_aside += aside
-        index = _index_state(conn) if built else IndexState(False)
-        numbers, usernames = _ambiguities(conn, built)
-        schemes, resets, reset_total = _passwords(conn, verifiable)
+    """Check that old dossier numbers and accounts resolve; ``require_index`` also demands a fresh index.
+
+    Only reads: takes the runner's read-only connection, or an engine.
+    """
+    if isinstance(store, Engine):
+        with store.connect() as conn:
+            return continuity(conn, verifiable=verifiable, require_index=require_index)
+    conn = store
+    built = is_built(conn)
+    resolutions, unresolved, set_aside = [], [], []
+    for entity in ("dossier", "account"):
+        r, bad, aside = _resolution(conn, entity)
+        resolutions.append(r)
+        unresolved += bad
+        set_aside += aside
+    index = _index_state(conn) if built else IndexState(False)
+    numbers, usernames = _ambiguities(conn, built)
+    schemes, resets, reset_total = _passwords(conn, verifiable)
     return ContinuityResult(tuple(resolutions), index, tuple(unresolved), tuple(set_aside), tuple(numbers),
                             tuple(usernames), schemes, tuple(resets), reset_total, require_index)
 

@@ -177,3 +177,15 @@ def test_cli_lookup_index_export_check(migrated_sqlite, tmp_path):
     (tmp_path / "bad.toml").write_text('[source.x]\nold = "https://x/{nope}"\n', "utf-8")
     bad = runner.invoke(cli, ["continuity", "export", *store, "--config", str(tmp_path / "bad.toml")])
     assert bad.exit_code != 0 and "{nope}" in str(bad.exception)
+
+
+def test_the_report_renders_the_continuity_section(migrated_sqlite, tmp_path):
+    from reconciliation.runner import reconcile
+
+    store = copy_store(migrated_sqlite, tmp_path)
+    result = reconcile(store.url, tmp_path / "report", record=False, extra_checks=[continuity])
+    check = next(c for c in result.checks if c.name == "continuity")
+    assert check.ok, check.summary_lines()
+    assert (tmp_path / "report" / "continuity-ambiguous-dossier-numbers.csv").exists()
+    assert "Continuity: holds" in (tmp_path / "report" / "index.html").read_text("utf-8")
+    store.engine.dispose()
