@@ -38,3 +38,28 @@ def extract_command(rows: str, engines: str, pg_url: str | None, batch_size: int
     results = bench.run(names, sizes, pg_url=pg_url, batch_size=batch_size,
                         progress=lambda r: click.echo(bench.render([r]).splitlines()[1]))
     click.echo(f"{len(results)} measurement(s); growth is the extracting process's memory increase")
+
+
+@bench_group.command("reconcile")
+@click.option("--dossiers", type=click.IntRange(1), default=100_000, show_default=True,
+              help="Dossiers in the benchmark portal.")
+@click.option("--pg", "pg_url", envvar="HOPNHAT_BENCH_PG_URL", default=None, metavar="URL",
+              help="Empty PostgreSQL database for the store (default: SQLite in a temporary folder).")
+@click.option("--sqlite", "use_sqlite", is_flag=True, help="Use an SQLite store (the default without --pg).")
+@click.option("--keep", type=click.Path(file_okay=False), default=None, help="Keep the portal, store and report here.")
+def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep: str | None) -> None:
+    """Seconds to reconcile N migrated dossiers, and the ratio to a plain full scan of source and store.
+
+    \b
+    Example:
+        hopnhat bench reconcile --dossiers 1000000 --pg postgresql+psycopg://me@localhost/bench
+    """
+    from pathlib import Path
+
+    from reconciliation import bench
+
+    if pg_url and use_sqlite:
+        raise click.UsageError("choose --pg URL or --sqlite, not both")
+    result = bench.run(dossiers, pg_url=pg_url, work_dir=Path(keep) if keep else None,
+                       echo=lambda line: click.echo(line, err=True))
+    click.echo(result.summary())
