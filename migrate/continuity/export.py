@@ -160,11 +160,12 @@ def _chunks(store: Engine):
 
 
 def _identifier_row(m: Match, matches: int, unmask: bool) -> dict:
+    """One identifier; None is an empty CSV cell and a JSON null."""
     return {"kind": m.kind, "old_value": m.value if unmask else mask(m.kind, m.value),
             "source_system": m.source_system, "source_table": m.source_table, "source_key": m.source_key,
-            "state": m.state, "new_table": m.target_table or "", "new_id": m.target_id or "",
-            "new_dossier_id": m.dossier_id or (m.target_id if m.target_table == "dossier" else "") or "",
-            "new_commune_code": m.new_commune_code or "", "new_commune_name": m.new_commune_name or "",
+            "state": m.state, "new_table": m.target_table, "new_id": m.target_id,
+            "new_dossier_id": m.dossier_id or (m.target_id if m.target_table == "dossier" else None),
+            "new_commune_code": m.new_commune_code, "new_commune_name": m.new_commune_name,
             "matches": matches, "ambiguous": "yes" if matches > 1 and m.kind in UNIQUE_KINDS else "no"}
 
 

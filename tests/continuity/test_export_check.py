@@ -51,7 +51,7 @@ def test_one_row_per_old_identifier_with_ambiguity_flagged(migrated_sqlite, expo
     with migrated_sqlite.engine.connect() as conn:
         assert len(rows) == conn.execute(select(func.count()).select_from(old_identifier)).scalar_one()
     as_json = json.loads((out / "identifiers.json").read_text("utf-8"))
-    assert [(j["kind"], j["old_value"], j["source_key"], str(j["new_id"])) for j in as_json] == \
+    assert [(j["kind"], j["old_value"], j["source_key"], str(j["new_id"] or "")) for j in as_json] == \
         [(r["kind"], r["old_value"], r["source_key"], r["new_id"]) for r in rows]
     shared = [r for r in rows if r["kind"] == "dossier-no" and r["old_value"] == migrated_sqlite.shared_number]
     assert len(shared) == 2 and all(r["ambiguous"] == "yes" and r["matches"] == "2" for r in shared)
