@@ -149,18 +149,19 @@ def _bars(element_id: str, title: str, rows: list[tuple[str, int, int]], legend:
           limit: int = 60) -> Markup:
     """A horizontal stacked bar chart: label, first value (blue), second value (red)."""
     shown = rows[:limit]
+    top = max((a + b for _, a, b in shown), default=1) or 1  # the "more" row below is drawn clipped
     if len(rows) > limit:
         shown.append((f"{len(rows) - limit} more (see the tables)", sum(r[1] for r in rows[limit:]),
                       sum(r[2] for r in rows[limit:])))
     label_w, bar_w, row_h = 420, 360, 18
-    top = max((a + b for _, a, b in shown), default=1) or 1
     height = row_h * len(shown) + 30
     parts = [f'<svg id="{element_id}" class="chart" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 80}" height="{height}">',
              f"<title>{escape(title)}</title>"]
     for i, (label, a, b) in enumerate(shown):
         y = i * row_h + 4
-        wa, wb = bar_w * a / top, bar_w * b / top
+        wa = min(bar_w, bar_w * a / top)
+        wb = min(bar_w - wa, bar_w * b / top)
         short = label if len(label) <= 64 else label[:61] + "…"
         parts.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{escape(short)}</text>')
         parts.append(f'<rect class="a" x="{label_w}" y="{y}" width="{wa:.1f}" height="{row_h - 4}">'
