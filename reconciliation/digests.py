@@ -67,11 +67,6 @@ def differing(left: Segments, right: Segments) -> list[str]:
     return sorted(s for s in names if left.digest(s) != right.digest(s))
 
 
-def open_segments(items: Iterable[tuple[str, str]], width: int, wanted: set[str]) -> dict[str, str]:
-    """key -> value for the records of the wanted segments (second pass)."""
-    return {key: value for key, value in items if segment_of(key, width) in wanted}
-
-
 @dataclass(frozen=True)
 class KeyDifference:
     key: str
