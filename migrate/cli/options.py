@@ -25,6 +25,12 @@ def run_options(func: Callable) -> Callable:
         click.option("--files-dir", type=click.Path(file_okay=False), default=None,
                      help="Where the store keeps attachments (default: next to an SQLite store)."),
         click.option("--batch-size", type=click.IntRange(1), default=None, help="Records per batch (1000)."),
+        click.option("--split-rules", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Province's split rules CSV: which hamlet or street of a split commune went where."),
+        click.option("--remaps", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="Province's agency and procedure remap table (CSV)."),
+        click.option("--default-part-policy", is_flag=True, default=None,
+                     help="Send a split commune's unresolved records to the part the split rules name as default."),
     )):
         func = option(func)
     return func

@@ -45,8 +45,8 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, store: str | N
 @run_options
 @click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
 @click.option("--workers", type=click.IntRange(1), default=None, help="Worker processes (PostgreSQL store; 1).")
-def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], files_dir: str | None,
-                batch_size: int | None, no_resume: bool, workers: int | None) -> None:
+def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], no_resume: bool,
+                **options) -> None:
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
     Running it again while a run is in progress (on this or another machine,
@@ -58,8 +58,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     """
     from migrate import pipeline
 
-    settings = Settings.load(profiles, store=store, source_urls=parse_sources(sources), files_dir=files_dir,
-                             batch_size=batch_size, workers=workers)
+    settings = Settings.load(profiles, store=store, source_urls=parse_sources(sources), **options)
     progress = Progress(None, "migrating")
     report = pipeline.run(settings, progress=progress, resume=not no_resume)
     progress.close()
