@@ -100,7 +100,16 @@ def _sources(settings: Settings, _store, _signed_off) -> CheckResult:
                        tuple(details))
 
 
-def _mapping(settings: Settings, store, _signed_off) -> CheckResult:
+def _accepted(signed_off: Path | None) -> set[str]:
+    """Records accepted at sign-off to stay in quarantine: one 'source/table/key' per line."""
+    if signed_off is None:
+        return set()
+    lines = signed_off.read_text("utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _mapping(settings: Settings, store, signed_off: Path | None) -> CheckResult:
+    accepted = _accepted(signed_off)
     resolver = build_resolver(settings, store, UnitTable.load())
     rules: Counter[str] = Counter()
     unresolved: Counter[str] = Counter()
@@ -120,7 +129,8 @@ def _mapping(settings: Settings, store, _signed_off) -> CheckResult:
                         refs += 1
                         decision = resolver.resolve(unit_ref(record, source.profile.old_province))
                         rules[decision.rule] += 1
-                        if name == "dossier" and not decision.resolved:
+                        key = f"{source.name}/{spec.table}/{raw.source_key}"
+                        if name == "dossier" and not decision.resolved and key not in accepted:
                             unresolved[f"{source.name}: {decision.rule}"] += 1
         finally:
             adapter.close()
@@ -135,9 +145,7 @@ def _mapping(settings: Settings, store, _signed_off) -> CheckResult:
 
 
 def _review(settings: Settings, store, signed_off: Path | None) -> CheckResult:
-    accepted = set()
-    if signed_off is not None:
-        accepted = {line.strip() for line in signed_off.read_text("utf-8").splitlines() if line.strip()}
+    accepted = _accepted(signed_off)
     with store.connect() as conn:
         rows = conn.execute(
             select(review_item.c.source_system, review_item.c.source_table, review_item.c.source_key,

@@ -17,8 +17,9 @@ from migrate.errors import ConservationBroken
 @click.option("--scale", type=click.IntRange(1), default=300, show_default=True, help="Dossiers per portal.")
 @click.option("--seed", type=int, default=2025, show_default=True, help="Same seed, same data.")
 @click.option("--no-files", is_flag=True, help="Do not write attachment files (large scales).")
+@click.option("--portals-only", is_flag=True, help="Only build the legacy portals (to rehearse a cutover runbook).")
 @store_option
-def demo_command(out: str, scale: int, seed: int, no_files: bool, store: str | None) -> None:
+def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: bool, store: str | None) -> None:
     """Build three legacy portals (Hà Nam, Nam Định, Ninh Bình), migrate them, reconcile.
 
     Exits 3 when the conservation equation does not hold.
@@ -29,8 +30,12 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, store: str | N
     """
     from pathlib import Path
 
-    from migrate.demo.flow import run_demo
+    from migrate.demo.flow import build_portals, run_demo
 
+    if portals_only:
+        for m in build_portals(Path(out), scale=scale, seed=seed, files=not no_files):
+            click.echo(f"{m.spec.name}: {m.db_path} ({m.profile_path.name})")
+        return
     progress = Progress(None, "migrating")
     result = run_demo(Path(out), scale=scale, seed=seed, store=store, files=not no_files, progress=progress)
     progress.close()

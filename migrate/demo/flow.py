@@ -29,14 +29,21 @@ class DemoResult:
         return "\n".join([*lines, "", self.run.summary(), "", self.reconciliation.summary()])
 
 
+def build_portals(out_dir: Path, *, scale: int = 300, seed: int = 2025, files: bool = True) -> list[PortalManifest]:
+    """The three legacy portals with their profiles, split rules and remap table; nothing migrated."""
+    portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files)
+    write_split_rules(out_dir / "portals" / "split-rules.csv")
+    write_remaps(out_dir / "portals" / "remaps.csv")
+    return portals
+
+
 def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | None = None,
              files: bool = True, progress=None) -> DemoResult:
     out_dir.mkdir(parents=True, exist_ok=True)
-    portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files)
+    portals = build_portals(out_dir, scale=scale, seed=seed, files=files)
     settings = demo_settings(
         portals, store or f"sqlite:///{out_dir / 'store.sqlite'}", out_dir / "store-files",
-        split_rules=write_split_rules(out_dir / "portals" / "split-rules.csv"),
-        remaps=write_remaps(out_dir / "portals" / "remaps.csv"),
+        split_rules=out_dir / "portals" / "split-rules.csv", remaps=out_dir / "portals" / "remaps.csv",
     )
     schema.upgrade(schema.connect(settings.store_url))
     report = run(settings, progress=progress)
