@@ -102,7 +102,7 @@ def _sources(settings: Settings, _store, _signed_off) -> CheckResult:
 
 def _accepted(signed_off: Path | None) -> set[str]:
     """Records accepted at sign-off to stay in quarantine: one 'source/table/key' per line."""
-    if signed_off is None:
+    if signed_off is None or not signed_off.exists():
         return set()
     lines = signed_off.read_text("utf-8").splitlines()
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}

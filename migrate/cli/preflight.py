@@ -18,8 +18,9 @@ from migrate.config import Settings
 @click.option("--files-dir", type=click.Path(file_okay=False), default=None, help="The store's file area.")
 @click.option("--only", "only", multiple=True, type=click.Choice(["schema", "sources", "mapping", "review", "disk"]),
               help="Run only these checks (repeatable); default all.")
-@click.option("--signed-off", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Review items accepted at sign-off, one 'source/table/key' per line.")
+@click.option("--signed-off", type=click.Path(dir_okay=False), default=None,
+              help="Records accepted at sign-off to stay in quarantine, one 'source/table/key' per line "
+                   "(a missing file accepts nothing).")
 def preflight_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...],
                       files_dir: str | None, only: tuple[str, ...], signed_off: str | None) -> None:
     """Check the store schema, the sources, mapping coverage, the review queue and disk space; exit 1 on a no-go.

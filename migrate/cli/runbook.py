@@ -37,9 +37,10 @@ def runbook_group() -> None:
 @click.option("--from", "start_from", default=None, help="Start at this step instead of resuming.")
 @click.option("--until", default=None, help="Stop after this step (e.g. the end of preflight).")
 @click.option("--confirm", multiple=True, help="Confirm a manual step as done (repeatable).")
+@click.option("--operator", default=None, help="Who runs the steps, for the journal (default: HOPNHAT_OPERATOR or login).")
 @_journal_option
 def run_command(runbook: str, dry_run: bool, start_from: str | None, until: str | None,
-                confirm: tuple[str, ...], journal: str | None) -> None:
+                confirm: tuple[str, ...], operator: str | None, journal: str | None) -> None:
     """Run the steps, resuming after the last go; stop at the first no-go and show its rollback.
 
     \b
@@ -49,8 +50,8 @@ def run_command(runbook: str, dry_run: bool, start_from: str | None, until: str 
     """
     book = load_runbook(runbook)
     outcome = execute.run_runbook(
-        book, _journal(book, journal), operator=config.operator(), dry_run=dry_run, start_from=start_from, until=until,
-        confirmed=frozenset(confirm), environ=config.environment(), echo=lambda line: click.echo(line, err=True),
+        book, _journal(book, journal), operator=operator or config.operator(), dry_run=dry_run,
+        start_from=start_from, until=until, confirmed=frozenset(confirm), environ=config.environment(), echo=lambda line: click.echo(line, err=True),
     )
     click.echo(outcome.summary())
     if not outcome.ok:

@@ -40,6 +40,7 @@ class Outcome:
     runbook: Runbook
     results: list[StepResult] = field(default_factory=list)
     stopped_at: StepResult | None = None
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -55,14 +56,20 @@ class Outcome:
                          [f"never /{p}/" for p in r.step.refuse]
                 lines.append(f"              go if: {', '.join(checks)}")
                 if r.step.rollback:
-                    lines.append(f"              rollback: {r.step.rollback}")
+                    lines.append(f"              rollback: {self._text(r.step.rollback)}")
         if self.stopped_at is not None:
             s = self.stopped_at
             lines += ["", f"STOPPED at {s.step.id}: {s.reason}"]
             if s.step.rollback:
-                lines.append(f"Rollback: {s.step.rollback}")
+                lines.append(f"Rollback: {self._text(s.step.rollback)}")
             lines.append(f"Fix the cause, then resume: hopnhat runbook run {self.runbook.path}")
         return "\n".join(lines)
+
+    def _text(self, text: str) -> str:
+        try:
+            return hide_secrets(expand(text, self.runbook, self.environ))
+        except ConfigError:
+            return text
 
 
 def hide_secrets(text: str) -> str:
@@ -126,7 +133,7 @@ def run_runbook(book: Runbook, journal_path: Path, *, operator: str, dry_run: bo
                 confirmed: frozenset[str] = frozenset(), cwd: Path | None = None,
                 echo: Callable[[str], None] | None = None) -> Outcome:
     env = with_vars(book, environ)
-    outcome = Outcome(book)
+    outcome = Outcome(book, environ=env)
     first = 0 if dry_run else start_index(book, journal_path, start_from)
     last = book.steps.index(book.step(until)) + 1 if until else len(book.steps)
     for step in book.steps[first:last]:
