@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli.benchload import load_command
+
 
 @click.group("bench")
 def bench_group() -> None:
@@ -63,3 +65,6 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
     result = bench.run(dossiers, pg_url=pg_url, work_dir=Path(keep) if keep else None,
                        echo=lambda line: click.echo(line, err=True))
     click.echo(result.summary())
+
+
+bench_group.add_command(load_command)
