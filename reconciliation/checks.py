@@ -183,7 +183,8 @@ def _pairs(conn: Connection, source: str | None) -> list[tuple[str, str]]:
     if source:
         stmt = stmt.where(source_snapshot.c.source_system == source)
     order = list(ENTITY_TABLES)
-    return sorted(((s, e) for s, e in conn.execute(stmt)), key=lambda p: (p[0], order.index(p[1])))
+    pairs = conn.execute(stmt).all()
+    return sorted(((s, e) for s, e in pairs), key=lambda p: (p[0], order.index(base_entity(p[1])), p[1]))
 
 
 def _balance(conn: Connection, source: str, entity: str,
@@ -205,10 +206,10 @@ def _balance(conn: Connection, source: str, entity: str,
     ).all()
     extracted = sum(int(total) for state, _, total in ledger_rows if state in ("loaded", "verified"))
     unfinished = sum(int(n) for state, n, _ in ledger_rows if state not in ("loaded", "verified"))
-    target = ENTITY_TABLES[entity]
+    target = ENTITY_TABLES[base_entity(entity)]
     loaded = _count(conn, target, source, table)
     merged = 0
-    if entity == "account":
+    if base_entity(entity) == "account":
         merged = conn.execute(
             select(func.count()).select_from(account_alias)
             .where(account_alias.c.source_system == source, account_alias.c.source_table == table,
@@ -249,8 +250,18 @@ def _count(conn: Connection, target, source: str, table: str) -> int:
     ).scalar_one())
 
 
+def base_entity(label: str) -> str:
+    """'dossier_event.log' (a second legacy table feeding an entity) -> 'dossier_event'."""
+    return label.split(".", 1)[0]
+
+
 def _units(conn: Connection, source: str, entity: str) -> list[UnitBalance]:
-    target = ENTITY_TABLES[entity]
+    target = ENTITY_TABLES[base_entity(entity)]
+    table = conn.execute(
+        select(source_snapshot.c.source_table)
+        .where(source_snapshot.c.source_system == source, source_snapshot.c.entity == entity)
+        .order_by(source_snapshot.c.run_id.desc()).limit(1)
+    ).scalar_one()
     joined = lineage.outerjoin(target, and_(
         target.c.source_system == lineage.c.source_system,
         target.c.source_table == lineage.c.source_table,
@@ -261,7 +272,7 @@ def _units(conn: Connection, source: str, entity: str) -> list[UnitBalance]:
     rows = conn.execute(
         select(*group, lineage.c.outcome, func.count(), func.count(target.c.id))
         .select_from(joined)
-        .where(lineage.c.source_system == source, lineage.c.entity == entity)
+        .where(lineage.c.source_system == source, lineage.c.source_table == table)
         .group_by(*group, lineage.c.outcome)
     )
     tally: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))

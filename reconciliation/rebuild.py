@@ -165,6 +165,6 @@ def entity_tables(conn: Connection, source: str) -> dict[str, list[str]]:
     rows = conn.execute(select(source_snapshot.c.entity, source_snapshot.c.source_table).distinct()
                         .where(source_snapshot.c.source_system == source))
     out: dict[str, list[str]] = {}
-    for entity, table in rows:
-        out.setdefault(entity, []).append(table)
-    return {e: sorted(t) for e, t in out.items()}
+    for entity, table in rows:  # 'dossier_event.log' is a second table of dossier_event
+        out.setdefault(entity.split(".", 1)[0], []).append(table)
+    return {e: sorted(set(t)) for e, t in out.items()}
