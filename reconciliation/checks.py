@@ -21,11 +21,13 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, func, select
 
+from mappings.units import UnitTable
 from migrate.store.models import (
     ENTITY_TABLES,
     account_alias,
     batch,
     lineage,
+    new_unit,
     quarantine,
     source_snapshot,
 )
@@ -73,6 +75,8 @@ class UnitBalance:
     quarantined: int
     excluded: int
     in_store: int  # loaded records whose row is really in the entity table
+    old_commune_name: str | None = None
+    new_commune_name: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -138,7 +142,8 @@ def conservation(store: Engine | Connection, source: str | None = None, *, by_un
     conn = store
     pairs = _pairs(conn, source)
     balances = tuple(_balance(conn, s, e, recounts) for s, e in pairs)
-    units = tuple(u for s, e in pairs for u in _units(conn, s, e)) if by_unit else ()
+    table = UnitTable.load() if by_unit else None
+    units = tuple(u for s, e in pairs for u in _units(conn, s, e, table)) if by_unit else ()
     return ConservationResult(balances, units, tuple(_reasons(conn, source)), recounted=recounts is not None)
 
 
@@ -255,7 +260,7 @@ def base_entity(label: str) -> str:
     return label.split(".", 1)[0]
 
 
-def _units(conn: Connection, source: str, entity: str) -> list[UnitBalance]:
+def _units(conn: Connection, source: str, entity: str, units: UnitTable) -> list[UnitBalance]:
     target = ENTITY_TABLES[base_entity(entity)]
     table = conn.execute(
         select(source_snapshot.c.source_table)
@@ -282,8 +287,17 @@ def _units(conn: Connection, source: str, entity: str) -> list[UnitBalance]:
         t["extracted"] += int(n)
         if outcome == "loaded":
             t["in_store"] += int(in_store)
+    wanted = sorted({k[3] for k in tally if k[3]})
+    new_names = {code: name for code, name in conn.execute(
+        select(new_unit.c.code, new_unit.c.name).where(new_unit.c.code.in_(wanted)))}
     return [
         UnitBalance(source, entity, *key, extracted=t["extracted"], loaded=t["loaded"], merged=t["merged"],
-                    quarantined=t["quarantined"], excluded=t["excluded"], in_store=t["in_store"])
+                    quarantined=t["quarantined"], excluded=t["excluded"], in_store=t["in_store"],
+                    old_commune_name=_old_name(units, key[2]), new_commune_name=new_names.get(key[3]))
         for key, t in sorted(tally.items(), key=lambda kv: tuple(v or "" for v in kv[0]))
     ]
+
+
+def _old_name(units: UnitTable, code: str | None) -> str | None:
+    unit = units.old_commune(code) if code else None
+    return f"{unit.commune_name}, {unit.district_name}" if unit else None

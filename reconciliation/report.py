@@ -131,7 +131,8 @@ def _charts(tables: dict[str, list[dict]]) -> dict[str, Markup]:
     if units:
         per: dict[str, list[int]] = {}
         for u in units:
-            slot = per.setdefault(u.get("new_commune") or "(none)", [0, 0])
+            label = " ".join(v for v in (u.get("new_commune"), u.get("new_commune_name")) if v) or "(none)"
+            slot = per.setdefault(label, [0, 0])
             slot[0] += int(u["loaded"])
             slot[1] += int(u["quarantined"])
         rows = sorted(per.items(), key=lambda kv: (-kv[1][0] - kv[1][1], kv[0]))
