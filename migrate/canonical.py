@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from adapters.base import EntitySpec, RawRecord
@@ -135,23 +135,78 @@ def nfc(value: object) -> str | None:
 
 
 def to_canonical(spec: EntitySpec, raw: RawRecord) -> tuple[dict[str, object], Rejection | None]:
-    """Turn one legacy row into a canonical record, or say why not (first problem found)."""
+    """Turn one legacy row into a canonical record, or say why not (first problem found).
+
+    Converting many rows of one entity: build the converter once with :func:`converter`.
+    """
+    return converter(spec)(raw)
+
+
+Converter = Callable[[RawRecord], "tuple[dict[str, object], Rejection | None]"]
+
+
+def converter(spec: EntitySpec) -> Converter:
+    """``to_canonical`` for one entity spec, with the per-field decisions (column, lookup,
+    conversion, type) taken once instead of for every value."""
     fields = FIELDS[spec.name]
-    record: dict[str, object] = {}
-    for name, field in fields.items():
-        column = spec.columns.get(name)
-        value = raw.payload.get(column) if column else None
-        try:
-            record[name] = _convert(spec, name, field, value)
-        except _Invalid as exc:
-            return record, Rejection(raw.source_key, name, f"{column}={value!r}: {exc}", raw.payload)
-    if spec.name == "account":
-        _swap_id_numbers(record)
-    for name, field in fields.items():
-        if field.required and record.get(name) in (None, ""):
-            column = spec.columns.get(name)
-            return record, Rejection(raw.source_key, name, f"{column} is empty; {name} is required", raw.payload)
-    return record, None
+    steps = [(name, spec.columns.get(name), _field_converter(spec, name, field)) for name, field in fields.items()]
+    required = [(name, spec.columns.get(name)) for name, field in fields.items() if field.required]
+    swap = spec.name == "account"
+
+    def convert(raw: RawRecord) -> tuple[dict[str, object], Rejection | None]:
+        payload = raw.payload
+        record: dict[str, object] = {}
+        for name, column, fn in steps:
+            value = payload.get(column) if column else None
+            if value is None:
+                record[name] = None
+                continue
+            try:
+                record[name] = fn(value)
+            except _Invalid as exc:
+                return record, Rejection(raw.source_key, name, f"{column}={value!r}: {exc}", raw.payload)
+        if swap:
+            _swap_id_numbers(record)
+        for name, column in required:
+            if record.get(name) in (None, ""):
+                return record, Rejection(raw.source_key, name, f"{column} is empty; {name} is required",
+                                         raw.payload)
+        return record, None
+
+    return convert
+
+
+def _field_converter(spec: EntitySpec, name: str, field: Field) -> Callable[[object], object]:
+    """One field's conversion of a non-None legacy value (see :func:`_convert`)."""
+    lookup = spec.lookups.get(name)
+    how, _, fmt = spec.convert.get(name, "").partition(":")
+    kind = {"date": "date", "datetime": "datetime", "int": "int"}.get(how, field.kind)
+    if lookup is None and how in ("", "text", "date", "datetime", "int") and kind in ("text", "code", "datetime",
+                                                                                     "date"):
+        if kind in ("text", "code"):
+            return _plain_text
+        parse = _datetime_parser(fmt)
+        if kind == "date":
+            return lambda value: _none_or(_text_or_value(value), lambda v: parse(v).date())
+        return lambda value: _none_or(_text_or_value(value), parse)
+    return lambda value: _convert(spec, name, field, value)
+
+
+def _plain_text(value: object) -> str | None:
+    if isinstance(value, str):
+        text = value.strip() if value.isascii() else unicodedata.normalize("NFC", value).strip()
+        return text or None
+    return str(value)
+
+
+def _text_or_value(value: object) -> object:
+    if isinstance(value, str):
+        return (value.strip() if value.isascii() else unicodedata.normalize("NFC", value).strip()) or None
+    return value
+
+
+def _none_or(value: object, fn: Callable[[object], object]) -> object:
+    return None if value is None else fn(value)
 
 
 def _convert(spec: EntitySpec, name: str, field: Field, value: object) -> object:
@@ -245,14 +300,54 @@ def _parse_datetime(value: object, fmt: str) -> dt.datetime:
     raise _Invalid(f"not a date{' in format ' + fmt if fmt else ''}")
 
 
+def _datetime_parser(fmt: str) -> Callable[[object], dt.datetime]:
+    """``_parse_datetime(value, fmt)`` with fast paths that give the same result.
+
+    Without a format, ISO text is read by ``datetime.fromisoformat`` first: every
+    default format it also accepts means the same instant there. ``%d/%m/%Y`` is
+    read by a regular expression; anything either fast path does not take goes
+    the long way.
+    """
+    fast = _FAST_FORMATS.get(fmt)
+
+    def parse(value: object) -> dt.datetime:
+        if isinstance(value, str):
+            if not fmt:
+                try:
+                    parsed = dt.datetime.fromisoformat(value)
+                except ValueError:
+                    pass
+                else:
+                    if parsed.tzinfo is not None:
+                        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                    return parsed
+            elif fast is not None:
+                match = fast.fullmatch(value)
+                if match:
+                    try:
+                        return dt.datetime(int(match["y"]), int(match["m"]), int(match["d"]))
+                    except ValueError:
+                        pass
+        return _parse_datetime(value, fmt)
+
+    return parse
+
+
+_FAST_FORMATS = {"%d/%m/%Y": re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})", re.ASCII)}
+
+
 def hash_value(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds") if not value.microsecond else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     return value
+
+
+_SORTED_FIELDS = {entity: tuple(sorted(fields)) for entity, fields in FIELDS.items()}
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def content_hash(entity: str, record: Mapping[str, object]) -> str:
@@ -261,6 +356,20 @@ def content_hash(entity: str, record: Mapping[str, object]) -> str:
     Recomputed from the store by reconciliation, so every engine hashes a
     record the same way.
     """
-    body = {name: hash_value(record.get(name)) for name in FIELDS[entity]}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    get = record.get
+    body = {}
+    for name in _SORTED_FIELDS[entity]:
+        value = get(name)
+        kind = type(value)
+        if kind is str:
+            body[name] = value if value.isascii() else _normalize("NFC", value)
+        elif kind is dt.datetime:
+            body[name] = value.isoformat()  # whole seconds print without a fraction, as in hash_value
+        elif value is None or kind is int:
+            body[name] = value
+        else:
+            body[name] = hash_value(value)
+    return hashlib.sha256(_ENCODE(body).encode("utf-8")).hexdigest()
+
+
+_normalize = unicodedata.normalize

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, or_, select
 
 from migrate.prepare import Prepared
 from migrate.store.models import account, account_alias
+from migrate.store.upsert import one_of
 
 NAME_THRESHOLD = 85.0
 
@@ -99,7 +100,7 @@ def _known_aliases(conn: Connection, source_system: str, source_table: str, keys
         select(account_alias.c.source_key, account_alias.c.account_id, account_alias.c.match_rule,
                account_alias.c.match_score)
         .where(account_alias.c.source_system == source_system, account_alias.c.source_table == source_table,
-               account_alias.c.source_key.in_(keys))
+               one_of(conn, account_alias.c.source_key, keys))
     )
     out = {}
     for key, account_id, rule, score in rows:
@@ -115,9 +116,9 @@ def _stored_candidates(conn: Connection, records: Sequence[dict]) -> list[_Perso
         return []
     conditions = []
     if numbers:
-        conditions += [account.c.id_number.in_(numbers), account.c.legacy_id_number.in_(numbers)]
+        conditions += [one_of(conn, account.c.id_number, numbers), one_of(conn, account.c.legacy_id_number, numbers)]
     if taxes:
-        conditions.append(account.c.tax_code.in_(taxes))
+        conditions.append(one_of(conn, account.c.tax_code, taxes))
     rows = conn.execute(
         select(account.c.id, account.c.kind, account.c.id_number, account.c.legacy_id_number,
                account.c.tax_code, account.c.birth_date, account.c.full_name).where(or_(*conditions))

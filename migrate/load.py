@@ -28,7 +28,7 @@ from migrate.store.models import (
     remap_decision,
     review_item,
 )
-from migrate.store.upsert import upsert
+from migrate.store.upsert import one_of, upsert
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[ob
         select(lineage.c.source_key, lineage.c.target_id, lineage.c.outcome, lineage.c.old_province_code,
                lineage.c.old_district_code, lineage.c.old_commune_code, lineage.c.new_commune_code)
         .where(lineage.c.source_system == ctx.source_system, lineage.c.source_table == table,
-               lineage.c.source_key.in_(wanted))
+               one_of(conn, lineage.c.source_key, wanted))
     )
     out = {}
     for r in rows:
@@ -226,7 +226,7 @@ def _ids(conn: Connection, target, source_system: str, table: str, keys: Sequenc
     rows = conn.execute(
         select(target.c.source_key, target.c.id)
         .where(target.c.source_system == source_system, target.c.source_table == table,
-               target.c.source_key.in_(keys))
+               one_of(conn, target.c.source_key, keys))
     )
     return {k: int(i) for k, i in rows}
 
@@ -300,7 +300,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
         conn.execute(
             update(review_item)
             .where(review_item.c.kind == "remap", review_item.c.source_system == ctx.source_system,
-                   review_item.c.source_table == table, review_item.c.source_key.in_(settled),
+                   review_item.c.source_table == table, one_of(conn, review_item.c.source_key, settled),
                    review_item.c.state == "open")
             .values(state="resolved", decided_at=ctx.now, decided_by="rules")
         )
@@ -309,7 +309,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
         conn.execute(
             update(quarantine)
             .where(quarantine.c.source_system == ctx.source_system, quarantine.c.source_table == table,
-                   quarantine.c.source_key.in_(released), quarantine.c.released_at.is_(None))
+                   one_of(conn, quarantine.c.source_key, released), quarantine.c.released_at.is_(None))
             .values(released_at=ctx.now)
         )
 

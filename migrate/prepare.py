@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from adapters.base import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
-from migrate.canonical import Rejection, content_hash, to_canonical
+from migrate.canonical import Converter, Rejection, content_hash, converter
 
 # Entities whose own fields say where they belong; the others inherit their parent's place.
 PLACED = ("account", "dossier")
@@ -26,31 +26,31 @@ class Prepared:
     ref: UnitRef | None
     decision: Decision | None
     rejection: Rejection | None
-
-    @property
-    def source_key(self) -> str:
-        return self.raw.source_key
+    source_key: str  # the lineage form of raw.key, computed once
 
 
 def prepare_page(spec: EntitySpec, page: Sequence[RawRecord], resolver: Resolver,
                  default_province: str | None) -> list[Prepared]:
-    return [prepare(spec, raw, resolver, default_province) for raw in page]
+    convert = converter(spec)
+    return [prepare(spec, raw, resolver, default_province, convert) for raw in page]
 
 
-def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_province: str | None) -> Prepared:
-    record, rejection = to_canonical(spec, raw)
+def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_province: str | None,
+            convert: Converter | None = None) -> Prepared:
+    record, rejection = (convert or converter(spec))(raw)
     digest = content_hash(spec.name, record)
+    source_key = raw.source_key
     if rejection is not None or spec.name not in PLACED:
-        return Prepared(raw, record, digest, None, None, rejection)
+        return Prepared(raw, record, digest, None, None, rejection, source_key)
     ref = unit_ref(record, default_province)
     decision = resolver.resolve(ref)
     if spec.name == "dossier" and not decision.resolved:
         # A dossier must land in a commune that can see it: unresolved means quarantine + review.
         rejection = Rejection(
-            raw.source_key, "commune_code",
+            source_key, "commune_code",
             f"no new commune: {decision.detail or decision.rule} (rule {decision.rule})", raw.payload,
         )
-    return Prepared(raw, record, digest, ref, decision, rejection)
+    return Prepared(raw, record, digest, ref, decision, rejection, source_key)
 
 
 def unit_ref(record: dict[str, object], default_province: str | None) -> UnitRef:
