@@ -23,6 +23,7 @@ from adapters.text import TextRepair
 log = logging.getLogger(__name__)
 
 RAW = "~raw"  # payload entry keeping the original of values converted from a legacy encoding
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # values jsonable() returns as they are
 
 
 def after_clause(columns: Sequence, after: Key):
@@ -143,21 +144,29 @@ class KeysetPager:
         repair = self.repair if self.repair.active else None
         records: list[RawRecord] = []
         last_key: Key | None = None
+        names = self.names
+        derived = bool(spec.constants or spec.compose or spec.choose)
         for row in rows:
             key = tuple(row[:nkey])
             if key == last_key:
                 self.duplicates += 1
                 continue
             last_key = key
-            payload: dict[str, object] = {}
             originals: dict[str, str] = {}
-            for name, value in zip(self.names, row):
-                if repair is not None and isinstance(value, str):
-                    fixed = repair.fix(value, name)
-                    if fixed != value and fixed != _nfc(value):
-                        originals[name] = value
-                    value = fixed
-                payload[name] = jsonable(value)
+            if repair is None and all(map(_PLAIN.__contains__, map(type, row))):
+                payload: dict[str, object] = dict(zip(names, row))  # jsonable already: nothing to convert
+                if not derived:
+                    records.append(RawRecord(spec.table, key, payload))
+                    continue
+            else:
+                payload = {}
+                for name, value in zip(names, row):
+                    if repair is not None and isinstance(value, str):
+                        fixed = repair.fix(value, name)
+                        if fixed != value and fixed != _nfc(value):
+                            originals[name] = value
+                        value = fixed
+                    payload[name] = jsonable(value)
             for field_name, value in spec.constants.items():
                 payload[DERIVED + field_name] = value
             for field_name, template in spec.compose.items():

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, text, update
 
 from adapters.base import jsonable
 from migrate import attachments
@@ -84,6 +84,51 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         merged=sum(o.outcome == "merged" for o in outcomes),
         quarantined=sum(o.outcome == "quarantined" for o in outcomes),
     )
+
+
+class Statistics:
+    """Keeps PostgreSQL's planner statistics of the tables a load looks rows up in close to their size.
+
+    A table created empty and filled by the run has no statistics until autovacuum
+    gets to it; meanwhile the planner takes ``source_system = ... AND source_table = ...``
+    for a handful of rows and checks ``source_key = ANY(keys)`` row by row over the
+    whole table, which grows with every batch. Refreshing each table when the rows
+    written to it since the last refresh reach its size then (at least ``first``
+    rows) costs a few ANALYZEs per table over a whole run.
+    """
+
+    def __init__(self, first: int = 2000) -> None:
+        self.first = first
+        self._written: dict[str, int] = {}
+        self._analyzed: dict[str, int] = {}
+
+    def loaded(self, entity: str, counts: Counts) -> list[str]:
+        """Count a loaded batch; the tables whose statistics are now due."""
+        due = []
+        for table in _looked_up(entity):
+            written = self._written.get(table, 0) + counts.extracted
+            self._written[table] = written
+            if written >= max(self.first, self._analyzed.get(table, 0)):
+                due.append(table)
+        return due
+
+    def refresh(self, conn: Connection, tables: Sequence[str]) -> None:
+        if conn.dialect.name != "postgresql":
+            return  # SQLite plans IN lists through the unique index without statistics
+        quote = conn.dialect.identifier_preparer.quote
+        for table in tables:  # store table and column names from the models, never input
+            columns = ("kind", *LOOKUP_COLUMNS) if table == review_item.name else LOOKUP_COLUMNS
+            conn.execute(text(f"ANALYZE {quote(table)} ({', '.join(quote(c) for c in columns)})"))
+            self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
+
+
+LOOKUP_COLUMNS = ("source_system", "source_table", "source_key")  # what lookups by source key filter on
+
+
+def _looked_up(entity: str) -> tuple[str, ...]:
+    """Store tables a batch of ``entity`` looks keys up in, and that it grows."""
+    tables = (ENTITY_TABLES[entity].name, lineage.name, quarantine.name, review_item.name)
+    return tables + (account_alias.name,) if entity == "account" else tables
 
 
 # --- per entity ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -37,8 +38,8 @@ from mappings.rules import Resolver
 from migrate import ledger
 from migrate.config import Settings, SourceSettings
 from migrate.errors import HopnhatError, SourceError, StoreError
-from migrate.load import BatchContext, load_batch
-from migrate.prepare import prepare_page
+from migrate.load import BatchContext, Statistics, load_batch
+from migrate.prepare import Prepared, prepare_page
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ class Worker:
     _leases: set[int] = field(default_factory=set)
     _adapters: dict[str, object] = field(default_factory=dict)
     _planned: set[ledger.Pair] = field(default_factory=set)
+    _statistics: Statistics = field(default_factory=Statistics)
+    _ahead: _ReadAhead | None = None
+    _reader: ThreadPoolExecutor | None = None
 
     # --- the loop -----------------------------------------------------------------------
     def work(self) -> None:
@@ -137,36 +141,47 @@ class Worker:
             if planned is None:
                 self._planned.add((source.name, spec.name))
                 continue
-            batch_id, page = planned
-            self.execute(source, spec, batch_id, page[0].key, page[-1].key, page)
+            batch_id, page, prepared = planned
+            self.execute(source, spec, batch_id, page[0].key, page[-1].key, page, prepared, read_ahead=True)
             return True
         return False
 
-    def _plan(self, conn: Connection, source: SourceSettings, spec: EntitySpec) -> tuple[int, list] | None:
+    def _plan(self, conn: Connection, source: SourceSettings, spec: EntitySpec
+              ) -> tuple[int, list[RawRecord], list[Prepared] | None] | None:
         snapshot = ledger.lock_snapshot(conn, self.run_id, source.name, spec.name)
         if snapshot is None or snapshot.planned_at is not None:
             return None
         seq, last = ledger.last_planned(conn, self.run_id, source.name, spec.name)
-        page = self._first_page(source, spec, last)
+        ahead = self._take_ahead(source, spec, last)
+        page, prepared = ahead if ahead is not None else (self._first_page(source, spec, last), None)
         if not page:
             ledger.mark_planned(conn, snapshot.id)
             return None
         batch_id = ledger.open_batch(conn, run_id=self.run_id, source=source.name, entity=spec.name,
                                      table=spec.table, seq=seq, lo=page[0].key, hi=page[-1].key)
         self._lease(conn, batch_id)
-        return batch_id, page
+        return batch_id, page, prepared
 
     # --- one batch ------------------------------------------------------------------------
     def execute(self, source: SourceSettings, spec: EntitySpec, batch_id: int, lo: Key, hi: Key,
-                page: list[RawRecord] | None = None) -> str:
-        """Load one batch, retrying transient failures; returns the state it ends in."""
+                page: list[RawRecord] | None = None, prepared: list[Prepared] | None = None, *,
+                read_ahead: bool = False) -> str:
+        """Load one batch, retrying transient failures; returns the state it ends in.
+
+        With ``read_ahead`` (a batch just planned from the source's next page) the
+        page after it is read and prepared in a thread while this batch loads.
+        """
         error, attempt = "", 0
         try:
             for attempt in range(1, self.settings.max_attempts + 1):
                 try:
                     self._txn(lambda conn: self._mark_running(conn, batch_id))
                     records = page if page is not None else self._read_range(source, spec, lo, hi)
-                    prepared = prepare_page(spec, records, self.resolver, source.profile.old_province)
+                    if prepared is None:
+                        self._wait_ahead()  # the resolver serves one thread at a time
+                        prepared = prepare_page(spec, records, self.resolver, source.profile.old_province)
+                    if read_ahead and attempt == 1:
+                        self._start_ahead(source, spec, hi)
                     ctx = BatchContext(
                         batch_id=batch_id, source_system=source.name,
                         parent_tables={name: e.table for name, e in source.profile.entities.items()},
@@ -176,7 +191,7 @@ class Worker:
                     log.warning("batch %s was taken over by another worker", batch_id)
                     return "taken"
                 except SourceError as exc:  # a source that went away may come back: retry
-                    error, page = _one_line(exc), None
+                    error, page, prepared = _one_line(exc), None, None
                     self._forget_adapter(source)
                     log.warning("batch %s attempt %s failed: %s", batch_id, attempt, error)
                     time.sleep(min(2 ** attempt * 0.25, 5))
@@ -186,6 +201,9 @@ class Worker:
                     break
                 if self.progress:
                     self.progress(counts.extracted)
+                due = self._statistics.loaded(spec.name, counts)
+                if due:
+                    self._txn(lambda conn: self._statistics.refresh(conn, due))
                 return "loaded"
             message = (f"Batch {batch_id} ({source.name}/{spec.name}, keys {_key(lo)}..{_key(hi)}) failed after "
                        f"{attempt} attempt(s): {error}. Nothing from it is in the store. "
@@ -259,18 +277,45 @@ class Worker:
         self._conn = None
 
     def _adapter(self, source: SourceSettings):
+        self._wait_ahead()  # an adapter serves one thread at a time
         if source.name not in self._adapters:
             self._adapters[source.name] = open_source(source.name, source.url)
         return self._adapters[source.name]
 
     def _first_page(self, source: SourceSettings, spec: EntitySpec, after: Key | None) -> list[RawRecord]:
-        pages = self._adapter(source).read(spec, after=after, batch_size=self.settings.batch_size)
+        return _first_page(self._adapter(source), spec, after, self.settings.batch_size)
+
+    # --- reading ahead ------------------------------------------------------------------------
+    def _start_ahead(self, source: SourceSettings, spec: EntitySpec, after: Key) -> None:
+        """Read and prepare the page after ``after`` in a thread, while this worker waits on the store."""
+        adapter = self._adapter(source)
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        future = self._reader.submit(_read_and_prepare, adapter, spec, after, self.settings.batch_size,
+                                     self.resolver, source.profile.old_province)
+        self._ahead = _ReadAhead(source.name, spec.name, after, future)
+
+    def _take_ahead(self, source: SourceSettings, spec: EntitySpec,
+                    after: Key | None) -> tuple[list[RawRecord], list[Prepared]] | None:
+        """The page read ahead, when it is the one after ``after`` of this entity (else it is dropped)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
         try:
-            return next(iter(pages), [])
-        finally:
-            close = getattr(pages, "close", None)
-            if close:
-                close()
+            page, prepared = ahead.future.result()
+        except Exception as exc:  # noqa: BLE001 - the page is read again the ordinary way, errors and all
+            log.debug("read-ahead of %s/%s failed (%s); reading again", ahead.source, ahead.entity, exc)
+            return None
+        if (ahead.source, ahead.entity) != (source.name, spec.name) or after is None or ahead.after != tuple(after):
+            return None  # another worker planned that page meanwhile
+        return page, prepared
+
+    def _wait_ahead(self) -> None:
+        if self._ahead is not None:
+            try:
+                self._ahead.future.result()
+            except Exception:  # noqa: BLE001 - reported when the page is taken, or read again
+                pass
 
     def _read_range(self, source: SourceSettings, spec: EntitySpec, lo: Key, hi: Key) -> list[RawRecord]:
         records: list[RawRecord] = []
@@ -291,11 +336,19 @@ class Worker:
         raise AssertionError("unreachable")
 
     def _forget_adapter(self, source: SourceSettings) -> None:
+        self._wait_ahead()
+        if self._ahead is not None and self._ahead.source == source.name:
+            self._ahead = None  # read through the adapter being dropped
         adapter = self._adapters.pop(source.name, None)
         if adapter is not None:
             adapter.close()
 
     def close(self) -> None:
+        self._wait_ahead()
+        self._ahead = None
+        if self._reader is not None:
+            self._reader.shutdown(wait=True)
+            self._reader = None
         for adapter in self._adapters.values():
             adapter.close()
         self._adapters.clear()
@@ -306,6 +359,30 @@ class Worker:
                 pass
             self._conn = None
         self._leases.clear()
+
+
+@dataclass(frozen=True)
+class _ReadAhead:
+    source: str
+    entity: str
+    after: Key
+    future: Future
+
+
+def _first_page(adapter, spec: EntitySpec, after: Key | None, batch_size: int) -> list[RawRecord]:
+    pages = adapter.read(spec, after=after, batch_size=batch_size)
+    try:
+        return next(iter(pages), [])
+    finally:
+        close = getattr(pages, "close", None)
+        if close:
+            close()
+
+
+def _read_and_prepare(adapter, spec: EntitySpec, after: Key, batch_size: int, resolver: Resolver,
+                      province: str | None) -> tuple[list[RawRecord], list[Prepared]]:
+    page = _first_page(adapter, spec, after, batch_size)
+    return page, prepare_page(spec, page, resolver, province)
 
 
 def _key(key: Key) -> str:
