@@ -58,6 +58,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
                prepared: Sequence[Prepared]) -> Counts:
     outcomes = [_first_pass(p) for p in prepared]
     live = [o for o in outcomes if o.outcome == "loaded"]
+    fresh = _fresh(conn, ctx, table, [o.prepared.source_key for o in outcomes])
     if entity == "account":
         _accounts(conn, ctx, table, live)
     elif entity == "dossier":
@@ -68,7 +69,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         _documents(conn, ctx, live)
     target = ENTITY_TABLES[entity]
     rows = [dict(_lineage_values(ctx, table, o.prepared), **o.row) for o in outcomes if o.outcome == "loaded"]
-    upsert(conn, target, rows)
+    upsert(conn, target, rows, fresh=fresh)
     ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
     for o in outcomes:
         if o.outcome == "loaded":
@@ -76,8 +77,8 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         elif o.outcome == "merged" and o.batch_target is not None:
             o.target_id = ids[o.batch_target]
     if entity == "account":
-        _aliases(conn, ctx, table, outcomes)
-    _bookkeeping(conn, ctx, entity, table, outcomes)
+        _aliases(conn, ctx, table, outcomes, fresh)
+    _bookkeeping(conn, ctx, entity, table, outcomes, fresh)
     return Counts(
         extracted=len(outcomes),
         loaded=sum(o.outcome == "loaded" for o in outcomes),
@@ -267,6 +268,23 @@ def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[ob
     return out
 
 
+def _fresh(conn: Connection, ctx: BatchContext, table: str, keys: Sequence[str]) -> bool:
+    """On PostgreSQL: True when no record of the batch has a lineage row yet (its first load).
+
+    Every entity, decision, alias and quarantine row is written with its lineage
+    row, so such a batch's rows can be copied straight into their tables.
+    """
+    if conn.dialect.name != "postgresql" or not keys:
+        return False
+    seen = conn.execute(
+        select(lineage.c.id)
+        .where(lineage.c.source_system == ctx.source_system, lineage.c.source_table == table,
+               one_of(conn, lineage.c.source_key, keys))
+        .limit(1)
+    ).first()
+    return seen is None
+
+
 def _ids(conn: Connection, target, source_system: str, table: str, keys: Sequence[str]) -> dict[str, int]:
     rows = conn.execute(
         select(target.c.source_key, target.c.id)
@@ -284,7 +302,7 @@ def _lineage_values(ctx: BatchContext, table: str, p: Prepared) -> dict:
             "batch_id": ctx.batch_id, "content_hash": p.content_hash}
 
 
-def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence[_Outcome]) -> None:
+def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence[_Outcome], fresh: bool) -> None:
     rows = []
     for o in outcomes:
         if o.outcome not in ("loaded", "merged"):
@@ -296,11 +314,11 @@ def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence
             username=o.prepared.record.get("username"), password_hash=o.prepared.record.get("password_hash"),
             match_rule=m.rule if merged and m else "self", match_score=m.score if merged and m else None,
         ))
-    upsert(conn, account_alias, rows, changed=("content_hash", "account_id"))
+    upsert(conn, account_alias, rows, changed=("content_hash", "account_id"), fresh=fresh)
 
 
 def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
-                 outcomes: Sequence[_Outcome]) -> None:
+                 outcomes: Sequence[_Outcome], fresh: bool) -> None:
     lineage_rows, decisions, rejected, reviews = [], [], [], []
     for o in outcomes:
         p = o.prepared
@@ -333,10 +351,11 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
                 released_at=None,
             ))
     upsert(conn, lineage, lineage_rows,
-           changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule"))
-    upsert(conn, remap_decision, decisions, changed=("content_hash", "new_commune_code", "rule", "score"))
+           changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule"), fresh=fresh)
+    upsert(conn, remap_decision, decisions, changed=("content_hash", "new_commune_code", "rule", "score"),
+           fresh=fresh)
     upsert(conn, quarantine, rejected, changed=("reason", "field", "released_at", "batch_id"),
-           update=("batch_id", "field", "reason", "raw_payload", "released_at"))
+           update=("batch_id", "field", "reason", "raw_payload", "released_at"), fresh=fresh)
     upsert(conn, review_item, reviews, keys=("kind", "source_system", "source_table", "source_key"),
            changed=("reason",), update=("reason", "candidates", "context"))
     settled = [o.prepared.source_key for o in outcomes
@@ -350,7 +369,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
             .values(state="resolved", decided_at=ctx.now, decided_by="rules")
         )
     released = [o.prepared.source_key for o in outcomes if o.outcome != "quarantined"]
-    if released:
+    if released and not fresh:  # quarantine rows are written only with lineage rows: none for fresh keys
         conn.execute(
             update(quarantine)
             .where(quarantine.c.source_system == ctx.source_system, quarantine.c.source_table == table,

@@ -37,16 +37,21 @@ def one_of(conn: Connection, column, values: Collection[object]):
 
 def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], *,
            keys: Sequence[str] = LINEAGE_KEY, changed: Sequence[str] = ("content_hash",),
-           update: Sequence[str] | None = None) -> None:
+           update: Sequence[str] | None = None, fresh: bool = False) -> None:
     """Insert rows; on a key conflict update them only when one of ``changed`` differs.
 
     A row whose ``changed`` columns are all equal is left exactly as it is, so
-    loading the same batch twice changes nothing.
+    loading the same batch twice changes nothing. ``fresh`` says the caller found
+    none of the keys in the store: on PostgreSQL the rows are then copied straight
+    into the table, and should a key turn up after all (a concurrent load), the
+    copy is undone and the rows merged as usual.
     """
     if not rows:
         return
     columns = update if update is not None else [c for c in rows[0] if c not in keys and c != "id"]
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        if fresh and _copy_fresh(conn, table, rows):
+            return
         _copy_upsert(conn, table, rows, keys, changed, columns)
         return
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -59,20 +64,49 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]],
     conn.execute(stmt, list(rows))
 
 
+def _copy_fresh(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> bool:
+    """COPY rows straight into ``table`` inside a savepoint; False (and nothing written) on a key conflict."""
+    import psycopg
+
+    savepoint = conn.begin_nested()
+    try:
+        _copy_rows(conn, table, rows)
+    except DBAPIError as exc:
+        savepoint.rollback()
+        if isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            return False
+        raise
+    savepoint.commit()
+    return True
+
+
 def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str],
                  changed: Sequence[str], columns: Sequence[str]) -> None:
+    names = tuple(rows[0])
+    stage = _stage(table, names)
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    conn.execute(delete(stage))  # a second upsert into the same table in this transaction
+    _copy_rows(conn, stage, rows, table)
+    stmt = pg_insert(table).from_select(list(names), select(*[stage.c[n] for n in names]))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in columns},
+        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in changed]) if changed else None,
+    )
+    conn.execute(stmt)
+
+
+def _copy_rows(conn: Connection, into: Table, rows: Sequence[Mapping[str, object]], types: Table | None = None) -> None:
+    """COPY rows (dicts with the same keys) into a table; ``types`` has the columns' types (default ``into``)."""
     import psycopg
     from psycopg import sql
     from psycopg.types.json import Json
 
     names = tuple(rows[0])
-    stage = _stage(table, names)
-    conn.execute(CreateTable(stage, if_not_exists=True))
-    conn.execute(delete(stage))  # a second upsert into the same table in this transaction
-    json_columns = {n for n in names if isinstance(table.c[n].type, JSON)}
+    json_columns = {n for n in names if isinstance((types if types is not None else into).c[n].type, JSON)}
     driver = conn.connection.driver_connection
     copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(stage.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
+        sql.Identifier(into.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
     try:
         with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
             if json_columns:
@@ -84,15 +118,8 @@ def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, obj
                     copy.write_row([row[n] for n in names])
     except psycopg.Error as exc:  # seen by callers as SQLAlchemy errors, like every other statement
         kind = OperationalError if isinstance(exc, psycopg.OperationalError) else DBAPIError
-        raise kind(f"COPY into {stage.name}", None, exc,
+        raise kind(f"COPY into {into.name}", None, exc,
                    connection_invalidated=driver.closed or driver.broken) from exc
-    stmt = pg_insert(table).from_select(list(names), select(*[stage.c[n] for n in names]))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: stmt.excluded[c] for c in columns},
-        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in changed]) if changed else None,
-    )
-    conn.execute(stmt)
 
 
 @lru_cache(maxsize=64)

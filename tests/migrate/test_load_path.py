@@ -68,3 +68,20 @@ def test_looked_up_tables_get_statistics_on_postgresql(pg_store, demo_portals, t
         plain = select(dossier.c.source_key, dossier.c.id).where(dossier.c.source_key.in_(keys))
         assert 40 < len(conn.execute(stmt).all()) <= 60
         assert set(conn.execute(stmt).all()) == set(conn.execute(plain).all())
+
+
+def test_a_fresh_copy_that_meets_an_existing_key_merges_instead(pg_store):
+    from migrate.store.models import new_unit
+    from migrate.store.upsert import upsert
+
+    engine = schema.connect(pg_store)
+    rows = [dict(code=f"{i:05d}", name=f"Xã {i}", province_code="37", province_name="Ninh Bình", table_version="t1")
+            for i in range(60)]
+    with engine.begin() as conn:
+        upsert(conn, new_unit, rows, keys=("code",), changed=("name",), fresh=True)  # straight COPY
+    rows[7] = dict(rows[7], name="Phường 7")
+    with engine.begin() as conn:  # wrongly called fresh: the COPY is undone, the rows merged
+        upsert(conn, new_unit, rows + [dict(rows[0], code="99999")], keys=("code",), changed=("name",), fresh=True)
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(new_unit.c.code, new_unit.c.name)).all())
+    assert len(names) == 61 and names["00007"] == "Phường 7" and names["99999"] == "Xã 0"
