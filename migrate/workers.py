@@ -201,9 +201,7 @@ class Worker:
                     break
                 if self.progress:
                     self.progress(counts.extracted)
-                due = self._statistics.loaded(spec.name, counts)
-                if due:
-                    self._txn(lambda conn: self._statistics.refresh(conn, due))
+                self._refresh_statistics(spec, counts)
                 return "loaded"
             message = (f"Batch {batch_id} ({source.name}/{spec.name}, keys {_key(lo)}..{_key(hi)}) failed after "
                        f"{attempt} attempt(s): {error}. Nothing from it is in the store. "
@@ -215,6 +213,15 @@ class Worker:
         finally:
             if batch_id in self._leases and self._conn is not None:
                 self._txn(lambda conn: self._release(conn, batch_id))
+
+    def _refresh_statistics(self, spec: EntitySpec, counts: ledger.Counts) -> None:
+        """ANALYZE the tables this worker grew enough; a batch already loaded never fails for it."""
+        due = self._statistics.loaded(spec.name, counts)
+        if due:
+            try:
+                self._txn(lambda conn: self._statistics.refresh(conn, due))
+            except (HopnhatError, DBAPIError) as exc:
+                log.warning("planner statistics of %s not refreshed: %s", ", ".join(due), _one_line(exc))
 
     def _mark_running(self, conn: Connection, batch_id: int) -> None:
         if not self._lease(conn, batch_id):
