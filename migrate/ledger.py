@@ -34,7 +34,9 @@ ENTITY_ORDER = ENTITIES
 
 
 def stage_of(entity: str) -> int:
-    return next((i for i, stage in enumerate(STAGES) if entity in stage), len(STAGES))
+    """The stage of an entity or of one of its parts ('dossier_event.log')."""
+    base = entity.split(".", 1)[0]
+    return next((i for i, stage in enumerate(STAGES) if base in stage), len(STAGES))
 
 
 @dataclass(frozen=True)

@@ -168,16 +168,16 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
             try:
                 adapter = open_source(source.name, source.url)
             except HopnhatError as exc:
-                errors.update({(source.name, e): str(exc) for e in source.profile.entities})
+                errors.update({(source.name, label): str(exc) for label in source.profile.entities})
                 continue
             try:
-                for spec in source.profile.entities.values():
+                for spec in source.profile.ordered():
                     try:
                         count = adapter.count(spec)
                     except HopnhatError as exc:
-                        errors[(source.name, spec.name)] = str(exc)
+                        errors[(source.name, spec.label)] = str(exc)
                         continue
-                    ledger.record_snapshot(conn, run_id, source.name, spec.name, spec.table, count)
+                    ledger.record_snapshot(conn, run_id, source.name, spec.label, spec.table, count)
             finally:
                 adapter.close()
     return run_id, resumed, errors
@@ -205,10 +205,10 @@ def _report(store: Engine, settings: Settings, run_id: int, resumed: bool, error
         totals = ledger.run_totals(conn, run_id)
     results = []
     for source in settings.sources:
-        for name in ledger.ENTITY_ORDER:
-            if name in source.profile.entities:
-                count, counts, failed = totals.get((source.name, name), (0, ledger.Counts(), []))
-                results.append(EntityResult(source.name, name, count, counts, failed, errors.get((source.name, name))))
+        for spec in source.profile.ordered():
+            name = spec.label
+            count, counts, failed = totals.get((source.name, name), (0, ledger.Counts(), []))
+            results.append(EntityResult(source.name, name, count, counts, failed, errors.get((source.name, name))))
     if ("*", "*") in errors:
         results.append(EntityResult("*", "workers", 0, error=errors[("*", "*")]))
     return RunReport(run_id, resumed, results, seconds)

@@ -91,16 +91,16 @@ class Worker:
         """Work through every stage of the run until no batch of it is left."""
         try:
             for stage in ledger.STAGES:
-                pairs = [(s, s.profile.entities[e]) for s in self.settings.sources for e in stage
-                         if e in s.profile.entities]
+                pairs = [(s, spec) for s in self.settings.sources for spec in s.profile.ordered()
+                         if spec.name in stage]
                 self._work_stage(pairs)
         finally:
             self.close()
 
     def _work_stage(self, pairs: Sequence[tuple[SourceSettings, EntitySpec]]) -> None:
         while True:
-            live = [(s, e) for s, e in pairs if (s.name, e.name) not in self.errors]
-            names = [(s.name, e.name) for s, e in live]
+            live = [(s, e) for s, e in pairs if (s.name, e.label) not in self.errors]
+            names = [(s.name, e.label) for s, e in live]
             if self._claim_one(live) or self._plan_one(live):
                 continue
             if not self._txn(lambda conn: ledger.stage_open(conn, self.run_id, names)):
@@ -108,11 +108,11 @@ class Worker:
             time.sleep(WAIT)  # other workers are finishing batches of this stage
 
     def _claim_one(self, pairs: Sequence[tuple[SourceSettings, EntitySpec]]) -> bool:
-        names = [(s.name, e.name) for s, e in pairs]
+        names = [(s.name, e.label) for s, e in pairs]
         row = self._txn(lambda conn: self._claim(conn, names))
         if row is None:
             return False
-        source, spec = next((s, e) for s, e in pairs if (s.name, e.name) == (row.source_system, row.entity))
+        source, spec = next((s, e) for s, e in pairs if (s.name, e.label) == (row.source_system, row.entity))
         self.execute(source, spec, row.id, row.key_lo, row.key_hi)
         return True
 
@@ -129,17 +129,17 @@ class Worker:
 
     def _plan_one(self, pairs: Sequence[tuple[SourceSettings, EntitySpec]]) -> bool:
         for source, spec in pairs:
-            if (source.name, spec.name) in self._planned:
+            if (source.name, spec.label) in self._planned:
                 continue
             try:
                 planned = self._retry_source(source, spec, lambda: self._txn(lambda c: self._plan(c, source, spec)))
             except HopnhatError as exc:
-                self.errors[(source.name, spec.name)] = (
+                self.errors[(source.name, spec.label)] = (
                     f"{exc}. Planning stopped after the last batch planned; rerun hopnhat run to resume")
-                log.error("%s/%s: %s", source.name, spec.name, self.errors[(source.name, spec.name)])
+                log.error("%s/%s: %s", source.name, spec.label, self.errors[(source.name, spec.label)])
                 continue
             if planned is None:
-                self._planned.add((source.name, spec.name))
+                self._planned.add((source.name, spec.label))
                 continue
             batch_id, page, prepared = planned
             self.execute(source, spec, batch_id, page[0].key, page[-1].key, page, prepared, read_ahead=True)
@@ -148,16 +148,16 @@ class Worker:
 
     def _plan(self, conn: Connection, source: SourceSettings, spec: EntitySpec
               ) -> tuple[int, list[RawRecord], list[Prepared] | None] | None:
-        snapshot = ledger.lock_snapshot(conn, self.run_id, source.name, spec.name)
+        snapshot = ledger.lock_snapshot(conn, self.run_id, source.name, spec.label)
         if snapshot is None or snapshot.planned_at is not None:
             return None
-        seq, last = ledger.last_planned(conn, self.run_id, source.name, spec.name)
+        seq, last = ledger.last_planned(conn, self.run_id, source.name, spec.label)
         ahead = self._take_ahead(source, spec, last)
         page, prepared = ahead if ahead is not None else (self._first_page(source, spec, last), None)
         if not page:
             ledger.mark_planned(conn, snapshot.id)
             return None
-        batch_id = ledger.open_batch(conn, run_id=self.run_id, source=source.name, entity=spec.name,
+        batch_id = ledger.open_batch(conn, run_id=self.run_id, source=source.name, entity=spec.label,
                                      table=spec.table, seq=seq, lo=page[0].key, hi=page[-1].key)
         self._lease(conn, batch_id)
         return batch_id, page, prepared
@@ -203,7 +203,7 @@ class Worker:
                     self.progress(counts.extracted)
                 self._refresh_statistics(spec, counts)
                 return "loaded"
-            message = (f"Batch {batch_id} ({source.name}/{spec.name}, keys {_key(lo)}..{_key(hi)}) failed after "
+            message = (f"Batch {batch_id} ({source.name}/{spec.label}, keys {_key(lo)}..{_key(hi)}) failed after "
                        f"{attempt} attempt(s): {error}. Nothing from it is in the store. "
                        f"Rerun: hopnhat batches rerun {batch_id}")
             log.error(message)
@@ -300,7 +300,7 @@ class Worker:
             self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
         future = self._reader.submit(_read_and_prepare, adapter, spec, after, self.settings.batch_size,
                                      self.resolver, source.profile.old_province)
-        self._ahead = _ReadAhead(source.name, spec.name, after, future)
+        self._ahead = _ReadAhead(source.name, spec.label, after, future)
 
     def _take_ahead(self, source: SourceSettings, spec: EntitySpec,
                     after: Key | None) -> tuple[list[RawRecord], list[Prepared]] | None:
@@ -313,7 +313,7 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - the page is read again the ordinary way, errors and all
             log.debug("read-ahead of %s/%s failed (%s); reading again", ahead.source, ahead.entity, exc)
             return None
-        if (ahead.source, ahead.entity) != (source.name, spec.name) or after is None or ahead.after != tuple(after):
+        if (ahead.source, ahead.entity) != (source.name, spec.label) or after is None or ahead.after != tuple(after):
             return None  # another worker planned that page meanwhile
         return page, prepared
 
@@ -337,7 +337,7 @@ class Worker:
             except SourceError as exc:
                 if attempt >= self.settings.max_attempts:
                     raise
-                log.warning("%s/%s: reading failed (%s); retrying", source.name, spec.name, _one_line(exc))
+                log.warning("%s/%s: reading failed (%s); retrying", source.name, spec.label, _one_line(exc))
                 self._forget_adapter(source)
                 time.sleep(min(2 ** attempt * 0.25, 5))
         raise AssertionError("unreachable")

@@ -13,8 +13,9 @@ from adapters.profiles import load_profile
 from migrate import pipeline
 from migrate.config import Settings
 from migrate.store import schema
-from migrate.store.models import dossier, dossier_file, quarantine
+from migrate.store.models import dossier, dossier_file, lineage, quarantine
 from opencps_fixture import create_opencps
+from reconciliation.checks import conservation
 
 
 def _read_all(source, spec):
@@ -104,6 +105,15 @@ def test_opencps_migrates(opencps_sqlite, sqlite_store, tmp_path):
     assert any(f == "status" and "archived-by-hand" in r for _, f, r in reasons)
     assert stored_files >= 1
     assert any(t == "opencps_dossierfile" and f == "path" for t, f, _ in reasons)  # missing on disk, reported
+    # every part is migrated: actions and logs as history, applicants and employees as accounts
+    with engine.connect() as conn:
+        tables = {t: n for t, n in conn.execute(
+            select(lineage.c.source_table, func.count()).group_by(lineage.c.source_table))}
+    for table in ("opencps_applicant", "opencps_employee", "opencps_dossieraction", "opencps_dossierlog"):
+        assert tables.get(table), f"{table} not migrated: {tables}"
+    result = conservation(engine)
+    assert result.ok, result.broken()
+    assert {b.entity for b in result.balances} >= {"account.staff", "dossier_event.log"}
 
 
 def test_built_in_profiles_load():
