@@ -222,10 +222,14 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
     owners = _parents(conn, ctx, "account", [o.prepared.record.get("owner_account_key") for o in live])
     for o in live:
         r = o.prepared.record
-        owner = owners.get(r.get("owner_account_key"))
+        owner_key = r.get("owner_account_key")
+        owner = owners.get(owner_key)
         if owner is None:
-            _quarantine(o, "owner_account_key", f"owner account {r.get('owner_account_key')} is not in the "
-                                                "store (quarantined or missing in the source)")
+            why = (f"owner account {owner_key} is not in the store (quarantined or missing in the source)"
+                   if owner_key is not None else
+                   "the document names no owner account; a document must belong to an account "
+                   "(fix the source or the profile's owner column, then rerun --quarantined)")
+            _quarantine(o, "owner_account_key", why)
             continue
         o.place = owner["place"]
         stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])

@@ -24,10 +24,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from adapters import open_source
+from mappings.agencies import RemapTable
 from mappings.rules import ManualDecision, Resolver
 from mappings.units import UnitTable
 from migrate import ledger, quarantine
+from migrate.catalog import CatalogReport, build_catalog
 from migrate.config import Settings, SourceSettings
+from migrate.continuity.index import refresh as refresh_identifiers
 from migrate.errors import ConfigError, HopnhatError, StoreError
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
@@ -62,6 +65,8 @@ class RunReport:
     resumed: bool
     results: list[EntityResult]
     seconds: float
+    catalog: CatalogReport | None = None
+    identifiers: str = ""
 
     @property
     def failed_batches(self) -> list[int]:
@@ -84,6 +89,10 @@ class RunReport:
                 lines.append(f"    error: {r.error}")
         for batch_id in self.failed_batches:
             lines.append(f"  Batch {batch_id} failed. Rerun: hopnhat batches rerun {batch_id}")
+        if self.catalog is not None:
+            lines.append("  " + self.catalog.summary().replace("\n", "\n  "))
+        if self.identifiers:
+            lines.append(f"  Old identifiers: {self.identifiers}")
         return "\n".join(lines)
 
 
@@ -143,6 +152,10 @@ def run(settings: Settings, *, progress: Progress = None, resume: bool = True) -
     errors.update(worker.errors)
     release_unblocked(settings, store, units, progress=progress)
     report = _report(store, settings, run_id, resumed, errors, time.monotonic() - started)
+    report.catalog = build_catalog(store, RemapTable.load(settings.remaps) if settings.remaps else None)
+    index = refresh_identifiers(store, [s.profile for s in settings.sources])
+    report.identifiers = (f"{sum(index.counts.values())} indexed for lookups ({index.inserted} new, "
+                          f"{index.updated} changed, {index.deleted} removed)")
     with store.begin() as conn:
         ledger.finish_run(conn, run_id, "done" if report.ok else "failed")
     return report

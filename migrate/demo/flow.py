@@ -12,7 +12,6 @@ from migrate.demo.remaps import write_remaps
 from migrate.demo.splitrules import write_split_rules
 from migrate.pipeline import RunReport, open_store, run
 from migrate.store import schema
-from migrate.continuity.index import refresh
 from reconciliation.continuity import continuity
 from reconciliation.runner import Reconciliation, reconcile
 
@@ -50,7 +49,6 @@ def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | 
     schema.upgrade(schema.connect(settings.store_url))
     report = run(settings, progress=progress)
     store = open_store(settings)
-    refresh(store, [s.profile for s in settings.sources])
     recon = reconcile(store, out_dir / "report", sources=settings.sources, files_dir=settings.files_dir,
                       extra_checks=[continuity])
     return DemoResult(portals, report, recon)
