@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 88.0
 _CACHE_LIMIT = 200_000
+_UNSEEN = object()
 _DIGITS = re.compile(r"\d+")
 
 
@@ -129,6 +130,7 @@ class Resolver:
     _defaults: dict[str, str] = field(init=False, repr=False)
     _names: NameIndex = field(init=False, repr=False)
     _cache: dict[UnitRef, Decision] = field(init=False, repr=False)
+    _code_cache: dict[tuple, Decision | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         items = self.manual.values() if isinstance(self.manual, Mapping) else (self.manual or ())
@@ -148,12 +150,16 @@ class Resolver:
         self._defaults = defaults
         self._names = NameIndex(self.table, threshold=self.threshold)
         self._cache = {}
+        self._code_cache = {}
 
     def resolve(self, ref: UnitRef) -> Decision:
         """The decision for one reference. Never raises on bad input."""
         hit = self._cache.get(ref)
         if hit is not None:
             return hit
+        fast = self._by_code_only(ref)
+        if fast is not None:
+            return fast
         try:
             decision = self._resolve(ref)
         except Exception as exc:  # a bad record must never stop a batch
@@ -163,6 +169,40 @@ class Resolver:
             self._cache.clear()
         self._cache[ref] = decision
         return decision
+
+    def _by_code_only(self, ref: UnitRef) -> Decision | None:
+        """An old commune code that went whole to one new commune decides without the address.
+
+        The same decision :meth:`_resolve` reaches by its official rule, cached by the
+        codes alone, so millions of distinct addresses do not each cost a parse and a
+        cache entry. ``None``: the full rules are needed.
+        """
+        codes = (ref.province_code, ref.district_code, ref.commune_code)
+        hit = self._code_cache.get(codes, _UNSEEN)
+        if hit is _UNSEEN:
+            hit = self._official_single(*codes)
+            if len(self._code_cache) >= _CACHE_LIMIT:
+                self._code_cache.clear()
+            self._code_cache[codes] = hit
+        if hit is None or (self._manual and ref.key in self._manual):
+            return None
+        return hit
+
+    def _official_single(self, province: str | None, district: str | None, commune: str | None) -> Decision | None:
+        code, _ = normalize_code(commune, 5)
+        parts = self.table.parts(code) if code else []
+        if len(parts) != 1:
+            return None
+        prov, _ = normalize_code(province, 2)
+        if prov and prov not in self._old_provinces:
+            prov = None
+        dist, _ = normalize_code(district, 3)
+        if dist and dist not in self._names.district_by_code:
+            dist = None
+        old = parts[0].old
+        if (prov and prov != old.province_code) or (dist and dist != old.district_code):
+            return None
+        return self._settle(parts, None, via="official")  # type: ignore[arg-type]  # one part: no address used
 
     def resolve_address(self, text: str) -> Decision:
         """Shorthand for a free-text address alone."""
