@@ -157,11 +157,11 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool) -> No
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.csv, FILE.xlsx or FILE.jsonl")
 @click.option("--source", default=None, help="Only this source system.")
 @click.option("--all", "show_all", is_flag=True, help="Include records released by a later rerun.")
-@click.option("--unmasked", is_flag=True, help="Keep CMND, CCCD and tax codes in payloads unmasked.")
+@click.option("--unmask", "unmasked", is_flag=True, help="Keep CMND, CCCD and tax codes in payloads unmasked.")
 def quarantine_export(store: str | None, out: str, source: str | None, show_all: bool, unmasked: bool) -> None:
     """Write quarantined records with their raw payloads, field and reason to a file.
 
-    Identifiers in payloads are masked to their last three digits unless --unmasked.
+    Identifiers in payloads are masked to their last three digits unless --unmask.
 
     \b
     Example:
