@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from adapters.sqlsource import SqlSource
+from adapters.sqlsource import SqlSource, driver_url, split_schema
 from migrate.errors import ConfigError
 
 TYPE_MAP = {
@@ -75,13 +75,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def engine_url(url: str) -> URL:
-    parsed = make_url(url)
-    if parsed.drivername == "mssql":
-        parsed = parsed.set(drivername="mssql+pymssql")
-    if parsed.drivername != "mssql+pymssql":
-        raise ConfigError(f"SQL Server sources are read through pymssql: use mssql+pymssql://, "
-                          f"not {parsed.drivername}://")
-    return parsed
+    return driver_url(url, driver="mssql+pymssql", aliases=("mssql",), what="SQL Server")
 
 
 def open_source(name: str, url: str) -> SqlSource:
@@ -90,9 +84,7 @@ def open_source(name: str, url: str) -> SqlSource:
         import pymssql  # noqa: F401
     except ImportError as exc:
         raise ConfigError("SQL Server sources need pymssql: pip install 'hopnhat[mssql]'") from exc
-    parsed = engine_url(url)
-    schema = parsed.query.get("schema")
-    parsed = parsed.difference_update_query(["schema"])
+    parsed, schema = split_schema(engine_url(url))
     engine = create_engine(parsed, pool_pre_ping=True)
     return SqlSource(name, engine, engine_name="mssql", type_map=TYPE_MAP, is_transient=is_transient,
-                     schema=schema if isinstance(schema, str) else None)
+                     schema=schema)

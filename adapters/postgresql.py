@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from adapters.sqlsource import SqlSource
+from adapters.sqlsource import SqlSource, driver_url, split_schema
 from migrate.errors import ConfigError
 
 TYPE_MAP = {
@@ -46,13 +46,7 @@ def _transient(exc: BaseException) -> bool:
 
 def engine_url(url: str) -> URL:
     """``postgresql://`` and ``postgres://`` URLs use psycopg 3; other drivers are refused."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername != "postgresql+psycopg":
-        raise ConfigError(f"PostgreSQL sources are read through psycopg 3: use postgresql+psycopg://, "
-                          f"not {parsed.drivername}://")
-    return parsed
+    return driver_url(url, driver="postgresql+psycopg", aliases=("postgresql", "postgres"), what="PostgreSQL")
 
 
 def open_source(name: str, url: str) -> SqlSource:
@@ -61,10 +55,8 @@ def open_source(name: str, url: str) -> SqlSource:
         import psycopg  # noqa: F401
     except ImportError as exc:
         raise ConfigError("PostgreSQL sources need psycopg 3: pip install 'psycopg[binary]'") from exc
-    parsed = engine_url(url)
-    schema = parsed.query.get("schema")
-    parsed = parsed.difference_update_query(["schema"])
+    parsed, schema = split_schema(engine_url(url))
     engine = create_engine(parsed, pool_pre_ping=True,
                            connect_args={"options": "-c default_transaction_read_only=on"})
     return SqlSource(name, engine, engine_name="postgresql", type_map=TYPE_MAP, is_transient=_transient,
-                     schema=schema if isinstance(schema, str) else None)
+                     schema=schema)

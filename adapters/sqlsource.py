@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from adapters.base import EntitySpec, Key, RangeDigest, RawRecord, jsonable, row_digest
 from adapters.keyset import KeysetPager, pages, resolve_column
 from adapters.text import TextRepair
-from migrate.errors import RetryableError, SourceError
+from migrate.errors import ConfigError, RetryableError, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -192,3 +193,23 @@ class SqlSource:
 def _first_line(exc: object) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def driver_url(url: str, *, driver: str, aliases: tuple[str, ...], what: str) -> URL:
+    """The source URL pinned to the one driver hopnhat reads an engine with.
+
+    ``aliases`` (e.g. ``postgresql``) are rewritten to ``driver``; any other driver is refused.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in aliases:
+        parsed = parsed.set(drivername=driver)
+    if parsed.drivername != driver:
+        raise ConfigError(f"{what} sources are read through {driver.split('+')[1]}: use {driver}://, "
+                          f"not {parsed.drivername}://")
+    return parsed
+
+
+def split_schema(parsed: URL) -> tuple[URL, str | None]:
+    """``?schema=legacy`` is hopnhat's, not the driver's: take it off the URL."""
+    schema = parsed.query.get("schema")
+    return parsed.difference_update_query(["schema"]), schema if isinstance(schema, str) else None
