@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -37,6 +36,7 @@ from adapters.base import DERIVED, ENTITIES, Choice, EntitySpec, Join, template_
 from adapters.text import MODES
 from migrate.canonical import FIELDS, KNOWN_CONVERSIONS
 from migrate.errors import ConfigError
+from migrate.tomlfile import read_toml
 
 _SOURCE_KEYS = {"name", "engine", "url_env", "old_province", "files_root", "files_root_env", "description",
                 "text_encoding"}
@@ -80,13 +80,7 @@ def load_profile(path: str | Path) -> SourceProfile:
     if isinstance(path, str) and path in BUILTIN and not Path(path).exists():
         path = builtin_profile_path(path)
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"profile {path} not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"profile {path}: not valid TOML: {exc}") from exc
+    data, raw = read_toml(path, "profile")
     problems: list[str] = []
     source = data.get("source")
     if not isinstance(source, dict):

@@ -17,13 +17,13 @@ Every problem is reported at once, as a :class:`ConfigError`.
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE
 from migrate.errors import ConfigError
+from migrate.tomlfile import read_toml
 
 OLD_FIELDS = frozenset({"dossier_no", "source_key"})
 NEW_FIELDS = frozenset({"new_id", "dossier_no", "source_key", "source_system", "new_commune_code"})
@@ -54,12 +54,7 @@ def load_config(path: str | Path | None) -> ContinuityConfig:
     if path is None:
         return ContinuityConfig()
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"continuity config {path} not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"continuity config {path}: not valid TOML: {exc}") from exc
+    data, _ = read_toml(path, "continuity config")
     problems: list[str] = []
     for unknown in sorted(set(data) - {"defaults", "source", "accounts"}):
         problems.append(f"{path}: unknown table [{unknown}]; known: [defaults], [source.NAME], [accounts]")

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.errors import ConfigError
+from migrate.tomlfile import read_toml
 
 _STEP_KEYS = {"id", "title", "run", "expect_exit", "expect", "refuse", "rollback", "rollback_run", "manual",
               "phase", "timeout"}
@@ -70,13 +70,7 @@ class Runbook:
 
 def load_runbook(path: str | Path) -> Runbook:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"runbook {path} not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"runbook {path}: not valid TOML: {exc}") from exc
+    data, raw = read_toml(path, "runbook")
     problems: list[str] = []
     head = data.get("runbook") or {}
     if not head.get("name"):

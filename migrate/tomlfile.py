@@ -1,0 +1,19 @@
+"""Reading the TOML files people write (profiles, runbooks, continuity configs), with one-line errors."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from migrate.errors import ConfigError
+
+
+def read_toml(path: Path, what: str) -> tuple[dict, bytes]:
+    """The parsed document and its raw bytes (for hashing); ``what`` names the file in errors."""
+    try:
+        raw = path.read_bytes()
+        return tomllib.loads(raw.decode("utf-8")), raw
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{what} {path} not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{what} {path}: not valid TOML: {exc}") from exc
