@@ -11,7 +11,7 @@ from importlib import import_module
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 ADAPTERS = {
     "files": "adapters.files",

@@ -34,9 +34,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import Column, Index, Integer, MetaData, Table, Text, create_engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from adapters.base import EntitySpec, Key, RangeDigest, RawRecord
+from adapters.base import RangeDigest
+from migrate.core.records import EntitySpec, Key, RawRecord
 from adapters.sqlsource import SqlSource
-from migrate.errors import ConfigError, SourceError
+from migrate.core.errors import ConfigError, SourceError
 
 TYPE_MAP = {"text": "text"}
 SUFFIXES = (".csv", ".xlsx")

@@ -13,10 +13,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from adapters.base import DERIVED, ENTITIES, EntitySpec, template_columns
+from migrate.core.entities import ENTITIES
+from migrate.core.records import DERIVED, EntitySpec, template_columns
 from adapters.profiles import SourceProfile
-from migrate.canonical import FIELDS
-from migrate.errors import SourceError
+from migrate.core.canonical import FIELDS
+from migrate.core.errors import SourceError
 
 Level = Literal["error", "warning", "info"]
 

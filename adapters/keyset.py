@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from sqlalchemy import Date, DateTime, Select, Table, and_, func, or_, select
 
-from adapters.base import DERIVED, EntitySpec, Key, RawRecord, jsonable
+from migrate.core.records import DERIVED, EntitySpec, Key, RawRecord, jsonable
 from adapters.text import TextRepair
 
 log = logging.getLogger(__name__)

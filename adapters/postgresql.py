@@ -6,7 +6,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
 from adapters.sqlsource import SqlSource, driver_url, split_schema
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 TYPE_MAP = {
     "integer": "int",

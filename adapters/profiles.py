@@ -8,7 +8,7 @@ Beyond table, key and columns, an entity may have:
 - ``[entity.X.join.TABLE] on = { mainColumn = "tableColumn" }``: a left outer
   join; columns then name ``"TABLE.column"``;
 - ``[entity.X.lookups.FIELD]``: legacy code -> canonical value;
-- ``[entity.X.convert]``: conversions (see ``migrate.canonical``);
+- ``[entity.X.convert]``: conversions (see ``migrate.core.canonical``);
 - ``[entity.X.constants]``: fixed values (``kind = "staff"``);
 - ``[entity.X.compose]``: text built from columns, ``"{companyId}/{DLFileEntry.name}"``;
 - ``[entity.X.choose.FIELD] column = "idNo", when = { idType = ["citizen"] }``: a
@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from adapters.base import DERIVED, ENTITIES, Choice, EntitySpec, Join, template_columns
+from migrate.core.entities import ENTITIES
+from migrate.core.records import DERIVED, Choice, EntitySpec, Join, template_columns
 from adapters.text import MODES
-from migrate.canonical import FIELDS, KNOWN_CONVERSIONS
-from migrate.errors import ConfigError
-from migrate.tomlfile import read_toml
+from migrate.core.canonical import FIELDS, KNOWN_CONVERSIONS
+from migrate.core.errors import ConfigError
+from migrate.core.tomlfile import read_toml
 
 _SOURCE_KEYS = {"name", "engine", "url_env", "old_province", "files_root", "files_root_env", "description",
                 "text_encoding"}
@@ -64,7 +65,7 @@ class SourceProfile:
         return tuple(spec for spec in self.entities.values() if spec.name == entity)
 
     def ordered(self) -> tuple[EntitySpec, ...]:
-        """All parts in load order (parents before children: adapters.base.ENTITIES)."""
+        """All parts in load order (parents before children: migrate.core.entities.ENTITIES)."""
         return tuple(spec for name in ENTITIES for spec in self.parts(name))
 
 

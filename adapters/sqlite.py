@@ -8,7 +8,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from adapters.sqlsource import SqlSource
-from migrate.errors import SourceError
+from migrate.core.errors import SourceError
 
 TYPE_MAP = {
     "integer": "int",

@@ -17,10 +17,11 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
-from adapters.base import EntitySpec, Key, RangeDigest, RawRecord, jsonable, row_digest
+from adapters.base import RangeDigest
+from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, row_digest
 from adapters.keyset import KeysetPager, pages, resolve_column
 from adapters.text import TextRepair
-from migrate.errors import ConfigError, RetryableError, SourceError
+from migrate.core.errors import ConfigError, RetryableError, SourceError
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mappings.rules import Decision, ManualDecision, UnitRef
 from mappings.units import UnitTable
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 log = logging.getLogger(__name__)
 

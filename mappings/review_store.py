@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select, update
 
 from mappings.review import read_rows, write_table
 from mappings.units import UnitTable
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 from migrate.store.models import remap_decision, review_item
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from mappings.address import ParsedAddress, parse_address
 from mappings.names import Located, NameIndex
 from mappings.split_rules import SplitRules
 from mappings.units import Part, UnitTable
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 log = logging.getLogger(__name__)
 

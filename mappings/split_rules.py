@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 from mappings import fuzzy
 from mappings.address import Component, component
 from mappings.units import UnitTable
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 log = logging.getLogger(__name__)
 

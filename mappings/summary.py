@@ -11,7 +11,7 @@ from pathlib import Path
 from mappings.review import ReviewRow, review_row
 from mappings.rules import Decision, Resolver, UnitRef
 from mappings.units import UnitTable
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 REF_COLUMNS = ("province_code", "district_code", "commune_code", "address",
                "province_name", "district_name", "commune_name")

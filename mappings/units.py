@@ -19,7 +19,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from adapters.profiles import SourceProfile, load_profile
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 DEFAULT_STORE = "sqlite:///hopnhat.sqlite"
 

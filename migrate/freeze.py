@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from adapters import open_source
-from adapters.base import ENTITIES, row_digest
+from migrate.core.entities import ENTITIES
+from migrate.core.records import row_digest
 from migrate.config import Settings
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from typing import Literal
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from adapters.base import ENTITIES, Key, jsonable
+from migrate.core.entities import ENTITIES
+from migrate.core.records import Key, jsonable
 from migrate.store.models import batch, migration_run, source_snapshot
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]

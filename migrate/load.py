@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select, text, update
 
-from adapters.base import jsonable
+from migrate.core.records import jsonable
 from migrate import attachments
-from migrate.canonical import Rejection
+from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
 from migrate.ledger import Counts
 from migrate.prepare import Prepared

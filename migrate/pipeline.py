@@ -31,7 +31,7 @@ from migrate import ledger, quarantine
 from migrate.catalog import CatalogReport, build_catalog
 from migrate.config import Settings, SourceSettings
 from migrate.continuity.index import refresh as refresh_identifiers
-from migrate.errors import ConfigError, HopnhatError, StoreError
+from migrate.core.errors import ConfigError, HopnhatError, StoreError
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert

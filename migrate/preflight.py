@@ -18,11 +18,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from adapters import open_source
-from adapters.base import ENTITIES
+from migrate.core.entities import ENTITIES
 from mappings.units import UnitTable
-from migrate.canonical import to_canonical
+from migrate.core.canonical import to_canonical
 from migrate.config import Settings
-from migrate.errors import HopnhatError
+from migrate.core.errors import HopnhatError
 from migrate.pipeline import build_resolver
 from migrate.prepare import unit_ref
 from migrate.store import schema

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adapters.base import EntitySpec, RawRecord
+from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
-from migrate.canonical import Converter, Rejection, content_hash, converter
+from migrate.core.canonical import Converter, Rejection, content_hash, converter
 
 # Entities whose own fields say where they belong; the others inherit their parent's place.
 PLACED = ("account", "dossier")

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from adapters.base import RawRecord
-from migrate.canonical import to_canonical
+from migrate.core.records import RawRecord
+from migrate.core.canonical import to_canonical
 from migrate.config import SourceSettings
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 from migrate.store.models import lineage, quarantine
 
 # child entity -> (field naming its parent, parent entity)

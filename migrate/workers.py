@@ -33,11 +33,11 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from adapters import open_source
-from adapters.base import EntitySpec, Key, RawRecord
+from migrate.core.records import EntitySpec, Key, RawRecord
 from mappings.rules import Resolver
 from migrate import ledger
 from migrate.config import Settings, SourceSettings
-from migrate.errors import HopnhatError, SourceError, StoreError
+from migrate.core.errors import HopnhatError, SourceError, StoreError
 from migrate.load import BatchContext, Statistics, load_batch
 from migrate.prepare import Prepared, prepare_page
 

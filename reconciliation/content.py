@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from adapters import open_source
-from adapters.base import EntitySpec
-from migrate.canonical import FIELDS, content_hash, hash_value, to_canonical
+from migrate.core.records import EntitySpec
+from migrate.core.canonical import FIELDS, content_hash, hash_value, to_canonical
 from migrate.config import SourceSettings
-from migrate.errors import HopnhatError
+from migrate.core.errors import HopnhatError
 from migrate.store.models import source_snapshot
 from reconciliation import digests
 from reconciliation.rebuild import PARENTS, StoreRecord, entity_tables, orphan_rows, store_records

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 from migrate.store.models import reconciliation_run
 
 MANIFEST = "manifest.json"

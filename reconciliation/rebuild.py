@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, select
 
-from migrate.canonical import FIELDS, content_hash
+from migrate.core.canonical import FIELDS, content_hash
 from migrate.store.models import ENTITY_TABLES, account_alias, dossier, lineage, source_snapshot
 
 ALIAS = "@alias"    # the value lives in the record's own account_alias row

@@ -24,7 +24,7 @@ from adapters import open_source
 from mappings.units import UnitTable
 from migrate import ledger
 from migrate.config import SourceSettings
-from migrate.errors import ConfigError, HopnhatError
+from migrate.core.errors import ConfigError, HopnhatError
 from migrate.pipeline import tool_version
 from migrate.store import schema
 from migrate.store.models import batch, migration_run, reconciliation_run

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from migrate.errors import HopnhatError
+from migrate.core.errors import HopnhatError
 
 
 @click.group()
@@ -30,7 +30,7 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from mappings.cli import map_group
+    from migrate.cli.map import map_group
     from migrate.cli import batches, freeze, preflight, reconcile, run, runbook, store
     from migrate.cli import bench, source
 

@@ -57,7 +57,7 @@ def show_command(store: str | None, batch_id: int) -> None:
         hopnhat batches show 42
     """
     from migrate import ledger
-    from migrate.errors import StoreError
+    from migrate.core.errors import StoreError
     from migrate.pipeline import open_store
 
     engine = open_store(Settings.load(store=store))

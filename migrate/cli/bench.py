@@ -30,7 +30,7 @@ def extract_command(rows: str, engines: str, pg_url: str | None, batch_size: int
     Example:
         hopnhat bench extract --rows 100000,1000000 --engines sqlite,postgresql --pg postgresql://me@localhost/bench
     """
-    from adapters import bench
+    from migrate.bench import extract as bench
 
     sizes = [int(r) for r in rows.split(",") if r.strip()]
     names = [e.strip() for e in engines.split(",") if e.strip()]
@@ -58,7 +58,7 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
     """
     from pathlib import Path
 
-    from reconciliation import bench
+    from migrate.bench import reconcile as bench
 
     if pg_url and use_sqlite:
         raise click.UsageError("choose --pg URL or --sqlite, not both")
@@ -68,3 +68,39 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
 
 
 bench_group.add_command(load_command)
+
+
+
+@bench_group.command("portals")
+@click.option("--scale", type=click.IntRange(1), default=100_000, show_default=True, help="Dossiers per portal.")
+@click.option("--seed", type=int, default=2025, show_default=True)
+@click.option("--portal", type=click.Choice(["hanam", "namdinh", "ninhbinh"]), default="hanam", show_default=True)
+@click.option("--files", is_flag=True, help="Also write the attachment files (slower).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Keep the portal here.")
+def portals_command(scale: int, seed: int, portal: str, files: bool, out: str | None) -> None:
+    """Rows per second and peak memory building one demo legacy portal.
+
+    \b
+    Example:
+        hopnhat bench portals --scale 1000000 --portal namdinh --files
+    """
+    from migrate.bench import portals
+
+    argv = ["--scale", str(scale), "--seed", str(seed), "--portal", portal]
+    argv += ["--files"] * files + (["--out", out] if out else [])
+    raise SystemExit(portals.main(argv))
+
+
+@bench_group.command("addresses")
+@click.option("--sample", type=click.IntRange(1), default=None, help="Old units in the generated set (default: all).")
+@click.option("--seed", type=int, default=7, show_default=True)
+def addresses_command(sample: int | None, seed: int) -> None:
+    """Address resolution: right, review and wrong answers and speed, per kind (also python -m mappings.bench).
+
+    \b
+    Example:
+        hopnhat bench addresses --sample 2000
+    """
+    from mappings import bench
+
+    raise SystemExit(bench.main((["--sample", str(sample)] if sample else []) + ["--seed", str(seed)]))

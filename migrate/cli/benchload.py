@@ -24,7 +24,7 @@ def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: in
     import tempfile
     from pathlib import Path
 
-    from migrate.loadbench import bench_load
+    from migrate.bench.load import bench_load
 
     if not pg_url:
         raise click.UsageError("the load benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")

@@ -115,7 +115,7 @@ def check_command(store: str | None, config_path: str | None) -> None:
         hopnhat continuity check --store sqlite:///hopnhat.sqlite
     """
     from migrate.continuity.config import load_config
-    from migrate.errors import ConservationBroken
+    from migrate.core.errors import ConservationBroken
     from migrate.pipeline import open_store
     from reconciliation.continuity import continuity
 

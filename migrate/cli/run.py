@@ -8,7 +8,7 @@ import click
 
 from migrate.cli.options import Progress, parse_sources, run_options, store_option
 from migrate.config import Settings
-from migrate.errors import ConservationBroken
+from migrate.core.errors import ConservationBroken
 
 
 @click.command("demo")

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from migrate import config
-from migrate.runbook import execute
-from migrate.runbook.model import load_runbook
+from runbooks import execute
+from runbooks.model import load_runbook
 
 
 def _journal_option(func):

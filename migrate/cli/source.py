@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 
 @click.group("source")

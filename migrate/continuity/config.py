@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE
-from migrate.errors import ConfigError
-from migrate.tomlfile import read_toml
+from migrate.core.errors import ConfigError
+from migrate.core.tomlfile import read_toml
 
 OLD_FIELDS = frozenset({"dossier_no", "source_key"})
 NEW_FIELDS = frozenset({"new_id", "dossier_no", "source_key", "source_system", "new_commune_code"})

@@ -31,7 +31,7 @@ from migrate.continuity.identifiers import UNIQUE_KINDS, mask, normalize
 from migrate.continuity.index import is_built
 from migrate.continuity.lookup import Match, resolve
 from migrate.continuity.redirects import NGINX_HEADER, REDIRECT_COLUMNS, driving_kind, redirect
-from migrate.errors import StoreError
+from migrate.core.errors import StoreError
 from migrate.store.models import old_identifier
 
 IDENTIFIER_COLUMNS = ("kind", "old_value", "source_system", "source_table", "source_key", "state", "new_table",

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from migrate.errors import StoreError
+from migrate.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from sqlalchemy.dialects import mssql
 from sqlalchemy.sql import ClauseElement
 
 from adapters import open_source
-from adapters.base import EntitySpec
-from migrate.errors import ConfigError, SourceError
+from migrate.core.records import EntitySpec
+from migrate.core.errors import ConfigError, SourceError
 
 ROWS = 57
 SPEC = EntitySpec(name="dossier", table="HoSo", key=("MaDonVi", "Id"),

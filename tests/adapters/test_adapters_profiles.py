@@ -7,7 +7,7 @@ import pytest
 from adapters.profiles import load_profile
 from adapters import mssql
 from migrate.demo.profile import render_profile
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 HEAD = '[source]\nname = "p"\nengine = "sqlite"\nurl_env = "P_URL"\n'
 

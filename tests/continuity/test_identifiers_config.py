@@ -6,7 +6,7 @@ import pytest
 
 from migrate.continuity.config import load_config
 from migrate.continuity.identifiers import mask, mask_typed, normalize, upper_bound
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 
 @pytest.mark.parametrize("typed", [

@@ -6,7 +6,7 @@ import csv
 
 from click.testing import CliRunner
 
-from mappings.cli import map_group
+from migrate.cli.map import map_group
 
 
 def run(*args: str, input: str | None = None):
@@ -77,7 +77,7 @@ def test_review_round_trip(tmp_path):
 
 
 def test_every_command_has_an_example():
-    from mappings.cli import review_group
+    from migrate.cli.map import review_group
     for group in (map_group, review_group):
         for name, cmd in group.commands.items():
             if cmd is not review_group:

@@ -6,7 +6,7 @@ import pytest
 
 from mappings.review import export_review, import_decisions, load_decisions, review_row, write_decisions
 from mappings.rules import Resolver, UnitRef
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from mappings import review_store
-from mappings.cli import map_group
+from migrate.cli.map import map_group
 from migrate import pipeline
 from migrate.demo.flow import demo_settings
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 from migrate.store import schema
 from migrate.store.models import lineage, remap_decision, review_item
 

@@ -7,7 +7,7 @@ import pytest
 from mappings.agencies import RemapTable, parse_remaps
 from mappings.rules import Resolver, UnitRef
 from mappings.split_rules import SplitRules, parse_rules
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 
 RULES = """old_commune_code,new_commune_code,kind,value,source
 00022,00004,street,Phố Đội Cấn,test

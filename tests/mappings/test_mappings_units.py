@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mappings import units as units_module
-from migrate.errors import MappingError
+from migrate.core.errors import MappingError
 from mappings.units import UnitTable
 
 SHIPPED = Path(units_module.__file__).parent / "data" / "units-2025.csv"

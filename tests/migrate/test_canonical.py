@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from adapters.base import EntitySpec, RawRecord
-from migrate.canonical import FIELDS, content_hash, converter, hash_value, to_canonical
+from migrate.core.records import EntitySpec, RawRecord
+from migrate.core.canonical import FIELDS, content_hash, converter, hash_value, to_canonical
 
 ACCOUNT_COLUMNS = {name: f"C_{name}" for name in FIELDS["account"]}
 DOSSIER_COLUMNS = {name: f"C_{name}" for name in FIELDS["dossier"]}

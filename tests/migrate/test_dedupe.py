@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
-from adapters.base import EntitySpec, RawRecord
+from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Resolver
 from mappings.units import UnitTable
 from migrate import ledger

@@ -120,7 +120,7 @@ def test_workers_option_loads_in_parallel(pg_store, demo_portals, tmp_path):
 
 
 def test_workers_refused_on_sqlite(sqlite_store, demo_portals, tmp_path):
-    from migrate.errors import ConfigError
+    from migrate.core.errors import ConfigError
 
     settings = demo_settings(demo_portals[:1], sqlite_store, tmp_path / "files", workers=2)
     with pytest.raises(ConfigError, match="needs a PostgreSQL store"):

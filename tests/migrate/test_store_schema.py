@@ -29,7 +29,7 @@ def test_upgrade_downgrade_upgrade_without_drift(store_url):
 
 
 def test_work_refused_on_an_old_schema(tmp_path):
-    from migrate.errors import StoreError
+    from migrate.core.errors import StoreError
     import pytest
 
     engine = schema.connect(f"sqlite:///{tmp_path / 'old.sqlite'}")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate.errors import ConfigError
-from migrate.runbook import execute, journal
-from migrate.runbook.model import load_runbook
+from migrate.core.errors import ConfigError
+from runbooks import execute, journal
+from runbooks.model import load_runbook
 
 BOOK = """
 [runbook]

@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 
 from migrate.demo.flow import build_portals
-from migrate.runbook import execute
-from migrate.runbook.model import load_runbook
+from runbooks import execute
+from runbooks.model import load_runbook
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
 PORTAL_SCALE = 40

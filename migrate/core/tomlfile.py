@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from migrate.errors import ConfigError
+from migrate.core.errors import ConfigError
 
 
 def read_toml(path: Path, what: str) -> tuple[dict, bytes]:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migrate.errors import ConfigError
-from migrate.runbook import journal
-from migrate.runbook.model import Runbook, Step
+from migrate.core.errors import ConfigError
+from runbooks import journal
+from runbooks.model import Runbook, Step
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from adapters.base import EntitySpec, RawRecord
+from migrate.core.records import EntitySpec, RawRecord
 
 
 @dataclass(frozen=True)

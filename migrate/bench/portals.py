@@ -1,8 +1,8 @@
 """Measure demo portal generation: rows per second and peak memory.
 
 Example:
-    python -m migrate.demo.bench --scale 100000
-    python -m migrate.demo.bench --scale 1000000 --portal namdinh --files
+    python -m migrate.bench.portals --scale 100000
+    python -m migrate.bench.portals --scale 1000000 --portal namdinh --files
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from migrate.demo.generate import PORTALS, PortalManifest, build_portal
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m migrate.demo.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="hopnhat bench portals", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100_000, help="dossiers per portal (default 100000)")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--portal", choices=[p.key for p in PORTALS], default="hanam")

@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrate.errors import ConfigError
-from migrate.tomlfile import read_toml
+from migrate.core.errors import ConfigError
+from migrate.core.tomlfile import read_toml
 
 _STEP_KEYS = {"id", "title", "run", "expect_exit", "expect", "refuse", "rollback", "rollback_run", "manual",
               "phase", "timeout"}
