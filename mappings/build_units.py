@@ -43,6 +43,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,8 @@ def apply_corrections(rows: list[CrosswalkRow], corrections: list[Correction]) -
                 raise ValueError(
                     f"correction for raw line {fix.raw_line}: expected {fix.field}={fix.published!r}, "
                     f"found {current!r}; the raw file is not the one the corrections were written for")
-            row = replace(row, **{fix.field: fix.corrected})
+            changes: dict[str, Any] = {fix.field: fix.corrected}
+            row = replace(row, **changes)
         out.append(row)
     if by_line:
         raise ValueError(f"corrections name raw lines not in the crosswalk: {sorted(by_line)}")

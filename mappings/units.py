@@ -37,7 +37,8 @@ def _data_dir() -> Traversable:
     """The package's data folder. Through importlib.resources when ``mappings`` is a regular
     package; next to this file when a same-named folder elsewhere on sys.path (a test tree)
     has turned ``mappings`` into a namespace package."""
-    package = sys.modules[__name__].__spec__.parent if __spec__ else "mappings"
+    spec = sys.modules[__name__].__spec__
+    package = spec.parent if spec is not None and spec.parent else "mappings"
     root = resources.files(package)
     if isinstance(root, Path) and root.joinpath("data", TABLE_NAME).is_file():
         return root.joinpath("data")

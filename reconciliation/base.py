@@ -28,8 +28,13 @@ PERSONAL_COLUMNS = frozenset({
 class CheckResult(Protocol):
     """One check's outcome, as the report needs it."""
 
-    name: str  # short, stable, file-name safe: "conservation", "content", "attachments", "continuity"
-    ok: bool
+    @property
+    def name(self) -> str:
+        """Short, stable, file-name safe: "conservation", "content", "attachments", "continuity"."""
+        ...
+
+    @property
+    def ok(self) -> bool: ...
 
     def summary_lines(self) -> list[str]:
         """A few plain sentences for the top of the report and the terminal."""

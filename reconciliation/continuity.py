@@ -253,7 +253,8 @@ def _ambiguities(conn: Connection, built: bool) -> tuple[list[dict], list[dict]]
 def _passwords(conn: Connection, verifiable: frozenset[str]) -> tuple[dict[str, int], list[dict], int]:
     a = account_alias.c
     schemes: Counter[str] = Counter()
-    resets, total = [], 0
+    resets: list[dict] = []
+    total = 0
     for r in conn.execute(select(a.source_system, a.source_key, a.username, a.account_id, a.password_hash)
                           .order_by(a.id)).yield_per(5000):
         scheme = identify(r.password_hash)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Row, Select, select
 
 from migrate.continuity.identifiers import KINDS, looks_like, mask, mask_typed, normalize, upper_bound
 from migrate.store.models import account, dossier, dossier_file, document, new_unit, old_identifier, quarantine
@@ -237,10 +237,10 @@ def resolve(conn: Connection, rows: Iterable) -> list[Match]:
     return out
 
 
-def _by_id(conn: Connection, table, ids: set[int] | None, *columns) -> dict[int, object]:
+def _by_id(conn: Connection, table, ids: set[int] | None, *columns) -> dict[int, Row]:
     if not ids:
         return {}
-    out = {}
+    out: dict[int, Row] = {}
     wanted = sorted(ids)
     for part in range(0, len(wanted), 900):
         for row in conn.execute(select(table.c.id, *columns).where(table.c.id.in_(wanted[part:part + 900]))):

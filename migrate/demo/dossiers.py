@@ -94,7 +94,8 @@ def make_dossier(ctx: PortalContext, staff: StaffDirectory, dossier_id: int, sca
     if forced == "split-commune":
         commune = rng.choice(ctx.units.split_communes)
         address = address_text(rng, commune, ctx.units, hamlet=True)
-    district_code, commune_code = commune.district_code, commune.code
+    district_code = commune.district_code
+    commune_code: str | None = commune.code
     if forced == "district-only":
         commune_code = "" if rng.random() < 0.6 else None
     elif forced == "unknown-code":

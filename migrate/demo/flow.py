@@ -48,8 +48,7 @@ def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | 
     )
     schema.upgrade(schema.connect(settings.store_url))
     report = run(settings, progress=progress)
-    store = open_store(settings)
-    recon = reconcile(store, out_dir / "report", sources=settings.sources, files_dir=settings.files_dir,
+    recon = reconcile(open_store(settings), out_dir / "report", sources=settings.sources, files_dir=settings.files_dir,
                       extra_checks=[continuity])
     return DemoResult(portals, report, recon)
 

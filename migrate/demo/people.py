@@ -254,7 +254,8 @@ def _shared_account(ctx: PortalContext, shared: SharedPerson, account_id: int, p
                     commune: LegacyCommune, address: str, created: str) -> Account:
     person = shared.person
     position = shared.provinces.index(ctx.province_code)
-    name, cccd, birth = person.full_name, person.cccd, _dmy(person.birth)
+    name, birth = person.full_name, _dmy(person.birth)
+    cccd: str | None = person.cccd
     if shared.mode == "cmnd-only" and position == 0:
         cccd = None
     elif shared.mode == "unaccented-name" and position == 1:
