@@ -199,6 +199,7 @@ class Worker:
                 except (HopnhatError, DBAPIError, OSError) as exc:
                     error = _one_line(exc)
                     break
+                _log_loaded(batch_id, source.name, spec.label, lo, hi, attempt, counts)
                 if self.progress:
                     self.progress(counts.extracted)
                 self._refresh_statistics(spec, counts)
@@ -390,6 +391,16 @@ def _read_and_prepare(adapter, spec: EntitySpec, after: Key, batch_size: int, re
                       province: str | None) -> tuple[list[RawRecord], list[Prepared]]:
     page = _first_page(adapter, spec, after, batch_size)
     return page, prepare_page(spec, page, resolver, province)
+
+
+def _log_loaded(batch_id: int, source: str, entity: str, lo: Key, hi: Key, attempt: int,
+                counts: ledger.Counts) -> None:
+    """One info line per loaded batch (``hopnhat -v``); its figures are also fields of a JSON log line."""
+    log.info("batch %s (%s/%s, keys %s..%s) loaded: extracted %d, loaded %d, merged %d, quarantined %d, "
+             "excluded %d", batch_id, source, entity, _key(lo), _key(hi), *counts.astuple(),
+             extra={"batch_id": batch_id, "source": source, "entity": entity, "attempt": attempt,
+                    "extracted": counts.extracted, "loaded": counts.loaded, "merged": counts.merged,
+                    "quarantined": counts.quarantined, "excluded": counts.excluded})
 
 
 def _key(key: Key) -> str:

@@ -5,28 +5,25 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 reconciliation failed.
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
+from migrate.cli import edge
 from migrate.core.errors import HopnhatError
 
 
 @click.group()
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
-@click.option("-v", "--verbose", is_flag=True, help="Log each batch.")
+@edge.global_options
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
+def cli(ctx: click.Context, **options) -> None:
     """Consolidate retired provincial portals into one unified store, and prove nothing was lost.
 
     \b
     Example:
         hopnhat demo
     """
-    ctx.obj = {"debug": debug}
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    edge.setup(ctx, **options)
 
 
 def _register() -> None:

@@ -54,7 +54,9 @@ class Progress:
         self.done = 0
         self._next_log = 0
         self._bar = None
-        if sys.stderr.isatty():
+        root = click.get_current_context(silent=True)
+        self._quiet = bool(root and (root.find_root().obj or {}).get("quiet"))
+        if sys.stderr.isatty() and not self._quiet:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, unit="rec", desc=label, leave=False)
@@ -63,7 +65,7 @@ class Progress:
         self.done += n
         if self._bar is not None:
             self._bar.update(n)
-        elif self.done >= self._next_log:
+        elif self.done >= self._next_log and not self._quiet:
             click.echo(f"{self.label}: {self.done} records", err=True)
             self._next_log = self.done + 10_000
 

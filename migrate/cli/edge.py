@@ -1,0 +1,38 @@
+"""The options every hopnhat command shares: version, how much is logged and where.
+
+They sit on the ``hopnhat`` group (``hopnhat -v run ...``); ``setup`` applies
+them once, before any command runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from migrate.cli import logs
+
+
+def global_options(func: Callable) -> Callable:
+    for option in reversed((
+        click.version_option(package_name="hopnhat", prog_name="hopnhat", message="%(prog)s %(version)s"),
+        click.option("--debug", is_flag=True, help="Show tracebacks and debug logs."),
+        click.option("-v", "--verbose", count=True, help="Log each batch (-vv: debug details too)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors and the results; no progress display."),
+        click.option("--log-file", type=click.Path(dir_okay=False), default=None,
+                     help="Also write the log (at least one line per batch) to this file."),
+        click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                     help="json: one JSON object per log line (time, level, logger, message, fields)."),
+    )):
+        func = option(func)
+    return func
+
+
+def setup(ctx: click.Context, *, debug: bool, verbose: int, quiet: bool, log_file: str | None,
+          log_format: str) -> None:
+    """Configure logging and remember what the commands need (debug, quiet)."""
+    if quiet and verbose:
+        raise click.UsageError("-q and -v contradict each other; give one of them")
+    ctx.obj = {"debug": debug, "quiet": quiet}
+    logs.configure(level=logs.level_for(verbose=verbose, quiet=quiet, debug=debug), log_file=log_file,
+                   fmt=log_format)
