@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from migrate.core.entities import ENTITIES
-from migrate.core.records import DERIVED, EntitySpec, template_columns
+from migrate.core.records import DERIVED, EntitySpec, fold, template_columns
 from adapters.profiles import SourceProfile
-from migrate.core.canonical import FIELDS
+from migrate.core.canonical import FIELDS, converter, excluder
 from migrate.core.errors import SourceError
 
 Level = Literal["error", "warning", "info"]
@@ -62,37 +62,78 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> str:
     return f"unknown {kind} '{name}'" + (f"; closest: {', '.join(near)}" if near else "")
 
 
-def check_profile(profile: SourceProfile, source) -> ProfileCheck:
-    """Every problem the profile has against this source, at once."""
+SAMPLE = 1000  # records per part whose values are converted by ``check_profile``
+
+
+def check_profile(profile: SourceProfile, source, *, sample: int = SAMPLE) -> ProfileCheck:
+    """Every problem the profile has against this source, at once.
+
+    Unknown tables and columns are errors (``hopnhat run`` refuses to start on them); the
+    first ``sample`` records of each part are converted as a run would, and fields whose
+    conversion fails are warnings with an example value.
+    """
     result = ProfileCheck(profile.name, source.name)
-    tables = source.table_names()
-    lowered = {t.lower() for t in tables}
+    tables: list[str] | None = None
     for spec in profile.ordered():
         where = spec.label
         names = [spec.table, *(j.table for j in spec.joins)]
-        missing_tables = [t for t in names if t.lower() not in lowered]
+        missing_tables = [t for t in names if not _exists(source, t)]
         for t in missing_tables:
+            tables = source.table_names() if tables is None else tables
             result.findings.append(Finding("error", where, _unknown("table", t, tables)))
         if missing_tables:
             continue
         columns = {t: list(source.columns(t)) for t in names}
+        joined = sorted((j.table for j in spec.joins), key=len, reverse=True)
         for ref, role in _references(spec):
-            head, dot, tail = ref.partition(".")
-            table, column = (head, tail) if dot and head in columns and head != spec.table else (spec.table, ref)
+            table = next((j for j in joined if ref.startswith(j + ".") and j != spec.table), spec.table)
+            column = ref[len(table) + 1:] if table != spec.table else ref
             if column.lower() not in {c.lower() for c in columns[table]}:
                 result.findings.append(Finding("error", where, _unknown(f"column ({role}) in {table}", column,
                                                                        columns[table])))
         if not any(f.level == "error" and f.where == where for f in result.findings):
             result.findings += _lookup_findings(spec, source)
+            result.findings += _conversion_findings(spec, source, sample)
             result.findings.append(Finding("info", where, f"{spec.table}: {source.count(spec)} rows"))
     return result
+
+
+def _exists(source, table: str) -> bool:
+    try:
+        source.columns(table)
+    except SourceError:
+        return False
+    return True
+
+
+def _conversion_findings(spec: EntitySpec, source, sample: int) -> list[Finding]:
+    """Fields whose conversion fails on some of the first ``sample`` records (they would be quarantined)."""
+    convert, exclude = converter(spec), excluder(spec)
+    failed: dict[str, list[str]] = {}
+    seen = 0
+    for page in source.read(spec, after=None, batch_size=min(sample, 1000)):
+        for raw in page:
+            seen += 1
+            if exclude(raw) is None:
+                _, rejection = convert(raw)
+                if rejection is not None:
+                    failed.setdefault(rejection.field, []).append(rejection.reason)
+        if seen >= sample:
+            break
+    return [Finding("warning", spec.label, f"{field}: {len(reasons)} of the first {seen} records would be "
+                                           f"quarantined, e.g. {reasons[0]}")
+            for field, reasons in sorted(failed.items())]
 
 
 def _references(spec: EntitySpec) -> list[tuple[str, str]]:
     refs = [(k, "key") for k in spec.key]
     refs += [(c, f"field {f}") for f, c in spec.columns.items() if not c.startswith(DERIVED)]
     refs += [(c, f"compose {f}") for f, t in spec.compose.items() for c in template_columns(t)]
-    refs += [(c, f"choose {f}") for f, ch in spec.choose.items() for c in (ch.column, ch.when)]
+    refs += [(c, f"choose {f}") for f, chs in spec.choose.items() for ch in chs for c in (ch.column, ch.when)]
+    refs += [(c, f"field {f}") for f, cs in spec.fallbacks.items() for c in cs]
+    refs += [(e.column, f"exclude ({e.reason})") for e in spec.exclude]
+    refs += [(link.by, f"links {f}") for f, link in spec.links.items() if link.by]
+    refs += [(f"{j.table}.{j.latest}", f"join {j.table} several") for j in spec.joins if j.latest]
     refs += [(left, f"join {j.table}") for j in spec.joins for left, _ in j.on]
     refs += [(f"{j.table}.{right}", f"join {j.table}") for j in spec.joins for _, right in j.on]
     if spec.modified:
@@ -110,7 +151,10 @@ def _lookup_findings(spec: EntitySpec, source) -> list[Finding]:
             values = source.distinct_values(spec.table, column)
         except SourceError:
             continue
-        uncovered = sorted({str(v).strip() for v in values if v is not None and str(v).strip()} - set(lookup))
+        known = {fold(k) for k in lookup}
+        nulls = set(spec.nulls.get(field_name, ())) | set(spec.nulls.get("*", ()))
+        uncovered = sorted({str(v).strip() for v in values if v is not None and str(v).strip()
+                            and fold(v) not in known and fold(v) not in nulls})
         if uncovered:
             out.append(Finding("warning", spec.label,
                                f"{column} values with no lookup for {field_name} (their records will be "

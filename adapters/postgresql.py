@@ -57,6 +57,7 @@ def open_source(name: str, url: str) -> SqlSource:
         raise ConfigError("PostgreSQL sources need psycopg 3: pip install 'psycopg[binary]'") from exc
     parsed, schema = split_schema(engine_url(url))
     engine = create_engine(parsed, pool_pre_ping=True,
-                           connect_args={"options": "-c default_transaction_read_only=on"})
+                           connect_args={"options": "-c default_transaction_read_only=on -c DateStyle=ISO,YMD "
+                                                    "-c TimeZone=UTC"})
     return SqlSource(name, engine, engine_name="postgresql", type_map=TYPE_MAP, is_transient=_transient,
-                     schema=schema)
+                     schema=schema, raw="as-text")

@@ -33,16 +33,17 @@ from importlib import resources
 from pathlib import Path
 
 from migrate.core.entities import ENTITIES
-from migrate.core.records import DERIVED, Choice, EntitySpec, Join, template_columns
+from migrate.core.records import DERIVED, MAIN_ACCOUNT, Choice, EntitySpec, Exclusion, Join, Link, fold, template_columns
 from adapters.text import MODES
-from migrate.core.canonical import FIELDS, KNOWN_CONVERSIONS
+from migrate.core.canonical import ACCEPTS, FIELDS, KNOWN_CONVERSIONS, SIZE_UNITS
 from migrate.core.errors import ConfigError
 from migrate.core.tomlfile import read_toml
 
 _SOURCE_KEYS = {"name", "engine", "url_env", "old_province", "files_root", "files_root_env", "description",
                 "text_encoding"}
 _ENTITY_KEYS = {"table", "key", "columns", "lookups", "convert", "modified", "join", "constants", "compose", "choose",
-                "text"}
+                "text", "nulls", "exclude", "links", "attachment", "remap"}
+LINK_FIELDS = {"dossier": "applicant_account_key", "document": "owner_account_key"}
 _PART = re.compile(r"^([a-z_]+)(?:\.([a-z0-9_]+))?$")
 BUILTIN = ("demo-portal", "opencps-v2")
 
@@ -106,6 +107,7 @@ def load_profile(path: str | Path) -> SourceProfile:
             entities[name] = entity
     if not entities:
         problems.append(f"profile {path}: no [entity.*] tables")
+    problems += _link_problems(path, entities)
     if problems:
         raise ConfigError(problems)
     files_root = source.get("files_root")
@@ -134,7 +136,14 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         return None, [f"{where}: must be a table"]
     problems = [f"{where}: unknown key '{k}'" for k in sorted(set(spec) - _ENTITY_KEYS)]
     table, key = spec.get("table"), spec.get("key")
-    columns = dict(spec.get("columns") or {})
+    columns, fallbacks = {}, {}
+    for field, column in (spec.get("columns") or {}).items():
+        if isinstance(column, list) and column and all(isinstance(c, str) for c in column):
+            fallbacks[str(field)] = tuple(column)  # the first non-empty of several columns
+        elif isinstance(column, str) and column:
+            columns[str(field)] = column
+        else:
+            problems.append(f"{where}: column of '{field}' must be a column name or a list of them")
     constants = {str(f): str(v) for f, v in (spec.get("constants") or {}).items()}
     compose = {str(f): str(v) for f, v in (spec.get("compose") or {}).items()}
     choose, choose_problems = _choices(where, spec.get("choose") or {})
@@ -145,11 +154,12 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         problems.append(f"{where}: needs 'key' as a list of columns")
     joins, join_problems = _joins(where, spec.get("join") or {})
     problems += join_problems
-    derived = [*constants, *compose, *choose]
+    derived = [*constants, *compose, *choose, *fallbacks]
     for field in sorted(set(derived) & set(columns)):
         problems.append(f"{where}: field '{field}' has a column and a constant, compose or choose; keep one")
     for field in sorted({f for f in derived if derived.count(f) > 1}):
-        problems.append(f"{where}: field '{field}' is derived twice (constants, compose, choose); keep one")
+        problems.append(f"{where}: field '{field}' is derived twice (constants, compose, choose, a column list); "
+                        "keep one")
     for field in derived:
         columns.setdefault(field, DERIVED + field)
     for field, template in compose.items():
@@ -165,13 +175,37 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
             problems.append(f"{where}: required field '{field}' has no column")
     convert = spec.get("convert") or {}
     for field, conversion in convert.items():
-        if conversion.split(":", 1)[0] not in KNOWN_CONVERSIONS:
+        how, _, unit = str(conversion).partition(":")
+        if how not in KNOWN_CONVERSIONS:
             problems.append(f"{where}: field '{field}' has unknown conversion '{conversion}'; "
                             f"known: {', '.join(KNOWN_CONVERSIONS)}")
+        elif field in fields and how not in ACCEPTS[fields[field].kind]:
+            problems.append(f"{where}: field '{field}' is a {fields[field].kind}: conversion '{how}' would not "
+                            f"give one; accepted: {', '.join(ACCEPTS[fields[field].kind])}")
+        elif how == "bytes" and unit.lower() not in SIZE_UNITS:
+            problems.append(f"{where}: field '{field}' conversion '{conversion}': the unit must be one of "
+                            f"{', '.join(u.upper() for u in SIZE_UNITS)} (bytes:MB)")
     text = spec.get("text", text_encoding)
     if text not in MODES:
         problems.append(f"{where}: text '{text}' unknown; known: {', '.join(MODES)}")
     lookups = {f: {str(k): str(v) for k, v in m.items()} for f, m in (spec.get("lookups") or {}).items()}
+    for field, mapping in lookups.items():
+        folded: dict[str, str] = {}
+        for k, v in mapping.items():
+            if folded.setdefault(fold(k), v) != v:
+                problems.append(f"{where}: lookups.{field} has '{k}' and another value differing only in case or "
+                                "spaces, with different results; lookups ignore case and spaces: keep one")
+    nulls, null_problems = _nulls(where, spec.get("nulls"), fields)
+    exclude, exclude_problems = _exclusions(where, spec.get("exclude"))
+    links, link_problems = _links(where, name, spec.get("links"))
+    problems += null_problems + exclude_problems + link_problems
+    attachment = spec.get("attachment", "required")
+    if attachment not in ("required", "optional"):
+        problems.append(f"{where}: attachment must be \"required\" or \"optional\" (a record naming no file "
+                        "is loaded without one)")
+    remap = spec.get("remap", True)
+    if not isinstance(remap, bool):
+        problems.append(f"{where}: remap must be true or false")
     if problems:
         return None, problems
     return EntitySpec(
@@ -188,6 +222,12 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         choose=choose,
         text=text,
         part=label if label != name else "",
+        fallbacks=fallbacks,
+        nulls=nulls,
+        exclude=exclude,
+        links=links,
+        attachment=attachment,
+        remap=remap,
     ), []
 
 
@@ -200,20 +240,100 @@ def _joins(where: str, raw: object) -> tuple[tuple[Join, ...], list[str]]:
         if not isinstance(on, dict) or not on:
             problems.append(f"{where}: join {table} needs on = {{ mainColumn = \"{table}Column\" }}")
             continue
-        unknown = sorted(set(body) - {"on"})
+        unknown = sorted(set(body) - {"on", "several"})
         problems += [f"{where}: join {table} has unknown key '{k}'" for k in unknown]
-        joins.append(Join(table, tuple((str(a), str(b)) for a, b in on.items())))
+        several = str(body.get("several", "quarantine"))
+        if several != "quarantine" and not (several.startswith("latest:") and len(several) > len("latest:")):
+            problems.append(f"{where}: join {table} several = \"{several}\": use \"quarantine\" (a record whose "
+                            "join matches several rows is quarantined) or \"latest:COLUMN\" (the row with the "
+                            "highest COLUMN is kept)")
+        joins.append(Join(table, tuple((str(a), str(b)) for a, b in on.items()), several))
     return tuple(joins), problems
 
 
-def _choices(where: str, raw: object) -> tuple[dict[str, Choice], list[str]]:
+def _choices(where: str, raw: object) -> tuple[dict[str, tuple[Choice, ...]], list[str]]:
     out, problems = {}, []
-    for field, body in (raw.items() if isinstance(raw, dict) else ()):
-        when = body.get("when") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or not body.get("column") or not isinstance(when, dict) or len(when) != 1:
-            problems.append(f"{where}: choose.{field} needs column = \"...\" and when = {{ column = [values] }}")
-            continue
-        (column, values), = when.items()
-        values = values if isinstance(values, list) else [values]
-        out[field] = Choice(str(body["column"]), str(column), tuple(str(v) for v in values))
+    for field, bodies in (raw.items() if isinstance(raw, dict) else ()):
+        choices = []
+        for body in (bodies if isinstance(bodies, list) else [bodies]):
+            when = body.get("when") if isinstance(body, dict) else None
+            if not isinstance(body, dict) or not body.get("column") or not isinstance(when, dict) or len(when) != 1:
+                problems.append(f"{where}: choose.{field} needs column = \"...\" and when = {{ column = [values] }} "
+                                f"([[...choose.{field}]] for several, the first that applies wins)")
+                continue
+            (column, values), = when.items()
+            values = values if isinstance(values, list) else [values]
+            choices.append(Choice(str(body["column"]), str(column), tuple(fold(v) for v in values)))
+        if choices:
+            out[field] = tuple(choices)
     return out, problems
+
+
+def _nulls(where: str, raw: object, fields: Mapping[str, object]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """``nulls = ["N/A"]`` (every field) or ``[entity.X.nulls] "*" = [...], birth_date = ["1900-01-01"]``."""
+    if raw is None:
+        return {}, []
+    table = {"*": raw} if isinstance(raw, list) else raw
+    if not isinstance(table, dict):
+        return {}, [f"{where}: nulls must be a list of values, or a table field = [values] (\"*\": every field)"]
+    out, problems = {}, []
+    for field, values in table.items():
+        if field != "*" and field not in fields:
+            problems.append(f"{where}: nulls.{field}: unknown field; known: {', '.join(fields)}")
+        elif not isinstance(values, list):
+            problems.append(f"{where}: nulls.{field} must be a list of values")
+        else:
+            out[str(field)] = tuple(fold(v) for v in values)
+    return out, problems
+
+
+def _exclusions(where: str, raw: object) -> tuple[tuple[Exclusion, ...], list[str]]:
+    """``[[entity.X.exclude]] column = "removed", values = [1], reason = "soft-deleted"``."""
+    if raw is None:
+        return (), []
+    out, problems = [], []
+    for body in (raw if isinstance(raw, list) else [raw]):
+        values = body.get("values") if isinstance(body, dict) else None
+        if (not isinstance(body, dict) or not body.get("column") or not body.get("reason")
+                or not isinstance(values, list) or not values or set(body) - {"column", "values", "reason"}):
+            problems.append(f"{where}: exclude needs column = \"...\", values = [...] and reason = \"...\" "
+                            "(the reason is reported with every excluded record)")
+            continue
+        out.append(Exclusion(str(body["column"]), tuple(fold(v) for v in values), str(body["reason"])))
+    return tuple(out), problems
+
+
+def _links(where: str, entity: str, raw: object) -> tuple[dict[str, Link], list[str]]:
+    """``[entity.dossier.links.applicant_account_key] part = "account.business"`` or ``by = ..., parts = {...}``."""
+    if raw is None:
+        return {}, []
+    link_field = LINK_FIELDS.get(entity)
+    if link_field is None or not isinstance(raw, dict):
+        return {}, [f"{where}: links are for {', '.join(f'{e}.{f}' for e, f in LINK_FIELDS.items())}"]
+    out, problems = {}, []
+    for field, body in raw.items():
+        if field != link_field:
+            problems.append(f"{where}: links.{field}: only {link_field} links to an account part here")
+            continue
+        ok = isinstance(body, dict) and not set(body) - {"part", "by", "parts"} and (
+            (body.get("part") and not body.get("by") and not body.get("parts"))
+            or (body.get("by") and isinstance(body.get("parts"), dict) and body["parts"] and not body.get("part")))
+        if not ok:
+            problems.append(f"{where}: links.{field} needs part = \"account.PART\", or by = \"column\" with "
+                            "parts = { value = \"account.PART\" }")
+            continue
+        parts = {fold(k): str(v) for k, v in (body.get("parts") or {}).items()}
+        out[field] = Link(part=body.get("part"), by=body.get("by"), parts=parts)
+    return out, problems
+
+
+def _link_problems(path: Path, entities: Mapping[str, EntitySpec]) -> list[str]:
+    accounts = {label for label, spec in entities.items() if spec.name == MAIN_ACCOUNT}
+    problems = []
+    for label, spec in entities.items():
+        for field, link in spec.links.items():
+            for part in ([link.part] if link.part else list(link.parts.values())):
+                if part not in accounts:
+                    problems.append(f"profile {path}: [entity.{label}] links.{field} names part '{part}', which "
+                                    f"is no account part of this profile; account parts: {', '.join(sorted(accounts))}")
+    return problems

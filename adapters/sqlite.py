@@ -40,7 +40,8 @@ def open_source(name: str, url: str) -> SqlSource:
         raise SourceError(f"SQLite file not found: {path}", source=name)
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     engine = create_engine("sqlite://", creator=lambda: _connect_ro(uri))
-    return SqlSource(name, engine, engine_name="sqlite", type_map=TYPE_MAP, is_transient=_transient)
+    return SqlSource(name, engine, engine_name="sqlite", type_map=TYPE_MAP, is_transient=_transient,
+                     raw="as-stored")
 
 
 def _connect_ro(uri: str):

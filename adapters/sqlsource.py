@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from adapters.base import RangeDigest
 from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, row_digest
-from adapters.keyset import KeysetPager, pages, resolve_column
+from adapters.keyset import KeysetPager, RawRead, pages, resolve_column
 from adapters.text import TextRepair
 from migrate.core.errors import ConfigError, RetryableError, SourceError
 
@@ -32,11 +32,12 @@ class SqlSource:
     def __init__(self, name: str, engine: Engine, *, engine_name: str,
                  type_map: Mapping[str, str],
                  is_transient: Callable[[BaseException], bool] = lambda exc: False,
-                 schema: str | None = None) -> None:
+                 schema: str | None = None, raw: RawRead = "driver") -> None:
         self.name = name
         self.engine = engine_name
         self.type_map = type_map
         self.schema = schema
+        self.raw = raw  # how typed columns are read (see adapters.keyset.raw_column)
         self._db = engine
         self._is_transient = is_transient
         self._tables: dict[str, Table] = {}
@@ -45,26 +46,44 @@ class SqlSource:
 
     # --- schema -------------------------------------------------------------
     def table(self, name: str) -> Table:
-        """A reflected table by its profile name; matched ignoring case when the exact name is absent."""
+        """A reflected table by its profile name; matched ignoring case when the exact name is absent.
+
+        ``"danhmuc.DonViHanhChinh"`` names a table of another schema than the source's. Names are
+        quoted by SQLAlchemy wherever the engine needs it (``user``, ``order``, mixed case), never
+        formatted into SQL.
+        """
         if name not in self._tables:
+            schema, table = self._split(name)
             with self._errors(name):
                 try:
-                    self._tables[name] = Table(name, self._metadata, autoload_with=self._db)
+                    self._tables[name] = Table(table, self._metadata, schema=schema, autoload_with=self._db)
                 except NoSuchTableError:
-                    actual = next((t for t in self.table_names() if t.lower() == name.lower()), None)
-                    if actual is None or actual == name:
+                    actual = next((t for t in self.table_names(schema) if t.lower() == table.lower()), None)
+                    if actual is None or actual == table:
                         raise
-                    self._tables[name] = Table(actual, self._metadata, autoload_with=self._db)
+                    self._tables[name] = Table(actual, self._metadata, schema=schema, autoload_with=self._db)
         return self._tables[name]
+
+    def _split(self, name: str) -> tuple[str | None, str]:
+        """(schema, table) of a profile table name: ``schema.table`` when the first part is a schema."""
+        head, dot, tail = name.partition(".")
+        if dot and head and tail:
+            with self._errors(name):
+                schemas = inspect(self._db).get_schema_names()
+            match = next((s for s in schemas if s == head), None) or next(
+                (s for s in schemas if s.lower() == head.lower()), None)
+            if match is not None:
+                return match, tail
+        return self.schema, name
 
     def forget(self) -> None:
         """Drop reflected tables (their definition changed underneath)."""
         self._tables.clear()
         self._metadata = MetaData(schema=self.schema)
 
-    def table_names(self) -> list[str]:
+    def table_names(self, schema: str | None = None) -> list[str]:
         with self._errors(""):
-            return sorted(inspect(self._db).get_table_names(schema=self.schema))
+            return sorted(inspect(self._db).get_table_names(schema=schema or self.schema))
 
     def columns(self, table: str) -> dict[str, str]:
         """Column name -> canonical type name (via TYPE_MAP; unknown types are 'text')."""
@@ -76,16 +95,17 @@ class SqlSource:
 
     def candidate_keys(self, table: str) -> list[tuple[str, ...]]:
         """The primary key, then unique constraints and unique indexes, as column tuples."""
-        actual = self.table(table).name
+        reflected = self.table(table)
+        actual, schema = reflected.name, reflected.schema
         with self._errors(table):
             insp = inspect(self._db)
             keys: list[tuple[str, ...]] = []
-            pk = insp.get_pk_constraint(actual, schema=self.schema).get("constrained_columns") or []
+            pk = insp.get_pk_constraint(actual, schema=schema).get("constrained_columns") or []
             if pk:
                 keys.append(tuple(pk))
-            for uc in insp.get_unique_constraints(actual, schema=self.schema):
+            for uc in insp.get_unique_constraints(actual, schema=schema):
                 keys.append(tuple(uc["column_names"]))
-            for ix in insp.get_indexes(actual, schema=self.schema):
+            for ix in insp.get_indexes(actual, schema=schema):
                 if ix.get("unique"):
                     keys.append(tuple(c for c in ix["column_names"] if c))
         return list(dict.fromkeys(k for k in keys if k))
@@ -160,13 +180,13 @@ class SqlSource:
             raise SourceError(f"columns not found: {', '.join(dict.fromkeys(missing))}", source=self.name,
                               table=entity.table)
         repair = self._repairs.setdefault(entity.label, TextRepair(entity.text))
-        return KeysetPager(table, entity, joined, repair)
+        return KeysetPager(table, entity, joined, repair, raw=self.raw)
 
     def _report(self, pager: KeysetPager) -> None:
         label = pager.entity.label
         if pager.duplicates:
-            log.warning("%s/%s: joins matched several rows for %d key(s); the first row of each was kept",
-                        self.name, label, pager.duplicates)
+            log.info("%s/%s: joins matched %d extra row(s); records whose join must match one row are "
+                     "quarantined, the others keep the latest row", self.name, label, pager.duplicates)
         if pager.repair.converted:
             log.info("%s/%s: %s", self.name, label, pager.repair.summary())
 

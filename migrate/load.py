@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select, text, update
 
-from migrate.core.records import jsonable
+from migrate.core.records import WALK_IN, jsonable, split_link
 from migrate import attachments
 from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
@@ -22,6 +22,7 @@ from migrate.ledger import Counts
 from migrate.prepare import Prepared
 from migrate.store.models import (
     ENTITY_TABLES,
+    account,
     account_alias,
     lineage,
     quarantine,
@@ -39,12 +40,13 @@ class BatchContext:
     files_root: Path | None
     files_dir: Path
     now: dt.datetime
+    optional_file: bool = False  # the part's attachment is optional: a record naming no file loads without one
 
 
 @dataclass
 class _Outcome:
     prepared: Prepared
-    outcome: str  # loaded, merged, quarantined
+    outcome: str  # loaded, merged, quarantined, excluded
     row: dict | None = None
     target_id: int | None = None
     batch_target: str | None = None  # merged into a record of this batch
@@ -84,6 +86,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         loaded=sum(o.outcome == "loaded" for o in outcomes),
         merged=sum(o.outcome == "merged" for o in outcomes),
         quarantined=sum(o.outcome == "quarantined" for o in outcomes),
+        excluded=sum(o.outcome == "excluded" for o in outcomes),
     )
 
 
@@ -140,6 +143,8 @@ def _first_pass(p: Prepared) -> _Outcome:
     if p.ref is not None:
         place = (p.ref.province_code, p.ref.district_code, p.ref.commune_code,
                  p.decision.new_commune if p.decision else None)
+    if p.excluded is not None:
+        return _Outcome(p, "excluded", rule=f"exclude:{p.excluded}", place=place)
     if p.rejection is not None:
         return _Outcome(p, "quarantined", rejection=p.rejection, place=place)
     return _Outcome(p, "loaded", place=place)
@@ -210,7 +215,7 @@ def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outc
                      "note": r["note"]}
             continue
         stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])
-        if not stored.ok:
+        if not stored.ok and not (ctx.optional_file and stored.state == "no-path"):
             _quarantine(o, "path", stored.reason)
             continue
         o.row = {"dossier_id": parent["target_id"], "file_name": r["file_name"], "source_path": r["path"],
@@ -220,15 +225,23 @@ def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outc
 
 def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
     owners = _parents(conn, ctx, "account", [o.prepared.record.get("owner_account_key") for o in live])
+    walk_in = _accounts_by_number(conn, [o.prepared.record.get("owner_id_number") for o in live
+                                         if o.prepared.record.get("owner_account_key") is None])
     for o in live:
         r = o.prepared.record
         owner_key = r.get("owner_account_key")
         owner = owners.get(owner_key)
+        if owner is None and owner_key is None and r.get("owner_id_number"):
+            # a walk-in applicant with no account: owned by the id number, linked when one account has it
+            matches = walk_in.get(_compact(r["owner_id_number"]), [])
+            owner = {"target_id": matches[0] if len(matches) == 1 else None, "place": o.place}
+            o.rule = WALK_IN
         if owner is None:
             why = (f"owner account {owner_key} is not in the store (quarantined or missing in the source)"
                    if owner_key is not None else
-                   "the document names no owner account; a document must belong to an account "
-                   "(fix the source or the profile's owner column, then rerun --quarantined)")
+                   "the document names no owner account and no owner id number; a document must belong to "
+                   "an account or an id number (fix the source or the profile's owner columns, then rerun "
+                   "--quarantined)")
             _quarantine(o, "owner_account_key", why)
             continue
         o.place = owner["place"]
@@ -247,29 +260,53 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
 
 
 def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[object]) -> dict[str, dict]:
-    """Parent records by source key, through the lineage (so merged accounts resolve too)."""
-    wanted = sorted({str(k) for k in keys if k is not None})
-    table = ctx.parent_tables.get(entity)
-    if not wanted or table is None:
-        return {}
-    rows = conn.execute(
-        select(lineage.c.source_key, lineage.c.target_id, lineage.c.outcome, lineage.c.old_province_code,
-               lineage.c.old_district_code, lineage.c.old_commune_code, lineage.c.new_commune_code)
-        .where(lineage.c.source_system == ctx.source_system, lineage.c.source_table == table,
-               one_of(conn, lineage.c.source_key, wanted))
-    )
-    out = {}
-    for r in rows:
-        if r.outcome == "merged":
-            outcome = "loaded"  # a merged account lives on in the account it joined
+    """Parent records by link value, through the lineage (so merged accounts resolve too).
+
+    An account link names its part (``"account.business:5"``, see ``migrate.core.records.split_link``):
+    it is looked up in that part's table only, never by the bare number in another.
+    """
+    values = sorted({str(k) for k in keys if k is not None})
+    by_table: dict[str, dict[str, str]] = {}  # table -> source key -> link value
+    for value in values:
+        if entity == "account":
+            part, key = split_link(value, ctx.parent_tables)
         else:
-            outcome = r.outcome
-        if outcome == "loaded" or entity == "dossier":
-            out[r.source_key] = {
-                "target_id": r.target_id, "outcome": outcome,
-                "place": (r.old_province_code, r.old_district_code, r.old_commune_code, r.new_commune_code),
-            }
+            part, key = entity, value
+        table = ctx.parent_tables.get(part)
+        if table is not None:
+            by_table.setdefault(table, {})[key] = value
+    out = {}
+    for table, wanted in by_table.items():
+        rows = conn.execute(
+            select(lineage.c.source_key, lineage.c.target_id, lineage.c.outcome, lineage.c.old_province_code,
+                   lineage.c.old_district_code, lineage.c.old_commune_code, lineage.c.new_commune_code)
+            .where(lineage.c.source_system == ctx.source_system, lineage.c.source_table == table,
+                   one_of(conn, lineage.c.source_key, sorted(wanted)))
+        )
+        for r in rows:
+            outcome = "loaded" if r.outcome == "merged" else r.outcome  # a merged account lives on in another
+            if outcome == "loaded" or entity == "dossier":
+                out[wanted[r.source_key]] = {
+                    "target_id": r.target_id, "outcome": outcome,
+                    "place": (r.old_province_code, r.old_district_code, r.old_commune_code, r.new_commune_code),
+                }
     return out
+
+
+def _compact(number: object) -> str:
+    return "".join(ch for ch in str(number) if ch.isdigit())
+
+
+def _accounts_by_number(conn: Connection, numbers: Sequence[object]) -> dict[str, list[int]]:
+    """Accounts holding each id number (CCCD or CMND), for documents of walk-in applicants."""
+    wanted = sorted({_compact(n) for n in numbers if n} - {""})
+    if not wanted:
+        return {}
+    out: dict[str, set[int]] = {}
+    for column in (account.c.id_number, account.c.legacy_id_number):
+        for number, account_id in conn.execute(select(column, account.c.id).where(one_of(conn, column, wanted))):
+            out.setdefault(number, set()).add(int(account_id))
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def _fresh(conn: Connection, ctx: BatchContext, table: str, keys: Sequence[str]) -> bool:

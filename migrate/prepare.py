@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
-from migrate.core.canonical import Converter, Rejection, content_hash, converter
+from migrate.core.canonical import Converter, Rejection, content_hash, converter, excluder
 
 # Entities whose own fields say where they belong; the others inherit their parent's place.
 PLACED = ("account", "dossier")
@@ -27,20 +27,24 @@ class Prepared:
     decision: Decision | None
     rejection: Rejection | None
     source_key: str  # the lineage form of raw.key, computed once
+    excluded: str | None = None  # the reason of the profile's exclude rule this record meets
 
 
 def prepare_page(spec: EntitySpec, page: Sequence[RawRecord], resolver: Resolver,
                  default_province: str | None) -> list[Prepared]:
-    convert = converter(spec)
-    return [prepare(spec, raw, resolver, default_province, convert) for raw in page]
+    convert, exclude = converter(spec), excluder(spec)
+    return [prepare(spec, raw, resolver, default_province, convert, exclude) for raw in page]
 
 
 def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_province: str | None,
-            convert: Converter | None = None) -> Prepared:
+            convert: Converter | None = None, exclude=None) -> Prepared:
     record, rejection = (convert or converter(spec))(raw)
     digest = content_hash(spec.name, record)
     source_key = raw.source_key
-    if rejection is not None or spec.name not in PLACED:
+    excluded = (exclude or excluder(spec))(raw)
+    if excluded is not None:  # set aside by a named rule: counted as excluded, never converted further
+        return Prepared(raw, record, digest, None, None, None, source_key, excluded)
+    if rejection is not None or spec.name not in PLACED or not spec.remap:
         return Prepared(raw, record, digest, None, None, rejection, source_key)
     ref = unit_ref(record, default_province)
     decision = resolver.resolve(ref)

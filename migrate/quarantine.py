@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from migrate.core.records import RawRecord
+from migrate.core.records import RawRecord, split_link
 from migrate.core.canonical import to_canonical
 from migrate.config import SourceSettings
 from migrate.core.errors import ConfigError
@@ -159,20 +159,25 @@ def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> li
             ).all()
             if not waiting:
                 continue
-            wanted: dict[str, set[int]] = {}
+            parts = {label: e.table for label, e in entities.items() if e.name == parent}
+            wanted: dict[tuple[str, str], set[int]] = {}  # (parent table, source key) -> batches
             for batch_id, key, payload in waiting:
                 record, _ = to_canonical(spec, RawRecord(spec.table, (key,), payload or {}))
                 parent_key = record.get(link)
                 if parent_key is not None:
-                    wanted.setdefault(str(parent_key), set()).add(int(batch_id))
+                    part, parent_source_key = (split_link(parent_key, parts) if parent == "account"
+                                               else (parent, str(parent_key)))
+                    if part in parts:
+                        wanted.setdefault((parts[part], parent_source_key), set()).add(int(batch_id))
             outcomes = ("loaded", "merged") if parent == "account" else ("loaded",)
-            keys = sorted(wanted)
-            for i in range(0, len(keys), 500):
-                present = conn.execute(
-                    select(lineage.c.source_key)
-                    .where(lineage.c.source_system == source.name, lineage.c.source_table == parent_spec.table,
-                           lineage.c.source_key.in_(keys[i:i + 500]), lineage.c.outcome.in_(outcomes))
-                ).scalars()
-                for key in present:
-                    found |= wanted[key]
+            for table in sorted({t for t, _ in wanted}):
+                keys = sorted(k for t, k in wanted if t == table)
+                for i in range(0, len(keys), 500):
+                    present = conn.execute(
+                        select(lineage.c.source_key)
+                        .where(lineage.c.source_system == source.name, lineage.c.source_table == table,
+                               lineage.c.source_key.in_(keys[i:i + 500]), lineage.c.outcome.in_(outcomes))
+                    ).scalars()
+                    for key in present:
+                        found |= wanted[(table, key)]
     return sorted(found)

@@ -185,7 +185,8 @@ class Worker:
                     ctx = BatchContext(
                         batch_id=batch_id, source_system=source.name,
                         parent_tables={name: e.table for name, e in source.profile.entities.items()},
-                        files_root=source.files_root, files_dir=self.settings.files_dir, now=ledger.now())
+                        files_root=source.files_root, files_dir=self.settings.files_dir, now=ledger.now(),
+                        optional_file=spec.attachment == "optional")
                     counts = self._txn(lambda conn: self._load(conn, ctx, spec, prepared))
                 except LeaseLost:
                     log.warning("batch %s was taken over by another worker", batch_id)

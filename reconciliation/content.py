@@ -28,7 +28,7 @@ from migrate.config import SourceSettings
 from migrate.core.errors import HopnhatError
 from migrate.store.models import source_snapshot
 from reconciliation import digests
-from reconciliation.rebuild import PARENTS, StoreRecord, entity_tables, orphan_rows, store_records
+from reconciliation.rebuild import PARENTS, StoreRecord, account_parts, entity_tables, orphan_rows, store_records
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,8 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
             for entity in ENTITY_ORDER:
                 for table in tables.get(entity, []):
                     parent = PARENTS.get(entity)
-                    parent_table = tables.get(parent, [None])[0] if parent else None
+                    parent_table = (account_parts(conn, name) if parent == "account"
+                                    else tables.get(parent, [None])[0] if parent else None)
                     spec = _spec(settings, entity, table) if adapter is not None else None
                     if adapter is not None and spec is None:
                         result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
@@ -197,7 +198,7 @@ def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpe
     return next((s for s in settings.profile.entities.values() if s.name == entity and s.table == table), None)
 
 
-def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table: str | None, adapter,
+def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table, adapter,
            spec: EntitySpec | None, sample: int, progress: Progress, orphans: list[tuple[str, int]]) -> None:
     result.tables_checked.append(t)
     compare = adapter is not None and spec is not None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, func, select
 
 from migrate.core.canonical import FIELDS, content_hash
+from migrate.core.records import MAIN_ACCOUNT, WALK_IN, link_value
 from migrate.store.models import ENTITY_TABLES, account_alias, dossier, lineage, source_snapshot
 
 ALIAS = "@alias"    # the value lives in the record's own account_alias row
@@ -65,14 +66,21 @@ class StoreRecord:
 
 
 def store_records(conn: Connection, source: str, table: str, entity: str, *,
-                  parent_table: str | None, keys: Sequence[str] | None = None,
+                  parent_table: str | Mapping[str, str] | None, keys: Sequence[str] | None = None,
                   yield_per: int = 5000) -> Iterator[StoreRecord]:
-    """Every lineage row of one source table, with its entity row rebuilt as a canonical record."""
+    """Every lineage row of one source table, with its entity row rebuilt as a canonical record.
+
+    ``parent_table``: the parent's source table, or for account parents every account table of
+    the source with its part label (``{"opencps_applicant": "account", "nguoi_dung": "account.staff"}``):
+    a link into another part than the main one is rebuilt as ``"part:key"`` (``split_link``).
+    """
+    parts = ({parent_table: MAIN_ACCOUNT} if isinstance(parent_table, str)
+             else dict(parent_table or {}))
     target = ENTITY_TABLES[entity]
     joined = lineage.outerjoin(target, and_(target.c.source_system == lineage.c.source_system,
                                             target.c.source_table == lineage.c.source_table,
                                             target.c.source_key == lineage.c.source_key))
-    columns = [lineage.c.source_key, lineage.c.outcome, lineage.c.content_hash.label("lineage_hash"),
+    columns = [lineage.c.source_key, lineage.c.outcome, lineage.c.rule, lineage.c.content_hash.label("lineage_hash"),
                target.c.id.label("row_id"), target.c.content_hash.label("row_hash")]
     wanted = [store_column(entity, f) for f in FIELDS[entity] if store_column(entity, f) not in (ALIAS, PARENT)]
     columns += [target.c[c].label(f"r_{c}") for c in wanted]
@@ -85,10 +93,10 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
         columns += [alias.c.username.label("a_username"), alias.c.password_hash.label("a_password_hash"),
                     alias.c.content_hash.label("alias_hash")]
     elif PARENTS[entity] == "account":
-        owners = _owners(source, parent_table)
+        owners = _owners(source, sorted(parts))
         joined = joined.outerjoin(owners, owners.c.account_id == target.c.account_id)
-        columns += [owners.c.key.label("parent_key"), owners.c.n.label("parent_n"),
-                    target.c.account_id.label("parent_id")]
+        columns += [owners.c.key.label("parent_key"), owners.c.table.label("parent_table"),
+                    owners.c.n.label("parent_n"), target.c.account_id.label("parent_id")]
     else:
         parent = dossier.alias("parent")
         joined = joined.outerjoin(parent, parent.c.id == target.c.dossier_id)
@@ -103,10 +111,10 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
         m = row._mapping
         record = rebuilt = None
         if m["row_id"] is not None:
-            record = {name: _value(entity, name, m) for name in FIELDS[entity]}
+            record = {name: _value(entity, name, m, parts) for name in FIELDS[entity]}
             rebuilt = content_hash(entity, record)
             if owners is not None and (m["parent_n"] or 0) > 1 and rebuilt != m["lineage_hash"]:
-                record, rebuilt = _try_candidates(conn, entity, record, m, source, parent_table, ambiguous)
+                record, rebuilt = _try_candidates(conn, entity, record, m, source, parts, ambiguous)
         yield StoreRecord(m["source_key"], m["outcome"], m["lineage_hash"], m["row_id"], m["row_hash"],
                           m.get("alias_hash"), record, rebuilt)
 
@@ -122,24 +130,24 @@ def orphan_rows(conn: Connection, entity: str) -> list[tuple[str, str, str, int]
     return [tuple(r) for r in conn.execute(stmt)]
 
 
-def _owners(source: str, account_table: str | None):
-    """Per account row: the source key of this source's account that points to it (and how many do)."""
+def _owners(source: str, account_tables: Sequence[str]):
+    """Per account row: a source key (and its table) of this source's accounts that point to it, and how many do."""
     return (select(account_alias.c.account_id, func.min(account_alias.c.source_key).label("key"),
-                   func.count().label("n"))
-            .where(account_alias.c.source_system == source, account_alias.c.source_table == (account_table or ""))
+                   func.min(account_alias.c.source_table).label("table"), func.count().label("n"))
+            .where(account_alias.c.source_system == source, account_alias.c.source_table.in_(list(account_tables)))
             .group_by(account_alias.c.account_id).subquery("owners"))
 
 
 def _try_candidates(conn: Connection, entity: str, record: dict, m: Mapping, source: str,
-                    account_table: str | None, cache: dict[int, list[str]]) -> tuple[dict, str]:
-    """Two accounts of one source merged into one: the dossier named one of them; try each."""
+                    parts: Mapping[str, str], cache: dict[int, list[str]]) -> tuple[dict, str]:
+    """Several accounts of one source (of one part or of several) merged into one: the record named one."""
     account_id = int(m["parent_id"])
     if account_id not in cache:
-        cache[account_id] = sorted(conn.execute(
-            select(account_alias.c.source_key).where(account_alias.c.account_id == account_id,
-                                                     account_alias.c.source_system == source,
-                                                     account_alias.c.source_table == (account_table or ""))
-        ).scalars())
+        rows = conn.execute(
+            select(account_alias.c.source_table, account_alias.c.source_key)
+            .where(account_alias.c.account_id == account_id, account_alias.c.source_system == source,
+                   account_alias.c.source_table.in_(list(parts))))
+        cache[account_id] = sorted(link_value(parts[t], k) for t, k in rows)
     field = next(f for f, c in STORE_COLUMNS[entity].items() if c == PARENT)
     first = None
     for key in cache[account_id]:
@@ -151,13 +159,24 @@ def _try_candidates(conn: Connection, entity: str, record: dict, m: Mapping, sou
     return first or (record, content_hash(entity, record))
 
 
-def _value(entity: str, name: str, m: Mapping) -> object:
+def _value(entity: str, name: str, m: Mapping, parts: Mapping[str, str]) -> object:
     column = store_column(entity, name)
     if column == ALIAS:
         return m[f"a_{name}"]
     if column == PARENT:
+        if m["rule"] == WALK_IN:
+            return None  # owned by the id number, not by an account key: the source named none
+        if PARENTS[entity] == "account" and m["parent_key"] is not None:
+            return link_value(parts.get(m["parent_table"], MAIN_ACCOUNT), m["parent_key"])
         return m["parent_key"]
     return m[f"r_{column}"]
+
+
+def account_parts(conn: Connection, source: str) -> dict[str, str]:
+    """Account table -> its part label (``account``, ``account.staff``) for one source, from the snapshots."""
+    rows = conn.execute(select(source_snapshot.c.source_table, source_snapshot.c.entity).distinct()
+                        .where(source_snapshot.c.source_system == source))
+    return {table: label for table, label in rows if label.split(".", 1)[0] == "account"}
 
 
 def entity_tables(conn: Connection, source: str) -> dict[str, list[str]]:

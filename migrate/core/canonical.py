@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from migrate.core.records import EntitySpec, RawRecord
+from migrate.core.records import SEVERAL, EntitySpec, RawRecord, fold, link_value
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         "agency_code": Field("code"),
     },
     "dossier": {
-        "dossier_no": Field("text", True),
+        "dossier_no": Field("text"),  # a dossier not numbered yet (online, not received) is still a dossier
         "procedure_code": Field("code"),
         "procedure_name": Field("text"),
         "agency_code": Field("code"),
@@ -95,7 +95,22 @@ FIELDS: dict[str, dict[str, Field]] = {
     },
 }
 
-KNOWN_CONVERSIONS = ("text", "int", "date", "datetime", "epoch_ms", "digits", "upper")
+KNOWN_CONVERSIONS = ("text", "int", "date", "datetime", "epoch_ms", "digits", "upper", "bytes")
+
+# field kind -> the conversions that give a value of that kind (a date conversion on a datetime
+# field would load a date the content check then reads back as a different timestamp)
+ACCEPTS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "digits", "upper"),
+    "code": ("text", "digits", "upper"),
+    "enum": ("text", "upper"),
+    "id_number": ("text", "digits"),
+    "legacy_id_number": ("text", "digits"),
+    "tax_code": ("text", "digits"),
+    "date": ("date",),
+    "datetime": ("datetime", "epoch_ms"),
+    "int": ("int", "bytes"),
+}
+SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3}
 
 _DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -149,22 +164,43 @@ def converter(spec: EntitySpec) -> Converter:
     """``to_canonical`` for one entity spec, with the per-field decisions (column, lookup,
     conversion, type) taken once instead of for every value."""
     fields = FIELDS[spec.name]
-    steps = [(name, spec.columns.get(name), _field_converter(spec, name, field)) for name, field in fields.items()]
+    star = spec.nulls.get("*", ())
+    steps = [(name, spec.columns.get(name), _field_converter(spec, name, field),
+              frozenset((*spec.nulls.get(name, ()), *star))) for name, field in fields.items()]
     required = [(name, spec.columns.get(name)) for name, field in fields.items() if field.required]
     swap = spec.name == "account"
+    links = [(name, link, spec.columns.get(name)) for name, link in spec.links.items()]
 
     def convert(raw: RawRecord) -> tuple[dict[str, object], Rejection | None]:
         payload = raw.payload
         record: dict[str, object] = {}
-        for name, column, fn in steps:
+        if SEVERAL in payload:
+            several = str(payload[SEVERAL])
+            return record, Rejection(raw.source_key, several.split(" ", 1)[0],
+                                     f"join {several} for this record; the profile picks one with "
+                                     "several = \"latest:COLUMN\" on the join", raw.payload)
+        for name, column, fn, nulls in steps:
             value = payload.get(column) if column else None
-            if value is None:
+            if value is None or (nulls and fold(value) in nulls):
                 record[name] = None
                 continue
             try:
                 record[name] = fn(value)
             except _Invalid as exc:
                 return record, Rejection(raw.source_key, name, f"{column}={value!r}: {exc}", raw.payload)
+        for name, link, column in links:
+            if record.get(name) is None:
+                continue
+            part = link.part
+            if part is None:
+                chosen = payload.get(link.by)
+                part = link.parts.get(fold(chosen)) if chosen is not None else None
+                if part is None:
+                    return record, Rejection(
+                        raw.source_key, name, f"{link.by}={chosen!r} names no account part for {column}="
+                        f"{payload.get(column)!r}; the profile's links.{name}.parts know: "
+                        f"{', '.join(sorted(link.parts))}", raw.payload)
+            record[name] = link_value(part, record[name])
         if swap:
             _swap_id_numbers(record)
         for name, column in required:
@@ -218,12 +254,21 @@ def _convert(spec: EntitySpec, name: str, field: Field, value: object) -> object
     if lookup is not None:
         key = str(value)
         if key not in lookup:
-            raise _Invalid(f"no lookup for value '{key}'; known: {', '.join(sorted(lookup))}")
-        value = lookup[key]
+            folded = {fold(k): v for k, v in lookup.items()}  # case and surrounding spaces do not matter
+            if fold(key) not in folded:
+                raise _Invalid(f"no lookup for value '{key}'; known: {', '.join(sorted(lookup))}")
+            value = folded[fold(key)]
+        else:
+            value = lookup[key]
     conversion = spec.convert.get(name, "")
     how, _, fmt = conversion.partition(":")
+    if how == "bytes":
+        return _bytes(value, fmt)
     if how == "epoch_ms":
-        return dt.datetime.fromtimestamp(int(value) / 1000, dt.timezone.utc).replace(tzinfo=None)
+        try:
+            return dt.datetime.fromtimestamp(int(value) / 1000, dt.timezone.utc).replace(tzinfo=None)
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise _Invalid("not milliseconds since 1970") from None
     if how == "digits":
         value = _DIGITS.sub("", str(value)) or None
     elif how == "upper":
@@ -258,6 +303,32 @@ def _typed(kind: str, field: Field, value: object, fmt: str) -> object:
             return f"{digits[:10]}-{digits[10:]}"
         raise _Invalid("tax code must have 10 or 13 digits")
     return text
+
+
+def _bytes(value: object, unit: str) -> int:
+    """A size in ``unit`` (B, KB, MB, GB; a unit written after the number wins) as a whole number of bytes."""
+    import decimal
+
+    text = str(value).strip().replace(",", ".")
+    match = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)", text)
+    factor = SIZE_UNITS.get((match.group(2) if match and match.group(2) else unit or "b").lower())
+    if match is None or factor is None:
+        raise _Invalid(f"not a size in {unit or 'B'} (a number, optionally followed by B, KB, MB or GB)")
+    return int((decimal.Decimal(match.group(1)) * factor).to_integral_value(decimal.ROUND_HALF_UP))
+
+
+def excluder(spec: EntitySpec) -> Callable[[RawRecord], "str | None"]:
+    """The reason of the first ``exclude`` rule a legacy row meets, or None (it is migrated)."""
+    rules = spec.exclude
+
+    def excluded(raw: RawRecord) -> str | None:
+        for rule in rules:
+            value = raw.payload.get(rule.column)
+            if ("" if value is None else fold(value)) in rule.values:
+                return rule.reason
+        return None
+
+    return excluded
 
 
 def _identifier(text: str, lengths: tuple[int, ...], message: str) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
@@ -24,6 +25,13 @@ class Join:
 
     table: str
     on: tuple[tuple[str, str], ...]
+    several: str = "quarantine"  # several matching rows: "quarantine", or "latest:column" (highest value kept)
+
+    @property
+    def latest(self) -> str | None:
+        """The column whose highest value picks one of several matching rows, if the profile chose so."""
+        how, _, column = self.several.partition(":")
+        return column if how == "latest" and column else None
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,34 @@ class Choice:
     values: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """Rows set aside by a named rule (``exclude``): counted as *excluded* in conservation, never dropped.
+
+    ``values`` are compared ignoring case and surrounding spaces; ``""`` also matches NULL.
+    """
+
+    column: str
+    values: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """Which account part a link field (``applicant_account_key``, ``owner_account_key``) points into.
+
+    Either one ``part``, or the part named by the value of column ``by`` (``parts`` maps its values,
+    compared ignoring case and surrounding spaces, to part labels).
+    """
+
+    part: str | None = None
+    by: str | None = None
+    parts: Mapping[str, str] = field(default_factory=dict)
+
+
+MAIN_ACCOUNT = "account"
+WALK_IN = "owner:id-number"  # lineage rule of a document owned by an id number (a walk-in applicant), no account key
+SEVERAL = "~several"  # payload entry naming the joins that matched several rows
 DERIVED = "="  # payload names of derived values (constants, composed text) start with this
 
 
@@ -57,9 +93,15 @@ class EntitySpec:
     joins: tuple[Join, ...] = ()
     constants: Mapping[str, str] = field(default_factory=dict)  # field -> fixed value
     compose: Mapping[str, str] = field(default_factory=dict)  # field -> "{col}/{Join.col}" template
-    choose: Mapping[str, Choice] = field(default_factory=dict)  # field -> a column taken only when...
+    choose: Mapping[str, tuple[Choice, ...]] = field(default_factory=dict)  # field -> the first that applies
     text: str = "none"  # none, nfc, auto, tcvn3, vni, cp1258 (see adapters.text)
     part: str = ""
+    fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field -> first non-empty column
+    nulls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field (or "*") -> values meaning NULL
+    exclude: tuple[Exclusion, ...] = ()
+    links: Mapping[str, Link] = field(default_factory=dict)  # link field -> the account part it points into
+    attachment: str = "required"  # dossier_file: "optional" loads a record that names no file
+    remap: bool = True  # False: this part's records get no new commune (staff)
 
     @property
     def label(self) -> str:
@@ -72,11 +114,48 @@ class EntitySpec:
         seen.update(dict.fromkeys(c for c in self.columns.values() if not c.startswith(DERIVED)))
         for template in self.compose.values():
             seen.update(dict.fromkeys(template_columns(template)))
-        for choice in self.choose.values():
-            seen.update(dict.fromkeys((choice.column, choice.when)))
+        for choices in self.choose.values():
+            for choice in choices:
+                seen.update(dict.fromkeys((choice.column, choice.when)))
+        for columns in self.fallbacks.values():
+            seen.update(dict.fromkeys(columns))
+        seen.update(dict.fromkeys(e.column for e in self.exclude))
+        seen.update(dict.fromkeys(link.by for link in self.links.values() if link.by))
         if self.modified:
             seen[self.modified] = None
         return tuple(seen)
+
+
+def fold(value: object) -> str:
+    """The form values are matched in (lookups, nulls, choose, exclude, links).
+
+    NFC, stripped, case-folded; true/false as 1/0, 2.0 as 2, and a midnight
+    timestamp as its date (``1970-01-01 00:00:00`` matches ``1970-01-01``).
+    """
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = unicodedata.normalize("NFC", str(value)).strip().casefold()
+    midnight = _MIDNIGHT.fullmatch(text)
+    return midnight.group(1) if midnight else text
+
+
+_MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ t]00:00(?::00(?:\.0+)?)?(?:\+00(?::?00)?|z)?")
+
+
+def link_value(part: str, key: object) -> str:
+    """A link's canonical value: the key alone into the main account part, else ``"part:key"``."""
+    return str(key) if part == MAIN_ACCOUNT else f"{part}:{key}"
+
+
+def split_link(value: object, parts: Mapping[str, str]) -> tuple[str, str]:
+    """(part label, source key) of a link value; ``parts`` are the source's account part labels."""
+    text = str(value)
+    label, sep, key = text.partition(":")
+    if sep and label in parts and label != MAIN_ACCOUNT:
+        return label, key
+    return MAIN_ACCOUNT, text
 
 
 def template_columns(template: str) -> list[str]:

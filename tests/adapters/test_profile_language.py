@@ -1,0 +1,191 @@
+"""A portal laid out as provinces hand them over, profiled with no code change: SQLite and PostgreSQL.
+
+Accounts in three tables with overlapping ids, links resolved by applicant type, typed
+columns holding text, sentinels, soft-deleted rows, unnumbered dossiers, schemas and
+reserved-word table names, e-form parts with no file, several file versions, sizes in KB,
+walk-in applicants. Every record is compared with the ground truth, then reconciled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from adapters import open_source
+from adapters.inspect import check_profile
+from adapters.profiles import load_profile
+from layered_portal import TRUTH, build
+from migrate import pipeline
+from migrate.config import Settings
+from migrate.core.errors import ConfigError
+from migrate.store import schema
+from migrate.store.models import ENTITY_TABLES, account, lineage, quarantine
+from reconciliation.runner import reconcile
+
+
+def _migrate(source_url: str, store_url: str, tmp_path):
+    build(source_url, tmp_path)
+    settings = Settings.load([tmp_path / "layered.toml"], store=store_url, files_dir=tmp_path / "store-files",
+                             environ={"HOPNHAT_SOURCE_LAYERED_URL": source_url}, batch_size=3)
+    report = pipeline.run(settings)
+    return settings, report
+
+
+def _outcomes(store_url: str, profile) -> dict[tuple[str, str], dict]:
+    """(part label, source key) -> what the store holds for it."""
+    table_part = {spec.table: label for label, spec in profile.entities.items()}
+    engine = schema.connect(store_url)
+    out = {}
+    with engine.connect() as conn:
+        owners = {r.id: (r.kind, r.full_name) for r in conn.execute(select(account.c.id, account.c.kind,
+                                                                           account.c.full_name))}
+        reasons = {(r.source_table, r.source_key): r.field for r in conn.execute(
+            select(quarantine.c.source_table, quarantine.c.source_key, quarantine.c.field)
+            .where(quarantine.c.released_at.is_(None)))}
+        for r in conn.execute(select(lineage.c.source_table, lineage.c.source_key, lineage.c.entity,
+                                     lineage.c.outcome, lineage.c.rule)):
+            label = table_part[r.source_table]
+            row = {}
+            if r.outcome == "loaded":
+                target = ENTITY_TABLES[r.entity]
+                stored = conn.execute(select(target).where(target.c.source_table == r.source_table,
+                                                           target.c.source_key == r.source_key)).one()._mapping
+                row = dict(stored)
+                if "account_id" in row:
+                    row["owner"] = owners.get(row["account_id"])
+            field = reasons.get((r.source_table, r.source_key)) if r.outcome == "quarantined" else r.rule
+            out[(label, r.source_key)] = {"outcome": r.outcome, "field": field, "row": row}
+    engine.dispose()
+    return out
+
+
+def _compare(found: dict, expected: dict = TRUTH) -> list[str]:
+    wrong = []
+    for key, (outcome, field, values) in expected.items():
+        got = found.get(key)
+        if got is None:
+            wrong.append(f"{key}: not in the store's lineage")
+            continue
+        if got["outcome"] != outcome:
+            wrong.append(f"{key}: {got['outcome']} ({got['field']}), expected {outcome}")
+            continue
+        if field is not None and got["field"] != field:
+            wrong.append(f"{key}: field/rule {got['field']}, expected {field}")
+        for name, value in values.items():
+            have = got["row"].get(name)
+            if isinstance(have, (dt.date, dt.datetime)):
+                have = have.isoformat()[:len(value)] if value else have.isoformat()
+            if have != value:
+                wrong.append(f"{key}: {name} = {have!r}, expected {value!r}")
+    wrong += [f"{key}: in the store, not in the ground truth" for key in sorted(set(found) - set(expected))]
+    return wrong
+
+
+def _assert_migrated(source_url: str, store_url: str, tmp_path) -> None:
+    settings, report = _migrate(source_url, store_url, tmp_path)
+    assert report.ok, report.summary()
+    profile = settings.sources[0].profile
+    assert _compare(_outcomes(store_url, profile)) == []
+    counts = {r.entity: r.counts for r in report.results}
+    assert (counts["account"].excluded, counts["dossier"].excluded) == (1, 1)  # counted, never dropped
+    result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
+    assert result.ok, result.summary()
+    assert {b.entity: b.excluded for b in result.conservation.balances}["dossier"] == 1
+    again = pipeline.run(settings)  # idempotent: nothing changes on a second run
+    assert all(r.counts.loaded == counts[r.entity].loaded for r in again.results)
+    assert _compare(_outcomes(store_url, profile)) == []
+
+
+def test_layered_portal_on_sqlite_files(tmp_path, sqlite_store):
+    _assert_migrated(f"sqlite:///{tmp_path / 'portal.sqlite'}", sqlite_store, tmp_path)
+
+
+def test_layered_portal_in_postgresql_schemas(pg_url, pg_store, tmp_path):
+    """Source in three PostgreSQL schemas with reserved-word tables (``user``, ``order``), store on PostgreSQL."""
+    _assert_migrated(pg_url, pg_store, tmp_path)
+
+
+def test_source_check_samples_conversions(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite'}"
+    build(url, tmp_path)
+    profile = load_profile(tmp_path / "layered.toml")
+    source = open_source("layered", url)
+    try:
+        check = check_profile(profile, source)
+    finally:
+        source.close()
+    assert check.ok, check.summary()
+    warnings = {(f.where, f.message.split(":", 1)[0]) for f in check.findings if f.level == "warning"}
+    assert ("account", "birth_date") in warnings and ("dossier", "submitted_at") in warnings
+    assert ("dossier", "applicant_account_key") in warnings  # 'to chuc' names no account part
+
+
+def test_sqlite_typed_columns_holding_text_never_crash_a_read(tmp_path):
+    """A DATE or NUMERIC column holding text reaches the profile's conversion as stored."""
+    path = tmp_path / "typed.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, d DATE, ts TIMESTAMP, n NUMERIC(10,2))"))
+        conn.execute(text("INSERT INTO t VALUES (1, '07/04/1973', '0000-00-00 00:00:00', 'abc'),"
+                          " (2, '1973-04-07', '2024-03-01 08:00:00', 12.5)"))
+    engine.dispose()
+    (tmp_path / "typed.toml").write_text(
+        '[source]\nname = "typed"\nengine = "sqlite"\nurl_env = "X"\n[entity.account]\ntable = "t"\nkey = ["id"]\n'
+        'constants = { kind = "citizen" }\ncolumns = { birth_date = "d", created_at = "ts", full_name = "n" }\n'
+        'convert = { birth_date = "date", created_at = "datetime" }\n', encoding="utf-8")
+    spec = load_profile(tmp_path / "typed.toml").entities["account"]
+    source = open_source("typed", f"sqlite:///{path}")
+    try:
+        rows = {r.key[0]: r.payload for page in source.read(spec, after=None, batch_size=10) for r in page}
+    finally:
+        source.close()
+    assert rows[1]["d"] == "07/04/1973" and rows[1]["ts"] == "0000-00-00 00:00:00" and rows[1]["n"] == "abc"
+    from migrate.core.canonical import to_canonical
+    from migrate.core.records import RawRecord
+
+    record, rejection = to_canonical(spec, RawRecord("t", (1,), rows[1]))
+    assert record["birth_date"] == dt.date(1973, 4, 7)
+    assert rejection is not None and rejection.field == "created_at"
+
+
+def test_postgresql_dates_the_driver_cannot_represent_are_one_record_problem(pg_url, tmp_path):
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text('DROP TABLE IF EXISTS "group"'))
+        conn.execute(text('CREATE TABLE "group" (id INTEGER PRIMARY KEY, d DATE, ts TIMESTAMPTZ)'))
+        conn.execute(text("INSERT INTO \"group\" VALUES (1, 'infinity', '2024-03-01 08:00:00+07'),"
+                          " (2, '1973-04-07', '-infinity')"))
+    engine.dispose()
+    (tmp_path / "pg.toml").write_text(
+        '[source]\nname = "pgtyped"\nengine = "postgresql"\nurl_env = "X"\n[entity.account]\ntable = "group"\n'
+        'key = ["id"]\nconstants = { kind = "citizen" }\ncolumns = { birth_date = "d", created_at = "ts" }\n'
+        'convert = { birth_date = "date", created_at = "datetime" }\n', encoding="utf-8")
+    spec = load_profile(tmp_path / "pg.toml").entities["account"]
+    source = open_source("pgtyped", pg_url)
+    try:
+        rows = {r.key[0]: r for page in source.read(spec, after=None, batch_size=10) for r in page}
+    finally:
+        source.close()
+    from migrate.core.canonical import to_canonical
+
+    first, bad = to_canonical(spec, rows[1])
+    assert bad is not None and bad.field == "birth_date"
+    second, bad = to_canonical(spec, rows[2])
+    assert second["birth_date"] == dt.date(1973, 4, 7) and bad is not None and bad.field == "created_at"
+
+
+@pytest.mark.parametrize("body, message", [
+    ('exclude = { column = "DaXoa", values = [1] }', "reason"),
+    ('links = { applicant_account_key = { part = "account.nowhere" } }', "no account part"),
+    ('convert = { submitted_at = "date" }', "conversion 'date' would not give one"),
+    ('convert = { dossier_no = "bytes:TB" }', "would not give one"),
+    ('lookups = { status = { a = "x", " A" = "y" } }', "differing only in case"),
+])
+def test_profile_language_mistakes_are_named(tmp_path, body, message):
+    (tmp_path / "p.toml").write_text(
+        '[source]\nname = "p"\nengine = "sqlite"\nurl_env = "X"\n[entity.account]\ntable = "a"\nkey = ["id"]\n'
+        'columns = { kind = "k" }\n[entity.dossier]\ntable = "d"\nkey = ["id"]\n' + body + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_profile(tmp_path / "p.toml")
