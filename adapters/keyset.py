@@ -206,7 +206,7 @@ class KeysetPager:
         names = self.names
         width = len(names)
         several = self._several(group) if len(group) > 1 else None
-        derived = bool(spec.constants or spec.compose or spec.choose or spec.fallbacks)
+        derived = bool(spec.constants or spec.compose or spec.choose or spec.fallbacks or spec.null_columns)
         repair = self.repair if self.repair.active else None
         originals: dict[str, str] = {}
         values = row[:width]
@@ -223,15 +223,21 @@ class KeysetPager:
                         originals[name] = value
                     value = fixed
                 payload[name] = jsonable(value)
+        seen = payload  # what derived values are computed from: a column's null sentinels read as NULL
+        if spec.null_columns:
+            seen = dict(payload)
+            for column, nulls in spec.null_columns.items():
+                if seen.get(column) is not None and fold(seen[column]) in nulls:
+                    seen[column] = None
         for field_name, value in spec.constants.items():
             payload[DERIVED + field_name] = value
         for field_name, template in spec.compose.items():
-            payload[DERIVED + field_name] = _compose(template, payload)
+            payload[DERIVED + field_name] = _compose(template, seen)
         for field_name, choices in spec.choose.items():
-            payload[DERIVED + field_name] = _choose(choices, payload)
+            payload[DERIVED + field_name] = _choose(choices, seen)
         for field_name, columns in spec.fallbacks.items():
             payload[DERIVED + field_name] = next(
-                (payload[c] for c in columns if payload.get(c) is not None and str(payload[c]).strip() != ""), None)
+                (seen[c] for c in columns if seen.get(c) is not None and str(seen[c]).strip() != ""), None)
         if originals:
             payload[RAW] = originals
         if several:

@@ -42,7 +42,7 @@ from migrate.core.tomlfile import read_toml
 _SOURCE_KEYS = {"name", "engine", "url_env", "old_province", "files_root", "files_root_env", "description",
                 "text_encoding"}
 _ENTITY_KEYS = {"table", "key", "columns", "lookups", "convert", "modified", "join", "constants", "compose", "choose",
-                "text", "nulls", "exclude", "links", "attachment", "remap"}
+                "text", "nulls", "null_columns", "exclude", "links", "attachment", "remap"}
 LINK_FIELDS = {"dossier": "applicant_account_key", "document": "owner_account_key"}
 _PART = re.compile(r"^([a-z_]+)(?:\.([a-z0-9_]+))?$")
 BUILTIN = ("demo-portal", "opencps-v2")
@@ -196,6 +196,11 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
                 problems.append(f"{where}: lookups.{field} has '{k}' and another value differing only in case or "
                                 "spaces, with different results; lookups ignore case and spaces: keep one")
     nulls, null_problems = _nulls(where, spec.get("nulls"), fields)
+    null_columns = spec.get("null_columns") or {}
+    if not isinstance(null_columns, dict) or not all(isinstance(v, list) for v in null_columns.values()):
+        null_problems.append(f"{where}: null_columns must be a table column = [values] (a legacy column's "
+                             "values that mean NULL wherever the column is used: compose, choose, fields)")
+        null_columns = {}
     exclude, exclude_problems = _exclusions(where, spec.get("exclude"))
     links, link_problems = _links(where, name, spec.get("links"))
     problems += null_problems + exclude_problems + link_problems
@@ -224,6 +229,7 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         part=label if label != name else "",
         fallbacks=fallbacks,
         nulls=nulls,
+        null_columns={str(c): tuple(fold(v) for v in vs) for c, vs in null_columns.items()},
         exclude=exclude,
         links=links,
         attachment=attachment,

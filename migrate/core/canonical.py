@@ -166,7 +166,8 @@ def converter(spec: EntitySpec) -> Converter:
     fields = FIELDS[spec.name]
     star = spec.nulls.get("*", ())
     steps = [(name, spec.columns.get(name), _field_converter(spec, name, field),
-              frozenset((*spec.nulls.get(name, ()), *star))) for name, field in fields.items()]
+              frozenset((*spec.nulls.get(name, ()), *star, *spec.null_columns.get(spec.columns.get(name) or "", ()))))
+             for name, field in fields.items()]
     required = [(name, spec.columns.get(name)) for name, field in fields.items() if field.required]
     swap = spec.name == "account"
     links = [(name, link, spec.columns.get(name)) for name, link in spec.links.items()]

@@ -98,6 +98,7 @@ class EntitySpec:
     part: str = ""
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field -> first non-empty column
     nulls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field (or "*") -> values meaning NULL
+    null_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # legacy column -> values meaning NULL
     exclude: tuple[Exclusion, ...] = ()
     links: Mapping[str, Link] = field(default_factory=dict)  # link field -> the account part it points into
     attachment: str = "required"  # dossier_file: "optional" loads a record that names no file
@@ -120,6 +121,7 @@ class EntitySpec:
         for columns in self.fallbacks.values():
             seen.update(dict.fromkeys(columns))
         seen.update(dict.fromkeys(e.column for e in self.exclude))
+        seen.update(dict.fromkeys(self.null_columns))
         seen.update(dict.fromkeys(link.by for link in self.links.values() if link.by))
         if self.modified:
             seen[self.modified] = None

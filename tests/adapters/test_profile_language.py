@@ -11,17 +11,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
 from adapters import open_source
 from adapters.inspect import check_profile
 from adapters.profiles import load_profile
+from ground_truth import compare, outcomes
 from layered_portal import TRUTH, build
 from migrate import pipeline
 from migrate.config import Settings
 from migrate.core.errors import ConfigError
 from migrate.store import schema
-from migrate.store.models import ENTITY_TABLES, account, lineage, quarantine
 from reconciliation.runner import reconcile
 
 
@@ -33,61 +33,11 @@ def _migrate(source_url: str, store_url: str, tmp_path):
     return settings, report
 
 
-def _outcomes(store_url: str, profile) -> dict[tuple[str, str], dict]:
-    """(part label, source key) -> what the store holds for it."""
-    table_part = {spec.table: label for label, spec in profile.entities.items()}
-    engine = schema.connect(store_url)
-    out = {}
-    with engine.connect() as conn:
-        owners = {r.id: (r.kind, r.full_name) for r in conn.execute(select(account.c.id, account.c.kind,
-                                                                           account.c.full_name))}
-        reasons = {(r.source_table, r.source_key): r.field for r in conn.execute(
-            select(quarantine.c.source_table, quarantine.c.source_key, quarantine.c.field)
-            .where(quarantine.c.released_at.is_(None)))}
-        for r in conn.execute(select(lineage.c.source_table, lineage.c.source_key, lineage.c.entity,
-                                     lineage.c.outcome, lineage.c.rule)):
-            label = table_part[r.source_table]
-            row = {}
-            if r.outcome == "loaded":
-                target = ENTITY_TABLES[r.entity]
-                stored = conn.execute(select(target).where(target.c.source_table == r.source_table,
-                                                           target.c.source_key == r.source_key)).one()._mapping
-                row = dict(stored)
-                if "account_id" in row:
-                    row["owner"] = owners.get(row["account_id"])
-            field = reasons.get((r.source_table, r.source_key)) if r.outcome == "quarantined" else r.rule
-            out[(label, r.source_key)] = {"outcome": r.outcome, "field": field, "row": row}
-    engine.dispose()
-    return out
-
-
-def _compare(found: dict, expected: dict = TRUTH) -> list[str]:
-    wrong = []
-    for key, (outcome, field, values) in expected.items():
-        got = found.get(key)
-        if got is None:
-            wrong.append(f"{key}: not in the store's lineage")
-            continue
-        if got["outcome"] != outcome:
-            wrong.append(f"{key}: {got['outcome']} ({got['field']}), expected {outcome}")
-            continue
-        if field is not None and got["field"] != field:
-            wrong.append(f"{key}: field/rule {got['field']}, expected {field}")
-        for name, value in values.items():
-            have = got["row"].get(name)
-            if isinstance(have, (dt.date, dt.datetime)):
-                have = have.isoformat()[:len(value)] if value else have.isoformat()
-            if have != value:
-                wrong.append(f"{key}: {name} = {have!r}, expected {value!r}")
-    wrong += [f"{key}: in the store, not in the ground truth" for key in sorted(set(found) - set(expected))]
-    return wrong
-
-
 def _assert_migrated(source_url: str, store_url: str, tmp_path) -> None:
     settings, report = _migrate(source_url, store_url, tmp_path)
     assert report.ok, report.summary()
     profile = settings.sources[0].profile
-    assert _compare(_outcomes(store_url, profile)) == []
+    assert compare(outcomes(store_url, profile), TRUTH) == []
     counts = {r.entity: r.counts for r in report.results}
     assert (counts["account"].excluded, counts["dossier"].excluded) == (1, 1)  # counted, never dropped
     result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
@@ -95,7 +45,7 @@ def _assert_migrated(source_url: str, store_url: str, tmp_path) -> None:
     assert {b.entity: b.excluded for b in result.conservation.balances}["dossier"] == 1
     again = pipeline.run(settings)  # idempotent: nothing changes on a second run
     assert all(r.counts.loaded == counts[r.entity].loaded for r in again.results)
-    assert _compare(_outcomes(store_url, profile)) == []
+    assert compare(outcomes(store_url, profile), TRUTH) == []
 
 
 def test_layered_portal_on_sqlite_files(tmp_path, sqlite_store):
