@@ -39,10 +39,40 @@ from migrate.core.canonical import ACCEPTS, FIELDS, KNOWN_CONVERSIONS, SIZE_UNIT
 from migrate.core.errors import ConfigError
 from migrate.core.tomlfile import read_toml
 
-_SOURCE_KEYS = {"name", "engine", "url_env", "old_province", "files_root", "files_root_env", "description",
-                "text_encoding"}
-_ENTITY_KEYS = {"table", "key", "columns", "lookups", "convert", "modified", "join", "constants", "compose", "choose",
-                "text", "nulls", "null_columns", "exclude", "links", "attachment", "remap"}
+# every key a profile may hold, with what it means (``hopnhat source fields`` prints these)
+SOURCE_KEYS = {
+    "name": "source name, in lineage and reports (required)",
+    "engine": "sqlite, postgresql, mssql or files (required)",
+    "url_env": "environment variable holding the source URL; the URL never goes in a profile (required)",
+    "old_province": "2-digit code of the former province, when records omit it",
+    "files_root": "folder of the attachments, resolved against the profile's own folder",
+    "files_root_env": "environment variable naming that folder instead",
+    "description": "free text",
+    "text_encoding": "none, nfc, auto, tcvn3, vni or cp1258: legacy Vietnamese encodings converted to NFC",
+}
+ENTITY_KEYS = {
+    "table": "legacy table; \"schema.table\" names another schema (PostgreSQL, SQL Server); names are quoted",
+    "key": "list of key columns (keyset pages, lineage)",
+    "columns": "field = \"column\", \"Join.column\", or [\"col1\", \"col2\"]: the first non-empty of several",
+    "lookups": "[lookups.FIELD] legacy value = canonical value; case and surrounding spaces ignored",
+    "convert": "field = conversion[:format]; accepted per field kind below (date:%d/%m/%Y, bytes:KB)",
+    "nulls": "[\"N/A\", \"-1\"] for every field, or { \"*\" = [...], FIELD = [\"1900-01-01\"] }: values read as NULL",
+    "null_columns": "{ column = [0] }: a column's values read as NULL wherever it is used (compose, choose, fields)",
+    "exclude": "[[exclude]] column, values, reason: rows set aside, counted as excluded in conservation",
+    "links": "[links.applicant_account_key|owner_account_key] part = \"account.X\", or by = column with "
+             "parts = { value = \"account.X\" }: the account part a key points into",
+    "attachment": "\"required\" (default) or \"optional\": a dossier file naming no file loads without one",
+    "remap": "false: the part's records get no new commune (staff)",
+    "modified": "watermark column for delta extraction",
+    "join": "[join.TABLE] on = { mainColumn = \"tableColumn\" }, several = \"quarantine\" (default) or "
+            "\"latest:COLUMN\" when it matches several rows",
+    "constants": "field = fixed value (kind = \"staff\")",
+    "compose": "field = \"{col}/{Join.col}\" text built from columns",
+    "choose": "[choose.FIELD] column, when = { column = [values] }; [[choose.FIELD]] for several, first applies",
+    "text": "overrides [source] text_encoding for this part",
+}
+_SOURCE_KEYS = set(SOURCE_KEYS)
+_ENTITY_KEYS = set(ENTITY_KEYS)
 LINK_FIELDS = {"dossier": "applicant_account_key", "document": "owner_account_key"}
 _PART = re.compile(r"^([a-z_]+)(?:\.([a-z0-9_]+))?$")
 BUILTIN = ("demo-portal", "opencps-v2")

@@ -95,3 +95,18 @@ def show_command(name: str) -> None:
     if name not in BUILTIN:
         raise ConfigError(f"no built-in profile {name!r}; built in: {', '.join(BUILTIN)}")
     click.echo(builtin_profile_path(name).read_text(encoding="utf-8"), nl=False)
+
+
+@source_group.command("fields")
+def fields_command() -> None:
+    """Print the profile reference: every profile key, every canonical field, the conversions each accepts.
+
+    Generated from the code that reads profiles, so it is always the running version's.
+
+    \b
+    Example:
+        hopnhat source fields > profile-reference.md
+    """
+    from adapters.reference import reference
+
+    click.echo(reference())

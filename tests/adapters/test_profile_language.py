@@ -139,3 +139,24 @@ def test_profile_language_mistakes_are_named(tmp_path, body, message):
         'columns = { kind = "k" }\n[entity.dossier]\ntable = "d"\nkey = ["id"]\n' + body + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_profile(tmp_path / "p.toml")
+
+
+def test_source_fields_prints_the_reference_generated_from_the_code():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
+    from mainrun import hopnhat
+
+    from adapters.profiles import ENTITY_KEYS, SOURCE_KEYS
+    from migrate.core.canonical import FIELDS
+
+    result = hopnhat("source", "fields")
+    assert result.code == 0, result.err
+    for key in (*SOURCE_KEYS, *ENTITY_KEYS):
+        assert f"- `{key}`:" in result.out
+    for entity, fields in FIELDS.items():
+        for name, meta in fields.items():
+            assert f"| {name} | {meta.kind}" in result.out
+    assert "| dossier_no | text | no |" in result.out  # an unnumbered dossier is still a dossier
+    assert "| birth_date | date | no | date |" in result.out  # no datetime conversion on a date field
