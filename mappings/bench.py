@@ -7,8 +7,11 @@
 - free-text addresses per second and accuracy on a generated set: every old commune
   rendered as address text in several styles (full names, abbreviations P./X./TT./Q./H./
   TX./TP./T., no diacritics, decomposed Unicode, lower case without commas);
-- accuracy on the real addresses in ``mappings/data/bench/real-addresses.csv`` when that
-  file exists (one row per address, with its public source and the expected new commune).
+- on the real addresses of ``mappings/data/bench/real-addresses.csv`` (see :mod:`mappings.corpus`:
+  each row with its public source, the old commune it names and the expected new commune from the
+  official table), hopnhat and, when installed (``pip install 'hopnhat[bench]'``), the
+  vietnamadminunits library side by side: right / review / wrong per held-out/dev part and per
+  kind of writing, and addresses per second.
 
 "Wrong" counts answers that name a commune the official table does not allow: the
 number that must stay at zero. Unresolved answers go to review and are counted apart.
@@ -25,12 +28,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mappings import corpus
 from mappings.address import strip_type
 from mappings.rules import Resolver, UnitRef
 from mappings.text import strip_marks
 from mappings.units import OldUnit, UnitTable
 
-REAL = Path(__file__).resolve().parent / "data" / "bench" / "real-addresses.csv"
+REAL = corpus.CORPUS
 
 _COMMUNE_ABBR = {"Phường": "P.", "Xã": "X.", "Thị trấn": "TT."}
 _DISTRICT_ABBR = {"Quận": "Q.", "Huyện": "H.", "Thị xã": "TX.", "Thành phố": "TP."}
@@ -118,13 +122,96 @@ def generated(table: UnitTable, make: Callable[[], Resolver], *, sample: int | N
     return scores
 
 
-def real(table: UnitTable, make: Callable[[], Resolver], path: Path = REAL) -> Score | None:
-    if not path.exists():
+def _verdict(resolved: str | None, candidates: frozenset[str], expected: frozenset[str]) -> str:
+    """right / review / wrong for one answer (see :func:`_judge`)."""
+    if resolved is not None:
+        return "right" if resolved in expected else "wrong"
+    if expected == {"review"} or (len(expected) > 1 and candidates == expected):
+        return "right"
+    return "review"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """right / review / wrong counts of one resolver on one slice of the real corpus."""
+
+    right: int = 0
+    review: int = 0
+    wrong: int = 0
+
+    def add(self, verdict: str) -> Tally:
+        return Tally(self.right + (verdict == "right"), self.review + (verdict == "review"),
+                     self.wrong + (verdict == "wrong"))
+
+    @property
+    def total(self) -> int:
+        return self.right + self.review + self.wrong
+
+    def cell(self) -> str:
+        pct = 100 * self.right / max(self.total, 1)
+        return f"{pct:6.1f}% {self.right:>5} {self.review:>5} {self.wrong:>4}"
+
+
+def _hopnhat(table: UnitTable) -> Callable[[list[str]], list[tuple[str | None, frozenset[str]]]]:
+    def run(addresses: list[str]) -> list[tuple[str | None, frozenset[str]]]:
+        resolver = Resolver(table)
+        return [(d.new_commune, frozenset(d.candidates)) for d in map(resolver.resolve_address, addresses)]
+    return run
+
+
+def _other_library() -> Callable[[list[str]], list[tuple[str | None, frozenset[str]]]] | None:
+    """vietnamadminunits (``pip install 'hopnhat[bench]'``), compared on the same addresses."""
+    try:
+        from vietnamadminunits import convert_address
+    except ImportError:
         return None
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    items = [(UnitRef(address=r["address"]), frozenset(r["expected_new_commune"].split(";"))) for r in rows]
-    return _judge(make(), items, f"real addresses ({path.name})")
+
+    def run(addresses: list[str]) -> list[tuple[str | None, frozenset[str]]]:
+        out = []
+        for text in addresses:
+            try:
+                code = convert_address(text).ward_code
+            except Exception:  # noqa: BLE001 - a failure of the other library is its review
+                code = None
+            out.append((code or None, frozenset()))
+        return out
+    return run
+
+
+def real(table: UnitTable, path: Path = REAL) -> list[str]:
+    """Lines comparing hopnhat with vietnamadminunits on the real-address corpus, per part and kind."""
+    if not path.exists():
+        return []
+    rows = corpus.load(path)
+    addresses = [r["address"] for r in rows]
+    expected = [frozenset(r["expected_new_commune"].split(";")) for r in rows]
+    runners = {"hopnhat": _hopnhat(table)}
+    other = _other_library()
+    if other is not None:
+        runners["vietnamadminunits"] = other
+    tallies: dict[str, dict[tuple[str, str], Tally]] = {}
+    rates: dict[str, float] = {}
+    for name, run in runners.items():
+        start = time.perf_counter()
+        answers = run(addresses)
+        rates[name] = len(addresses) / (time.perf_counter() - start)
+        t: dict[tuple[str, str], Tally] = {}
+        for r, (code, cands), exp in zip(rows, answers, expected):
+            v = _verdict(code, cands, exp)
+            for key in ((r["part"], "all"), (r["part"], r["kind"]), ("all", "all")):
+                t[key] = t.get(key, Tally()).add(v)
+        tallies[name] = t
+    head = "".join(f"  {name:<25}" for name in runners)
+    lines = [f"real addresses ({path.name}, {len(rows)} rows; per resolver: % right, right, review, wrong)",
+             f"{'part / kind':<30}{'rows':>6}{head}"]
+    keys = sorted(tallies["hopnhat"], key=lambda k: (k[0] == "all", k[0], k[1] != "all", k[1]))
+    for key in keys:
+        cells = "".join(f"  {tallies[n].get(key, Tally()).cell():<25}" for n in runners)
+        lines.append(f"{key[0] + ' / ' + key[1]:<30}{tallies['hopnhat'][key].total:>6}{cells}")
+    lines.append(f"{'addresses/s (one core)':<36}" + "".join(f"  {rates[n]:>25,.0f}" for n in runners))
+    if other is None:
+        lines.append("vietnamadminunits not installed (pip install 'hopnhat[bench]'): hopnhat alone")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,9 +229,6 @@ def main(argv: list[str] | None = None) -> int:
         return Resolver(table)
 
     scores = [official(table, make), *generated(table, make, sample=args.sample, seed=args.seed)]
-    found = real(table, make)
-    if found is not None:
-        scores.append(found)
     for s in scores:
         print(s.line())
     resolver = make()
@@ -157,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
             resolver.resolve(ref)
     rate = 10 * len(refs) / (time.perf_counter() - start)
     print(f"{'cached code lookups (repeat inputs)':<34} {10 * len(refs):>7} items  {rate:>58,.0f}/s")
+    print()
+    for line in real(table):
+        print(line)
     return 0
 
 

@@ -1,0 +1,39 @@
+"""The real-address corpus: every expected answer is what the official table gives."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mappings import corpus
+
+
+def test_every_row_matches_the_official_table(table):
+    rows = corpus.load()
+    assert len(rows) >= 5000
+    assert corpus.check(table, rows) == []
+
+
+def test_held_out_part_is_a_fixed_fifth():
+    rows = corpus.load()
+    parts = Counter(r["part"] for r in rows)
+    assert 0.15 < parts["heldout"] / len(rows) < 0.25
+    assert all(r["part"] == corpus.part_of(r["address"]) for r in rows)
+
+
+def test_check_reports_an_expected_answer_the_table_does_not_give(table):
+    row = dict(corpus.load()[0])
+    row["expected_new_commune"] = "99999"
+    problems = corpus.check(table, [row])
+    assert len(problems) == 1 and "the table maps" in problems[0]
+
+
+def test_literal_reader_drops_a_street_named_like_a_commune(table):
+    reader = corpus.Reader(table)
+    assert reader.read("SỐ 16, NGÕ 92, PHỐ TRƯƠNG ĐỊNH, Thành phố Hà Nội") is None
+    found = reader.read("Số 10, ngõ 491, đường La Thành, Phường Thành Công, Quận Ba Đình, Hà Nội")
+    assert found is not None and found.unit.commune_name == "Phường Thành Công"
+
+
+def test_outdated_district_reads_into_its_successor(table):
+    found = corpus.Reader(table).read("92/9 Quốc Hương, P. Thảo Điền, Q. 2, Tp. Hồ Chí Minh")
+    assert found is not None and found.outdated and found.unit.district_name == "Thành phố Thủ Đức"
