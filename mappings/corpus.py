@@ -188,7 +188,9 @@ class Reader:
                 readings += [Reading(o, span, d_span, p_span, typed, outdated) for o, span, typed in hits]
             if not readings:   # no district named, or a commune named like its district
                 hits = self._commune_hits(self.province_units[prov], folded, p_span[0])
-                readings += [Reading(o, span, None, p_span, typed) for o, span, typed in hits if typed]
+                named = [s for s, _ in districts.values()]
+                readings += [Reading(o, span, None, p_span, typed) for o, span, typed in hits
+                             if typed and (not named or any(span[0] < e and s < span[1] for s, e in named))]
         return readings
 
     def read(self, text: str, *, province: str | None = None) -> Reading | None:

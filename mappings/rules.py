@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from mappings.address import ParsedAddress, parse_address
 from mappings.names import Located, NameIndex
 from mappings.split_rules import SplitRules
+from mappings.tail import TailReader
 from mappings.units import Part, UnitTable
 from migrate.core.errors import MappingError
 
@@ -129,6 +130,7 @@ class Resolver:
     _manual: dict[str, ManualDecision] = field(init=False, repr=False)
     _defaults: dict[str, str] = field(init=False, repr=False)
     _names: NameIndex = field(init=False, repr=False)
+    _tail: TailReader = field(init=False, repr=False)
     _cache: dict[UnitRef, Decision] = field(init=False, repr=False)
     _code_cache: dict[tuple, Decision | None] = field(init=False, repr=False)
 
@@ -149,6 +151,7 @@ class Resolver:
             raise MappingError("Default parts must name a part of a split old commune: " + ", ".join(bad))
         self._defaults = defaults
         self._names = NameIndex(self.table, threshold=self.threshold)
+        self._tail = TailReader(self.table)
         self._cache = {}
         self._code_cache = {}
 
@@ -266,6 +269,12 @@ class Resolver:
                 return Decision(None, None, "review:already-new", detail=(
                     f"{why}'{parsed.raw}' is already in the two-level format ({new.name}, {new.province_name}); "
                     "it names no old unit to remap."), candidates=(new.code,))
+        if len(located.units) != 1:
+            tail = self._tail.read(parsed.raw)
+            if tail is not None and len(tail.units) == 1 and (not located.units or tail.units[0] in located.units):
+                parts = self.table.parts(tail.units[0].commune_code)
+                return self._settle(parts, parsed, via=rule, score=located.score,
+                                    why=f"{why}Read from the end of the address ({tail.how}): ")
         if len(located.units) == 1:
             parts = self.table.parts(located.units[0].commune_code)
             return self._settle(parts, parsed, via=rule, score=located.score,

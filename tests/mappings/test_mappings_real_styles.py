@@ -61,3 +61,29 @@ def test_real_addresses_never_wrong(resolver):
         if d.resolved and d.new_commune not in r["expected_new_commune"].split(";"):
             wrong.append((r["address"], d.new_commune, r["expected_new_commune"]))
     assert wrong == []
+
+
+@pytest.mark.parametrize("style, address, new", [
+    ("no-commas-all-units", "Đông Tân Đông Hưng Thái Bình", "12793"),
+    ("street-glued-before-commune", "10 Đinh Bộ Lĩnh Phú Cường, Thủ Dầu Một, Bình Dương", "25747"),
+    ("street-glued-no-house-word", "45 Lê Lợi Thạch Thang, Hải Châu, Đà Nẵng", "20242"),
+    ("unmarked-type-word-or-name", "tinh tra son tinh quang ngai", "21205"),
+])
+def test_read_from_the_end(resolver, style, address, new):
+    d = resolver.resolve(UnitRef(address=address))
+    assert d.new_commune == new and "Read from the end" in d.detail, (style, d.rule, d.detail)
+
+
+@pytest.mark.parametrize("style, address", [
+    ("street-after-house-number", "247 Đường Cao Xanh, Hạ Long, Quảng Ninh"),
+    ("district-named-like-commune-untyped", "Số nhà 108, đường bãi cháy, hạ Long , quảng ninh"),
+])
+def test_read_from_the_end_never_takes_a_street(resolver, style, address):
+    d = resolver.resolve(UnitRef(address=address))
+    assert not d.resolved, (style, d.new_commune, d.detail)
+
+
+def test_split_commune_read_from_the_end_goes_to_review_with_its_parts(resolver, table):
+    d = resolver.resolve(UnitRef(address="Tân Lập, Đan Phượng Hà Nội"))
+    old = [o for o in table.old_communes() if o.commune_name == "Xã Tân Lập" and o.district_name == "Huyện Đan Phượng"]
+    assert not d.resolved and set(d.candidates) == {p.new.code for p in table.parts(old[0].commune_code)}
