@@ -22,14 +22,27 @@ def store_group() -> None:
 @store_group.command("upgrade")
 @store_option
 @click.option("--revision", default="head", show_default=True, help="Target schema revision.")
-def upgrade_command(store: str | None, revision: str) -> None:
+@click.option("--sql", is_flag=True,
+              help="Print the DDL instead of running it (for the DBA to review); nothing is connected.")
+@click.option("--from", "start", default=None, metavar="REV",
+              help="With --sql: the revision the store is at now (default: an empty database).")
+def upgrade_command(store: str | None, revision: str, sql: bool, start: str | None) -> None:
     """Create the store or bring it to the latest schema (alembic).
+
+    With --sql the SQL is printed for PostgreSQL or SQLite (the store URL's
+    engine) and the store is not touched: alembic's offline mode.
 
     \b
     Example:
         hopnhat store upgrade --store sqlite:///hopnhat.sqlite
+        hopnhat store upgrade --sql --from 0002 --store postgresql+psycopg://hopnhat@db/unified > upgrade.sql
     """
+    if start and not sql:
+        raise click.UsageError("--from goes with --sql (a live upgrade reads the store's revision itself)")
     settings = Settings.load(store=store)
+    if sql:
+        click.echo(schema.upgrade_sql(settings.store_url, revision, start=start), nl=False)
+        return
     reached = schema.upgrade(schema.connect(settings.store_url), revision)
     click.echo(f"Store {schema.safe_url(settings.store_url)} is at schema revision {reached}.")
 
@@ -62,3 +75,33 @@ def current_command(store: str | None) -> None:
     current = schema.current_revision(schema.connect(settings.store_url))
     click.echo(f"Store {schema.safe_url(settings.store_url)}: revision {current or 'none'}; "
                f"latest {schema.head_revision()}.")
+
+
+@store_group.command("history")
+@store_option
+def history_command(store: str | None) -> None:
+    """List the store's schema revisions, oldest first, marking the one the store is at.
+
+    \b
+    Example:
+        hopnhat store history --store sqlite:///hopnhat.sqlite
+    """
+    settings = Settings.load(store=store)
+    current = _current_if_present(settings.store_url)
+    head = schema.head_revision()
+    for rev in schema.history():
+        marks = [m for m, on in (("head", rev.revision == head), ("current", rev.revision == current)) if on]
+        click.echo(f"{rev.revision}  {rev.created:<10}  {rev.message}" + (f"  ({', '.join(marks)})" if marks else ""))
+    click.echo(f"Store {schema.safe_url(settings.store_url)}: revision {current or 'none'}.")
+
+
+def _current_if_present(url: str) -> str | None:
+    """The store's revision; None for an SQLite file that does not exist yet (it is not created)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).exists()):
+        return None
+    return schema.current_revision(schema.connect(url))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -10,8 +12,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from migrate.core.errors import StoreError
 
@@ -76,6 +80,55 @@ def downgrade(engine: Engine, revision: str) -> str:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
     return current_revision(engine) or "base"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One schema revision of the store, as ``hopnhat store history`` lists it."""
+
+    revision: str
+    down_revision: str | None
+    message: str
+    created: str
+
+
+def history() -> list[Revision]:
+    """Every schema revision this hopnhat knows, oldest first (no store is opened)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = []
+    for rev in script.walk_revisions("base", "heads"):
+        doc = (rev.doc or "").strip()
+        created = next((line.split(":", 1)[1].strip() for line in (rev.module.__doc__ or "").splitlines()
+                        if line.startswith("Create Date:")), "")
+        down = rev.down_revision if isinstance(rev.down_revision, str) or rev.down_revision is None \
+            else ",".join(rev.down_revision)
+        revisions.append(Revision(rev.revision, down, doc.splitlines()[0] if doc else "", created))
+    return revisions[::-1]
+
+
+def upgrade_sql(url: str, revision: str = "head", *, start: str | None = None) -> str:
+    """The DDL that takes a store at ``start`` (default: empty) to ``revision``, without connecting.
+
+    ``url`` only chooses the SQL dialect (PostgreSQL or SQLite); its
+    password, if any, is never used or written.
+    """
+    try:
+        dialect = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise StoreError(f"store URL is not a database URL: {url.split('@')[-1]!r}") from None
+    if dialect not in ("postgresql", "sqlite"):
+        raise StoreError(f"offline SQL is written for PostgreSQL and SQLite stores, not {dialect}")
+    buffer = io.StringIO()
+    config = alembic_config()
+    config.output_buffer = buffer
+    config.attributes["url"] = f"{dialect}://"
+    target = f"{start}:{revision}" if start else revision
+    try:
+        command.upgrade(config, target, sql=True)
+    except CommandError as exc:
+        raise StoreError(f"cannot write the upgrade SQL {target}: {exc}. Known revisions: hopnhat store history") \
+            from None
+    return buffer.getvalue()
 
 
 def require_current(engine: Engine) -> None:

@@ -1,12 +1,12 @@
 """Alembic environment for the unified store.
 
-hopnhat passes its own connection in ``config.attributes["connection"]``;
-run by hand, the URL comes from ``HOPNHAT_STORE_URL``.
+hopnhat passes its own connection in ``config.attributes["connection"]``; for
+offline SQL (``hopnhat store upgrade --sql``) it passes the URL in
+``config.attributes["url"]`` and nothing is connected. Run by hand, the URL is
+alembic's ``sqlalchemy.url`` option.
 """
 
 from __future__ import annotations
-
-import os
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -27,13 +27,25 @@ def _run(connection) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    _run(connection)
-else:
-    url = os.environ.get("HOPNHAT_STORE_URL")
+def _run_offline(url: str) -> None:
+    """Write the DDL for the DBA to review instead of executing it."""
+    context.configure(url=url, target_metadata=metadata, render_as_batch=True, literal_binds=True,
+                      dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _url() -> str:
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise SystemExit("Set HOPNHAT_STORE_URL or run: hopnhat store upgrade --store URL")
-    engine = create_engine(url)
-    with engine.begin() as conn:
+        raise SystemExit("No store URL: run hopnhat store upgrade --store URL (or --sql to print the DDL)")
+    return url
+
+
+if context.is_offline_mode():
+    _run_offline(_url())
+elif config.attributes.get("connection") is not None:
+    _run(config.attributes["connection"])
+else:
+    with create_engine(_url()).begin() as conn:
         _run(conn)
