@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli.options import store_option
+from migrate.cli.options import json_option, store_option
 from migrate.config import Settings
 
 
@@ -23,12 +23,15 @@ def batches_group() -> None:
 @click.option("--state", type=click.Choice(["planned", "running", "loaded", "failed", "verified"]), default=None)
 @click.option("--source", default=None, help="Only this source system.")
 @click.option("--run", "run_id", type=int, default=None, help="Only this run.")
-def list_command(store: str | None, state: str | None, source: str | None, run_id: int | None) -> None:
+@json_option
+def list_command(store: str | None, state: str | None, source: str | None, run_id: int | None,
+                 as_json: bool) -> None:
     """One line per batch: id, source/entity, key range, state, attempts, counts, worker.
 
     \b
     Example:
         hopnhat batches list --state failed --store sqlite:///hopnhat.sqlite
+        hopnhat batches list --json
     """
     from migrate import ledger
     from migrate.pipeline import open_store
@@ -36,6 +39,10 @@ def list_command(store: str | None, state: str | None, source: str | None, run_i
     engine = open_store(Settings.load(store=store))
     with engine.connect() as conn:
         rows = ledger.listing(conn, state=state, source=source, run_id=run_id)
+    if as_json:
+        from migrate.cli import jsonout
+
+        return jsonout.emit(jsonout.batches(rows))
     click.echo(f"{'id':>6}  {'source/entity':<32}{'keys':<24}{'state':<10}{'tries':>5}{'extr.':>7}{'load.':>7}"
                f"{'merg.':>6}{'quar.':>6}")
     for r in rows:
@@ -49,7 +56,8 @@ def list_command(store: str | None, state: str | None, source: str | None, run_i
 @batches_group.command("show")
 @store_option
 @click.argument("batch_id", type=int)
-def show_command(store: str | None, batch_id: int) -> None:
+@json_option
+def show_command(store: str | None, batch_id: int, as_json: bool) -> None:
     """Everything the ledger knows about one batch, with its last error.
 
     \b
@@ -65,6 +73,10 @@ def show_command(store: str | None, batch_id: int) -> None:
         row = ledger.get(conn, batch_id)
     if row is None:
         raise StoreError(f"Batch {batch_id} is not in the ledger. List them: hopnhat batches list")
+    if as_json:
+        from migrate.cli import jsonout
+
+        return jsonout.emit(jsonout.batch(row))
     click.echo(row.describe())
     for name in ("run_id", "seq", "state", "attempts", "worker", "started_at", "finished_at"):
         click.echo(f"  {name}: {getattr(row, name)}")
@@ -135,7 +147,8 @@ def quarantine_group() -> None:
 @store_option
 @click.option("--source", default=None, help="Only this source system.")
 @click.option("--all", "show_all", is_flag=True, help="Include records released by a later rerun.")
-def quarantine_list(store: str | None, source: str | None, show_all: bool) -> None:
+@json_option
+def quarantine_list(store: str | None, source: str | None, show_all: bool, as_json: bool) -> None:
     """One line per quarantined record: source, table, key, field and reason.
 
     \b
@@ -147,6 +160,10 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool) -> No
 
     with open_store(Settings.load(store=store)).connect() as conn:
         rows = quarantine.entries(conn, source=source, include_released=show_all)
+    if as_json:
+        from migrate.cli import jsonout
+
+        return jsonout.emit(jsonout.quarantine(rows))
     for entry in rows:
         click.echo(entry.line())
     click.echo(f"{len(rows)} record(s) in quarantine")

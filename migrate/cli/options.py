@@ -36,6 +36,11 @@ def run_options(func: Callable) -> Callable:
     return func
 
 
+def json_option(func: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON document instead of text (shape: README, JSON output).")(func)
+
+
 def parse_sources(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for value in values:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import Progress, parse_sources, store_option
+from migrate.cli.options import Progress, json_option, parse_sources, store_option
 from migrate.config import Settings
 from migrate.core.errors import ConservationBroken
 
@@ -34,8 +34,9 @@ def reconcile_group() -> None:
 @click.option("--unmask", is_flag=True, help="Show personal identifiers unmasked in the report.")
 @click.option("--no-record", is_flag=True,
               help="Write nothing to the store (no reconciliation_run row, no batch marked verified).")
+@json_option
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], out: str,
-                only: str | None, files_dir: str | None, unmask: bool, no_record: bool) -> None:
+                only: str | None, files_dir: str | None, unmask: bool, no_record: bool, as_json: bool) -> None:
     """Recompute every check from read-only connections and write the report; exit 3 if any fails.
 
     With PROFILES (or --source NAME=URL) the sources are counted and read
@@ -56,7 +57,12 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
                        files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress)
     progress.close()
-    click.echo(result.summary())
+    if as_json:
+        from migrate.cli import jsonout
+
+        jsonout.emit(jsonout.reconciliation(result))
+    else:
+        click.echo(result.summary())
     if not result.ok:
         raise ConservationBroken("reconciliation failed; do not sign off (see the report)")
 

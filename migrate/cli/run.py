@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from migrate.cli.options import Progress, parse_sources, run_options, store_option
+from migrate.cli.options import Progress, json_option, parse_sources, run_options, store_option
 from migrate.config import Settings
 from migrate.core.errors import ConservationBroken
 
@@ -50,8 +50,9 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
 @run_options
 @click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
 @click.option("--workers", type=click.IntRange(1), default=None, help="Worker processes (PostgreSQL store; 1).")
+@json_option
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], no_resume: bool,
-                **options) -> None:
+                as_json: bool, **options) -> None:
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
     Running it again while a run is in progress (on this or another machine,
@@ -67,6 +68,11 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     progress = Progress(None, "migrating")
     report = pipeline.run(settings, progress=progress, resume=not no_resume)
     progress.close()
-    click.echo(report.summary())
+    if as_json:
+        from migrate.cli import jsonout
+
+        jsonout.emit(jsonout.run(report))
+    else:
+        click.echo(report.summary())
     if not report.ok:
         sys.exit(1)

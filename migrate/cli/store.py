@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli.options import store_option
+from migrate.cli.options import json_option, store_option
 from migrate.config import Settings
 from migrate.store import schema
 
@@ -64,7 +64,8 @@ def downgrade_command(store: str | None, revision: str) -> None:
 
 @store_group.command("current")
 @store_option
-def current_command(store: str | None) -> None:
+@json_option
+def current_command(store: str | None, as_json: bool) -> None:
     """Show the store's schema revision and the one this hopnhat needs.
 
     \b
@@ -73,6 +74,11 @@ def current_command(store: str | None) -> None:
     """
     settings = Settings.load(store=store)
     current = schema.current_revision(schema.connect(settings.store_url))
+    if as_json:
+        from migrate.cli import jsonout
+
+        return jsonout.emit(jsonout.store_current(schema.safe_url(settings.store_url), current,
+                                                  schema.head_revision()))
     click.echo(f"Store {schema.safe_url(settings.store_url)}: revision {current or 'none'}; "
                f"latest {schema.head_revision()}.")
 
