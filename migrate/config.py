@@ -6,6 +6,7 @@ This is the only module that reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +16,103 @@ from sqlalchemy.exc import ArgumentError
 
 from adapters.profiles import SourceProfile, load_profile
 from migrate.core.errors import ConfigError
+from migrate.core.tomlfile import read_toml
 
 DEFAULT_STORE = "sqlite:///hopnhat.sqlite"
+PROJECT_FILE = "hopnhat.toml"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# section -> key -> expected type; paths are relative to the project file's folder
+PROJECT_KEYS: dict[str, dict[str, type]] = {
+    "store": {"url_env": str, "files_dir": str},
+    "run": {"profiles": list, "split_rules": str, "remaps": str, "batch_size": int, "workers": int,
+            "default_part_policy": bool},
+    "reconcile": {"out": str},
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """``hopnhat.toml``: the settings an operator would otherwise type on every command.
+
+    It names the environment variable holding the store URL, never the URL.
+    Flags and environment variables win over it.
+    """
+
+    path: Path
+    store_url_env: str | None = None
+    files_dir: Path | None = None
+    profiles: tuple[Path, ...] = ()
+    split_rules: Path | None = None
+    remaps: Path | None = None
+    batch_size: int | None = None
+    workers: int | None = None
+    default_part_policy: bool | None = None
+    report_dir: Path | None = None
+
+    @classmethod
+    def find(cls, given: str | Path | None = None, *, cwd: Path | None = None,
+             environ: Mapping[str, str] | None = None) -> Project | None:
+        """``given`` (``--config``), else ``HOPNHAT_CONFIG``, else ``hopnhat.toml`` in ``cwd`` if there."""
+        env = os.environ if environ is None else environ
+        named = given or env.get("HOPNHAT_CONFIG")
+        if named:
+            return cls.load(Path(named))
+        found = (cwd or Path.cwd()) / PROJECT_FILE
+        return cls.load(found) if found.is_file() else None
+
+    @classmethod
+    def load(cls, path: Path) -> Project:
+        """Read and validate the whole file; every problem in one ConfigError."""
+        doc, _ = read_toml(path, "project file")
+        problems: list[str] = []
+        for section, body in doc.items():
+            if section not in PROJECT_KEYS or not isinstance(body, dict):
+                problems.append(f"{path}: unknown section [{section}]; known: "
+                                f"{', '.join(f'[{k}]' for k in PROJECT_KEYS)}")
+                continue
+            for key, value in body.items():
+                expected = PROJECT_KEYS[section].get(key)
+                if key == "url" and section == "store":
+                    problems.append(f"{path}: [store] url: a URL (and its password) never goes in a file; "
+                                    f"name the environment variable holding it: url_env = \"HOPNHAT_STORE_URL\"")
+                elif expected is None:
+                    problems.append(f"{path}: [{section}] unknown key {key!r}; known: "
+                                    f"{', '.join(PROJECT_KEYS[section])}")
+                elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                    problems.append(f"{path}: [{section}] {key} must be {expected.__name__}, got {value!r}")
+        get = lambda section, key: (doc.get(section) if isinstance(doc.get(section), dict) else {}).get(key)  # noqa: E731
+        base = path.resolve().parent
+        url_env = get("store", "url_env")
+        if isinstance(url_env, str) and not _ENV_NAME.match(url_env):
+            problems.append(f"{path}: [store] url_env must name an environment variable, got {url_env!r}")
+        profiles = get("run", "profiles") or []
+        if isinstance(profiles, list):
+            for item in profiles:
+                if not isinstance(item, str):
+                    problems.append(f"{path}: [run] profiles must be file names, got {item!r}")
+                elif not (base / item).is_file():
+                    problems.append(f"{path}: [run] profile {item} not found (relative to {base})")
+        for key in ("split_rules", "remaps"):
+            value = get("run", key)
+            if isinstance(value, str) and not (base / value).is_file():
+                problems.append(f"{path}: [run] {key} file {value} not found (relative to {base})")
+        for key in ("batch_size", "workers"):
+            value = get("run", key)
+            if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+                problems.append(f"{path}: [run] {key} must be at least 1, got {value}")
+        if problems:
+            raise ConfigError(problems)
+
+        def rel(value: object) -> Path | None:
+            return base / value if isinstance(value, str) else None
+
+        return cls(
+            path=path, store_url_env=url_env, files_dir=rel(get("store", "files_dir")),
+            profiles=tuple(base / p for p in profiles if isinstance(p, str)),
+            split_rules=rel(get("run", "split_rules")), remaps=rel(get("run", "remaps")),
+            batch_size=get("run", "batch_size"), workers=get("run", "workers"),
+            default_part_policy=get("run", "default_part_policy"), report_dir=rel(get("reconcile", "out")),
+        )
 
 
 @dataclass(frozen=True)
@@ -57,17 +153,26 @@ class Settings:
         remaps: str | Path | None = None,
         default_part_policy: bool | None = None,
         environ: Mapping[str, str] | None = None,
+        project: Project | None = None,
     ) -> Settings:
+        """Flags (the arguments) > environment > project file (``hopnhat.toml``) > defaults."""
         env = os.environ if environ is None else environ
         problems: list[str] = []
-        store_url = store or env.get("HOPNHAT_STORE_URL") or DEFAULT_STORE
+        store_url = store or env.get("HOPNHAT_STORE_URL")
+        if not store_url and project is not None and project.store_url_env:
+            store_url = env.get(project.store_url_env)
+            if not store_url:
+                problems.append(f"store: {project.path} names {project.store_url_env} for the store URL, "
+                                f"and it is not set; export it (or pass --store)")
+        store_url = store_url or DEFAULT_STORE
         try:
             parsed = make_url(store_url)
         except ArgumentError:
             problems.append(f"store URL is not a database URL: {store_url.split('@')[-1]!r}")
             parsed = None
+        p = project or Project(Path(PROJECT_FILE))
         if files_dir is None:
-            files_dir = env.get("HOPNHAT_FILES_DIR") or _default_files_dir(parsed)
+            files_dir = env.get("HOPNHAT_FILES_DIR") or p.files_dir or _default_files_dir(parsed)
         sources = []
         for path in profiles:
             try:
@@ -87,16 +192,16 @@ class Settings:
         names = [s.name for s in sources]
         for name in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"source name {name} is used by two profiles; names must be unique")
-        size = batch_size if batch_size is not None else int(env.get("HOPNHAT_BATCH_SIZE", "1000"))
+        size = batch_size if batch_size is not None else int(env.get("HOPNHAT_BATCH_SIZE") or p.batch_size or 1000)
         if size < 1:
             problems.append(f"batch size must be at least 1, got {size}")
-        count = workers if workers is not None else int(env.get("HOPNHAT_WORKERS", "1"))
+        count = workers if workers is not None else int(env.get("HOPNHAT_WORKERS") or p.workers or 1)
         if count < 1:
             problems.append(f"workers must be at least 1, got {count}")
-        split_rules = split_rules or env.get("HOPNHAT_SPLIT_RULES")
+        split_rules = split_rules or env.get("HOPNHAT_SPLIT_RULES") or p.split_rules
         if split_rules and not Path(split_rules).is_file():
             problems.append(f"split rules file {split_rules} not found")
-        remaps = remaps or env.get("HOPNHAT_REMAPS")
+        remaps = remaps or env.get("HOPNHAT_REMAPS") or p.remaps
         if remaps and not Path(remaps).is_file():
             problems.append(f"agency/procedure remap table {remaps} not found")
         if problems:
@@ -109,7 +214,8 @@ class Settings:
             workers=count,
             split_rules=Path(split_rules) if split_rules else None,
             remaps=Path(remaps) if remaps else None,
-            default_part_policy=bool(default_part_policy),
+            default_part_policy=bool(default_part_policy if default_part_policy is not None
+                                     else p.default_part_policy),
             operator=env.get("HOPNHAT_OPERATOR") or env.get("USER") or "hopnhat",
         )
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli.options import json_option, store_option
-from migrate.config import Settings
+from migrate.cli.options import json_option, store_option, load_settings
 
 
 @click.group("batches")
@@ -36,7 +35,7 @@ def list_command(store: str | None, state: str | None, source: str | None, run_i
     from migrate import ledger
     from migrate.pipeline import open_store
 
-    engine = open_store(Settings.load(store=store))
+    engine = open_store(load_settings(store=store))
     with engine.connect() as conn:
         rows = ledger.listing(conn, state=state, source=source, run_id=run_id)
     if as_json:
@@ -68,7 +67,7 @@ def show_command(store: str | None, batch_id: int, as_json: bool) -> None:
     from migrate.core.errors import StoreError
     from migrate.pipeline import open_store
 
-    engine = open_store(Settings.load(store=store))
+    engine = open_store(load_settings(store=store))
     with engine.connect() as conn:
         row = ledger.get(conn, batch_id)
     if row is None:
@@ -111,8 +110,8 @@ def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, qua
 
     batch_ids, profiles = _split_targets(targets, failed or quarantined)
     if not profiles:
-        profiles = pipeline.profiles_for(Settings.load(store=store), None if failed or quarantined else batch_ids)
-    settings = Settings.load(profiles, store=store, files_dir=files_dir)
+        profiles = pipeline.profiles_for(load_settings(store=store), None if failed or quarantined else batch_ids)
+    settings = load_settings(profiles, store=store, files_dir=files_dir)
     rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined)
     for row in rows:
         click.echo(f"{row.describe()}: {row.state} after {row.attempts} attempt(s)"
@@ -158,7 +157,7 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool, as_js
     from migrate import quarantine
     from migrate.pipeline import open_store
 
-    with open_store(Settings.load(store=store)).connect() as conn:
+    with open_store(load_settings(store=store)).connect() as conn:
         rows = quarantine.entries(conn, source=source, include_released=show_all)
     if as_json:
         from migrate.cli import jsonout
@@ -187,7 +186,7 @@ def quarantine_export(store: str | None, out: str, source: str | None, show_all:
     from migrate import quarantine
     from migrate.pipeline import open_store
 
-    with open_store(Settings.load(store=store)).connect() as conn:
+    with open_store(load_settings(store=store)).connect() as conn:
         rows = quarantine.entries(conn, source=source, include_released=show_all)
     count = quarantine.export(rows, out, mask=not unmasked)
     click.echo(f"{count} record(s) written to {out}")

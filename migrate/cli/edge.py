@@ -1,4 +1,4 @@
-"""The options every hopnhat command shares: version, how much is logged and where.
+"""The options every hopnhat command shares: version, logging, the project file.
 
 They sit on the ``hopnhat`` group (``hopnhat -v run ...``); ``setup`` applies
 them once, before any command runs.
@@ -11,6 +11,7 @@ from collections.abc import Callable
 import click
 
 from migrate.cli import logs
+from migrate.config import Project
 
 
 def global_options(func: Callable) -> Callable:
@@ -23,16 +24,26 @@ def global_options(func: Callable) -> Callable:
                      help="Also write the log (at least one line per batch) to this file."),
         click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
                      help="json: one JSON object per log line (time, level, logger, message, fields)."),
+        click.option("--config", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+                     help="Project file (default: env HOPNHAT_CONFIG, else hopnhat.toml in this folder, if any)."),
     )):
         func = option(func)
     return func
 
 
 def setup(ctx: click.Context, *, debug: bool, verbose: int, quiet: bool, log_file: str | None,
-          log_format: str) -> None:
-    """Configure logging and remember what the commands need (debug, quiet)."""
+          log_format: str, config: str | None) -> None:
+    """Configure logging, read the project file, remember what the commands need."""
     if quiet and verbose:
         raise click.UsageError("-q and -v contradict each other; give one of them")
-    ctx.obj = {"debug": debug, "quiet": quiet}
+    ctx.obj = {"debug": debug, "quiet": quiet, "project": None}
     logs.configure(level=logs.level_for(verbose=verbose, quiet=quiet, debug=debug), log_file=log_file,
                    fmt=log_format)
+    if not ctx.resilient_parsing and "--help" not in ctx.args:
+        ctx.obj["project"] = Project.find(config)
+
+
+def project() -> Project | None:
+    """The project file this command runs with, if any."""
+    ctx = click.get_current_context(silent=True)
+    return (ctx.find_root().obj or {}).get("project") if ctx is not None else None

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import parse_sources
-from migrate.config import Settings
+from migrate.cli.options import parse_sources, load_settings
 
 
 @click.group("freeze")
@@ -34,7 +33,7 @@ def take_command(profiles: tuple[str, ...], out: str, sources: tuple[str, ...]) 
     """
     from migrate import freeze
 
-    settings = Settings.load(profiles, source_urls=parse_sources(sources))
+    settings = load_settings(profiles, source_urls=parse_sources(sources))
     prints = freeze.take(settings, Path(out))
     for f in prints:
         click.echo(f"{f.source}/{f.entity}: {f.count} rows, digest {f.digest[:16]}")
@@ -54,7 +53,7 @@ def check_command(record: str, profiles: tuple[str, ...], sources: tuple[str, ..
     """
     from migrate import freeze
 
-    settings = Settings.load(profiles, source_urls=parse_sources(sources))
+    settings = load_settings(profiles, source_urls=parse_sources(sources))
     diffs = freeze.compare(settings, Path(record))
     for d in diffs:
         click.echo(f"CHANGED {d.describe()}")

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import Progress, store_option
-from migrate.config import Settings
+from migrate.cli.options import Progress, store_option, load_settings
 from migrate.continuity.identifiers import KINDS
 
 
@@ -35,7 +34,7 @@ def lookup_command(value: str, store: str | None, kinds: tuple[str, ...], source
     from migrate.continuity.lookup import lookup
     from migrate.pipeline import open_store
 
-    with open_store(Settings.load(store=store)).connect() as conn:
+    with open_store(load_settings(store=store)).connect() as conn:
         result = lookup(conn, value, kinds=kinds, sources=sources)
     if as_json:
         click.echo(json.dumps([m.as_dict(unmask=unmask) for m in result.matches], ensure_ascii=False, indent=2))
@@ -72,7 +71,7 @@ def index_command(store: str | None, profiles: tuple[str, ...]) -> None:
     from migrate.continuity.index import refresh
     from migrate.pipeline import open_store
 
-    engine = open_store(Settings.load(store=store))
+    engine = open_store(load_settings(store=store))
     progress = Progress(None, "indexing")
     report = refresh(engine, [load_profile(p) for p in profiles], progress=progress)
     progress.close()
@@ -99,7 +98,7 @@ def export_command(store: str | None, out: str, config_path: str | None, unmask:
     from migrate.pipeline import open_store
 
     config = load_config(config_path)  # raises ConfigError with every problem
-    engine = open_store(Settings.load(store=store))
+    engine = open_store(load_settings(store=store))
     click.echo(export(engine, Path(out), config, unmask=unmask, include_hashes=include_hashes).summary())
 
 
@@ -120,7 +119,7 @@ def check_command(store: str | None, config_path: str | None) -> None:
     from reconciliation.continuity import continuity
 
     config = load_config(config_path)
-    result = continuity(open_store(Settings.load(store=store)), verifiable=config.verifiable)
+    result = continuity(open_store(load_settings(store=store)), verifiable=config.verifiable)
     click.echo("\n".join(result.summary_lines()))
     if not result.ok:
         raise ConservationBroken("continuity does not hold: some old identifiers resolve to nothing")

@@ -165,10 +165,10 @@ def review_import_command(reviewed: str, store: str | None, decided_by: str | No
 
 
 def _store(url: str | None):
-    from migrate.config import Settings
+    from migrate.cli.options import load_settings
     from migrate.pipeline import open_store
 
-    return open_store(Settings.load(store=url))
+    return open_store(load_settings(store=url))
 
 
 @map_group.group("agencies")

@@ -8,7 +8,24 @@ from collections.abc import Callable
 
 import click
 
+from migrate.config import Settings
+
 log = logging.getLogger("hopnhat")
+
+
+def load_settings(profiles=(), **options) -> Settings:
+    """``Settings.load`` with the project file (``hopnhat.toml`` or ``--config``) under the flags."""
+    from migrate.cli.edge import project
+
+    return Settings.load(profiles, project=project(), **options)
+
+
+def project_profiles(profiles: tuple[str, ...]) -> tuple[str, ...]:
+    """The profiles named on the command line, else those the project file lists."""
+    from migrate.cli.edge import project
+
+    found = project()
+    return profiles or (tuple(str(p) for p in found.profiles) if found is not None else ())
 
 
 def store_option(func: Callable) -> Callable:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import parse_sources, store_option
-from migrate.config import Settings
+from migrate.cli.options import parse_sources, store_option, load_settings
 
 
 @click.command("preflight")
@@ -31,7 +30,7 @@ def preflight_command(profiles: tuple[str, ...], store: str | None, sources: tup
     """
     from migrate.preflight import CHECKS, preflight
 
-    settings = Settings.load(profiles, store=store, source_urls=parse_sources(sources), files_dir=files_dir)
+    settings = load_settings(profiles, store=store, source_urls=parse_sources(sources), files_dir=files_dir)
     result = preflight(settings, only or CHECKS, Path(signed_off) if signed_off else None)
     click.echo(result.summary())
     if not result.go:

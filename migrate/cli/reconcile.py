@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import Progress, json_option, parse_sources, store_option
-from migrate.config import Settings
+from migrate.cli.options import (Progress, json_option, load_settings, parse_sources, project_profiles,
+                                 store_option)
 from migrate.core.errors import ConservationBroken
 
 
@@ -26,8 +26,9 @@ def reconcile_group() -> None:
 @store_option
 @click.option("--source", "sources", multiple=True, metavar="NAME=URL",
               help="URL of a source to read again (with its PROFILE, or the profile the store recorded).")
-@click.option("--out", type=click.Path(file_okay=False), default="hopnhat-report", show_default=True,
-              help="Report folder (HTML, XLSX, CSV, JSON, manifest).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Report folder (HTML, XLSX, CSV, JSON, manifest); default: [reconcile] out of hopnhat.toml, "
+                   "else hopnhat-report.")
 @click.option("--only", default=None, metavar="NAME", help="Only this source system.")
 @click.option("--files-dir", type=click.Path(file_okay=False), default=None,
               help="The store's attachment folder (default: next to an SQLite store).")
@@ -35,7 +36,7 @@ def reconcile_group() -> None:
 @click.option("--no-record", is_flag=True,
               help="Write nothing to the store (no reconciliation_run row, no batch marked verified).")
 @json_option
-def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], out: str,
+def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], out: str | None,
                 only: str | None, files_dir: str | None, unmask: bool, no_record: bool, as_json: bool) -> None:
     """Recompute every check from read-only connections and write the report; exit 3 if any fails.
 
@@ -49,10 +50,15 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     """
     from reconciliation.runner import reconcile, recorded_profiles
 
+    from migrate.cli.edge import project
+
     urls = parse_sources(sources)
+    profiles = project_profiles(profiles) if not urls else profiles
+    found = project()
+    out = out or str(found.report_dir if found is not None and found.report_dir else "hopnhat-report")
     if urls and not profiles:
-        profiles = recorded_profiles(Settings.load(store=store), names=list(urls))
-    settings = Settings.load(profiles, store=store, source_urls=urls, files_dir=files_dir)
+        profiles = recorded_profiles(load_settings(store=store), names=list(urls))
+    settings = load_settings(profiles, store=store, source_urls=urls, files_dir=files_dir)
     progress = Progress(None, "reconciling")
     result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
                        files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress)

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from migrate.cli.options import Progress, json_option, parse_sources, run_options, store_option
-from migrate.config import Settings
+from migrate.cli.options import (Progress, json_option, load_settings, parse_sources, project_profiles,
+                                 run_options, store_option)
 from migrate.core.errors import ConservationBroken
 
 
@@ -45,7 +45,7 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
 
 
 @click.command("run")
-@click.argument("profiles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("profiles", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @store_option
 @run_options
 @click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
@@ -55,16 +55,21 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
                 as_json: bool, **options) -> None:
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
+    PROFILES default to the [run] profiles of the project file (hopnhat.toml).
     Running it again while a run is in progress (on this or another machine,
     same PostgreSQL store) joins that run: workers split its batches.
 
     \b
     Example:
         HOPNHAT_SOURCE_HANAM_URL=sqlite:///hanam.sqlite hopnhat run --store sqlite:///store.sqlite hanam.toml
+        hopnhat run    # with a hopnhat.toml in this folder
     """
     from migrate import pipeline
 
-    settings = Settings.load(profiles, store=store, source_urls=parse_sources(sources), **options)
+    profiles = project_profiles(profiles)
+    if not profiles:
+        raise click.UsageError("name the PROFILES to migrate, or list them in hopnhat.toml ([run] profiles)")
+    settings = load_settings(profiles, store=store, source_urls=parse_sources(sources), **options)
     progress = Progress(None, "migrating")
     report = pipeline.run(settings, progress=progress, resume=not no_resume)
     progress.close()

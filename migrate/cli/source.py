@@ -41,10 +41,10 @@ def check_command(profile: str, url: str | None) -> None:
     """
     from adapters.inspect import check_profile
     from adapters.profiles import load_profile
-    from migrate.config import Settings
+    from migrate.cli.options import load_settings
 
     loaded = load_profile(profile)
-    url = url or Settings.load([loaded.path]).sources[0].url
+    url = url or load_settings([loaded.path]).sources[0].url
     source = _open(loaded.name, url)
     try:
         result = check_profile(loaded, source)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli.options import json_option, store_option
-from migrate.config import Settings
+from migrate.cli.options import json_option, store_option, load_settings
 from migrate.store import schema
 
 
@@ -39,7 +38,7 @@ def upgrade_command(store: str | None, revision: str, sql: bool, start: str | No
     """
     if start and not sql:
         raise click.UsageError("--from goes with --sql (a live upgrade reads the store's revision itself)")
-    settings = Settings.load(store=store)
+    settings = load_settings(store=store)
     if sql:
         click.echo(schema.upgrade_sql(settings.store_url, revision, start=start), nl=False)
         return
@@ -57,7 +56,7 @@ def downgrade_command(store: str | None, revision: str) -> None:
     Example:
         hopnhat store downgrade --store sqlite:///hopnhat.sqlite base
     """
-    settings = Settings.load(store=store)
+    settings = load_settings(store=store)
     reached = schema.downgrade(schema.connect(settings.store_url), revision)
     click.echo(f"Store {schema.safe_url(settings.store_url)} is at schema revision {reached}.")
 
@@ -72,7 +71,7 @@ def current_command(store: str | None, as_json: bool) -> None:
     Example:
         hopnhat store current --store sqlite:///hopnhat.sqlite
     """
-    settings = Settings.load(store=store)
+    settings = load_settings(store=store)
     current = schema.current_revision(schema.connect(settings.store_url))
     if as_json:
         from migrate.cli import jsonout
@@ -92,7 +91,7 @@ def history_command(store: str | None) -> None:
     Example:
         hopnhat store history --store sqlite:///hopnhat.sqlite
     """
-    settings = Settings.load(store=store)
+    settings = load_settings(store=store)
     current = _current_if_present(settings.store_url)
     head = schema.head_revision()
     for rev in schema.history():
