@@ -36,14 +36,19 @@ def setup(ctx: click.Context, *, debug: bool, verbose: int, quiet: bool, log_fil
     """Configure logging, read the project file, remember what the commands need."""
     if quiet and verbose:
         raise click.UsageError("-q and -v contradict each other; give one of them")
-    ctx.obj = {"debug": debug, "quiet": quiet, "project": None}
+    ctx.obj = {"debug": debug, "quiet": quiet, "config": config}
     logs.configure(level=logs.level_for(verbose=verbose, quiet=quiet, debug=debug), log_file=log_file,
                    fmt=log_format)
-    if not ctx.resilient_parsing and "--help" not in ctx.args:
-        ctx.obj["project"] = Project.find(config)
 
 
 def project() -> Project | None:
-    """The project file this command runs with, if any."""
+    """The project file this command runs with, if any; read (and validated) when a command first needs it."""
     ctx = click.get_current_context(silent=True)
-    return (ctx.find_root().obj or {}).get("project") if ctx is not None else None
+    if ctx is None:
+        return None
+    obj = ctx.find_root().obj
+    if obj is None:
+        return Project.find()
+    if "project" not in obj:
+        obj["project"] = Project.find(obj.get("config"))
+    return obj["project"]
