@@ -42,7 +42,11 @@ def store_file(files_root: Path | None, relative: str | None, files_dir: Path,
     if rel.is_absolute() or ".." in rel.parts:
         return StoredFile("outside-root", reason=f"path {relative!r} leaves the source's file folder")
     source = files_root.joinpath(*rel.parts)
-    if not source.is_file():
+    try:
+        found = source.is_file()
+    except OSError as exc:  # a name longer than the file system allows (Errno 36), a path it refuses
+        return StoredFile("unreadable", reason=f"cannot open {_cut(relative)}: {exc.strerror or exc}")
+    if not found:
         return StoredFile("missing", reason=f"file not found: {relative}")
     files_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -67,6 +71,10 @@ def store_file(files_root: Path | None, relative: str | None, files_dir: Path,
     else:
         os.replace(tmp.name, target)
     return StoredFile("stored", sha, size)
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 def verify_file(files_dir: Path, sha256: str) -> str | None:

@@ -5,6 +5,7 @@ This is the only module that reads ``os.environ``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from adapters.profiles import SourceProfile, load_profile
 from migrate.core.errors import ConfigError
 from migrate.core.tomlfile import read_toml
+from migrate.prepare import DateRange
 
 DEFAULT_STORE = "sqlite:///hopnhat.sqlite"
 PROJECT_FILE = "hopnhat.toml"
@@ -138,6 +140,7 @@ class Settings:
     remaps: Path | None = None  # province's agency/procedure remap table (CSV)
     default_part_policy: bool = False
     operator: str = "hopnhat"
+    dates: DateRange = DateRange()  # plausible dates; others are quarantined (rule date:implausible)
 
     @classmethod
     def load(
@@ -152,6 +155,7 @@ class Settings:
         split_rules: str | Path | None = None,
         remaps: str | Path | None = None,
         default_part_policy: bool | None = None,
+        earliest_date: str | None = None,
         environ: Mapping[str, str] | None = None,
         project: Project | None = None,
     ) -> Settings:
@@ -204,6 +208,13 @@ class Settings:
         remaps = remaps or env.get("HOPNHAT_REMAPS") or p.remaps
         if remaps and not Path(remaps).is_file():
             problems.append(f"agency/procedure remap table {remaps} not found")
+        earliest = earliest_date or env.get("HOPNHAT_EARLIEST_DATE")
+        dates = DateRange()
+        if earliest:
+            try:
+                dates = DateRange(earliest=dt.date.fromisoformat(earliest))
+            except ValueError:
+                problems.append(f"earliest plausible date {earliest!r} is not a date (YYYY-MM-DD)")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -217,6 +228,7 @@ class Settings:
             default_part_policy=bool(default_part_policy if default_part_policy is not None
                                      else p.default_part_policy),
             operator=env.get("HOPNHAT_OPERATOR") or env.get("USER") or "hopnhat",
+            dates=dates,
         )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select, text, update
 
-from migrate.core.records import WALK_IN, jsonable, split_link
+from migrate.core.records import WALK_IN, split_link
 from migrate import attachments
 from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
@@ -29,6 +29,7 @@ from migrate.store.models import (
     remap_decision,
     review_item,
 )
+from migrate.store.limits import storable_payload
 from migrate.store.upsert import one_of, upsert
 
 
@@ -388,7 +389,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
             rejected.append(dict(
                 batch_id=ctx.batch_id, source_system=ctx.source_system, source_table=table,
                 source_key=p.source_key, entity=entity, field=o.rejection.field, reason=o.rejection.reason,
-                raw_payload={k: jsonable(v) for k, v in p.raw.payload.items()}, created_at=ctx.now,
+                raw_payload=storable_payload(p.raw.payload), created_at=ctx.now,
                 released_at=None,
             ))
     upsert(conn, lineage, lineage_rows,

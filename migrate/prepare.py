@@ -7,12 +7,17 @@ reproduce the same outcome.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
-from migrate.core.canonical import Converter, Rejection, content_hash, converter, excluder
+from migrate.core.canonical import FIELDS, Converter, Rejection, content_hash, converter, excluder, shown
+from migrate.core.entities import ALIAS, PARENT, store_column
+from migrate.store.limits import Limit, column_limit
+from migrate.store.models import ENTITY_TABLES, account_alias, lineage
 
 # Entities whose own fields say where they belong; the others inherit their parent's place.
 PLACED = ("account", "dossier")
@@ -30,15 +35,33 @@ class Prepared:
     excluded: str | None = None  # the reason of the profile's exclude rule this record meets
 
 
+@dataclass(frozen=True)
+class DateRange:
+    """The dates a record may hold as facts; any other is quarantined (rule date:implausible).
+
+    ``latest`` None means the day the records are prepared (the snapshot); fields in
+    ``future`` (a due date) may lie after it.
+    """
+
+    earliest: dt.date = dt.date(1900, 1, 1)
+    latest: dt.date | None = None
+    future: tuple[str, ...] = ("due_at",)
+
+
+Check = Callable[[RawRecord, dict], "Rejection | None"]
+
+
 def prepare_page(spec: EntitySpec, page: Sequence[RawRecord], resolver: Resolver,
-                 default_province: str | None) -> list[Prepared]:
-    convert, exclude = converter(spec), excluder(spec)
-    return [prepare(spec, raw, resolver, default_province, convert, exclude) for raw in page]
+                 default_province: str | None, dates: DateRange = DateRange()) -> list[Prepared]:
+    convert, exclude, check = converter(spec), excluder(spec), record_check(spec, dates)
+    return [prepare(spec, raw, resolver, default_province, convert, exclude, check) for raw in page]
 
 
 def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_province: str | None,
-            convert: Converter | None = None, exclude=None) -> Prepared:
+            convert: Converter | None = None, exclude=None, check: Check | None = None) -> Prepared:
     record, rejection = (convert or converter(spec))(raw)
+    if rejection is None:
+        rejection = (check or record_check(spec, DateRange()))(raw, record)
     digest = content_hash(spec.name, record)
     source_key = raw.source_key
     excluded = (exclude or excluder(spec))(raw)
@@ -55,6 +78,61 @@ def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_provin
             f"no new commune: {decision.detail or decision.rule} (rule {decision.rule})", raw.payload,
         )
     return Prepared(raw, record, digest, ref, decision, rejection, source_key)
+
+
+def record_check(spec: EntitySpec, dates: DateRange) -> Check:
+    """Whether a canonical record fits the store (:mod:`migrate.store.limits`) and holds
+    plausible dates: the first problem as a rejection naming the field, or None."""
+    limits = field_limits(spec.name)
+    latest = dates.latest or dt.date.today()
+    low, high = dates.earliest, latest
+    low_time = dt.datetime(low.year, low.month, low.day)
+    high_time = dt.datetime(high.year, high.month, high.day) + dt.timedelta(days=1)
+    future = frozenset(dates.future)
+
+    def check(raw: RawRecord, record: dict) -> Rejection | None:
+        for name, limit in limits:
+            value = record.get(name)
+            if value is None:
+                continue
+            problem = limit.problem(value)
+            if problem is None and isinstance(value, dt.date):
+                problem = _implausible(name, value, low, high, low_time, high_time, future)
+            if problem is not None:
+                column = spec.columns.get(name, name)
+                return Rejection(raw.source_key, name, f"{column}={shown(value)}: {problem}", raw.payload)
+        return None
+
+    return check
+
+
+def _implausible(name: str, value: dt.date, low: dt.date, high: dt.date, low_time: dt.datetime,
+                 high_time: dt.datetime, future: frozenset[str]) -> str | None:
+    if isinstance(value, dt.datetime):
+        early, late = value < low_time, value >= high_time and name not in future
+    else:
+        early, late = value < low, value > high and name not in future
+    if early:
+        return f"before {low.isoformat()}, not a plausible date (rule date:implausible)"
+    if late:
+        return f"after the snapshot ({high.isoformat()}), not a plausible date (rule date:implausible)"
+    return None
+
+
+@lru_cache(maxsize=None)
+def field_limits(entity: str) -> tuple[tuple[str, Limit], ...]:
+    """Each canonical field of ``entity`` with the limits of the store column that holds it."""
+    table = ENTITY_TABLES[entity]
+    out = []
+    for name in FIELDS[entity]:
+        column = store_column(entity, name)
+        if column == ALIAS:
+            out.append((name, column_limit(account_alias.c[name])))
+        elif column == PARENT:
+            out.append((name, column_limit(lineage.c.source_key)))  # a parent's key is looked up there
+        else:
+            out.append((name, column_limit(table.c[column])))
+    return tuple(out)
 
 
 def unit_ref(record: dict[str, object], default_province: str | None) -> UnitRef:

@@ -39,7 +39,7 @@ from migrate import ledger
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import HopnhatError, SourceError, StoreError
 from migrate.load import BatchContext, Statistics, load_batch
-from migrate.prepare import Prepared, prepare_page
+from migrate.prepare import DateRange, Prepared, prepare_page
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,8 @@ class Worker:
                     records = page if page is not None else self._read_range(source, spec, lo, hi)
                     if prepared is None:
                         self._wait_ahead()  # the resolver serves one thread at a time
-                        prepared = prepare_page(spec, records, self.resolver, source.profile.old_province)
+                        prepared = prepare_page(spec, records, self.resolver, source.profile.old_province,
+                                                self.settings.dates)
                     if read_ahead and attempt == 1:
                         self._start_ahead(source, spec, hi)
                     ctx = BatchContext(
@@ -301,7 +302,7 @@ class Worker:
         if self._reader is None:
             self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
         future = self._reader.submit(_read_and_prepare, adapter, spec, after, self.settings.batch_size,
-                                     self.resolver, source.profile.old_province)
+                                     self.resolver, source.profile.old_province, self.settings.dates)
         self._ahead = _ReadAhead(source.name, spec.label, after, future)
 
     def _take_ahead(self, source: SourceSettings, spec: EntitySpec,
@@ -389,9 +390,9 @@ def _first_page(adapter, spec: EntitySpec, after: Key | None, batch_size: int) -
 
 
 def _read_and_prepare(adapter, spec: EntitySpec, after: Key, batch_size: int, resolver: Resolver,
-                      province: str | None) -> tuple[list[RawRecord], list[Prepared]]:
+                      province: str | None, dates: DateRange) -> tuple[list[RawRecord], list[Prepared]]:
     page = _first_page(adapter, spec, after, batch_size)
-    return page, prepare_page(spec, page, resolver, province)
+    return page, prepare_page(spec, page, resolver, province, dates)
 
 
 def _log_loaded(batch_id: int, source: str, entity: str, lo: Key, hi: Key, attempt: int,

@@ -20,28 +20,11 @@ from sqlalchemy import Connection, and_, func, select
 
 from migrate.core.canonical import FIELDS, content_hash
 from migrate.core.records import MAIN_ACCOUNT, WALK_IN, link_value
+from migrate.core.entities import ALIAS, PARENT, STORE_COLUMNS, store_column
 from migrate.store.models import ENTITY_TABLES, account_alias, dossier, lineage, source_snapshot
-
-ALIAS = "@alias"    # the value lives in the record's own account_alias row
-PARENT = "@parent"  # the value is the parent row's source key
-
-# canonical field -> store column (same name when absent), per entity
-STORE_COLUMNS: dict[str, dict[str, str]] = {
-    "account": {"username": ALIAS, "password_hash": ALIAS, "province_code": "old_province_code",
-                "district_code": "old_district_code", "commune_code": "old_commune_code"},
-    "dossier": {"applicant_account_key": PARENT, "province_code": "old_province_code",
-                "district_code": "old_district_code", "commune_code": "old_commune_code"},
-    "dossier_event": {"dossier_key": PARENT},
-    "dossier_file": {"dossier_key": PARENT, "path": "source_path", "sha256": "recorded_sha256"},
-    "document": {"owner_account_key": PARENT, "path": "source_path", "sha256": "recorded_sha256"},
-}
 
 # the parent entity whose source key a PARENT field holds
 PARENTS = {"dossier": "account", "document": "account", "dossier_event": "dossier", "dossier_file": "dossier"}
-
-
-def store_column(entity: str, name: str) -> str:
-    return STORE_COLUMNS[entity].get(name, name)
 
 
 @dataclass(frozen=True)

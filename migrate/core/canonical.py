@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -141,6 +142,31 @@ class _Invalid(ValueError):
     pass
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for reasons (a 1 MB value stays out of messages)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+BLOB = "base64:"  # how records.jsonable writes binary values
+
+
+def blob_text(value: str, column: str) -> str:
+    """A binary value (BLOB) holding UTF-8 text becomes that text (rule blob:utf-8); any other
+    binary value is not text (rule blob:not-text)."""
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode(value[len(BLOB):], validate=True)
+    except (binascii.Error, ValueError):
+        return value  # text that merely starts like a binary value
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Invalid(f"{column} holds {len(data)} bytes of binary data, not text (rule blob:not-text)") from None
+
+
 def nfc(value: object) -> str | None:
     """Stripped NFC text; empty becomes None."""
     if value is None:
@@ -186,9 +212,14 @@ def converter(spec: EntitySpec) -> Converter:
                 record[name] = None
                 continue
             try:
+                if type(value) is str and value.startswith(BLOB):
+                    value = blob_text(value, column)
                 record[name] = fn(value)
             except _Invalid as exc:
-                return record, Rejection(raw.source_key, name, f"{column}={value!r}: {exc}", raw.payload)
+                return record, Rejection(raw.source_key, name, f"{column}={shown(value)}: {exc}", raw.payload)
+            except (ValueError, TypeError, ArithmeticError, OSError) as exc:  # a conversion the value breaks
+                return record, Rejection(raw.source_key, name, f"{column}={shown(value)}: cannot convert "
+                                         f"({type(exc).__name__}: {exc})", raw.payload)
         for name, link, column in links:
             if record.get(name) is None:
                 continue
@@ -282,10 +313,7 @@ def _typed(kind: str, field: Field, value: object, fmt: str) -> object:
     if value is None:
         return None
     if kind == "int":
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise _Invalid("not a whole number") from None
+        return _whole(value)
     if kind in ("date", "datetime"):
         parsed = _parse_datetime(value, fmt)
         return parsed.date() if kind == "date" else parsed
@@ -330,6 +358,22 @@ def excluder(spec: EntitySpec) -> Callable[[RawRecord], "str | None"]:
         return None
 
     return excluded
+
+
+def _whole(value: object) -> int:
+    """An integer, from an int, a whole finite float or integer text; never a truncated value."""
+    if isinstance(value, bool):
+        raise _Invalid("not a whole number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Invalid("not a finite number")
+        if not value.is_integer():
+            raise _Invalid("not a whole number")
+        return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise _Invalid("not a whole number") from None
 
 
 def _identifier(text: str, lengths: tuple[int, ...], message: str) -> str:
@@ -441,7 +485,7 @@ def content_hash(entity: str, record: Mapping[str, object]) -> str:
             body[name] = value
         else:
             body[name] = hash_value(value)
-    return hashlib.sha256(_ENCODE(body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODE(body).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _normalize = unicodedata.normalize

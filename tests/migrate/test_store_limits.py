@@ -1,0 +1,137 @@
+"""Records are checked against the store's own limits before the write: a bad value quarantines its record.
+
+The limits come from the store models, so a value PostgreSQL would refuse is
+refused on SQLite too: the outcome never depends on the store engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import pytest
+
+from mappings.rules import Resolver
+from mappings.units import UnitTable
+from migrate.core.records import EntitySpec, RawRecord, jsonable
+from migrate.prepare import DateRange, field_limits, prepare
+from migrate.store.limits import storable_payload
+from migrate.store.models import dossier, dossier_file
+
+FILE = EntitySpec("dossier_file", "TepDinhKem", ("Id",), {"dossier_key": "HoSoId", "file_name": "TenTep",
+                                                          "path": "DuongDan", "size": "KichThuoc"},
+                  convert={"size": "int"})
+DOSSIER = EntitySpec("dossier", "HoSo", ("Id",), {
+    "dossier_no": "SoHoSo", "procedure_code": "MaThuTuc", "applicant_name": "TenNguoiNop",
+    "commune_code": "MaXa", "province_code": "MaTinh", "submitted_at": "NgayNop", "due_at": "NgayHenTra",
+}, convert={"submitted_at": "datetime", "due_at": "datetime"})
+
+
+RESOLVER = Resolver(UnitTable.load())
+
+
+def _prepared(spec: EntitySpec, **payload):
+    base = {"Id": 7, "HoSoId": 1, "SoHoSo": "HS-1", "MaXa": "13291", "MaTinh": "35"}
+    base.update(payload)
+    return prepare(spec, RawRecord(spec.table, (7,), base), RESOLVER, "35")
+
+
+def _rejection(spec: EntitySpec, **payload):
+    p = _prepared(spec, **payload)
+    assert p.rejection is not None, p.record
+    assert p.rejection.raw_payload["Id"] == 7
+    return p.rejection
+
+
+def test_limits_are_read_from_the_store_models():
+    limits = dict(field_limits("dossier"))
+    assert limits["procedure_code"].length == dossier.c.procedure_code.type.length == 100
+    assert limits["applicant_account_key"].column == "lineage.source_key"
+    assert dict(field_limits("dossier_file"))["size"].bits == 63
+    assert dict(field_limits("dossier_file"))["path"].column == f"{dossier_file.name}.source_path"
+
+
+@pytest.mark.parametrize("value, field, words", [
+    ("P" * 150, "procedure_code", "150 characters, longer than store column dossier.procedure_code (at most 100)"),
+    ("Nguyễn\x00Văn", "applicant_name", "NUL character at position 6 (rule text:nul)"),
+    ("ab\udcff", "applicant_name", "not UTF-8 text (rule text:not-utf8)"),
+])
+def test_text_the_store_refuses_quarantines_the_record(value, field, words):
+    column = {"procedure_code": "MaThuTuc", "applicant_name": "TenNguoiNop"}[field]
+    rejection = _rejection(DOSSIER, **{column: value})
+    assert rejection.field == field
+    assert words in rejection.reason
+
+
+@pytest.mark.parametrize("value, words", [
+    (1e20, "out of range for store column dossier_file.size (64-bit integer)"),
+    (2 ** 70, "out of range"),
+    (float("inf"), "not a finite number"),
+    (float("nan"), "not a finite number"),
+    (3.5, "not a whole number"),
+    ("1e20", "not a whole number"),
+    (True, "not a whole number"),
+])
+def test_numbers_out_of_range_are_record_problems(value, words):
+    rejection = _rejection(FILE, KichThuoc=value)
+    assert rejection.field == "size"
+    assert words in rejection.reason
+
+
+def test_whole_floats_and_big_integers_in_range_load():
+    assert _prepared(FILE, KichThuoc=2048.0).record["size"] == 2048
+    assert _prepared(FILE, KichThuoc=2 ** 63 - 1).rejection is None
+
+
+def test_binary_values_are_text_only_when_they_hold_utf8():
+    text = jsonable("Trần Thị Bích".encode())
+    assert text.startswith("base64:")
+    assert _prepared(DOSSIER, TenNguoiNop=text).record["applicant_name"] == "Trần Thị Bích"
+    binary = jsonable(b"\xff\xfe\x00\x81")
+    rejection = _rejection(DOSSIER, TenNguoiNop=binary)
+    assert rejection.field == "applicant_name"
+    assert "4 bytes of binary data, not text (rule blob:not-text)" in rejection.reason
+
+
+@pytest.mark.parametrize("value, words", [
+    ("1899-12-31 10:00:00", "before 1900-01-01"),
+    ("2999-01-01 00:00:00", "after the snapshot"),
+    ("31/02/2024", "not a date"),
+    ("0000-00-00 00:00:00", "not a date"),
+])
+def test_implausible_and_impossible_dates_are_quarantined(value, words):
+    rejection = _rejection(DOSSIER, NgayNop=value)
+    assert rejection.field == "submitted_at"
+    assert words in rejection.reason
+
+
+def test_date_range_is_configurable_and_due_dates_may_lie_ahead():
+    raw = RawRecord("HoSo", (7,), {"Id": 7, "SoHoSo": "HS", "MaXa": "13291", "MaTinh": "35",
+                                   "NgayNop": "1890-05-01 08:00:00", "NgayHenTra": "2999-01-01 00:00:00"})
+    from migrate.prepare import prepare_page
+
+    loose = prepare_page(DOSSIER, [raw], RESOLVER, "35", DateRange(earliest=dt.date(1800, 1, 1)))
+    assert loose[0].rejection is None
+    assert _prepared(DOSSIER, NgayHenTra="2999-01-01 00:00:00").rejection is None
+
+
+def test_a_long_reason_keeps_the_value_short():
+    rejection = _rejection(DOSSIER, MaThuTuc="x" * 1_000_000)
+    assert len(rejection.reason) < 400
+
+
+def test_quarantine_payload_is_storable():
+    payload = storable_payload({"a": "x\udcff", "b": float("inf"), "c": b"\x00\x01", "d": "ok\x00"})
+    assert payload["a"] == "x\\udcff"
+    assert payload["b"] == "inf"
+    assert payload["c"] == "base64:" + base64.b64encode(b"\x00\x01").decode()
+    assert payload["d"] == "ok\x00"
+
+
+def test_attachment_path_over_the_file_name_limit_is_that_records_problem(tmp_path):
+    from migrate.attachments import store_file
+
+    stored = store_file(tmp_path, "a/" + "x" * 300 + ".pdf", tmp_path / "files")
+    assert not stored.ok
+    assert stored.state == "unreadable"
+    assert "File name too long" in stored.reason and len(stored.reason) < 400
