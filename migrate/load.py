@@ -18,6 +18,7 @@ from migrate.core.records import WALK_IN, split_link
 from migrate import attachments
 from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
+from migrate.isolate import write_isolating
 from migrate.ledger import Counts
 from migrate.prepare import Prepared
 from migrate.store.models import (
@@ -71,8 +72,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
     elif entity == "document":
         _documents(conn, ctx, live)
     target = ENTITY_TABLES[entity]
-    rows = [dict(_lineage_values(ctx, table, o.prepared), **o.row) for o in outcomes if o.outcome == "loaded"]
-    upsert(conn, target, rows, fresh=fresh)
+    _write_entities(conn, ctx, target, table, [o for o in outcomes if o.outcome == "loaded"], outcomes, fresh)
     ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
     for o in outcomes:
         if o.outcome == "loaded":
@@ -89,6 +89,23 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         quarantined=sum(o.outcome == "quarantined" for o in outcomes),
         excluded=sum(o.outcome == "excluded" for o in outcomes),
     )
+
+
+def _write_entities(conn: Connection, ctx: BatchContext, target, table: str, live: Sequence[_Outcome],
+                    outcomes: Sequence[_Outcome], fresh: bool) -> None:
+    """Upsert the entity rows; a row the store refuses quarantines its record with the store's message
+    (and the records of this batch merged into it), the others load."""
+    rows = [(o, dict(_lineage_values(ctx, table, o.prepared), **o.row)) for o in live]
+    refused = write_isolating(conn, rows, lambda part: upsert(conn, target, [r for _, r in part], fresh=fresh))
+    if not refused:
+        return
+    for refusal in refused:
+        _quarantine(refusal.item[0], "record", f"the store refused the record: {refusal.message}")
+    gone = {r.item[0].prepared.source_key for r in refused}
+    for o in outcomes:
+        if o.outcome == "merged" and o.batch_target in gone:
+            _quarantine(o, "record", f"merged into account {o.batch_target} of this batch, which the store "
+                                     "refused (see its quarantine entry)")
 
 
 class Statistics:

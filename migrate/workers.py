@@ -201,6 +201,10 @@ class Worker:
                 except (HopnhatError, DBAPIError, OSError) as exc:
                     error = _one_line(exc)
                     break
+                except Exception as exc:  # noqa: BLE001 - a fault of the batch, never a crashed run
+                    log.exception("batch %s: unexpected error", batch_id)
+                    error = f"{type(exc).__name__}: {_one_line(exc)}"
+                    break
                 _log_loaded(batch_id, source.name, spec.label, lo, hi, attempt, counts)
                 if self.progress:
                     self.progress(counts.extracted)

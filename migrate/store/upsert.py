@@ -71,9 +71,9 @@ def _copy_fresh(conn: Connection, table: Table, rows: Sequence[Mapping[str, obje
     savepoint = conn.begin_nested()
     try:
         _copy_rows(conn, table, rows)
-    except DBAPIError as exc:
+    except Exception as exc:  # a value the driver cannot send, too: nothing of the copy stays
         savepoint.rollback()
-        if isinstance(exc.orig, psycopg.errors.UniqueViolation):
+        if isinstance(exc, DBAPIError) and isinstance(exc.orig, psycopg.errors.UniqueViolation):
             return False
         raise
     savepoint.commit()
