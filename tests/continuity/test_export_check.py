@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 
 from migrate.cli import cli
 from migrate.continuity.config import load_config
@@ -124,12 +124,13 @@ def test_check_holds_and_lists_ambiguities(migrated):
 
 def test_check_fails_when_an_old_dossier_resolves_to_nothing(migrated_sqlite, tmp_path):
     m = copy_store(migrated_sqlite, tmp_path)
-    with m.engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys=OFF"))
-        victim = conn.execute(select(dossier.c.id, dossier.c.source_key).order_by(dossier.c.id).limit(1)).one()
-        for child in (dossier_event, dossier_file):
-            conn.execute(delete(child).where(child.c.dossier_id == victim.id))
-        conn.execute(delete(dossier).where(dossier.c.id == victim.id))
+    with m.engine.connect() as conn:
+        conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
+        with conn.begin():
+            victim = conn.execute(select(dossier.c.id, dossier.c.source_key).order_by(dossier.c.id).limit(1)).one()
+            for child in (dossier_event, dossier_file):
+                conn.execute(delete(child).where(child.c.dossier_id == victim.id))
+            conn.execute(delete(dossier).where(dossier.c.id == victim.id))
     result = continuity(m.engine)
     assert not result.ok
     (bad,) = result.tables()["continuity-unresolved"]

@@ -67,11 +67,12 @@ def test_a_row_deleted_from_the_store_breaks_conservation(sqlite_store, demo_por
     settings = demo_settings(demo_portals, sqlite_store, tmp_path / "files")
     pipeline.run(settings)
     engine = schema.connect(sqlite_store)
-    with engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys=OFF"))
-        victim = conn.execute(select(dossier.c.id, dossier.c.source_system, dossier.c.old_commune_code)
-                              .order_by(dossier.c.id).limit(1)).one()
-        conn.execute(delete(dossier).where(dossier.c.id == victim.id))
+    with engine.connect() as conn:
+        conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
+        with conn.begin():
+            victim = conn.execute(select(dossier.c.id, dossier.c.source_system, dossier.c.old_commune_code)
+                                  .order_by(dossier.c.id).limit(1)).one()
+            conn.execute(delete(dossier).where(dossier.c.id == victim.id))
     result = conservation(engine)
     assert not result.ok
     broken = "\n".join(result.broken())
@@ -82,8 +83,9 @@ def test_a_row_deleted_from_the_store_breaks_conservation(sqlite_store, demo_por
 def test_failed_batch_is_recorded_and_rerun_alone(sqlite_store, demo_portals, tmp_path):
     settings = demo_settings(demo_portals[:1], sqlite_store, tmp_path / "files", batch_size=40)
     engine = schema.connect(sqlite_store)
-    with engine.begin() as conn:  # the store refuses one dossier, as a full disk or a bad constraint would
-        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON dossier WHEN NEW.source_key = '45' "
+    with engine.begin() as conn:  # the store refuses the batch's bookkeeping, as a full disk would
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON lineage WHEN NEW.entity = 'dossier' AND "
+                          "NEW.source_key = '45' "
                           "BEGIN SELECT RAISE(ABORT, 'store refused the row'); END"))
     report = pipeline.run(settings)
     assert not report.ok and len(report.failed_batches) == 1

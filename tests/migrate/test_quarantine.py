@@ -74,7 +74,8 @@ def test_failed_parent_batch_rerun_releases_children(sqlite_store, demo_portals,
     settings = demo_settings(demo_portals[:1], sqlite_store, tmp_path / "files", batch_size=40)
     engine = schema.connect(sqlite_store)
     with engine.begin() as conn:
-        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON dossier WHEN NEW.source_key = '45' "
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON lineage WHEN NEW.entity = 'dossier' AND "
+                          "NEW.source_key = '45' "
                           "BEGIN SELECT RAISE(ABORT, 'store refused the row'); END"))
     report = pipeline.run(settings)
     assert len(report.failed_batches) == 1
@@ -95,7 +96,8 @@ def test_cli_rerun_failed_without_profiles_and_quarantine_export(sqlite_store, d
     monkeypatch.setenv(load_profile(portal.profile_path).url_env, f"sqlite:///{portal.db_path}")
     engine = schema.connect(sqlite_store)
     with engine.begin() as conn:
-        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON dossier WHEN NEW.source_key = '45' "
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON lineage WHEN NEW.entity = 'dossier' AND "
+                          "NEW.source_key = '45' "
                           "BEGIN SELECT RAISE(ABORT, 'store refused the row'); END"))
     runner = CliRunner()
     files = str(tmp_path / "files")

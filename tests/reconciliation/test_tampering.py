@@ -96,9 +96,10 @@ def test_a_row_changed_together_with_its_hashes_is_caught_by_the_source(migrated
 def test_a_deleted_row_is_named(migrated, tmp_path):
     engine = _engine(migrated)
     victim = _one_dossier(engine, 3)
-    with engine.begin() as conn:
-        conn.execute(text("PRAGMA foreign_keys=OFF"))
-        conn.execute(delete(dossier).where(dossier.c.id == victim.id))
+    with engine.connect() as conn:
+        conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # outside any transaction
+        with conn.begin():
+            conn.execute(delete(dossier).where(dossier.c.id == victim.id))
     result = reconcile(migrated.store_url, tmp_path / "report", files_dir=migrated.files_dir)
     assert not result.ok and not result.conservation.ok
     assert (victim.source_key, "row-missing") in {(p.key, p.kind) for p in result.content.problems}

@@ -89,8 +89,9 @@ def test_clean_cutover(work):
 def test_failed_batch_is_rerun_and_the_cutover_resumes(work):
     assert _run("cutover", work, until="store-schema").ok
     store = work / "cutover" / "store.sqlite"
-    with sqlite3.connect(store) as db:  # the store refuses one dossier, as a full disk would
-        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON dossier WHEN NEW.source_key = '7' "
+    with sqlite3.connect(store) as db:  # the store refuses the batch's bookkeeping, as a full disk would
+        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON lineage WHEN NEW.entity = 'dossier' AND "
+                   "NEW.source_key = '7' "
                    "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     failed = _run("cutover", work)
     assert failed.stopped_at.step.id == "full-load"
