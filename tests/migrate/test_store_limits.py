@@ -131,6 +131,7 @@ def test_quarantine_payload_is_storable():
 def test_attachment_path_over_the_file_name_limit_is_that_records_problem(tmp_path):
     from migrate.attachments import store_file
 
+    (tmp_path / "a").mkdir()
     stored = store_file(tmp_path, "a/" + "x" * 300 + ".pdf", tmp_path / "files")
     assert not stored.ok
     assert stored.state == "unreadable"
