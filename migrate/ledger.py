@@ -23,6 +23,7 @@ from typing import Literal
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from migrate.core.entities import ENTITIES
+from migrate.core.errors import StoreError
 from migrate.core.records import Key, jsonable
 from migrate.store.models import batch, migration_run, source_snapshot
 
@@ -71,6 +72,7 @@ class BatchRow:
     error: str | None
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    worker: str | None = None  # host:pid of the last worker that took it
 
     def describe(self) -> str:
         lo, hi = _show_key(self.key_lo), _show_key(self.key_hi)
@@ -245,13 +247,15 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def mark_running(conn: Connection, batch_id: int, worker: str | None = None) -> None:
-    conn.execute(
+def mark_running(conn: Connection, batch_id: int, worker: str | None = None) -> int:
+    """Start one more attempt; returns the batch's attempts so far, this one included (over every run)."""
+    return int(conn.execute(
         update(batch)
         .where(batch.c.id == batch_id)
         .values(state="running", attempts=batch.c.attempts + 1, started_at=now(), error=None,
                 worker=worker or worker_name())
-    )
+        .returning(batch.c.attempts)
+    ).scalar_one())
 
 
 def mark_loaded(conn: Connection, batch_id: int, counts: Counts) -> None:
@@ -279,6 +283,17 @@ def mark_verified(conn: Connection, batch_ids: Sequence[int]) -> None:
 def get(conn: Connection, batch_id: int) -> BatchRow | None:
     row = conn.execute(select(batch).where(batch.c.id == batch_id)).first()
     return _row(row) if row else None
+
+
+def require(conn: Connection, batch_ids: Sequence[int]) -> list[BatchRow]:
+    """The named batches, in the order given; a StoreError names every id the ledger does not have."""
+    rows = {i: get(conn, i) for i in dict.fromkeys(batch_ids)}
+    missing = [str(i) for i, row in rows.items() if row is None]
+    if missing:
+        raise StoreError(f"There is no batch {', '.join(missing)} in the store "
+                         f"{conn.engine.url.render_as_string(hide_password=True)}. "
+                         "List the batches: hopnhat batches list")
+    return [rows[i] for i in batch_ids]  # type: ignore[misc]
 
 
 def listing(conn: Connection, *, state: str | None = None, source: str | None = None,
@@ -343,5 +358,5 @@ def _row(row) -> BatchRow:
         source_table=row.source_table, seq=row.seq, key_lo=decode(row.key_lo), key_hi=decode(row.key_hi),
         state=row.state, attempts=row.attempts,
         counts=Counts(row.extracted, row.loaded, row.merged, row.quarantined, row.excluded),
-        error=row.error, started_at=row.started_at, finished_at=row.finished_at,
+        error=row.error, started_at=row.started_at, finished_at=row.finished_at, worker=row.worker,
     )

@@ -249,13 +249,8 @@ def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Pro
     """Rerun the given batches in stage order, then the batches their loads unblocked."""
     store = open_store(settings)
     units = UnitTable.load()
-    rows = []
     with store.connect() as conn:
-        for batch_id in batch_ids:
-            row = ledger.get(conn, batch_id)
-            if row is None:
-                raise StoreError(f"Batch {batch_id} is not in the ledger. List them: hopnhat batches list")
-            rows.append(row)
+        rows = ledger.require(conn, batch_ids)
     rows.sort(key=lambda r: (ledger.stage_of(r.entity), r.id))
     _rerun_rows(settings, store, units, rows, progress)
     release_unblocked(settings, store, units, progress=progress)
@@ -308,7 +303,7 @@ def profiles_for(settings: Settings, batch_ids: Sequence[int] | None = None) -> 
     store = open_store(settings)
     with store.connect() as conn:
         if batch_ids is not None:
-            runs = {r.run_id for r in (ledger.get(conn, i) for i in batch_ids) if r is not None}
+            runs = {r.run_id for r in ledger.require(conn, batch_ids)}
         else:
             runs = {r.run_id for r in ledger.listing(conn, state="failed")}
             newest = ledger.newest_run(conn)

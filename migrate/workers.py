@@ -171,11 +171,11 @@ class Worker:
         With ``read_ahead`` (a batch just planned from the source's next page) the
         page after it is read and prepared in a thread while this batch loads.
         """
-        error, attempt = "", 0
+        error, attempt, attempts = "", 0, 0
         try:
             for attempt in range(1, self.settings.max_attempts + 1):
                 try:
-                    self._txn(lambda conn: self._mark_running(conn, batch_id))
+                    attempts = self._txn(lambda conn: self._mark_running(conn, batch_id))
                     records = page if page is not None else self._read_range(source, spec, lo, hi)
                     if prepared is None:
                         self._wait_ahead()  # the resolver serves one thread at a time
@@ -211,7 +211,7 @@ class Worker:
                 self._refresh_statistics(spec, counts)
                 return "loaded"
             message = (f"Batch {batch_id} ({source.name}/{spec.label}, keys {_key(lo)}..{_key(hi)}) failed after "
-                       f"{attempt} attempt(s): {error}. Nothing from it is in the store. "
+                       f"{attempts or attempt} attempt(s): {error}. Nothing from it is in the store. "
                        f"Rerun: hopnhat batches rerun {batch_id}")
             log.error(message)
             self._txn(lambda conn: ledger.mark_failed(conn, batch_id, message))
@@ -230,10 +230,10 @@ class Worker:
             except (HopnhatError, DBAPIError) as exc:
                 log.warning("planner statistics of %s not refreshed: %s", ", ".join(due), _one_line(exc))
 
-    def _mark_running(self, conn: Connection, batch_id: int) -> None:
+    def _mark_running(self, conn: Connection, batch_id: int) -> int:
         if not self._lease(conn, batch_id):
             raise LeaseLost(batch_id)
-        ledger.mark_running(conn, batch_id, self.name)
+        return ledger.mark_running(conn, batch_id, self.name)
 
     def _load(self, conn: Connection, ctx: BatchContext, spec: EntitySpec, prepared: list) -> ledger.Counts:
         if not self._lease(conn, ctx.batch_id):

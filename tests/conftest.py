@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from migrate.store import schema
+from tests.harness import shell  # noqa: F401 - the fixture every CLI test uses
 
 PG_USER = "postgres"
 

@@ -1,23 +1,62 @@
 """The ``hopnhat`` command: parse flags, build Settings, call one library function, render.
 
-Exit codes: 0 ok, 1 error, 2 usage, 3 reconciliation failed.
+Exit codes (README, "Exit codes and errors"): 0 ok, 1 error, 2 usage, 3 a check failed.
+A command never calls ``sys.exit``: it returns (0), raises a ``HopnhatError``
+(its ``exit_code``: 1, or 3 for ``CheckFailed``) or a click usage error (2).
+``HopnhatGroup`` turns what a command raises into one ``Error: ...`` line on
+stderr and that exit code; ``--debug`` adds the traceback. ``main()`` is what
+the ``hopnhat`` script runs: it always ends the process with that code. The
+options before the command (``--debug``, ``-v``, ...) live in ``edge.py``.
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
 from migrate.cli import edge
-from migrate.core.errors import HopnhatError
+from migrate.core.errors import EXIT_ERROR, HopnhatError
 
 
-@click.group()
+def _fail(ctx: click.Context, exc: BaseException, message: str, code: int) -> NoReturn:
+    """One line on stderr (the traceback first with --debug), then the exit code."""
+    if ctx.find_root().params.get("debug"):
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"Error: {message}", err=True)
+    raise click.exceptions.Exit(code) from exc
+
+
+class HopnhatGroup(click.Group):
+    """Turns every error a command raises into one ``Error: ...`` line and the documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                KeyboardInterrupt, BrokenPipeError):
+            raise  # click prints usage errors (exit 2), "Aborted!" (exit 1), and ends quietly on a closed pipe
+        except HopnhatError as exc:
+            _fail(ctx, exc, str(exc), exc.exit_code)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            _fail(ctx, exc, f"{exc.strerror or exc}:{where}. Check the path, its permissions and free space",
+                  EXIT_ERROR)
+        except Exception as exc:  # noqa: BLE001 - a bug: still one line unless --debug
+            _fail(ctx, exc, f"unexpected {type(exc).__name__}: {exc}. This is a bug in hopnhat: "
+                            "run the command again with --debug and report the traceback", EXIT_ERROR)
+
+
+@click.group(cls=HopnhatGroup)
 @edge.global_options
 @click.pass_context
 def cli(ctx: click.Context, **options) -> None:
     """Consolidate retired provincial portals into one unified store, and prove nothing was lost.
+
+    Exit codes: 0 ok, 1 error, 2 usage, 3 a check failed.
 
     \b
     Example:
@@ -44,22 +83,7 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    debug = "--debug" in sys.argv
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except HopnhatError as exc:
-        if debug:
-            raise
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    else:
-        sys.exit(0)
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run ``hopnhat`` with ``argv`` (default: the process arguments) and exit with the code a shell sees."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="hopnhat", standalone_mode=True)
+    raise AssertionError("click's standalone mode always exits")  # pragma: no cover

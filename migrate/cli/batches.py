@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from migrate.cli.options import json_option, store_option, load_settings
+from migrate.core.errors import HopnhatError
 
 
 @click.group("batches")
@@ -43,12 +44,12 @@ def list_command(store: str | None, state: str | None, source: str | None, run_i
 
         return jsonout.emit(jsonout.batches(rows))
     click.echo(f"{'id':>6}  {'source/entity':<32}{'keys':<24}{'state':<10}{'tries':>5}{'extr.':>7}{'load.':>7}"
-               f"{'merg.':>6}{'quar.':>6}")
+               f"{'merg.':>6}{'quar.':>6}  worker")
     for r in rows:
         keys = f"{','.join(map(str, r.key_lo))}..{','.join(map(str, r.key_hi))}"
         c = r.counts
         click.echo(f"{r.id:>6}  {r.source_system + '/' + r.entity:<32}{keys:<24}{r.state:<10}{r.attempts:>5}"
-                   f"{c.extracted:>7}{c.loaded:>7}{c.merged:>6}{c.quarantined:>6}")
+                   f"{c.extracted:>7}{c.loaded:>7}{c.merged:>6}{c.quarantined:>6}  {r.worker or '-'}")
     click.echo(f"{len(rows)} batch(es)")
 
 
@@ -64,21 +65,19 @@ def show_command(store: str | None, batch_id: int, as_json: bool) -> None:
         hopnhat batches show 42
     """
     from migrate import ledger
-    from migrate.core.errors import StoreError
     from migrate.pipeline import open_store
 
     engine = open_store(load_settings(store=store))
     with engine.connect() as conn:
-        row = ledger.get(conn, batch_id)
-    if row is None:
-        raise StoreError(f"Batch {batch_id} is not in the ledger. List them: hopnhat batches list")
+        (row,) = ledger.require(conn, [batch_id])
     if as_json:
         from migrate.cli import jsonout
 
         return jsonout.emit(jsonout.batch(row))
     click.echo(row.describe())
-    for name in ("run_id", "seq", "state", "attempts", "worker", "started_at", "finished_at"):
-        click.echo(f"  {name}: {getattr(row, name)}")
+    for name in ("run_id", "seq", "source_table", "state", "attempts", "worker", "started_at", "finished_at"):
+        value = getattr(row, name)
+        click.echo(f"  {name}: {'-' if value is None else value}")
     c = row.counts
     click.echo(f"  counts: extracted {c.extracted}, loaded {c.loaded}, merged {c.merged}, "
                f"quarantined {c.quarantined}, excluded {c.excluded}")
@@ -114,11 +113,15 @@ def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, qua
     settings = load_settings(profiles, store=store, files_dir=files_dir)
     rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined)
     for row in rows:
-        click.echo(f"{row.describe()}: {row.state} after {row.attempts} attempt(s)"
-                   + (f"; {row.error}" if row.error else ""))
-    click.echo(f"{len(rows)} batch(es) rerun, {sum(r.state != 'loaded' for r in rows)} not loaded")
-    if any(r.state != "loaded" for r in rows):
-        raise click.exceptions.Exit(1)
+        click.echo(row.error if row.state == "failed" and row.error else
+                   f"{row.describe()}: {row.state} after {row.attempts} attempt(s)")
+    left = [r for r in rows if r.state == "failed"]
+    click.echo(f"{len(rows)} batch(es) rerun: {len(rows) - len(left)} loaded, {len(left)} still failed")
+    if left:
+        ids = " ".join(str(r.id) for r in left)
+        raise HopnhatError(f"{len(left)} batch(es) still failed after the rerun: {ids}. The cause is still "
+                           f"there: read it (hopnhat batches show {left[0].id}), fix it, then "
+                           f"hopnhat batches rerun {ids}")
 
 
 def _split_targets(targets: tuple[str, ...], selection: bool) -> tuple[list[int], list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from migrate.cli.benchload import load_command
+from migrate.core.errors import HopnhatError
 
 
 @click.group("bench")
@@ -88,7 +89,7 @@ def portals_command(scale: int, seed: int, portal: str, files: bool, out: str | 
 
     argv = ["--scale", str(scale), "--seed", str(seed), "--portal", portal]
     argv += ["--files"] * files + (["--out", out] if out else [])
-    raise SystemExit(portals.main(argv))
+    _exit_code(portals.main(argv), "hopnhat bench portals")
 
 
 @bench_group.command("addresses")
@@ -103,4 +104,10 @@ def addresses_command(sample: int | None, seed: int) -> None:
     """
     from mappings import bench
 
-    raise SystemExit(bench.main((["--sample", str(sample)] if sample else []) + ["--seed", str(seed)]))
+    _exit_code(bench.main((["--sample", str(sample)] if sample else []) + ["--seed", str(seed)]),
+               "hopnhat bench addresses")
+
+
+def _exit_code(code: int, command: str) -> None:
+    if code:
+        raise HopnhatError(f"{command} ended with code {code} (see above)")

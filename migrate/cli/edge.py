@@ -17,7 +17,7 @@ from migrate.config import Project
 def global_options(func: Callable) -> Callable:
     for option in reversed((
         click.version_option(package_name="hopnhat", prog_name="hopnhat", message="%(prog)s %(version)s"),
-        click.option("--debug", is_flag=True, help="Show tracebacks and debug logs."),
+        click.option("--debug", is_flag=True, help="Show the traceback of an error, and debug logs."),
         click.option("-v", "--verbose", count=True, help="Log each batch (-vv: debug details too)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors and the results; no progress display."),
         click.option("--log-file", type=click.Path(dir_okay=False), default=None,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from migrate.cli.options import parse_sources, load_settings
+from migrate.core.errors import CheckFailed
 
 
 @click.group("freeze")
@@ -58,6 +58,6 @@ def check_command(record: str, profiles: tuple[str, ...], sources: tuple[str, ..
     for d in diffs:
         click.echo(f"CHANGED {d.describe()}")
     if diffs:
-        click.echo(f"{len(diffs)} source table(s) changed after the freeze: run a final delta, then freeze again.")
-        sys.exit(3)
+        raise CheckFailed(f"{len(diffs)} source table(s) changed after the freeze recorded in {record}: "
+                          "run a final delta, then freeze again (hopnhat freeze take PROFILE... --out FILE)")
     click.echo("Sources unchanged since the freeze.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from migrate.cli.options import Progress, store_option, load_settings
+from migrate.core.errors import HopnhatError
 from migrate.continuity.identifiers import KINDS
 
 
@@ -41,7 +41,8 @@ def lookup_command(value: str, store: str | None, kinds: tuple[str, ...], source
     else:
         click.echo("\n".join(result.describe(unmask=unmask)))
     if not result.found:
-        sys.exit(1)
+        raise HopnhatError("no record has this identifier (the closest ones, if any, are listed above); "
+                           "refresh the index after a run: hopnhat continuity index")
 
 
 @click.group("continuity")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mappings import review, review_store, summary
+from migrate.core.errors import HopnhatError
 from mappings.rules import Resolver
 from mappings.split_rules import SplitRules
 from mappings.units import UnitTable
@@ -82,7 +83,8 @@ def code_command(code: str) -> None:
     for line in lines:
         click.echo(line)
     if lines[0].startswith("ERROR"):
-        sys.exit(1)
+        raise HopnhatError(f"old code {code!r} is not in the official table (see above); "
+                           "find the unit by name: hopnhat map address ADDRESS")
 
 
 @map_group.command("stats")
@@ -200,4 +202,5 @@ def agencies_check_command(table_csv: str, kind: str, codes: str, codes_file: st
     report = RemapTable.load(table_csv).check(kind, found)  # type: ignore[arg-type]
     click.echo(report.summary())
     if not report.complete:
-        sys.exit(1)
+        raise HopnhatError(f"{table_csv} leaves legacy codes unmapped (listed above): add a row for each, "
+                           f"then hopnhat map agencies check {table_csv} again")

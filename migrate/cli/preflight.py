@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from migrate.cli.options import parse_sources, store_option, load_settings
+from migrate.core.errors import CheckFailed
 
 
 @click.command("preflight")
@@ -22,7 +22,7 @@ from migrate.cli.options import parse_sources, store_option, load_settings
                    "(a missing file accepts nothing).")
 def preflight_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...],
                       files_dir: str | None, only: tuple[str, ...], signed_off: str | None) -> None:
-    """Check the store schema, the sources, mapping coverage, the review queue and disk space; exit 1 on a no-go.
+    """Check the store schema, the sources, mapping coverage, the review queue and disk space; exit 3 on a no-go.
 
     \b
     Example:
@@ -34,4 +34,6 @@ def preflight_command(profiles: tuple[str, ...], store: str | None, sources: tup
     result = preflight(settings, only or CHECKS, Path(signed_off) if signed_off else None)
     click.echo(result.summary())
     if not result.go:
-        sys.exit(1)
+        failed = ", ".join(r.name for r in result.results if not r.go)
+        raise CheckFailed(f"preflight is a NO-GO ({failed}): fix what the lines above name, then run "
+                          "hopnhat preflight again")

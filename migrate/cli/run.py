@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from migrate.cli.options import (Progress, json_option, load_settings, parse_sources, project_profiles,
                                  run_options, store_option)
-from migrate.core.errors import ConservationBroken
+from migrate.core.errors import ConservationBroken, HopnhatError
 
 
 @click.command("demo")
@@ -80,4 +78,5 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     else:
         click.echo(report.summary())
     if not report.ok:
-        sys.exit(1)
+        raise HopnhatError("the run did not load everything (see the lines above): fix the cause, then "
+                           "hopnhat batches rerun --failed, or hopnhat run again to resume")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from migrate import config
+from migrate.core.errors import HopnhatError
 from runbooks import execute
 from runbooks.model import load_runbook
 
@@ -55,7 +55,8 @@ def run_command(runbook: str, dry_run: bool, start_from: str | None, until: str 
     )
     click.echo(outcome.summary())
     if not outcome.ok:
-        sys.exit(1)
+        raise HopnhatError(f"runbook {book.name} stopped (see above); fix the cause, then resume: "
+                           f"hopnhat runbook run {runbook}")
 
 
 @runbook_group.command("status")
@@ -101,4 +102,5 @@ def rollback_command(runbook: str, step: str, journal: str | None) -> None:
     click.echo(f"{step}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
     click.echo(result.output)
     if result.verdict != "rolled-back":
-        sys.exit(1)
+        raise HopnhatError(f"the rollback of step {step} did not complete ({result.verdict}); "
+                           f"see its output above, then: hopnhat runbook rollback {runbook} {step}")

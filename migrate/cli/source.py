@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from migrate.core.errors import ConfigError
+from migrate.core.errors import ConfigError, HopnhatError
 
 
 @click.group("source")
@@ -52,7 +50,8 @@ def check_command(profile: str, url: str | None) -> None:
         source.close()
     click.echo(result.summary())
     if not result.ok:
-        sys.exit(1)
+        raise HopnhatError(f"profile {profile} does not match its source (see above): edit it, then "
+                           f"hopnhat source check {profile} again")
 
 
 @source_group.command("inspect")

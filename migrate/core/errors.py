@@ -7,11 +7,17 @@ step: bad configuration, an unreachable source, a broken invariant.
 
 from __future__ import annotations
 
+# The exit codes a shell sees from ``hopnhat`` (README, "Exit codes").
+EXIT_OK = 0
+EXIT_ERROR = 1  # a HopnhatError: bad configuration, unreachable store or source, failed batches
+EXIT_USAGE = 2  # the command line itself is wrong (click's usage errors)
+EXIT_CHECK_FAILED = 3  # a check ran and did not pass: reconciliation, freeze, continuity, report verify
+
 
 class HopnhatError(Exception):
-    """Root of every error hopnhat raises on purpose; the CLI prints one line."""
+    """Root of every error hopnhat raises on purpose; the CLI prints one line and exits ``exit_code``."""
 
-    exit_code = 1
+    exit_code = EXIT_ERROR
 
 
 class ConfigError(HopnhatError):
@@ -44,7 +50,11 @@ class MappingError(HopnhatError):
     """The mapping tables or rules are unusable (not: a record that cannot be remapped)."""
 
 
-class ConservationBroken(HopnhatError):
-    """The conservation equation does not hold; exit code 3."""
+class CheckFailed(HopnhatError):
+    """A check ran and did not pass (its findings are already printed); exit code 3."""
 
-    exit_code = 3
+    exit_code = EXIT_CHECK_FAILED
+
+
+class ConservationBroken(CheckFailed):
+    """The conservation equation does not hold; exit code 3."""

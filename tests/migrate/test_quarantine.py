@@ -110,7 +110,7 @@ def test_cli_rerun_failed_without_profiles_and_quarantine_export(sqlite_store, d
     assert "1 batch(es)" in listed.output
     rerun = runner.invoke(cli, ["batches", "rerun", "--failed", "--store", sqlite_store, "--files-dir", files])
     assert rerun.exit_code == 0, rerun.output
-    assert "loaded after 2 attempt(s)" in rerun.output and "1 batch(es) rerun, 0 not loaded" in rerun.output
+    assert "loaded after 2 attempt(s)" in rerun.output and "1 batch(es) rerun: 1 loaded, 0 still failed" in rerun.output
     usage = runner.invoke(cli, ["batches", "rerun", "--store", sqlite_store])
     assert usage.exit_code == 2
     shown = runner.invoke(cli, ["quarantine", "list", "--store", sqlite_store])
