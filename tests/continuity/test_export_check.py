@@ -177,7 +177,7 @@ def test_cli_lookup_index_export_check(migrated_sqlite, tmp_path):
     assert check.exit_code == 0 and "Continuity: holds" in check.output
     (tmp_path / "bad.toml").write_text('[source.x]\nold = "https://x/{nope}"\n', "utf-8")
     bad = runner.invoke(cli, ["continuity", "export", *store, "--config", str(tmp_path / "bad.toml")])
-    assert bad.exit_code != 0 and "{nope}" in str(bad.exception)
+    assert bad.exit_code == 1 and "{nope}" in bad.output and "Error: " in bad.output
 
 
 def test_the_report_renders_the_continuity_section(migrated_sqlite, tmp_path):

@@ -67,7 +67,7 @@ def test_an_edited_manifest_is_caught_against_the_store(report, migrated):
     assert not checked.ok and "manifest.json: content changed" in checked.problems[0]
 
 
-def test_cli_run_and_verify_exit_codes(migrated, tmp_path, monkeypatch):
+def test_cli_run_and_verify_exit_codes(migrated, tmp_path, monkeypatch, shell):
     for s in migrated.sources:
         monkeypatch.setenv(s.profile.url_env, s.url)
     profiles = [str(s.profile.path) for s in migrated.sources]
@@ -79,20 +79,19 @@ def test_cli_run_and_verify_exit_codes(migrated, tmp_path, monkeypatch):
     assert "verdict: PASSED" in ok.output and "segment digests, 0 segment(s) differ" in ok.output
     assert runner.invoke(cli, ["reconcile", "verify", str(out), "--store", migrated.store_url]).exit_code == 0
     (out / "report.json").write_text("{}", "utf-8")
-    from migrate.cli import main  # noqa: F401  (exit codes come from HopnhatError.exit_code)
-    altered = runner.invoke(cli, ["reconcile", "verify", str(out)], standalone_mode=False)
-    assert altered.exception is not None and getattr(altered.exception, "exit_code", None) == 3
-    assert "report.json: content changed" in altered.output
+    altered = shell.main("reconcile", "verify", str(out), expect=3)  # the exit code a shell sees
+    assert "report.json: content changed" in altered.stdout
+    assert altered.error_line == f"Error: report {out} was altered after it was written"
     shutil.copy(migrated.store_url.removeprefix("sqlite:///"), tmp_path / "bad.sqlite")
     import sqlite3
 
     with sqlite3.connect(tmp_path / "bad.sqlite") as db:
         db.execute("update dossier set status = 'x' where id = (select min(id) from dossier)")
-    broken = runner.invoke(cli, ["reconcile", "run", "--store", f"sqlite:///{tmp_path / 'bad.sqlite'}",
-                                 "--out", str(tmp_path / "bad-report"), "--files-dir", str(migrated.files_dir),
-                                 "--no-record"], standalone_mode=False)
-    assert getattr(broken.exception, "exit_code", None) == 3
-    assert "row-changed" in broken.output
+    broken = shell.run("reconcile", "run", "--store", f"sqlite:///{tmp_path / 'bad.sqlite'}",
+                       "--out", str(tmp_path / "bad-report"), "--files-dir", str(migrated.files_dir),
+                       "--no-record", expect=3)
+    assert "row-changed" in broken.stdout
+    assert broken.error_line == "Error: reconciliation failed; do not sign off (see the report)"
 
 
 def test_workbook_has_a_sheet_per_table(report):
