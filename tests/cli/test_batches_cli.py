@@ -1,6 +1,6 @@
 """`hopnhat batches list|show|rerun` as an operator runs them at 2 a.m., on SQLite and PostgreSQL.
 
-The store refuses one dossier (a trigger, as a full disk would), so the run
+The store refuses the bookkeeping of one dossier (a trigger, as a full disk would), so the run
 leaves one failed batch; the operator reads it, reruns it while the cause is
 still there (exit 1, counts that agree), removes the cause and reruns it again.
 """
@@ -16,14 +16,15 @@ from adapters.profiles import load_profile
 from migrate.store import schema
 from tests.harness import EXIT_ERROR
 
-REFUSE = {
-    "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON dossier WHEN NEW.source_key = '7' "
-               "BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+REFUSE = {  # the store refuses the batch's bookkeeping for dossier 7, as a full disk would
+    "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON lineage WHEN NEW.entity = 'dossier' AND "
+               "NEW.source_key = '7' BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
     "postgresql": ["CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                   "IF NEW.source_key = '7' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$",
-                   "CREATE TRIGGER refuse BEFORE INSERT ON dossier FOR EACH ROW EXECUTE FUNCTION refuse()"],
+                   "IF NEW.entity = 'dossier' AND NEW.source_key = '7' THEN RAISE EXCEPTION 'disk full'; "
+                   "END IF; RETURN NEW; END $$",
+                   "CREATE TRIGGER refuse BEFORE INSERT ON lineage FOR EACH ROW EXECUTE FUNCTION refuse()"],
 }
-ALLOW = {"sqlite": ["DROP TRIGGER refuse"], "postgresql": ["DROP TRIGGER refuse ON dossier"]}
+ALLOW = {"sqlite": ["DROP TRIGGER refuse"], "postgresql": ["DROP TRIGGER refuse ON lineage"]}
 
 
 def _execute(url: str, statements: list[str]) -> None:
