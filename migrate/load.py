@@ -30,7 +30,7 @@ from migrate.store.models import (
     remap_decision,
     review_item,
 )
-from migrate.store.limits import storable_payload
+from migrate.store.limits import storable_payload, storable_reason
 from migrate.store.upsert import one_of, upsert
 
 
@@ -405,7 +405,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
         if o.outcome == "quarantined" and o.rejection is not None:
             rejected.append(dict(
                 batch_id=ctx.batch_id, source_system=ctx.source_system, source_table=table,
-                source_key=p.source_key, entity=entity, field=o.rejection.field, reason=o.rejection.reason,
+                source_key=p.source_key, entity=entity, field=o.rejection.field, reason=storable_reason(o.rejection.reason),
                 raw_payload=storable_payload(p.raw.payload), created_at=ctx.now,
                 released_at=None,
             ))

@@ -98,6 +98,11 @@ def storable_payload(payload: Mapping[str, object]) -> dict[str, object]:
     return out
 
 
+def storable_reason(reason: str) -> str:
+    """A reason quoting a legacy value as a store can hold it: NUL written ``\\x00``, surrogates escaped."""
+    return storable_text(reason.replace("\x00", "\\x00"))
+
+
 def storable_text(value: str) -> str:
     """``value`` with lone surrogates written as ``\\udcXX`` escapes: what a quarantine payload keeps."""
     if value.isascii():

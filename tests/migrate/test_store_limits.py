@@ -15,7 +15,7 @@ from mappings.rules import Resolver
 from mappings.units import UnitTable
 from migrate.core.records import EntitySpec, RawRecord, jsonable
 from migrate.prepare import DateRange, field_limits, prepare
-from migrate.store.limits import storable_payload
+from migrate.store.limits import storable_payload, storable_reason
 from migrate.store.models import dossier, dossier_file
 
 FILE = EntitySpec("dossier_file", "TepDinhKem", ("Id",), {"dossier_key": "HoSoId", "file_name": "TenTep",
@@ -136,3 +136,7 @@ def test_attachment_path_over_the_file_name_limit_is_that_records_problem(tmp_pa
     assert not stored.ok
     assert stored.state == "unreadable"
     assert "File name too long" in stored.reason and len(stored.reason) < 400
+
+
+def test_a_reason_quoting_a_nul_or_a_surrogate_is_storable():
+    assert storable_reason("no lookup for value 'a\x00b\udcff'") == "no lookup for value 'a\\x00b\\udcff'"
