@@ -68,42 +68,66 @@ SAMPLE = 1000  # records per part whose values are converted by ``check_profile`
 def check_profile(profile: SourceProfile, source, *, sample: int = SAMPLE) -> ProfileCheck:
     """Every problem the profile has against this source, at once.
 
-    Unknown tables and columns are errors (``hopnhat run`` refuses to start on them); the
-    first ``sample`` records of each part are converted as a run would, and fields whose
-    conversion fails are warnings with an example value.
+    Unknown tables and columns are errors (``hopnhat run`` refuses to start on them: see
+    :func:`schema_findings`); the first ``sample`` records of each part are converted as a
+    run would, and fields whose conversion fails are warnings with an example value.
     """
     result = ProfileCheck(profile.name, source.name)
-    tables: list[str] | None = None
+    catalog = _Catalog(source)
     for spec in profile.ordered():
-        where = spec.label
-        names = [spec.table, *(j.table for j in spec.joins)]
-        missing_tables = [t for t in names if not _exists(source, t)]
-        for t in missing_tables:
-            tables = source.table_names() if tables is None else tables
-            result.findings.append(Finding("error", where, _unknown("table", t, tables)))
-        if missing_tables:
-            continue
-        columns = {t: list(source.columns(t)) for t in names}
-        joined = sorted((j.table for j in spec.joins), key=len, reverse=True)
-        for ref, role in _references(spec):
-            table = next((j for j in joined if ref.startswith(j + ".") and j != spec.table), spec.table)
-            column = ref[len(table) + 1:] if table != spec.table else ref
-            if column.lower() not in {c.lower() for c in columns[table]}:
-                result.findings.append(Finding("error", where, _unknown(f"column ({role}) in {table}", column,
-                                                                       columns[table])))
-        if not any(f.level == "error" and f.where == where for f in result.findings):
+        errors = _part_schema_findings(spec, catalog)
+        result.findings += errors
+        if not errors:
             result.findings += _lookup_findings(spec, source)
             result.findings += _conversion_findings(spec, source, sample)
-            result.findings.append(Finding("info", where, f"{spec.table}: {source.count(spec)} rows"))
+            result.findings.append(Finding("info", spec.label, f"{spec.table}: {source.count(spec)} rows"))
     return result
 
 
-def _exists(source, table: str) -> bool:
-    try:
-        source.columns(table)
-    except SourceError:
-        return False
-    return True
+def schema_findings(profile: SourceProfile, source) -> list[Finding]:
+    """The errors of :func:`check_profile` alone: every table and column the profile names that the
+    source lacks (with the closest names). Reads no rows."""
+    catalog = _Catalog(source)
+    return [f for spec in profile.ordered() for f in _part_schema_findings(spec, catalog)]
+
+
+class _Catalog:
+    """The source's table names and each table's columns, read once (None: no such table)."""
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self._names: list[str] | None = None
+        self._columns: dict[str, list[str] | None] = {}
+
+    def names(self) -> list[str]:
+        if self._names is None:
+            self._names = self.source.table_names()
+        return self._names
+
+    def columns(self, table: str) -> list[str] | None:
+        if table not in self._columns:
+            try:
+                self._columns[table] = list(self.source.columns(table))
+            except SourceError:
+                self._columns[table] = None
+        return self._columns[table]
+
+
+def _part_schema_findings(spec: EntitySpec, catalog: _Catalog) -> list[Finding]:
+    where = spec.label
+    names = [spec.table, *(j.table for j in spec.joins)]
+    missing_tables = [t for t in names if catalog.columns(t) is None]
+    if missing_tables:
+        return [Finding("error", where, _unknown("table", t, catalog.names())) for t in missing_tables]
+    out = []
+    joined = sorted((j.table for j in spec.joins), key=len, reverse=True)
+    for ref, role in _references(spec):
+        table = next((j for j in joined if ref.startswith(j + ".") and j != spec.table), spec.table)
+        column = ref[len(table) + 1:] if table != spec.table else ref
+        columns = catalog.columns(table) or []
+        if column.lower() not in {c.lower() for c in columns}:
+            out.append(Finding("error", where, _unknown(f"column ({role}) in {table}", column, columns)))
+    return out
 
 
 def _conversion_findings(spec: EntitySpec, source, sample: int) -> list[Finding]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from adapters import open_source
+from adapters.inspect import schema_findings
 from mappings.agencies import RemapTable
 from mappings.rules import ManualDecision, Resolver
 from mappings.units import UnitTable
@@ -165,6 +166,7 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
            resume: bool) -> tuple[int, bool, dict[ledger.Pair, str]]:
     """Find the unfinished run of these sources (or start one) and take each entity's source count."""
     errors: dict[ledger.Pair, str] = {}
+    problems: list[str] = []  # profile tables or columns the source lacks: the run does not start
     names = [s.name for s in settings.sources]
     with store.begin() as conn:
         advisory_xact_lock(conn, RUN_LOCK)  # two processes starting together join one run
@@ -184,6 +186,10 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
                 errors.update({(source.name, label): str(exc) for label in source.profile.entities})
                 continue
             try:
+                mismatch = _schema_problems(source, adapter)
+                if mismatch:
+                    problems += mismatch
+                    continue
                 for spec in source.profile.ordered():
                     try:
                         count = adapter.count(spec)
@@ -193,7 +199,25 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
                     ledger.record_snapshot(conn, run_id, source.name, spec.label, spec.table, count)
             finally:
                 adapter.close()
+        if problems:  # raised inside the transaction: no run is started or reopened
+            raise ConfigError(problems)
     return run_id, resumed, errors
+
+
+def _schema_problems(source: SourceSettings, adapter) -> list[str]:
+    """What ``hopnhat source check`` reports as errors (tables and columns the source lacks), ending
+    with the command that shows them; a run started anyway would quarantine every child as an orphan."""
+    try:
+        findings = schema_findings(source.profile, adapter)
+    except HopnhatError as exc:  # the source cannot even be listed: the entities' counts report it
+        log.debug("schema check of %s skipped: %s", source.name, exc)
+        return []
+    if not findings:
+        return []
+    path = source.profile.path
+    return [f"{path.name} [{f.where}]: {f.message}" for f in findings] + [
+        f"{source.name}: the run did not start; every problem with the closest names: "
+        f"hopnhat source check {path}"]
 
 
 def _spawn(settings: Settings, run_id: int):
