@@ -36,6 +36,7 @@ from migrate.core.errors import ConfigError, HopnhatError, StoreError
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
+from migrate.verdict import EntityShare, Verdict, entity_warnings
 from migrate.workers import RUN_LOCK, Worker, advisory_xact_lock, is_postgresql
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,13 @@ class RunReport:
     def ok(self) -> bool:
         return not self.failed_batches and not any(r.error for r in self.results)
 
+    @property
+    def verdict(self) -> Verdict:
+        """Failed batches are errors (exit 1, see ``ok``); this names what loaded but was not migrated."""
+        shares = tuple(EntityShare(r.source, r.entity, r.source_count, r.counts.extracted,
+                                   r.counts.loaded + r.counts.merged, r.counts.quarantined) for r in self.results)
+        return Verdict((), tuple(entity_warnings(shares)), shares)
+
     def summary(self) -> str:
         lines = [f"Run {self.run_id}{' (resumed)' if self.resumed else ''}: {len(self.results)} source "
                  f"entities in {self.seconds:.1f}s"]
@@ -94,6 +102,8 @@ class RunReport:
             lines.append("  " + self.catalog.summary().replace("\n", "\n  "))
         if self.identifiers:
             lines.append(f"  Old identifiers: {self.identifiers}")
+        if self.ok:
+            lines += [f"  {line}" for line in self.verdict.lines()]
         return "\n".join(lines)
 
 

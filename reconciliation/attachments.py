@@ -40,6 +40,8 @@ class AttachmentResult:
     def summary_lines(self) -> list[str]:
         if self.files_dir is None:
             return ["Attachments NOT checked: the store's file folder is unknown (pass --files-dir)."]
+        if not self.rows:
+            return ["Attachments: no stored file to read again (no dossier file or document row holds a file)."]
         lines = [f"Attachments {'intact' if self.ok else 'ALTERED'}: {self.files} stored files read again "
                  f"for {self.rows} rows; {self.problem_count} problem(s)."]
         lines += [f"ALTERED {p['source']}/{p['entity']} record {p['source_key']}: {p['problem']}"

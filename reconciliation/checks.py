@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, func, select
@@ -31,6 +31,8 @@ from migrate.store.models import (
     quarantine,
     source_snapshot,
 )
+from migrate.verdict import EntityShare, Verdict, attachment_warning, entity_warnings, nothing_migrated
+from reconciliation.base import CheckResult
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Balance:
     quarantined: int
     excluded: int
     problems: tuple[str, ...] = ()
+    table: str = ""  # the source table this entity is read from
 
     @property
     def accounted(self) -> int:
@@ -113,6 +116,8 @@ class ConservationResult:
                 "broken": self.broken()}
 
     def summary_lines(self) -> list[str]:
+        if not self.balances:
+            return ["Nothing migrated yet: the store holds no migration run, so there is no equation to check."]
         lines = [f"Conservation {'holds' if self.ok else 'is BROKEN'} for {len(self.balances)} source "
                  f"entities: source count = extracted = loaded + merged + quarantined + excluded."]
         lines.append("The sources were counted again now, read-only." if self.recounted else
@@ -230,7 +235,7 @@ def _balance(conn: Connection, source: str, entity: str,
         .where(lineage.c.source_system == source, lineage.c.source_table == table, lineage.c.outcome == "excluded")
     ).scalar_one()
     b = Balance(source, entity, int(snap.source_count), extracted, loaded, int(merged), int(quarantined),
-                int(excluded))
+                int(excluded), table=table)
     problems = []
     if unfinished:
         problems.append(f"{unfinished} batch(es) not loaded; see: hopnhat batches list --state failed")
@@ -301,3 +306,23 @@ def _units(conn: Connection, source: str, entity: str, units: UnitTable) -> list
 def _old_name(units: UnitTable, code: str | None) -> str | None:
     unit = units.old_commune(code) if code else None
     return f"{unit.commune_name}, {unit.district_name}" if unit else None
+
+
+def verdict(checks: Sequence[CheckResult]) -> Verdict:
+    """Passed, passed with named warnings, or failed: see :mod:`migrate.verdict`.
+
+    An empty store is not a broken equation: its verdict is the warning
+    ``nothing-migrated``.
+    """
+    cons = next((c for c in checks if isinstance(c, ConservationResult)), None)
+    empty = cons is not None and not cons.balances
+    failed = tuple(c.name for c in checks if not c.ok and not (empty and c is cons))
+    shares = tuple(EntityShare(b.source, b.entity, b.source_count, b.extracted, b.loaded + b.merged,
+                               b.quarantined, b.table) for b in (cons.balances if cons else ()))
+    warnings = [nothing_migrated()] if empty else entity_warnings(shares)
+    files = next((c for c in checks if c.name == "attachments"), None)
+    if files is not None and getattr(files, "files_dir", None) is not None:
+        missing = attachment_warning(shares, int(getattr(files, "files", 0)))
+        if missing is not None:
+            warnings.append(missing)
+    return Verdict(failed, tuple(warnings), shares)

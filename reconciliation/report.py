@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from reconciliation.base import CheckResult
+from reconciliation.checks import verdict
 from reconciliation.manifest import clear_folder, write_manifest
 from reconciliation.masking import mask_row, mask_tree
 
@@ -48,8 +49,9 @@ def write_report(out_dir: Path, checks: Sequence[CheckResult], context: ReportCo
     """Write every file of the report, then the manifest naming each file's SHA-256; returns the manifest's."""
     clear_folder(out_dir)
     ok = all(c.ok for c in checks)
+    judged = verdict(checks)
     tables = _tables(checks, context.masked)
-    data = {"generated_at": context.generated_at, "ok": ok, "context": _context(context),
+    data = {"generated_at": context.generated_at, "ok": ok, "verdict": judged.as_dict(), "context": _context(context),
             "checks": {c.name: (mask_tree(c.as_dict()) if context.masked else c.as_dict()) for c in checks}}
     (out_dir / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")
     csv_names = {}
@@ -58,7 +60,7 @@ def write_report(out_dir: Path, checks: Sequence[CheckResult], context: ReportCo
         _frame(rows).to_csv(out_dir / csv_names[name], index=False)
     _workbook(out_dir / "report.xlsx", checks, tables)
     html = _environment().get_template("report.html.j2").render(
-        ok=ok, context=data["context"], checks=checks, tables=tables, csv_names=csv_names,
+        ok=ok, verdict=judged, context=data["context"], checks=checks, tables=tables, csv_names=csv_names,
         conservation=next((c for c in checks if c.name == "conservation"), None),
         charts=_charts(tables), html_rows=HTML_ROWS, table_of=_table_owner(checks),
     )

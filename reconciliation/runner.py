@@ -28,9 +28,10 @@ from migrate.core.errors import ConfigError, HopnhatError
 from migrate.pipeline import tool_version
 from migrate.store import schema
 from migrate.store.models import batch, migration_run, reconciliation_run
+from migrate.verdict import Verdict
 from reconciliation.attachments import attachments
 from reconciliation.base import CheckResult
-from reconciliation.checks import ConservationResult, conservation
+from reconciliation.checks import ConservationResult, conservation, verdict
 from reconciliation.content import ContentResult, content
 from reconciliation.report import ReportContext, write_report
 
@@ -57,9 +58,17 @@ class Reconciliation:
     def content(self) -> ContentResult | None:
         return next((c for c in self.checks if isinstance(c, ContentResult)), None)
 
+    @property
+    def verdict(self) -> Verdict:
+        return verdict(self.checks)
+
     def summary(self) -> str:
         cons = self.conservation
         title = f"Reconciliation {self.run_id}" if self.run_id is not None else "Reconciliation (not recorded)"
+        if not cons.balances:
+            return "\n".join([f"{title}: nothing migrated yet (the store holds no migration run)",
+                              *(f"  {line}" for c in self.checks if c is not cons for line in c.summary_lines()[:25]),
+                              *self._report_lines(), *(f"  {line}" for line in self.verdict.lines())])
         lines = [f"{title}: conservation {'holds' if cons.ok else 'BROKEN'}"]
         lines.append(f"  {'source/entity':<34}{'source':>9}{'extracted':>10}{'loaded':>9}{'merged':>8}"
                      f"{'quarant.':>9}{'excl.':>7}  holds")
@@ -73,12 +82,16 @@ class Reconciliation:
         for check in self.checks:
             if check is not cons:
                 lines += [f"  {line}" for line in check.summary_lines()[:25]]
-        if self.report_dir is not None:
-            lines.append(f"  report: {self.report_dir / 'index.html'}")
-            lines.append(f"  manifest sha256: {self.manifest_sha256}"
-                         + (f" (recorded in reconciliation run {self.run_id})" if self.run_id is not None else ""))
-        lines.append(f"  verdict: {'PASSED' if self.ok else 'FAILED: do not sign off'}")
+        lines += self._report_lines()
+        lines += [f"  {line}" for line in self.verdict.lines()]
         return "\n".join(lines)
+
+    def _report_lines(self) -> list[str]:
+        if self.report_dir is None:
+            return []
+        return [f"  report: {self.report_dir / 'index.html'}",
+                f"  manifest sha256: {self.manifest_sha256}"
+                + (f" (recorded in reconciliation run {self.run_id})" if self.run_id is not None else "")]
 
 
 def readonly_store(url: str) -> Engine:
@@ -174,6 +187,7 @@ def _finish_run(store: Engine, run_id: int, checks: Sequence[CheckResult], ok: b
     """The one write of a reconciliation: its verdict, and the batches it verified."""
     cons = next(c for c in checks if isinstance(c, ConservationResult))
     summary = {"checks": {c.name: c.ok for c in checks}, "manifest_sha256": manifest_sha,
+               "verdict": verdict(checks).as_dict(),
                "balances": [b.as_dict() for b in cons.balances]}
     with store.begin() as conn:
         if ok:

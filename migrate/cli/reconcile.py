@@ -40,6 +40,10 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
                 only: str | None, files_dir: str | None, unmask: bool, no_record: bool, as_json: bool) -> None:
     """Recompute every check from read-only connections and write the report; exit 3 if any fails.
 
+    Exits 4 when every check passed with named warnings: an entity wholly or
+    mostly quarantined, an empty source table, no attachment verified, or
+    nothing migrated yet. A runbook gate stops on it.
+
     With PROFILES (or --source NAME=URL) the sources are counted and read
     again and compared record by record; without, the store is checked on
     its own. The only write is recording the run (skip it with --no-record).
@@ -69,8 +73,11 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
         jsonout.emit(jsonout.reconciliation(result))
     else:
         click.echo(result.summary())
-    if not result.ok:
+    judged = result.verdict
+    if judged.failed:
         raise ConservationBroken("reconciliation failed; do not sign off (see the report)")
+    if judged.exit_code:  # every check passed, but not everything was migrated
+        raise click.exceptions.Exit(judged.exit_code)
 
 
 @reconcile_group.command("verify")

@@ -54,6 +54,10 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
     PROFILES default to the [run] profiles of the project file (hopnhat.toml).
+
+    Exits 1 when a batch failed, 4 when everything loaded but with named
+    warnings (an entity wholly or mostly quarantined, an empty source table).
+
     Running it again while a run is in progress (on this or another machine,
     same PostgreSQL store) joins that run: workers split its batches.
 
@@ -80,3 +84,5 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     if not report.ok:
         raise HopnhatError("the run did not load everything (see the lines above): fix the cause, then "
                            "hopnhat batches rerun --failed, or hopnhat run again to resume")
+    if report.verdict.exit_code:  # loaded, with named warnings: an entity (mostly) quarantined, an empty table
+        raise click.exceptions.Exit(report.verdict.exit_code)
