@@ -289,9 +289,9 @@ def _match(field_name: str, columns: list[str]) -> str | None:
 
 def draft_profile(tables: list[TableInfo], *, name: str, engine: str) -> str:
     """A profile to edit: the likeliest table for each entity and the columns that match by name."""
-    lines = [f"# Draft source profile for {name}, written by `hopnhat source inspect`.",
+    lines = [f"# Draft source profile for {_comment(name)}, written by `hopnhat source inspect`.",
              "# Review every mapping; fields left commented out had no column matching by name.",
-             "", "[source]", f'name = "{name}"', f'engine = "{engine}"',
+             "", "[source]", f"name = {_toml(name)}", f"engine = {_toml(engine)}",
              f'url_env = "HOPNHAT_SOURCE_{_norm(name).upper()}_URL"', '# old_province = "35"',
              '# files_root = "attachments"', '# text_encoding = "auto"']
     used: set[str] = set()
@@ -303,19 +303,30 @@ def draft_profile(tables: list[TableInfo], *, name: str, engine: str) -> str:
         used.add(best.name)
         cols = list(best.columns)
         key = best.keys[0] if best.keys else ()
-        lines += ["", f"[entity.{entity}]", f'table = "{best.name}"  # {best.rows} rows',
-                  "key = [" + ", ".join(f'"{k}"' for k in key) + "]" + ("" if key else "  # name the key columns")]
+        lines += ["", f"[entity.{entity}]", f"table = {_toml(best.name)}  # {best.rows} rows",
+                  "key = [" + ", ".join(_toml(k) for k in key) + "]" + ("" if key else "  # name the key columns")]
         modified = _match("modified_at", cols)
         if modified:
-            lines.append(f'modified = "{modified}"')
+            lines.append(f"modified = {_toml(modified)}")
         lines.append(f"[entity.{entity}.columns]")
         for field_name, meta in FIELDS[entity].items():
             column = _match(field_name, cols)
             if column:
-                lines.append(f'{field_name} = "{column}"')
+                lines.append(f"{field_name} = {_toml(column)}")
             else:
                 lines.append(f'# {field_name} = ""' + ("  # required" if meta.required else ""))
     return "\n".join(lines) + "\n"
+
+
+def _toml(value: object) -> str:
+    """One TOML value, quoted and escaped by a TOML writer (names may hold quotes, backslashes, newlines)."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
+
+
+def _comment(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _best_table(entity: str, tables: list[TableInfo], used: set[str]) -> TableInfo | None:

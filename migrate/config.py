@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from adapters.profiles import SourceProfile, load_profile
+from migrate.core.credentials import hide_credentials
 from migrate.core.errors import ConfigError
 from migrate.core.tomlfile import read_toml
 from migrate.prepare import DateRange
@@ -172,7 +173,7 @@ class Settings:
         try:
             parsed = make_url(store_url)
         except ArgumentError:
-            problems.append(f"store URL is not a database URL: {store_url.split('@')[-1]!r}")
+            problems.append(f"store URL is not a database URL: {hide_credentials(store_url)!r}")
             parsed = None
         p = project or Project(Path(PROJECT_FILE))
         if files_dir is None:

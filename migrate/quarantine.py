@@ -9,20 +9,22 @@ automatically after every run and rerun).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, select
 
+from adapters.profiles import SourceProfile
 from migrate.core.records import RawRecord, split_link
 from migrate.core.canonical import to_canonical
 from migrate.config import SourceSettings
 from migrate.core.errors import ConfigError
+from migrate.core.masking import PERSONAL_FIELDS, mask_reason, mask_tree
+from migrate.core.masking import personal_columns as masked_columns
+from migrate.core.tables import TableWriter
 from migrate.store.models import lineage, quarantine
 
 # child entity -> (field naming its parent, parent entity)
@@ -33,7 +35,6 @@ PARENT_LINKS = {
     "dossier_file": ("dossier_key", "dossier"),
 }
 EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
-_IDENTIFIER = re.compile(r"^\d{9,13}$")
 
 
 @dataclass(frozen=True)
@@ -68,64 +69,60 @@ def entries(conn: Connection, *, source: str | None = None, include_released: bo
                   r.reason, r.raw_payload or {}, r.created_at, r.released_at) for r in conn.execute(stmt)]
 
 
-def export(rows: Iterable[Entry], path: Path | str, *, mask: bool = True) -> int:
+def export(rows: Iterable[Entry], path: Path | str, *, mask: bool = True,
+           personal: Mapping[tuple[str, str], Collection[str]] | None = None) -> int:
     """Write entries with their raw payloads to .csv, .xlsx or .jsonl; returns how many.
 
-    Identifiers in payloads (9 to 13 digits: CMND, CCCD, tax codes) are masked
-    to their last three digits unless ``mask`` is False.
+    Unless ``mask`` is False, the one masking policy (:mod:`migrate.core.masking`)
+    applies to payloads and reasons alike: the payload columns a profile maps to
+    personal fields (``personal``: (source, table) -> legacy columns) are masked
+    whole, and identifiers, phone numbers and e-mail addresses inside every other
+    value and inside the reason are masked where they appear.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise ConfigError(f"cannot export quarantine to {path.name}: use one of {', '.join(EXPORT_FORMATS)}")
-    records = [_export_row(e, mask) for e in rows]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    personal = personal or {}
+    records = (_export_row(e, mask, personal.get((e.source_system, e.source_table), ())) for e in rows)
     columns = list(asdict(_template()).keys())
     if suffix == ".jsonl":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        count = 0
         with path.open("w", encoding="utf-8") as fh:
             for r in records:
                 fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
-    elif suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns)
-            writer.writeheader()
-            for r in records:
-                writer.writerow({**r, "raw_payload": json.dumps(r["raw_payload"], ensure_ascii=False)})
-    else:
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "quarantine"
-        ws.append(columns)
+                count += 1
+        return count
+    with TableWriter(path, columns, sheet="quarantine") as table:
         for r in records:
-            ws.append([json.dumps(r[c], ensure_ascii=False) if c == "raw_payload" else
-                       (str(r[c]) if r[c] is not None else None) for c in columns])
-        wb.save(path)
-    return len(records)
+            table.write(r)
+    return table.rows
 
 
 def _template() -> Entry:
     return Entry(0, 0, "", "", "", "", "", "", {}, dt.datetime.min, None)
 
 
-def _export_row(e: Entry, mask: bool) -> dict:
+def _export_row(e: Entry, mask: bool, personal: Collection[str]) -> dict:
     row = asdict(e)
-    row["raw_payload"] = {k: mask_identifier(v) if mask else v for k, v in e.raw_payload.items()}
+    if mask:
+        personal = PERSONAL_FIELDS | frozenset(personal)
+        row["raw_payload"] = mask_tree(dict(e.raw_payload), personal)
+        row["reason"] = mask_reason(e.reason, personal)
     row["created_at"] = e.created_at.isoformat(sep=" ") if e.created_at else None
     row["released_at"] = e.released_at.isoformat(sep=" ") if e.released_at else None
     return row
 
 
-def mask_identifier(value: object) -> object:
-    """``"001089012345"`` -> ``"*********345"``; other values unchanged."""
-    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-    if text is None:
-        return value
-    compact = re.sub(r"[\s.\-]", "", text)
-    if _IDENTIFIER.match(compact):
-        return "*" * (len(compact) - 3) + compact[-3:]
-    return value
+def personal_columns(profiles: Iterable[SourceProfile]) -> dict[tuple[str, str], frozenset[str]]:
+    """(source, legacy table) -> the legacy columns its profile maps to personal fields."""
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for profile in profiles:
+        for spec in profile.entities.values():
+            key = (profile.name, spec.table)
+            out[key] = out.get(key, frozenset()) | masked_columns(spec.columns)
+    return out
 
 
 # --- what a rerun should re-read -------------------------------------------------------------

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-# Columns whose values the report masks (unless --unmask). A check may also
-# mask its own values before returning them.
-PERSONAL_COLUMNS = frozenset({
-    "id_number", "legacy_id_number", "tax_code", "phone", "email", "full_name", "applicant_name",
-    "applicant_id_number", "owner_id_number", "username", "password_hash", "birth_date",
-})
+from migrate.core.masking import PERSONAL_FIELDS
+
+# Columns whose values the report masks (unless --unmask): the one masking policy's
+# personal fields (:mod:`migrate.core.masking`). A check may also mask its own values.
+PERSONAL_COLUMNS = PERSONAL_FIELDS
 
 
 @runtime_checkable

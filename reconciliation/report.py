@@ -6,7 +6,7 @@ when present, also gives the equation table at the top and the two charts
 (records per new commune, quarantine reasons), drawn as inline SVG: the page
 needs no network and no script to show its figures.
 
-The only module that imports pandas.
+Tables are written by :mod:`migrate.core.tables` (the one CSV/XLSX writer).
 """
 
 from __future__ import annotations
@@ -18,14 +18,17 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from migrate.core.credentials import hide_credentials
+from migrate.core.masking import mask_row, mask_tree
+from migrate.core.tables import write_table, write_workbook
+from migrate.verdict import Verdict
+
 from reconciliation.base import CheckResult
 from reconciliation.checks import verdict
-from reconciliation.manifest import clear_folder, write_manifest
-from reconciliation.masking import mask_row, mask_tree
+from reconciliation.manifest import clear_folder, sha256_file, write_manifest
 
 HTML_ROWS = 200  # rows of each table shown in the page; the CSV and XLSX hold them all
 
@@ -53,18 +56,19 @@ def write_report(out_dir: Path, checks: Sequence[CheckResult], context: ReportCo
     tables = _tables(checks, context.masked)
     data = {"generated_at": context.generated_at, "ok": ok, "verdict": judged.as_dict(), "context": _context(context),
             "checks": {c.name: (mask_tree(c.as_dict()) if context.masked else c.as_dict()) for c in checks}}
-    (out_dir / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     csv_names = {}
     for name, rows in tables.items():
         csv_names[name] = f"{_slug(name)}.csv"
-        _frame(rows).to_csv(out_dir / csv_names[name], index=False)
-    _workbook(out_dir / "report.xlsx", checks, tables)
+        write_table(out_dir / csv_names[name], rows, _columns(rows))
+    (out_dir / "report.json").write_text(hide_credentials(text), "utf-8")
+    _workbook(out_dir / "report.xlsx", checks, tables, judged, context, sha256_file(out_dir / "report.json"))
     html = _environment().get_template("report.html.j2").render(
         ok=ok, verdict=judged, context=data["context"], checks=checks, tables=tables, csv_names=csv_names,
         conservation=next((c for c in checks if c.name == "conservation"), None),
         charts=_charts(tables), html_rows=HTML_ROWS, table_of=_table_owner(checks),
     )
-    (out_dir / "index.html").write_text(html, "utf-8")
+    (out_dir / "index.html").write_text(hide_credentials(html), "utf-8")
     return write_manifest(out_dir, _context(context))
 
 
@@ -92,32 +96,31 @@ def _table_owner(checks: Sequence[CheckResult]) -> dict[str, list[str]]:
     return owner
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"(no rows)": []})
+def _columns(rows: list[dict]) -> list[str]:
+    """Every column of a table in first-seen order; rows of one table may differ in their keys."""
+    return list(dict.fromkeys(k for r in rows[:1000] for k in r)) if rows else ["(no rows)"]
 
 
-def _workbook(path: Path, checks: Sequence[CheckResult], tables: dict[str, list[dict]]) -> None:
+def _workbook(path: Path, checks: Sequence[CheckResult], tables: dict[str, list[dict]], judged: Verdict,
+              context: ReportContext, report_sha: str) -> None:
+    """One sheet per table; the summary sheet opens with what a workbook forwarded alone must carry."""
     summary = [{"check": c.name, "ok": c.ok, "summary": line} for c in checks for line in c.summary_lines()]
-    used: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, rows in {"summary": summary, **tables}.items():
-            sheet = _sheet_name(name, used)
-            _frame(rows).to_excel(writer, sheet_name=sheet, index=False)
-            ws = writer.sheets[sheet]
-            ws.freeze_panes = "A2"
-            for column in ws.columns:
-                width = max((len(str(c.value)) for c in column[:200] if c.value is not None), default=8)
-                ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 80)
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
-    sheet, n = base, 2
-    while sheet.lower() in used:
-        sheet = f"{base[:28]}-{n}"
-        n += 1
-    used.add(sheet.lower())
-    return sheet
+    summary += [{"check": "verdict", "ok": not judged.failed, "summary": f"{w.code}: {w.text()}"}
+                for w in judged.warnings]
+    provenance = [
+        ("verdict", f"{judged.word()} (exit {judged.exit_code})"), ("", judged.headline()),
+        ("reconciliation run", context.run_id if context.run_id is not None else "not recorded"),
+        ("written at", context.generated_at), ("store", hide_credentials(context.store)),
+        ("mapping table", f"{context.mapping_version} (sha256 {context.mapping_sha256})"),
+        ("report.json sha256", report_sha),
+        ("manifest", "manifest.json lists this workbook's SHA-256; the manifest's own SHA-256 is recorded in "
+                     "the store's reconciliation run and checked by: hopnhat reconcile verify DIR --store URL"),
+        ("hopnhat", context.tool_version),
+        ("personal data", "masked" if context.masked else "NOT masked"),
+    ]
+    sheets = {"summary": (["check", "ok", "summary"], summary)}
+    sheets |= {name: (_columns(rows), rows) for name, rows in tables.items()}
+    write_workbook(path, sheets, titles={"summary": provenance})
 
 
 def _slug(name: str) -> str:

@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrate.core.credentials import hide_credentials
 from migrate.core.errors import ConfigError
 from runbooks import journal
 from runbooks.model import Runbook, Step
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 OUTPUT_LIMIT = 20_000
 
 
@@ -67,13 +67,9 @@ class Outcome:
 
     def _text(self, text: str) -> str:
         try:
-            return hide_secrets(expand(text, self.runbook, self.environ))
+            return hide_credentials(expand(text, self.runbook, self.environ))
         except ConfigError:
             return text
-
-
-def hide_secrets(text: str) -> str:
-    return _SECRET.sub(r"\1***@", text)
 
 
 def expand(command: str, book: Runbook, environ: Mapping[str, str]) -> str:
@@ -137,7 +133,7 @@ def run_runbook(book: Runbook, journal_path: Path, *, operator: str, dry_run: bo
     first = 0 if dry_run else start_index(book, journal_path, start_from)
     last = book.steps.index(book.step(until)) + 1 if until else len(book.steps)
     for step in book.steps[first:last]:
-        command = hide_secrets(expand(step.run, book, env)) if step.run else ""
+        command = hide_credentials(expand(step.run, book, env)) if step.run else ""
         if dry_run:
             outcome.results.append(StepResult(step, "dry-run", command))
             continue
@@ -175,7 +171,7 @@ def _execute(step: Step, real: str, shown: str, env: dict[str, str], cwd: Path |
         return StepResult(step, "no-go", shown, None, "", f"command not found: {exc.filename}")
     except subprocess.TimeoutExpired:
         return StepResult(step, "no-go", shown, None, "", f"timed out after {step.timeout}s")
-    output = hide_secrets((proc.stdout or "") + (proc.stderr or ""))
+    output = hide_credentials((proc.stdout or "") + (proc.stderr or ""))
     if len(output) > OUTPUT_LIMIT:
         output = output[:OUTPUT_LIMIT // 2] + "\n[... cut ...]\n" + output[-OUTPUT_LIMIT // 2:]
     reason = check(step, proc.returncode, output)
@@ -191,7 +187,7 @@ def rollback(book: Runbook, step_id: str, journal_path: Path, *, operator: str,
     started = journal.now()
     real = expand(step.rollback_run, book, env)
     result = _execute(Step(step.id, step.title, step.rollback_run, timeout=step.timeout), real,
-                      hide_secrets(real), env, cwd)
+                      hide_credentials(real), env, cwd)
     verdict = "rolled-back" if result.verdict == "go" else "rollback-failed"
     journal.append(journal_path, journal.Entry(
         runbook=book.name, runbook_sha256=book.sha256, step=step.id, verdict=verdict, operator=operator,

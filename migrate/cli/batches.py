@@ -176,11 +176,15 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool, as_js
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.csv, FILE.xlsx or FILE.jsonl")
 @click.option("--source", default=None, help="Only this source system.")
 @click.option("--all", "show_all", is_flag=True, help="Include records released by a later rerun.")
-@click.option("--unmask", "unmasked", is_flag=True, help="Keep CMND, CCCD and tax codes in payloads unmasked.")
+@click.option("--unmask", "unmasked", is_flag=True,
+              help="Keep personal data (ID numbers, phones, names, addresses, e-mails) unmasked.")
 def quarantine_export(store: str | None, out: str, source: str | None, show_all: bool, unmasked: bool) -> None:
     """Write quarantined records with their raw payloads, field and reason to a file.
 
-    Identifiers in payloads are masked to their last three digits unless --unmask.
+    Personal data is masked in payloads and reasons alike unless --unmask: ID
+    numbers and phones to their last three digits (also inside free text),
+    e-mails to their first letter and domain, and the columns the recorded
+    profiles map to names, addresses or birth dates.
 
     \b
     Example:
@@ -189,7 +193,20 @@ def quarantine_export(store: str | None, out: str, source: str | None, show_all:
     from migrate import quarantine
     from migrate.pipeline import open_store
 
-    with open_store(load_settings(store=store)).connect() as conn:
+    settings = load_settings(store=store)
+    with open_store(settings).connect() as conn:
         rows = quarantine.entries(conn, source=source, include_released=show_all)
-    count = quarantine.export(rows, out, mask=not unmasked)
+    count = quarantine.export(rows, out, mask=not unmasked, personal=_personal_columns(settings))
     click.echo(f"{count} record(s) written to {out}")
+
+
+def _personal_columns(settings) -> dict[tuple[str, str], frozenset[str]]:
+    """The personal legacy columns of the profiles the store's runs recorded (none when they are gone)."""
+    from adapters.profiles import load_profile
+    from migrate import quarantine
+    from migrate.pipeline import profiles_for
+
+    try:
+        return quarantine.personal_columns(load_profile(p) for p in profiles_for(settings))
+    except HopnhatError:
+        return {}

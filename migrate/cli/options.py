@@ -9,6 +9,7 @@ from collections.abc import Callable
 import click
 
 from migrate.config import Settings
+from migrate.core.credentials import hide_credentials
 
 log = logging.getLogger("hopnhat")
 
@@ -63,7 +64,7 @@ def parse_sources(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         name, sep, url = value.partition("=")
         if not sep or not name or not url:
-            raise click.BadParameter(f"expected NAME=URL, got {value.split('@')[-1]!r}", param_hint="--source")
+            raise click.BadParameter(f"expected NAME=URL, got {hide_credentials(value)!r}", param_hint="--source")
         out[name] = url
     return out
 

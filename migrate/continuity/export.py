@@ -14,7 +14,6 @@ while streaming the index in chunks, so memory stays flat.
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections import Counter
@@ -32,6 +31,7 @@ from migrate.continuity.index import is_built
 from migrate.continuity.lookup import Match, resolve
 from migrate.continuity.redirects import NGINX_HEADER, REDIRECT_COLUMNS, driving_kind, redirect
 from migrate.core.errors import StoreError
+from migrate.core.tables import TableWriter
 from migrate.store.models import old_identifier
 
 IDENTIFIER_COLUMNS = ("kind", "old_value", "source_system", "source_table", "source_key", "state", "new_table",
@@ -107,7 +107,7 @@ def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bo
             for m in chunk:
                 matches = shared.get((m.kind, _norm(m)), 1)
                 row = _identifier_row(m, matches, unmask)
-                ids.writerow(row)
+                ids.write(row)
                 js.write(("," if rows["identifiers.csv"] else "") + "\n" + json.dumps(row, ensure_ascii=False))
                 rows["identifiers.csv"] += 1
                 ambiguous[m.kind] += matches > 1 and m.kind in UNIQUE_KINDS
@@ -116,7 +116,7 @@ def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bo
                 templates = driving_kind(links).get(m.kind) if links else None
                 if templates:
                     r = redirect(m, *templates, ambiguous=(m.source_system, m.kind, _norm(m)) in shared_in_source)
-                    redirects.writerow(r.row())
+                    redirects.write(r.row())
                     rows["redirects.csv"] += 1
                     line = r.nginx_line()
                     if line:
@@ -131,10 +131,10 @@ def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bo
         resets = _csv(files, out_dir / "accounts-reset.csv", RESET_COLUMNS)
         ambiguous_usernames = {norm for kind, norm in shared if kind == "username"}
         for a in old_accounts(store, verifiable=config.verifiable, ambiguous=ambiguous_usernames.__contains__):
-            accounts.writerow(a.row(unmask=unmask, with_hash=include_hashes))
+            accounts.write(a.row(unmask=unmask, with_hash=include_hashes))
             rows["accounts.csv"] += 1
             if a.reset_reason:
-                resets.writerow(a.reset_row(unmask=unmask))
+                resets.write(a.reset_row(unmask=unmask))
                 rows["accounts-reset.csv"] += 1
     order = ("identifiers.csv", "identifiers.json", "redirects.csv", "redirects.nginx.map", "accounts.csv",
              "accounts-reset.csv")
@@ -169,8 +169,5 @@ def _identifier_row(m: Match, matches: int, unmask: bool) -> dict:
             "matches": matches, "ambiguous": "yes" if matches > 1 and m.kind in UNIQUE_KINDS else "no"}
 
 
-def _csv(files: ExitStack, path: Path, columns: tuple[str, ...]) -> csv.DictWriter:
-    handle = files.enter_context(open(path, "w", newline="", encoding="utf-8"))
-    writer = csv.DictWriter(handle, fieldnames=list(columns))
-    writer.writeheader()
-    return writer
+def _csv(files: ExitStack, path: Path, columns: tuple[str, ...]) -> TableWriter:
+    return files.enter_context(TableWriter(path, columns))

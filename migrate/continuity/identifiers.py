@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from migrate.core.masking import mask_text, mask_value
+
 # kind -> what an operator reads
 KINDS: dict[str, str] = {
     "dossier-no": "dossier number",
@@ -68,21 +70,12 @@ def looks_like(value: str) -> str:
 
 
 def mask(kind: str, value: str | None) -> str | None:
-    """'035055755433' -> '*********433' for personal kinds; everything else unchanged."""
+    """'035055755433' -> '*********433' for personal kinds (the one policy of :mod:`migrate.core.masking`)."""
     if value is None or kind not in PERSONAL:
         return value
-    if "@" in value:
-        name, _, domain = value.partition("@")
-        return f"{name[:1]}***@{domain}"
-    if sum(c.isdigit() for c in value) >= 6:
-        keep = 3
-        return "*" * max(0, len(value) - keep) + value[-keep:]
-    return value
+    return str(mask_value(value))
 
 
 def mask_typed(value: str) -> str:
-    """A value someone typed, for echoing: masked only when it is a bare personal number (CCCD, CMND, phone)."""
-    compact = re.sub(r"[\s.\-]", "", value)
-    if compact.isdigit() and len(compact) >= 9:
-        return "*" * (len(compact) - 3) + compact[-3:]
-    return value
+    """A value someone typed, for echoing: the identifiers and e-mail addresses in it masked."""
+    return str(mask_text(value))

@@ -17,14 +17,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from migrate.core.credentials import hide_credentials
 from migrate.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 
 
 def safe_url(url: str) -> str:
-    """The URL with its password hidden, for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with every credential hidden (see :mod:`migrate.core.credentials`), for messages and logs."""
+    return hide_credentials(str(url))
 
 
 def connect(url: str) -> Engine:

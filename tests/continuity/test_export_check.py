@@ -33,7 +33,7 @@ old = "https://dichvucong.namdinh.gov.vn/tra-cuu.html?id={source_key}"
 
 
 def _rows(path):
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
 
 

@@ -28,7 +28,7 @@ def test_upper_bound_closes_a_prefix_range():
 
 def test_masking():
     assert mask("id-number", "035055755433") == "*********433"
-    assert mask("username", "chivh.1") == "chivh.1"
+    assert mask("username", "chivh.1") == "c****.*"  # one policy: usernames are personal, masked like names
     assert mask("username", "nam@gmail.com") == "n***@gmail.com"
     assert mask("dossier-no", "000.00.35.H01-240115-0001") == "000.00.35.H01-240115-0001"
     assert mask_typed("035 055 755 433") == "*********433" and mask_typed("HS-2024-1") == "HS-2024-1"

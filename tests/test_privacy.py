@@ -1,0 +1,132 @@
+"""Nothing leaks: one credential-hiding function and one masking policy, checked in every output."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import tomllib
+
+import pytest
+from openpyxl import load_workbook
+
+from adapters.inspect import TableInfo, draft_profile
+from migrate.cli import main
+from migrate.core.credentials import hide_credentials
+from migrate.core.masking import mask_reason, mask_text, mask_value
+from runbooks import execute, journal
+from runbooks.model import load_runbook
+
+SECRET = "hunter2"
+
+
+def shell(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["hopnhat", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out = capsys.readouterr()
+    return int(exited.value.code or 0), out.out, out.err
+
+
+@pytest.mark.parametrize("text,hidden", [
+    ("postgresql+psycopg://u:hunter2@db/x", "postgresql+psycopg://u:***@db/x"),
+    ("postgresql://db/x?user=u&password=hunter2&sslmode=require", "postgresql://db/x?user=u&password=***&sslmode=require"),
+    ("mssql+pymssql://db/x?PWD=hunter2", "mssql+pymssql://db/x?PWD=***"),
+    ("PGPASSWORD=hunter2 hopnhat run a.toml", "PGPASSWORD=*** hopnhat run a.toml"),
+    ("export HOPNHAT_SOURCE_TOKEN='hunter2 x' && ls", "export HOPNHAT_SOURCE_TOKEN=*** && ls"),
+    ("hopnhat x --password hunter2 --store y", "hopnhat x --password *** --store y"),
+    ("sqlite:///store.sqlite", "sqlite:///store.sqlite"),
+    ("mssql+pymssql://reader@host:1433/db", "mssql+pymssql://reader@host:1433/db"),
+])
+def test_every_credential_form_is_hidden(text, hidden):
+    assert hide_credentials(text) == hidden
+
+
+def test_a_password_in_the_query_never_reaches_the_report(pg_store, tmp_path, monkeypatch, capsys):
+    url = pg_store + ("&" if "?" in pg_store else "?") + f"password={SECRET}"
+    code, out, err = shell(monkeypatch, capsys, "reconcile", "run", "--store", url, "--out", str(tmp_path / "r"))
+    assert code == 4, out + err  # an empty store: nothing migrated yet
+    assert SECRET not in out + err
+    for path in (tmp_path / "r").iterdir():
+        data = path.read_bytes()
+        if path.suffix == ".xlsx":
+            book = load_workbook(path)
+            data = "\n".join(str(v) for ws in book for row in ws.values for v in row).encode()
+        assert SECRET.encode() not in data, path.name
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text("utf-8"))
+    assert "password=***" in manifest["store"]
+
+
+def test_the_runbook_journal_hides_every_credential_form(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        '[runbook]\nname = "t"\ntitle = "t"\n\n[[step]]\nid = "echo"\ntitle = "echo"\n'
+        f"run = \"${{PY}} -c 'print(1)' PGPASSWORD={SECRET} postgresql://db/x?password={SECRET}\"\n", "utf-8")
+    outcome = execute.run_runbook(load_runbook(path), tmp_path / "j.jsonl", operator="an",
+                                  environ={"PY": sys.executable, "PATH": "/usr/bin:/bin"})
+    assert outcome.ok, outcome.summary()
+    assert SECRET not in (tmp_path / "j.jsonl").read_text("utf-8")
+    assert "password=***" in journal.read(tmp_path / "j.jsonl")[0].command
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("MaSoThue='035156600999': not a tax code", "MaSoThue='*********999': not a tax code"),
+    ("call +84 912 345 678 or (0912) 345-888", "call ********678 or *******888"),
+    ("CCCD 035156600555 issued 2021-02-19 08:45:00", "CCCD *********555 issued 2021-02-19 08:45:00"),
+    ("write to an.nguyen@example.vn.", "write to a***@example.vn."),
+    ("dossier 000.11.22.H35-210219-0001 file khodulieu/73/1.pdf", "dossier 000.11.22.H35-210219-0001 file khodulieu/73/1.pdf"),
+])
+def test_identifiers_inside_free_text_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
+def test_a_personal_column_in_a_reason_is_masked_whole():
+    assert mask_reason("HoTen='Nguyễn Văn An': too long", {"HoTen"}) == "HoTen='N***** V** A*': too long"
+    assert mask_value("Xóm 3, xã Yên Khánh") == "X** 3, x* Y** K****"
+
+
+def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, monkeypatch, capsys):
+    """A portal whose rows carry ids, phones and e-mails in free text and in a reason; exported with defaults."""
+    import shutil
+
+    from adapters.profiles import load_profile
+
+    hanam = demo_portals[0]
+    folder = tmp_path / "portal"
+    folder.mkdir()
+    shutil.copy(hanam.db_path, folder / hanam.db_path.name)
+    shutil.copy(hanam.profile_path, folder / hanam.profile_path.name)
+    shutil.copytree(hanam.files_dir, folder / hanam.files_dir.name)
+    db = folder / hanam.db_path.name
+    with sqlite3.connect(db) as conn:
+        names = [r[0] for r in conn.execute("SELECT TenNguoiNop FROM HoSo WHERE Id IN (1, 2)")]
+        conn.execute("UPDATE HoSo SET MaXa = '99999', DiaChi = 'CCCD 035156600555, goi (0912) 345-888, '"
+                     " || 'an.nguyen@example.vn' WHERE Id IN (1, 2)")
+    profile = folder / hanam.profile_path.name
+    monkeypatch.setenv(load_profile(profile).url_env, f"sqlite:///{db}")
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    assert shell(monkeypatch, capsys, "store", "upgrade", "--store", store)[0] == 0
+    assert shell(monkeypatch, capsys, "run", str(profile), "--store", store)[0] in (0, 4)
+    for suffix in (".csv", ".jsonl", ".xlsx"):
+        out = tmp_path / f"q{suffix}"
+        code, said, _ = shell(monkeypatch, capsys, "quarantine", "export", "--out", str(out), "--store", store)
+        assert code == 0, said
+        if suffix == ".xlsx":
+            text = "\n".join(str(v) for ws in load_workbook(out) for row in ws.values for v in row)
+        else:
+            text = out.read_text("utf-8-sig")
+        for leaked in ("035156600555", "345-888", "an.nguyen@", *names):
+            assert leaked not in text, (suffix, leaked)
+        assert "*********555" in text and "a***@example.vn" in text
+    unmasked = tmp_path / "u.jsonl"
+    assert shell(monkeypatch, capsys, "quarantine", "export", "--out", str(unmasked), "--store", store,
+                 "--unmask")[0] == 0
+    assert "035156600555" in unmasked.read_text("utf-8")
+
+
+def test_source_inspect_writes_valid_toml_for_any_name():
+    table = TableInfo(name='Ho"So\\x', rows=3, columns={'Id': "int", 'So"HoSo': "text"}, keys=(("Id",),))
+    text = draft_profile([table], name='portal "a"', engine="sqlite")
+    parsed = tomllib.loads(text)
+    assert parsed["source"]["name"] == 'portal "a"'
+    assert parsed["entity"]["dossier"]["table"] == 'Ho"So\\x'
