@@ -250,3 +250,16 @@ def operator(environ: Mapping[str, str] | None = None) -> str:
     """Who is running: HOPNHAT_OPERATOR, else the login name."""
     env = os.environ if environ is None else environ
     return env.get("HOPNHAT_OPERATOR") or env.get("USER") or env.get("LOGNAME") or "unknown"
+
+
+def report_language(chosen: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """``--lang`` if given, else the locale's language (LC_ALL, LC_MESSAGES, LANG): 'vi' or 'en'."""
+    from migrate.core.i18n import normalize
+
+    if chosen:
+        return normalize(chosen)
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return normalize(env[name])
+    return normalize(None)

@@ -33,6 +33,7 @@ from migrate.catalog import CatalogReport, build_catalog
 from migrate.config import Settings, SourceSettings
 from migrate.continuity.index import refresh as refresh_identifiers
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
+from migrate.core.i18n import Language, language
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
@@ -85,15 +86,21 @@ class RunReport:
                                    r.counts.loaded + r.counts.merged, r.counts.quarantined) for r in self.results)
         return Verdict((), tuple(entity_warnings(shares)), shares)
 
-    def summary(self) -> str:
-        lines = [f"Run {self.run_id}{' (resumed)' if self.resumed else ''}: {len(self.results)} source "
-                 f"entities in {self.seconds:.1f}s"]
-        lines.append(f"  {'source/entity':<34}{'source':>9}{'extracted':>10}{'loaded':>9}{'merged':>8}"
-                     f"{'quarant.':>9}")
+    def summary(self, lang: Language | None = None) -> str:
+        """What the terminal shows, in ``lang`` (English by default)."""
+        lang = lang or language()
+        _, n = lang.gettext, lang.number
+        head = _("Run {id} (resumed): {n} source entities in {seconds}s") if self.resumed else \
+            _("Run {id}: {n} source entities in {seconds}s")
+        lines = [head.format(id=self.run_id, n=n(len(self.results)), seconds=n(round(self.seconds, 1)))]
+        head = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."))
+        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9), head)]
+        lines.append("  " + head[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(head[1:], w[1:])))
         for r in self.results:
             c = r.counts
-            lines.append(f"  {r.source + '/' + r.entity:<34}{r.source_count:>9}{c.extracted:>10}{c.loaded:>9}"
-                         f"{c.merged:>8}{c.quarantined:>9}")
+            figures = (r.source_count, c.extracted, c.loaded, c.merged, c.quarantined)
+            lines.append("  " + (r.source + "/" + r.entity).ljust(w[0])
+                         + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])))
             if r.error:
                 lines.append(f"    error: {r.error}")
         for batch_id in self.failed_batches:
@@ -103,7 +110,7 @@ class RunReport:
         if self.identifiers:
             lines.append(f"  Old identifiers: {self.identifiers}")
         if self.ok:
-            lines += [f"  {line}" for line in self.verdict.lines()]
+            lines += [f"  {line}" for line in self.verdict.lines(lang)]
         return "\n".join(lines)
 
 

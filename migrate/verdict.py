@@ -20,11 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from migrate.core.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_WARNINGS
 from migrate.core.i18n import Language, language
 
-EXIT_OK = 0
-EXIT_FAILED = 3
-EXIT_WARNINGS = 4
+EXIT_FAILED = EXIT_CHECK_FAILED
 MOSTLY = 0.5  # an entity with more than this share of its records in quarantine is "mostly quarantined"
 FILE_ENTITIES = ("dossier_file", "document")
 
@@ -143,9 +142,9 @@ class Verdict:
             out.append(lang.gettext("quarantine: {quarantined} of {extracted} extracted records ({share})").format(
                 quarantined=lang.number(self.quarantined), extracted=lang.number(self.extracted),
                 share=lang.percent(share)))
-        out += [f"{lang.gettext('warning')} {w.code}: {w.text(lang)}" for w in self.warnings]
-        out.append(f"{lang.gettext('verdict')}: {self.word(lang)}"
-                   + (f" (exit {self.exit_code})" if self.exit_code else ""))
+        warning, said = lang.gettext("warning"), lang.gettext("verdict")
+        out += [f"{warning} {w.code}: {w.text(lang)}" for w in self.warnings]
+        out.append(f"{said}: {self.word(lang)}" + (f" (exit {self.exit_code})" if self.exit_code else ""))
         return out
 
     def as_dict(self) -> dict:

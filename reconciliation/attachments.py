@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from migrate.attachments import verify_file
+from migrate.core.i18n import Language, language
 from migrate.store.models import document, dossier_file
 
 Progress = Callable[[int], None] | None
@@ -37,13 +38,18 @@ class AttachmentResult:
     def ok(self) -> bool:
         return self.problem_count == 0 and self.files_dir is not None
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, lang: Language | None = None) -> list[str]:
+        lang = lang or language()
+        _ = lang.gettext
         if self.files_dir is None:
-            return ["Attachments NOT checked: the store's file folder is unknown (pass --files-dir)."]
+            return [_("Attachments NOT checked: the store's file folder is unknown (pass --files-dir).")]
         if not self.rows:
-            return ["Attachments: no stored file to read again (no dossier file or document row holds a file)."]
-        lines = [f"Attachments {'intact' if self.ok else 'ALTERED'}: {self.files} stored files read again "
-                 f"for {self.rows} rows; {self.problem_count} problem(s)."]
+            return [_("Attachments: no stored file to read again (no dossier file or document row holds a file).")]
+        said = (_("Attachments intact: {files} stored files read again for {rows} rows; {problems} problem(s).")
+                if self.ok else
+                _("Attachments ALTERED: {files} stored files read again for {rows} rows; {problems} problem(s)."))
+        lines = [said.format(files=lang.number(self.files), rows=lang.number(self.rows),
+                             problems=lang.number(self.problem_count))]
         lines += [f"ALTERED {p['source']}/{p['entity']} record {p['source_key']}: {p['problem']}"
                   for p in self.problems[:30]]
         return lines

@@ -31,6 +31,7 @@ from migrate.store.models import (
     quarantine,
     source_snapshot,
 )
+from migrate.core.i18n import Language, language
 from migrate.verdict import EntityShare, Verdict, attachment_warning, entity_warnings, nothing_migrated
 from reconciliation.base import CheckResult
 
@@ -115,15 +116,21 @@ class ConservationResult:
                 "units": [u.as_dict() for u in self.units], "quarantine_reasons": list(self.reasons),
                 "broken": self.broken()}
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, lang: Language | None = None) -> list[str]:
+        lang = lang or language()
+        _ = lang.gettext
         if not self.balances:
-            return ["Nothing migrated yet: the store holds no migration run, so there is no equation to check."]
-        lines = [f"Conservation {'holds' if self.ok else 'is BROKEN'} for {len(self.balances)} source "
-                 f"entities: source count = extracted = loaded + merged + quarantined + excluded."]
-        lines.append("The sources were counted again now, read-only." if self.recounted else
-                     "Source counts are those taken at the snapshot (pass the profiles to count the sources again).")
-        lines.append(f"Per old unit and new commune: {sum(u.ok for u in self.units)} of {len(self.units)} "
-                     "groups hold.")
+            return [_("Nothing migrated yet: the store holds no migration run, so there is no equation to check.")]
+        held = (_("Conservation holds for {n} source entities: source count = extracted = loaded + merged + "
+                  "quarantined + excluded.") if self.ok else
+                _("Conservation is BROKEN for {n} source entities: source count = extracted = loaded + merged + "
+                  "quarantined + excluded."))
+        lines = [held.format(n=lang.number(len(self.balances)))]
+        lines.append(_("The sources were counted again now, read-only.") if self.recounted else
+                     _("Source counts are those taken at the snapshot (pass the profiles to count the sources "
+                       "again)."))
+        lines.append(_("Per old unit and new commune: {held} of {total} groups hold.").format(
+            held=lang.number(sum(u.ok for u in self.units)), total=lang.number(len(self.units))))
         lines += [f"BROKEN {p}" for p in self.broken()[:50]]
         return lines
 

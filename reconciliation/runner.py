@@ -25,6 +25,7 @@ from mappings.units import UnitTable
 from migrate import ledger
 from migrate.config import SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError
+from migrate.core.i18n import Language, language
 from migrate.pipeline import tool_version
 from migrate.store import schema
 from migrate.store.models import batch, migration_run, reconciliation_run
@@ -33,7 +34,7 @@ from reconciliation.attachments import attachments
 from reconciliation.base import CheckResult
 from reconciliation.checks import ConservationResult, conservation, verdict
 from reconciliation.content import ContentResult, content
-from reconciliation.report import ReportContext, write_report
+from reconciliation.report import ReportContext, summary_lines, write_report
 
 ExtraCheck = Callable[[Connection], CheckResult]
 Progress = Callable[[int], None] | None
@@ -62,36 +63,46 @@ class Reconciliation:
     def verdict(self) -> Verdict:
         return verdict(self.checks)
 
-    def summary(self) -> str:
+    def summary(self, lang: Language | None = None) -> str:
+        """What the terminal shows, in ``lang`` (English by default)."""
+        lang = lang or language()
+        _ = lang.gettext
         cons = self.conservation
-        title = f"Reconciliation {self.run_id}" if self.run_id is not None else "Reconciliation (not recorded)"
+        title = (_("Reconciliation {id}").format(id=self.run_id) if self.run_id is not None
+                 else _("Reconciliation (not recorded)"))
+        others = [f"  {line}" for c in self.checks if c is not cons for line in summary_lines(c, lang)[:25]]
         if not cons.balances:
-            return "\n".join([f"{title}: nothing migrated yet (the store holds no migration run)",
-                              *(f"  {line}" for c in self.checks if c is not cons for line in c.summary_lines()[:25]),
-                              *self._report_lines(), *(f"  {line}" for line in self.verdict.lines())])
-        lines = [f"{title}: conservation {'holds' if cons.ok else 'BROKEN'}"]
-        lines.append(f"  {'source/entity':<34}{'source':>9}{'extracted':>10}{'loaded':>9}{'merged':>8}"
-                     f"{'quarant.':>9}{'excl.':>7}  holds")
+            return "\n".join([f"{title}: " + _("nothing migrated yet (the store holds no migration run)"),
+                              *others, *self._report_lines(lang), *(f"  {line}" for line in self.verdict.lines(lang))])
+        lines = [f"{title}: " + (_("conservation holds") if cons.ok else _("conservation BROKEN"))]
+        head = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."),
+                _("excl."), _("holds"))
+        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9, 7), head)]
+        lines.append("  " + head[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(head[1:7], w[1:]))
+                     + "  " + head[7])
+        n, yes, no = lang.number, _("yes"), _("NO")
         for b in cons.balances:
-            lines.append(f"  {b.source + '/' + b.entity:<34}{b.source_count:>9}{b.extracted:>10}{b.loaded:>9}"
-                         f"{b.merged:>8}{b.quarantined:>9}{b.excluded:>7}  {'yes' if b.ok else 'NO'}")
+            figures = (b.source_count, b.extracted, b.loaded, b.merged, b.quarantined, b.excluded)
+            lines.append("  " + (b.source + "/" + b.entity).ljust(w[0])
+                         + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])) + "  " + (yes if b.ok else no))
         units = cons.units
-        lines.append(f"  per old commune and new commune: {sum(u.ok for u in units)} of {len(units)} groups hold")
+        lines.append("  " + _("per old commune and new commune: {held} of {total} groups hold").format(
+            held=n(sum(u.ok for u in units)), total=n(len(units))))
         for problem in cons.broken()[:20]:
             lines.append(f"  BROKEN {problem}")
-        for check in self.checks:
-            if check is not cons:
-                lines += [f"  {line}" for line in check.summary_lines()[:25]]
-        lines += self._report_lines()
-        lines += [f"  {line}" for line in self.verdict.lines()]
+        lines += others
+        lines += self._report_lines(lang)
+        lines += [f"  {line}" for line in self.verdict.lines(lang)]
         return "\n".join(lines)
 
-    def _report_lines(self) -> list[str]:
+    def _report_lines(self, lang: Language) -> list[str]:
         if self.report_dir is None:
             return []
-        return [f"  report: {self.report_dir / 'index.html'}",
-                f"  manifest sha256: {self.manifest_sha256}"
-                + (f" (recorded in reconciliation run {self.run_id})" if self.run_id is not None else "")]
+        _ = lang.gettext
+        recorded = (" " + _("(recorded in reconciliation run {id})").format(id=self.run_id)
+                    if self.run_id is not None else "")
+        return ["  " + _("report") + f": {self.report_dir / 'index.html'}",
+                f"  manifest sha256: {self.manifest_sha256}{recorded}"]
 
 
 def readonly_store(url: str) -> Engine:
@@ -125,7 +136,7 @@ def recount(sources: Sequence[SourceSettings]) -> dict[tuple[str, str], int]:
 def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str | None = None,
               sources: Sequence[SourceSettings] = (), files_dir: Path | None = None, unmask: bool = False,
               record: bool = True, extra_checks: Sequence[ExtraCheck] = (), progress: Progress = None,
-              ) -> Reconciliation:
+              lang: str = "en") -> Reconciliation:
     """Recompute everything from the store (and the sources, when given), write the report, record the run."""
     url = store if isinstance(store, str) else store.url.render_as_string(hide_password=False)
     if files_dir is None:
@@ -160,7 +171,7 @@ def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str |
         manifest_sha = write_report(out_dir, checks, ReportContext(
             tool_version=tool_version(), mapping_version=units.version, mapping_sha256=units.sha256,
             profiles=tuple(profiles), store=schema.safe_url(url), run_id=run_id, masked=not unmask,
-            files_dir=str(files_dir) if files_dir else None,
+            files_dir=str(files_dir) if files_dir else None, lang=lang,
         ))
     if writer is not None:
         _finish_run(writer, run_id, checks, ok, out_dir, manifest_sha)

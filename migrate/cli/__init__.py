@@ -1,6 +1,7 @@
 """The ``hopnhat`` command: parse flags, build Settings, call one library function, render.
 
-Exit codes (README, "Exit codes and errors"): 0 ok, 1 error, 2 usage, 3 a check failed.
+Exit codes (README, "Exit codes and errors"): 0 ok, 1 error, 2 usage, 3 a check failed,
+4 passed with warnings (``run``, ``reconcile run``: raised as ``click.exceptions.Exit(4)``, no Error line).
 A command never calls ``sys.exit``: it returns (0), raises a ``HopnhatError``
 (its ``exit_code``: 1, or 3 for ``CheckFailed``) or a click usage error (2).
 ``HopnhatGroup`` turns what a command raises into one ``Error: ...`` line on
@@ -56,7 +57,7 @@ class HopnhatGroup(click.Group):
 def cli(ctx: click.Context, **options) -> None:
     """Consolidate retired provincial portals into one unified store, and prove nothing was lost.
 
-    Exit codes: 0 ok, 1 error, 2 usage, 3 a check failed.
+    Exit codes: 0 ok, 1 error, 2 usage, 3 a check failed, 4 passed with warnings.
 
     \b
     Example:

@@ -4,7 +4,7 @@ Each function turns a library result into plain JSON values; ``emit`` prints
 one JSON document on stdout. Personal identifiers are never added here: a
 shape carries ids, keys, counts, states and the same masked texts the plain
 output shows, and a free text (a reason, an error) has any ID number in it
-(CMND, CCCD, tax code: 9 to 13 digits) masked as the reports mask them.
+(CMND, CCCD, tax code, phone) and e-mail masked as every output masks them.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ import click
 
 from migrate.ledger import BatchRow
 from migrate.quarantine import Entry
-from reconciliation.masking import mask_value
-
-_ID_NUMBER = re.compile(r"(?<!\d)\d{9,13}(?!\d)")
+from migrate.core.masking import mask_text
 
 
 def emit(document: dict) -> None:
@@ -34,8 +32,8 @@ def _default(value: object) -> object:
 
 
 def masked(text: str | None) -> str | None:
-    """``... CCCD 001089012345 ...`` -> ``... CCCD 0010****2345 ...``."""
-    return None if text is None else _ID_NUMBER.sub(lambda m: str(mask_value(m.group())), text)
+    """``... CCCD 001089012345 ...`` -> ``... CCCD *********345 ...`` (the one policy, :mod:`migrate.core.masking`)."""
+    return None if text is None else str(mask_text(text))
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -81,6 +79,8 @@ def run(report) -> dict:
                       "quarantined": r.counts.quarantined, "excluded": r.counts.excluded,
                       "failed_batches": list(r.failed_batches), "error": masked(r.error)} for r in report.results],
         "failed_batches": report.failed_batches,
+        "exit_code": report.verdict.exit_code if report.ok else 1,
+        "warnings": [w.as_dict() for w in report.verdict.warnings],
     }
 
 
@@ -88,7 +88,8 @@ def reconciliation(result) -> dict:
     """A ``reconciliation.runner.Reconciliation``."""
     cons = result.conservation
     return {
-        "run_id": result.run_id, "ok": result.ok, "verdict": "passed" if result.ok else "failed",
+        "run_id": result.run_id, "ok": result.ok, "verdict": result.verdict.outcome,
+        "exit_code": result.verdict.exit_code, "warnings": [w.as_dict() for w in result.verdict.warnings],
         "conservation": {
             "ok": cons.ok,
             "balances": [{"source": b.source, "entity": b.entity, "source_count": b.source_count,

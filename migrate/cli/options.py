@@ -95,3 +95,10 @@ class Progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def lang_option(func: Callable) -> Callable:
+    return click.option(
+        "--lang", type=click.Choice(["vi", "en"]), default=None, envvar="HOPNHAT_LANG",
+        help="Language of the summary and the report (default: the locale's, from LC_ALL, LC_MESSAGES or LANG).",
+    )(func)

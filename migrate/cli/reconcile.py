@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import (Progress, json_option, load_settings, parse_sources, project_profiles,
-                                 store_option)
+from migrate.cli.options import (Progress, json_option, lang_option, load_settings, parse_sources,
+                                 project_profiles, store_option)
+from migrate.config import report_language
 from migrate.core.errors import ConservationBroken
+from migrate.core.i18n import language
 
 
 @click.group("reconcile")
@@ -36,13 +38,16 @@ def reconcile_group() -> None:
 @click.option("--no-record", is_flag=True,
               help="Write nothing to the store (no reconciliation_run row, no batch marked verified).")
 @json_option
+@lang_option
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], out: str | None,
-                only: str | None, files_dir: str | None, unmask: bool, no_record: bool, as_json: bool) -> None:
+                only: str | None, files_dir: str | None, unmask: bool, no_record: bool, as_json: bool,
+                lang: str | None) -> None:
     """Recompute every check from read-only connections and write the report; exit 3 if any fails.
 
     Exits 4 when every check passed with named warnings: an entity wholly or
     mostly quarantined, an empty source table, no attachment verified, or
-    nothing migrated yet. A runbook gate stops on it.
+    nothing migrated yet. A runbook gate stops on it. --lang vi writes the
+    summary, the page and the workbook in Vietnamese.
 
     With PROFILES (or --source NAME=URL) the sources are counted and read
     again and compared record by record; without, the store is checked on
@@ -63,16 +68,18 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     if urls and not profiles:
         profiles = recorded_profiles(load_settings(store=store), names=list(urls))
     settings = load_settings(profiles, store=store, source_urls=urls, files_dir=files_dir)
+    code = report_language(lang)
     progress = Progress(None, "reconciling")
     result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
-                       files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress)
+                       files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress,
+                       lang=code)
     progress.close()
     if as_json:
         from migrate.cli import jsonout
 
         jsonout.emit(jsonout.reconciliation(result))
     else:
-        click.echo(result.summary())
+        click.echo(result.summary(language(code)))
     judged = result.verdict
     if judged.failed:
         raise ConservationBroken("reconciliation failed; do not sign off (see the report)")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli.options import (Progress, json_option, load_settings, parse_sources, project_profiles,
-                                 run_options, store_option)
+from migrate.cli.options import (Progress, json_option, lang_option, load_settings, parse_sources,
+                                 project_profiles, run_options, store_option)
+from migrate.config import report_language
 from migrate.core.errors import ConservationBroken, HopnhatError
+from migrate.core.i18n import language
 
 
 @click.command("demo")
@@ -49,8 +51,9 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
 @click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
 @click.option("--workers", type=click.IntRange(1), default=None, help="Worker processes (PostgreSQL store; 1).")
 @json_option
+@lang_option
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], no_resume: bool,
-                as_json: bool, **options) -> None:
+                as_json: bool, lang: str | None, **options) -> None:
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
     PROFILES default to the [run] profiles of the project file (hopnhat.toml).
@@ -80,7 +83,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
 
         jsonout.emit(jsonout.run(report))
     else:
-        click.echo(report.summary())
+        click.echo(report.summary(language(report_language(lang))))
     if not report.ok:
         raise HopnhatError("the run did not load everything (see the lines above): fix the cause, then "
                            "hopnhat batches rerun --failed, or hopnhat run again to resume")

@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # a HopnhatError: bad configuration, unreachable store or source, failed batches
 EXIT_USAGE = 2  # the command line itself is wrong (click's usage errors)
 EXIT_CHECK_FAILED = 3  # a check ran and did not pass: reconciliation, freeze, continuity, report verify
+EXIT_WARNINGS = 4  # every check passed, with named warnings: not everything was migrated (migrate/verdict.py)
 
 
 class HopnhatError(Exception):

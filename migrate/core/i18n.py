@@ -7,7 +7,8 @@ in step with its ``.po``. Placeholders are ``str.format`` names:
 ``lang.gettext("{n} records").format(n=lang.number(5))``.
 
 Numbers and dates follow the language's conventions: Vietnamese writes
-``1.234.567`` and ``31/12/2025``; English ``1,234,567`` and ``2025-12-31``.
+``1.234.567`` and ``31/12/2025``; English keeps ``1234567`` and ``2025-12-31``
+(what scripts reading the English output have always parsed).
 
 To add or change messages: ``pybabel extract -F babel.cfg -o hopnhat.pot .``,
 ``pybabel update -i hopnhat.pot -d migrate/locale -D hopnhat``, translate,
@@ -47,9 +48,11 @@ class Language:
         return self.translations.ngettext(singular, plural, n)
 
     def number(self, value: int | float | None) -> str:
-        """``1234567`` -> ``1.234.567`` (vi) or ``1,234,567`` (en); None -> ''."""
+        """``1234567`` -> ``1.234.567`` (vi); English keeps plain digits (``1234567``) as scripts read them."""
         if value is None:
             return ""
+        if self.code == DEFAULT:
+            return str(value)
         from babel.numbers import format_decimal
 
         return format_decimal(value, locale=self.locale)

@@ -169,15 +169,20 @@ class Workbook:
 
 def write_workbook(path: Path | str, sheets: Mapping[str, tuple[Sequence[str], Iterable[Mapping[str, object]]]],
                    *, headers: Mapping[str, str] | None = None,
-                   titles: Mapping[str, Sequence[tuple[str, object]]] | None = None) -> None:
-    """Several tables, one sheet each: ``{sheet name: (columns, rows)}``; ``headers`` relabels columns."""
+                   titles: Mapping[str, Sequence[tuple[str, object]]] | None = None) -> dict[str, str]:
+    """Several tables, one sheet each: ``{sheet name: (columns, rows)}``; ``headers`` relabels columns.
+
+    Returns each given name -> the sheet's real name (31 characters, unique)."""
     book = Workbook(path)
+    used = {}
     for name, (columns, rows) in sheets.items():
         columns = list(columns) or ["(no rows)"]
         sheet = book.add(name, [(headers or {}).get(c, c) for c in columns], (titles or {}).get(name, ()))
+        used[name] = sheet.ws.title
         for row in rows:
             sheet.append([cell(row.get(c)) for c in columns])
     book.close()
+    return used
 
 
 def sheet_name(name: str, used: set[str]) -> str:

@@ -99,4 +99,4 @@ def test_store_current_prints_the_documented_shape_with_the_password_hidden(tmp_
 def test_an_id_number_in_a_free_text_is_masked():
     from migrate.cli.jsonout import masked
 
-    assert masked("CMND 012345678 and CCCD 001089012345, batch 42") == "CMND 0123*5678 and CCCD 0010****2345, batch 42"
+    assert masked("CMND 012345678 and CCCD 001089012345, batch 42") == "CMND ******678 and CCCD *********345, batch 42"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -100,6 +101,40 @@ def test_workbook_has_a_sheet_per_table(report):
             "content-problems", "attachments"} <= set(book.sheetnames)
 
 
+def test_a_workbook_forwarded_alone_keeps_its_provenance(report):
+    """Verdict, run, time, masked store, mapping table and hashes on the summary sheet; filters on every sheet."""
+    import hashlib
+
+    book = load_workbook(report.report_dir / "report.xlsx")
+    head = {row[0]: row[1] for row in book["summary"].iter_rows(max_row=12, values_only=True) if row[0]}
+    context = json.loads((report.report_dir / "report.json").read_text("utf-8"))["context"]
+    assert head["verdict"] == "PASSED (exit 0)" and head["reconciliation run"] == report.run_id
+    assert head["written at"].startswith(context["generated_at"][:10]) and head["store"] == context["store"]
+    assert context["mapping_version"] in head["mapping table"] and context["mapping_sha256"] in head["mapping table"]
+    assert head["report.json SHA-256"] == hashlib.sha256((report.report_dir / "report.json").read_bytes()).hexdigest()
+    assert "reconcile verify" in head["manifest"]
+    for ws in book:
+        assert ws.auto_filter.ref, ws.title  # every sheet filters
+        assert ws.print_title_rows, ws.title  # its header repeats on every printed page
+
+
+def test_the_page_prints_as_paginated_tables(report, tmp_path):
+    page = (report.report_dir / "index.html").read_text("utf-8")
+    assert "@media print" in page and "thead { display: table-header-group; }" in page
+    assert page.count("<thead>") >= len(report.checks)  # every table has a header row to repeat
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    pdf = tmp_path / "report.pdf"
+    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+                          f"--print-to-pdf={pdf}", (report.report_dir / "index.html").resolve().as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and pdf.is_file(), run.stderr[-2000:]
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pages > len(report.checks)  # each check's section starts a page of its own
+
+
 @pytest.mark.parametrize("value,masked", [
     ("001089012345", "*********345"), ("123456789", "******789"), ("0101234567-001", "**********001"),
     ("+84 912 345 678", "********678"), ("(0912) 345-888", "*******888"),
@@ -134,3 +169,51 @@ def test_html_page_in_a_headless_browser(report, tmp_path):
     balance = report.conservation.balances[1]
     assert f"<td>{balance.source_count}</td>" in dom  # the figures are on the page
     assert 'id="chart-new-communes"' in dom and 'id="chart-quarantine-reasons"' in dom
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_page_in_both_languages_in_a_headless_browser(reconciled, lang, tmp_path):
+    """The same reconciliation written in English and in Vietnamese, opened in Chromium."""
+    from migrate.core.i18n import language
+
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    migrated, _ = reconciled
+    result = reconcile(migrated.store_url, tmp_path / "report", sources=migrated.sources,
+                       files_dir=migrated.files_dir, record=False, lang=lang)
+    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", (tmp_path / "report" / "index.html").resolve().as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom, words = run.stdout, language(lang)
+    assert f'<html lang="{lang}">' in dom and 'data-script-errors="0"' in dom
+    assert result.verdict.headline(words) in dom
+    total = words.number(result.verdict.extracted)
+    assert f"<td>{total}</td>" in dom and (("." in total) == (lang == "vi"))  # 1.234 in Vietnamese
+    assert "True" not in re.sub(r"<script.*?</script>", "", dom, flags=re.S)  # booleans read yes/no
+    if lang == "vi":
+        assert "Báo cáo đối soát dữ liệu" in dom and "hồ sơ" in dom and "đơn vị hành chính cấp xã" in dom
+        assert re.search(r"Lập lúc \d{2}/\d{2}/\d{4}", dom)  # dates as dd/mm/yyyy
+        book = load_workbook(tmp_path / "report" / "report.xlsx", read_only=True)
+        assert "tóm tắt" in book.sheetnames and "bảo toàn theo đơn vị" in book.sheetnames
+    else:
+        assert "Every check passed" in dom and "Reconciliation report" in dom
+    svg = dom[dom.find('id="chart-quarantine-reasons"'):]
+    assert "…" not in svg[:svg.find("</svg>")]  # reason labels wrap, never cut
+
+
+def test_charts_fold_without_a_long_bar_and_show_quarantined():
+    from migrate.core.i18n import language
+    from reconciliation.report import _bars
+
+    rows = [(f"commune {i}", 100 - i, 0) for i in range(80)] + [("no new commune", 0, 3)]
+    svg = str(_bars("c", "t", rows, ("loaded", "quarantined"), language("en"), more="{n} more",
+                    keep_flagged=True, limit=60))
+    widths = [float(w) for w in re.findall(r'class="a" x="\d+" y="[\d.]+" width="([\d.]+)" height="13"', svg)]
+    assert len(widths) == 60 and max(widths) == widths[0]  # the folded rest has no bar of its own
+    assert "20 more" in svg and 'class="b"' in svg  # the quarantined row is kept and drawn
+    assert "no new commune: 3 quarantined" in svg

@@ -55,6 +55,11 @@ def test_run_and_reconcile_exit_4_naming_what_was_not_migrated(stripped_portal, 
     assert "warning empty-source-table: hanam-portal/document" in out
     assert "verdict: PASSED WITH WARNINGS (exit 4)" in out
 
+    code, out, _ = shell(monkeypatch, capsys, "run", str(stripped_portal), "--store", store, "--lang", "vi")
+    assert code == 4, out
+    assert "cảnh báo entity-wholly-quarantined: hanam-portal/dossier_file: toàn bộ" in out
+    assert "kết luận: ĐẠT, CÓ CẢNH BÁO (exit 4)" in out and "cách ly: " in out
+
     report = tmp_path / "report"
     code, out, _ = shell(monkeypatch, capsys, "reconcile", "run", str(stripped_portal), "--store", store,
                          "--out", str(report))

@@ -1,0 +1,109 @@
+"""What people read instead of machine names: checks, entities, tables and columns, per language.
+
+CSV files and ``report.json`` keep the machine names (``source_count``,
+``conservation-by-unit``) so scripts do not break; so do the English page and
+workbook, as they always had. In another language the HTML page and the XLSX
+workbook show these labels. Vietnamese uses the terms of the government's
+texts: hồ sơ, thủ tục, đơn vị hành chính cấp xã, kho quản lý dữ liệu điện tử.
+"""
+
+from __future__ import annotations
+
+from migrate.core.i18n import Language
+from migrate.verdict import N_
+
+CHECKS = {
+    "conservation": N_("conservation"),
+    "content": N_("content"),
+    "attachments": N_("attachments"),
+    "continuity": N_("continuity"),
+}
+
+ENTITIES = {
+    "account": N_("account"),
+    "dossier": N_("dossier"),
+    "dossier_event": N_("dossier processing history"),
+    "dossier_file": N_("dossier attachment"),
+    "document": N_("document in the electronic data store"),
+}
+
+TABLES = {
+    "summary": N_("summary"),
+    "conservation": N_("conservation"),
+    "conservation-by-unit": N_("conservation by unit"),
+    "quarantine-reasons": N_("quarantine reasons"),
+    "content": N_("content"),
+    "content-problems": N_("content problems"),
+    "content-mismatches": N_("content mismatches"),
+    "content-field-differences": N_("field differences"),
+    "attachments": N_("attachments"),
+    "attachment-problems": N_("attachment problems"),
+}
+
+COLUMNS = {
+    "check": N_("check"), "ok": N_("passed"), "summary": N_("what it found"),
+    "source": N_("source"), "entity": N_("entity"), "table": N_("source table"),
+    "source_count": N_("source count"), "extracted": N_("extracted"), "loaded": N_("loaded"),
+    "merged": N_("merged"), "quarantined": N_("quarantined"), "excluded": N_("excluded"),
+    "accounted": N_("accounted for"), "problems": N_("problems"), "problem": N_("problem"),
+    "old_province": N_("old province"), "old_district": N_("old district"), "old_commune": N_("old commune"),
+    "old_commune_name": N_("old commune name"), "new_commune": N_("new commune"),
+    "new_commune_name": N_("new commune name"), "in_store": N_("in the store"),
+    "field": N_("field"), "reason": N_("reason"), "records": N_("records"),
+    "source_key": N_("source key"), "source_value": N_("source value"), "store_value": N_("store value"),
+    "rows": N_("rows"), "rows_intact": N_("rows intact"), "sha256": N_("SHA-256"),
+}
+
+_IDENTIFYING = ("id", "key", "code", "no", "number", "year", "run")
+
+
+def check_name(name: str, lang: Language) -> str:
+    return lang.gettext(CHECKS[name]) if name in CHECKS and not _machine(lang) else name
+
+
+def entity_name(label: str, lang: Language) -> str:
+    """'dossier_event.log' (a second table feeding an entity) -> its entity's name and the part."""
+    if _machine(lang):
+        return label
+    base, dot, part = label.partition(".")
+    name = lang.gettext(ENTITIES[base]) if base in ENTITIES else base
+    return f"{name} ({part})" if dot else name
+
+
+def table_name(name: str, lang: Language) -> str:
+    return lang.gettext(TABLES[name]) if name in TABLES and not _machine(lang) else name
+
+
+def column_label(column: str, lang: Language) -> str:
+    return lang.gettext(COLUMNS[column]) if column in COLUMNS and not _machine(lang) else column
+
+
+def _machine(lang: Language) -> bool:
+    """English shows the machine names scripts and earlier reports use."""
+    return lang.code == "en"
+
+
+def show(column: str, value: object, lang: Language) -> object:
+    """A cell for people: yes/no for booleans, grouped digits for counts, entity names translated."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return lang.gettext("yes") if value else lang.gettext("no")
+    if isinstance(value, (int, float)) and not _identifying(column):
+        return lang.number(value)
+    if column == "entity" and isinstance(value, str):
+        return entity_name(value, lang)
+    return value
+
+
+def _identifying(column: str) -> bool:
+    return any(column == w or column.endswith("_" + w) or column.startswith(w + "_") for w in _IDENTIFYING)
+
+
+def cell(column: str, value: object, lang: Language) -> object:
+    """A workbook cell: yes/no for booleans and entity names in ``lang``; numbers stay numbers."""
+    if isinstance(value, bool):
+        return lang.gettext("yes") if value else lang.gettext("no")
+    if column == "entity" and isinstance(value, str):
+        return entity_name(value, lang)
+    return value
