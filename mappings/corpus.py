@@ -35,7 +35,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from mappings.address import number_key, strip_type
+from mappings.address import number_key, strip_type, unit_kind
 from mappings.text import name_key, strip_marks
 from mappings.units import NewCommune, OldUnit, UnitTable
 
@@ -60,6 +60,7 @@ _COMMUNE_TYPES = r"(?:phuong|xa|thi tran|p|f|x|tt|ward|commune)"
 _DISTRICT_TYPES = r"(?:quan|huyen|thi xa|thanh pho|q|h|tx|tp|district)"
 _SEPARATORS = frozenset(",;|\t\n")
 _HOUSE_NUMBER = re.compile(r"(?:^|[ ,])(?:so |no )?\d[0-9a-z/]*\s*$")
+_NEW_TYPES = {"phuong": "phuong|p", "xa": "xa|x", "dac": "dac khu"}
 _ROMAN = {1: "i", 2: "ii", 3: "iii", 4: "iv", 5: "v", 6: "vi", 7: "vii", 8: "viii", 9: "ix", 10: "x"}
 
 
@@ -240,31 +241,57 @@ class Reader:
                 return Reading(unit, (0, 0), None, None, True, fuzzy=True)
         return None
 
-    def read_new(self, text: str) -> NewCommune | None:
-        """The new commune a two-level address names: its name then its new province, no old
-        district named, and no old commune of that name in the old provinces it covers."""
-        folded = fold_text(text)
-        hits = []
+    def read_new(self, text: str) -> NewReading | None:
+        """The new commune a two-level address names, read literally: a new province's name last
+        (a country may follow), right before it a commune type word and the name of a commune of
+        that new province (the longest; its type word the commune's), and no old district named
+        with its type word, nor another old province, anywhere before. ``namesakes``: the old
+        communes of the same name and type in the old province of the same name."""
+        folded = fold_text(text).replace(",", " , ")
+        body = re.sub(r"(?:[ ,.]+(?:viet nam|vietnam|vn))?[ ,.]*$", "", folded)
         for prov, name in self.new_province_names.items():
-            p_spans = self._spans(self._pattern(name, _DISTRICT_TYPES), folded, len(folded))
-            if not p_spans:
+            words = r" +".join(fold_text(strip_type(name)).split())
+            m = re.search(rf"(?:^|[ ,])(?:(?:tinh|thanh pho|tp) +)?{words}$", body)
+            if m is None:
                 continue
-            p_span = max(p_spans)
+            before = body[:m.start()].rstrip(" ,")
+            hits: dict[int, list[NewCommune]] = defaultdict(list)
             for n in self.new_by_province[prov]:
-                spans = self._spans(self._pattern(n.name, _COMMUNE_TYPES), folded, p_span[0])
-                if spans:
-                    hits.append(n)
-        if len(hits) != 1:
-            return None
-        new = hits[0]
-        olds = {p.old.province_code for p in self.table.rows if p.new.province_code == new.province_code}
-        for old_prov in olds:
-            if self._district_spans(old_prov, folded, len(folded)):
+                bare = r" +".join(fold_text(strip_type(n.name)).split())
+                kind = _NEW_TYPES.get(strip_marks(n.name.split(" ")[0]).lower(), "")
+                if kind and re.search(rf"(?:^|[ ,])(?:{kind}) +{bare}$", before):
+                    hits[len(bare)].append(n)
+            if not hits:
                 return None
-            same = [o for o in self.province_units[old_prov] if name_key(strip_type(o.commune_name)) == name_key(strip_type(new.name))]
-            if any([p.new.code for p in self.table.parts(o.commune_code)] != [new.code] for o in same):
+            found = hits[max(hits)]
+            if len(found) != 1 or self._old_form(before, prov):
                 return None
-        return new
+            new = found[0]
+            same = [c for c, n in self.province_names.items() if name_key(strip_type(n)) == name_key(strip_type(name))]
+            kind_word = unit_kind(new.name)
+            namesakes = tuple(o for c in same for o in self.province_units[c]
+                              if name_key(strip_type(o.commune_name)) == name_key(strip_type(new.name))
+                              and unit_kind(o.commune_name) == kind_word)
+            return NewReading(new, namesakes)
+        return None
+
+    def _old_form(self, before: str, new_province: str) -> bool:
+        """An old district named with its type word, or an old province not of this new one."""
+        olds = {p.old.province_code for p in self.table.rows if p.new.province_code == new_province}
+        for old in olds:
+            for name in self.districts[old].values():
+                bare = r" +".join(fold_text(strip_type(name)).split())
+                if re.search(rf"(?<![a-z0-9]){_DISTRICT_TYPES} *{bare}(?![a-z0-9])", before):
+                    return True
+        return any(code not in olds for code in self._province_spans(before))
+
+
+@dataclass(frozen=True)
+class NewReading:
+    """A two-level address read by :meth:`Reader.read_new`."""
+
+    commune: NewCommune
+    namesakes: tuple[OldUnit, ...]      # old communes the same text names when read as old-form
 
 
 def kind_of(text: str, reading: Reading | None, *, new: bool = False) -> str:
@@ -309,9 +336,11 @@ def expected_for(table: UnitTable, old_code: str) -> str:
 
 
 def row(table: UnitTable, address: str, reading: Reading | None, source: str, note: str = "",
-        new: NewCommune | None = None, old: OldUnit | None = None) -> dict[str, str]:
+        new: NewReading | None = None, old: OldUnit | None = None) -> dict[str, str]:
     """One corpus row. ``old`` (hand-labelled rows): the old commune when the literal reader
-    does not read the text; neither ``reading``, ``new`` nor ``old``: review is expected."""
+    does not read the text; neither ``reading``, ``new`` nor ``old``: review is expected.
+    A two-level address that also reads as an old commune going elsewhere expects review with
+    both readings' communes as the candidates."""
     address = address.strip()
     kind = kind_of(address, reading, new=new is not None)
     if reading is None and old is not None:
@@ -319,14 +348,23 @@ def row(table: UnitTable, address: str, reading: Reading | None, source: str, no
     if reading is None and new is None:
         return {"address": address, "expected_new_commune": "review", "old_commune_code": "",
                 "kind": "no-commune", "part": part_of(address), "source": source, "note": note}
-    if reading is not None:
+    if new is not None:
+        n = new.commune
+        targets = {c for o in new.namesakes for c in expected_for(table, o.commune_code).split(";")}
+        if targets <= {n.code}:
+            expected, code = n.code, ""
+            note = note or f"new {n.name}, {n.province_name}"
+        else:
+            expected = ";".join(sorted(targets | {n.code}))
+            code = ";".join(o.commune_code for o in new.namesakes)
+            note = note or (f"new {n.name}, {n.province_name}; also reads as old "
+                            + "; ".join(f"{o.commune_code} {o.commune_name}, {o.district_name}" for o in new.namesakes)
+                            + " without its district: review with both")
+    else:
+        assert reading is not None
         o = reading.unit
         expected, code = expected_for(table, o.commune_code), o.commune_code
         note = note or f"old {o.commune_name}, {o.district_name}, {o.province_name}"
-    else:
-        assert new is not None
-        expected, code = new.code, ""
-        note = note or f"new {new.name}, {new.province_name}"
     return {"address": address, "expected_new_commune": expected, "old_commune_code": code,
             "kind": kind, "part": part_of(address), "source": source, "note": note}
 
@@ -349,7 +387,9 @@ def check(table: UnitTable, rows: Iterable[dict[str, str]]) -> list[str]:
         seen.add(r["address"])
         if r["kind"] not in KINDS or r["part"] not in ("dev", "heldout"):
             problems.append(f"{where}: kind {r['kind']!r} / part {r['part']!r} unknown")
-        if r["old_commune_code"]:
+        if r["kind"] == "already-new":
+            problems += _check_new(table, where, r)
+        elif r["old_commune_code"]:
             want = expected_for(table, r["old_commune_code"])
             if not want or r["expected_new_commune"] != want:
                 problems.append(f"{where}: expects {r['expected_new_commune']}, the table maps "
@@ -360,6 +400,26 @@ def check(table: UnitTable, rows: Iterable[dict[str, str]]) -> list[str]:
         elif table.new_commune(r["expected_new_commune"]) is None or r["kind"] != "already-new":
             problems.append(f"{where}: no old commune and {r['expected_new_commune']} is not a new commune")
     return problems
+
+
+def _check_new(table: UnitTable, where: str, r: dict[str, str]) -> list[str]:
+    """A two-level row expects its new commune; with old namesakes (same name, old province of the
+    same name) going elsewhere, review with their communes and the new one as the candidates."""
+    expected = set(r["expected_new_commune"].split(";"))
+    olds = [table.old_commune(c) for c in r["old_commune_code"].split(";") if c]
+    if not olds:
+        if len(expected) != 1 or table.new_commune(next(iter(expected))) is None:
+            return [f"{where}: two-level row expects {r['expected_new_commune']}, not a new commune"]
+        return []
+    if any(o is None for o in olds):
+        return [f"{where}: {r['old_commune_code']} names an unknown old commune"]
+    want = {c for o in olds for c in expected_for(table, o.commune_code).split(";")}  # type: ignore[union-attr]
+    names = {name_key(strip_type(o.commune_name)) for o in olds}  # type: ignore[union-attr]
+    same = [c for c in expected if (n := table.new_commune(c)) and name_key(strip_type(n.name)) in names]
+    if len(names) != 1 or not same or expected != want | set(same[:1]) or want <= {same[0]}:
+        return [f"{where}: two-level row expects {r['expected_new_commune']}, not the new commune named "
+                f"like {r['old_commune_code']} plus where that old commune went"]
+    return []
 
 
 def write(rows: Iterable[dict[str, str]], path: Path = CORPUS) -> int:

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from mappings import fuzzy
 from mappings.address import PROVINCE_ALIASES, Component, ParsedAddress, unit_keys, unit_kind
-from mappings.text import fold_key, name_key
+from mappings.text import fold_key, name_key, strip_marks
 from mappings.units import NewCommune, OldDistrict, OldUnit, UnitTable
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,16 @@ class Located:
     district_named: bool = False           # a district was given (code or text): old format
 
 
+@dataclass(frozen=True)
+class NewForm:
+    """An address read in the two-level form: the new commune it names, and the old communes of
+    the same name and type in the old province of the same name (what the same text says when
+    read as an old address written without its district)."""
+
+    commune: NewCommune
+    namesakes: tuple[OldUnit, ...]
+
+
 class NameIndex:
     """Name lookups over the old units and the new communes."""
 
@@ -88,6 +98,12 @@ class NameIndex:
             self.provinces.add(*unit_keys(name), code)
         for code, name in table.new_provinces().items():
             self.new_provinces.add(*unit_keys(name), code)
+        old_by_key: dict[str, list[str]] = defaultdict(list)
+        for code, name in table.old_provinces().items():
+            old_by_key[unit_keys(name)[0]].append(code)
+        # new province → the old province of the same name (Hà Nội → Hà Nội; Lào Cai → Lào Cai, not Yên Bái)
+        self.same_named_old = {code: old_by_key.get(unit_keys(name)[0], [])
+                               for code, name in table.new_provinces().items()}
         for alias, target in PROVINCE_ALIASES.items():
             for names in (self.provinces, self.new_provinces):
                 for code in names.by_key.get(name_key(target), []):
@@ -189,21 +205,32 @@ class NameIndex:
                        None if worst is None or worst >= 100.0 else worst, how, frozenset(used),
                        bool(district_code) or d_idx is not None)
 
-    def new_format(self, parsed: ParsedAddress) -> NewCommune | None:
-        """The new commune when the address is already in the two-level format."""
+    def new_format(self, parsed: ParsedAddress) -> NewForm | None:
+        """The address read in the two-level form: a new province last, right before it a commune
+        of that new province (its type word, when written, the commune's), no district anywhere.
+        ``None`` when the text does not read so; the caller weighs :attr:`NewForm.namesakes`."""
         comps = [c for c in parsed.components if c.level not in ("hamlet", "street", "country")]
         if len(comps) < 2 or any(c.level == "district" for c in comps):
             return None
-        provinces, _, _ = self._province_new(comps[-1])
+        last, named = comps[-1], comps[-2]
+        if named.level not in ("commune", None) or "thua thien" in strip_marks(last.text):
+            return None          # "Thừa Thiên Huế" is the old province's name
+        provinces, _, _ = self.new_provinces.find(last)
         for code in provinces:
-            hits, _, _ = self.new_communes[code].find(comps[-2])
+            hits = [n for n in self.new_communes[code].find(named)[0]
+                    if not named.kind or unit_kind(n.name) == named.kind]
             if len(hits) == 1:
-                return hits[0]
+                return NewForm(hits[0], self._namesakes(named, code))
         return None
 
-    def _province_new(self, comp: Component) -> tuple[list[str], int | None, float]:
-        hits, score, _ = self.new_provinces.find(comp)
-        return hits, None, score
+    def _namesakes(self, named: Component, new_province: str) -> tuple[OldUnit, ...]:
+        found: list[OldUnit] = []
+        for old in self.same_named_old.get(new_province, []):
+            for u in self.communes[f"p{old}"].find(named)[0]:
+                kinds = {unit_kind(u.commune_name), unit_kind(u.commune_name_gso)}
+                if (not named.kind or named.kind in kinds) and u not in found:
+                    found.append(u)
+        return tuple(found)
 
     @staticmethod
     def _account(units: list[OldUnit], districts: list[OldDistrict], provinces: list[str]) -> str:

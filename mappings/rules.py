@@ -21,6 +21,13 @@ Rules, tried in this order; the first that decides wins and is recorded in the
 ``names:address``
     no usable code (unknown, malformed, another province's): the commune found from the
     unit names and address text.
+``already-new``
+    no usable code, and the address is already in the two-level form written from 1 July
+    2025 ("Phường Hoàn Kiếm, Thành phố Hà Nội"): a new province last, a commune of it right
+    before, no district. The new commune itself. When the same text also reads as an old
+    commune of that name (and type) in the old province of that name that went to another
+    new commune, neither reading wins: ``review:old-or-new`` with both candidates. A district
+    or an old province named makes the address old-form.
 ``review:<reason>``
     nothing above decides; the record goes to the review queue with the reason and the
     candidates. Never a silent guess.
@@ -35,7 +42,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from mappings.address import ParsedAddress, parse_address
-from mappings.names import Located, NameIndex
+from mappings.names import NameIndex, NewForm
 from mappings.split_rules import SplitRules
 from mappings.tail import TailReader
 from mappings.units import Part, UnitTable
@@ -264,11 +271,9 @@ class Resolver:
                             detail=why + ("The address names no unit." if parsed.raw else "There is no address."))
         located = self._names.locate(parsed, province_code=prov, district_code=dist)
         if not located.district_named:
-            new = self._names.new_format(parsed)
-            if new is not None and not self._same_target(located, new.code):
-                return Decision(None, None, "review:already-new", detail=(
-                    f"{why}'{parsed.raw}' is already in the two-level format ({new.name}, {new.province_name}); "
-                    "it names no old unit to remap."), candidates=(new.code,))
+            form = self._names.new_format(parsed)
+            if form is not None:
+                return self._already_new(form, parsed, why)
         if len(located.units) != 1:
             tail = self._tail.read(parsed.raw)
             if tail is not None and len(tail.units) == 1 and (not located.units or tail.units[0] in located.units):
@@ -296,9 +301,23 @@ class Resolver:
         return Decision(None, None, f"review:{reason}", located.score,
                         f"{why}No old commune found in '{parsed.raw}' ({located.how}).")
 
-    def _same_target(self, located: Located, new_code: str) -> bool:
-        return bool(located.units) and all(
-            [p.new.code for p in self.table.parts(u.commune_code)] == [new_code] for u in located.units)
+    def _already_new(self, form: NewForm, parsed: ParsedAddress, why: str) -> Decision:
+        """A two-level address: its new commune, unless the same text also reads as an old commune
+        (same name and type, in the old province of the same name) that went elsewhere."""
+        new = form.commune
+        label = f"{new.name}, {new.province_name}"
+        targets = {p.new.code for u in form.namesakes for p in self.table.parts(u.commune_code)}
+        olds = "; ".join(f"{u.commune_name}, {u.district_name}" for u in form.namesakes[:4])
+        if targets <= {new.code}:
+            also = f" The old {olds} of that name went whole to it too." if targets else ""
+            return Decision(new.code, new.province_code, "already-new", None,
+                            f"{why}'{parsed.raw}' is in the two-level form (a new province, no district): "
+                            f"{label} itself.{also}")
+        names = ", ".join(self.table.new_commune(c).name for c in sorted(targets))  # type: ignore[union-attr]
+        return Decision(None, None, "review:old-or-new", None,
+                        f"{why}'{parsed.raw}' reads as {label} in the two-level form, and as the old {olds} "
+                        f"(→ {names}) written without its district; the text does not say which.",
+                        tuple(sorted(targets | {new.code})))
 
     def _manual_decision(self, manual: ManualDecision) -> Decision:
         new = self.table.new_commune(manual.new_commune)

@@ -21,7 +21,7 @@ def test_held_out_part_is_a_fixed_fifth():
 
 
 def test_check_reports_an_expected_answer_the_table_does_not_give(table):
-    row = dict(corpus.load()[0])
+    row = dict(next(r for r in corpus.load() if r["old_commune_code"] and r["kind"] != "already-new"))
     row["expected_new_commune"] = "99999"
     problems = corpus.check(table, [row])
     assert len(problems) == 1 and "the table maps" in problems[0]
@@ -37,3 +37,20 @@ def test_literal_reader_drops_a_street_named_like_a_commune(table):
 def test_outdated_district_reads_into_its_successor(table):
     found = corpus.Reader(table).read("92/9 Quốc Hương, P. Thảo Điền, Q. 2, Tp. Hồ Chí Minh")
     assert found is not None and found.outdated and found.unit.district_name == "Thành phố Thủ Đức"
+
+
+def test_two_level_rows_read_literally(table):
+    reader = corpus.Reader(table)
+    found = reader.read_new("Tầng 26, Bitexco, 02 Hải Triều, Phường Sài Gòn, Thành phố Hồ Chí Minh, Việt Nam")
+    assert found is not None and found.commune.code == "26740" and not found.namesakes
+    assert reader.read_new("Phường Tân Định, Quận 1, Thành phố Hồ Chí Minh") is None     # a district: old form
+    both = reader.read_new("108 Trần Đình Xu, Phường Cầu Ông Lãnh, Thành phố Hồ Chí Minh")
+    assert both is not None and [o.commune_code for o in both.namesakes] == ["26752"]
+    r = corpus.row(table, "108 Trần Đình Xu, Phường Cầu Ông Lãnh, Thành phố Hồ Chí Minh", None, "test", new=both)
+    assert r["expected_new_commune"] == "26743;26758" and r["kind"] == "already-new"
+    assert corpus.check(table, [r]) == []
+
+
+def test_corpus_has_two_level_rows_in_both_parts():
+    rows = [r for r in corpus.load() if r["kind"] == "already-new"]
+    assert len(rows) >= 80 and {r["part"] for r in rows} == {"dev", "heldout"}

@@ -90,10 +90,39 @@ def test_decision_is_cached_per_distinct_reference(resolver):
     pytest.param(UnitRef(district_code="755"), "district:single", "26732", id="district:single-island"),
     pytest.param(UnitRef(address="huyện Côn Đảo, Bà Rịa - Vũng Tàu"), "names:address", "26732",
                  id="names:island-district"),
+    pytest.param(UnitRef(address="Phường Ba Đình, Thành phố Hà Nội"), "already-new", "00004",
+                 id="already-new:Ba-Dinh-ward"),
+    pytest.param(UnitRef(address="Phường Hoàn Kiếm, Thành phố Hà Nội"), "already-new", "00070",
+                 id="already-new:Hoan-Kiem-ward-named-like-the-old-district"),
+    pytest.param(UnitRef(address="Xã Ý Yên, Tỉnh Ninh Bình"), "already-new", "13795", id="already-new:Y-Yen"),
+    pytest.param(UnitRef(address="22 Hồng Hà, Phường Hồng Hà, Thành phố Hà Nội"), "already-new", "00097",
+                 id="already-new:the-old-Hong-Ha-was-a-commune-not-a-ward"),
+    pytest.param(UnitRef(address="Tầng 9, 33 Ung Văn Khiêm, Phường Thạnh Mỹ Tây, TP Hồ Chí Minh, Việt Nam"),
+                 "already-new", "26956", id="already-new:street-and-country"),
+    pytest.param(UnitRef(address="Phường Tân An, Quận Ninh Kiều, TP Cần Thơ"), "names:address", "31135",
+                 id="names:a-district-makes-it-old-form"),
 ])
 def test_name_rules(resolver, ref, rule, new):
     d = resolver.resolve(ref)
     assert (d.rule, d.new_commune) == (rule, new), d.detail
+
+
+def test_two_level_reading_that_agrees_with_the_old_one_is_resolved(resolver):
+    d = resolver.resolve(UnitRef(address="Phường Hải Châu, Thành phố Đà Nẵng"))
+    assert (d.rule, d.new_commune) == ("already-new", "20242")
+    assert "went whole to it" in d.detail
+
+
+def test_old_or_new_review_names_both_readings(resolver):
+    d = resolver.resolve(UnitRef(address="108 Trần Đình Xu, Phường Cầu Ông Lãnh, Thành phố Hồ Chí Minh"))
+    assert d.rule == "review:old-or-new" and d.candidates == ("26743", "26758")
+    assert "Quận 1" in d.detail and "two-level" in d.detail
+
+
+def test_an_old_province_name_is_old_form(resolver):
+    """Yên Bái is no new province: the commune is looked for among the old ones."""
+    d = resolver.resolve(UnitRef(address="Phường Hồng Hà, Tỉnh Yên Bái"))
+    assert d.rule != "already-new"
 
 
 def test_decomposed_unicode_is_the_same_address(resolver):
@@ -107,8 +136,8 @@ def test_decomposed_unicode_is_the_same_address(resolver):
     pytest.param(UnitRef(commune_code="99999"), "review:unknown-code", id="review:unknown-code"),
     pytest.param(UnitRef(commune_code="00001", province_code="36"), "review:code-mismatch",
                  id="review:code-from-another-province"),
-    pytest.param(UnitRef(address="Phường Ba Đình, Thành phố Hà Nội"), "review:already-new",
-                 id="review:already-new-format"),
+    pytest.param(UnitRef(address="số 37, đường B11, KDC 91B, Phường Tân An, Thành phố Cần Thơ"),
+                 "review:old-or-new", id="review:old-or-new-Tan-An-is-an-old-and-a-new-ward"),
     pytest.param(UnitRef(address="Phường Ngọc Khánh, Ba Đình, Hà Nội"), "review:split-ambiguous",
                  id="review:split-ambiguous-by-name"),
     pytest.param(UnitRef(address="Xã Tân Thạnh, Huyện Thạnh Phú, Tỉnh Bến Tre"), "review:unresolved",

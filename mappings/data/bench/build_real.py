@@ -14,6 +14,11 @@ Input: the public files named in the ``source`` column, extracted unchanged into
 
 Usage: ``python mappings/data/bench/build_real.py FOLDER PREVIOUS.csv`` rewrites the corpus.
 Expected answers come only from the official table (:mod:`mappings.corpus`).
+
+``python mappings/data/bench/build_real.py --add found-addresses.tsv`` adds addresses found one by
+one in public GitHub files (exact-string searches for new ward names and typing slips; the file's
+id in the public code index and what the file is are the row's source): each is labelled by the
+literal reader (two-level form first, then old form) and kept only when it reads.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from mappings.corpus import Reader, check, row, write
+from mappings.corpus import Reader, check, load, row, write
 from mappings.text import strip_marks
 from mappings.units import UnitTable
 
@@ -138,6 +143,40 @@ def previous_rows(table, reader, path: Path) -> list[dict]:
     return out
 
 
+FOUND = "github file (public code index id {id}): {what}"
+
+
+def found_rows(table, reader, path: Path, stats: Counter) -> list[dict]:
+    """Rows of ``address<TAB>index id<TAB>what the file is`` (``\\n`` in an address: a line break)."""
+    out = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        address, file_id, what = line.split("\t")
+        address = address.replace("\\n", "\n")
+        new = reader.read_new(address)
+        reading = None if new is not None else reader.read(address)
+        if new is None and reading is None:
+            stats["found: no reading"] += 1
+            continue
+        stats["found: kept"] += 1
+        out.append(row(table, address, reading, FOUND.format(id=file_id, what=what), new=new))
+    return out
+
+
+def add(path: str) -> int:
+    table = UnitTable.load()
+    stats: Counter = Counter()
+    rows = load() + found_rows(table, Reader(table), Path(path), stats)
+    problems = check(table, {r["address"]: r for r in rows}.values())
+    if problems:
+        print("\n".join(problems[:20]))
+        return 1
+    n = write(rows)
+    print(dict(stats), n, "rows;", Counter(r["kind"] for r in rows))
+    return 0
+
+
 def main(folder: str, previous: str) -> int:
     table = UnitTable.load()
     reader = Reader(table)
@@ -171,4 +210,4 @@ def main(folder: str, previous: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(add(sys.argv[2]) if sys.argv[1:2] == ["--add"] else main(*sys.argv[1:]))
