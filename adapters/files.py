@@ -8,9 +8,16 @@ read-only mode) into an on-disk SQLite staging database, in chunks, with
 every value as text ("" becomes NULL), and a unique index is built on the
 entity's key. From then on the folder is read like any SQL source: keyset
 pages, counts, digests and joins, in constant memory whatever the file size.
-The source's own count is the number of data rows in the file; a key that
+The source's own count is the number of rows below the header; a key that
 appears twice, or a row with more fields than the header, is an error naming
 the file and line, never a silent drop.
+
+A profile's ``[export.TABLE]`` says how a clerk saved the file (see
+:mod:`adapters.sheets`): the header row under title rows, the sheets read,
+merged blocks filled or refused, totals-row labels. Blank rows between data rows
+and totals rows are staged too, keyed ``~line 7`` (CSV) or ``~Sheet!7`` (XLSX),
+and read as records marked ``~skipped`` with the reason: the run counts them
+as excluded, so the conservation equation holds with every row of the file.
 
 Query options: ``encoding`` of CSV files (``utf-8``, the default, accepts a
 BOM; ``cp1258``, ``cp1252``...), ``delimiter`` (``,``), ``staging`` (a folder
@@ -22,27 +29,31 @@ numbers; everything else, codes such as "00123" included, stays text.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Column, Index, Integer, MetaData, Table, Text, create_engine, insert, select
+from sqlalchemy import Column, Index, Integer, MetaData, Table, Text, create_engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.base import RangeDigest
-from migrate.core.records import EntitySpec, Key, RawRecord
+from adapters.sheets import ExportReader
+from migrate.core.records import SKIPPED, EntitySpec, Key, RawRecord, SheetLayout, row_digest
 from adapters.sqlsource import SqlSource
 from migrate.core.errors import ConfigError, SourceError
+
+log = logging.getLogger(__name__)
 
 TYPE_MAP = {"text": "text"}
 SUFFIXES = (".csv", ".xlsx")
 CHUNK = 5000
 _STAGED = "_hopnhat_staged"
+HIDDEN = ("_line", "_sheet", "_skipped", "_mark")  # staging columns, never a legacy column
 
 
 def parse_files_url(url: str) -> tuple[Path, dict[str, str]]:
@@ -84,6 +95,9 @@ class FilesSource:
         self._staged_table = Table(_STAGED, self._meta, Column("name", Text, primary_key=True),
                                    Column("fingerprint", Text), Column("rows", Text))
         self._staged_table.create(self._db, checkfirst=True)
+        self._layouts: dict[str, SheetLayout] = {}  # table -> layout, from the profile parts read so far
+        self._skipped: dict[str, dict[object, str]] = {}  # table -> key of a skipped row -> reason
+        self.reports: dict[str, str] = {}  # table -> what staging set aside (titles, blank, totals rows)
 
     # --- what the folder holds --------------------------------------------------------------
     def files(self) -> dict[str, Path]:
@@ -97,9 +111,12 @@ class FilesSource:
     def table_names(self) -> list[str]:
         return sorted(self.files())
 
-    def columns(self, table: str) -> dict[str, str]:
+    def columns(self, table: str, *, entity: EntitySpec | None = None) -> dict[str, str]:
+        """The export's columns, read as the layout of ``entity`` (a profile part) says, if given."""
+        if entity is not None:
+            self._layouts.update(entity.layouts)
         self.stage(table)
-        return {c: t for c, t in self._sql.columns(table).items() if c != "_line"}
+        return {c: t for c, t in self._sql.columns(table).items() if c not in HIDDEN}
 
     def candidate_keys(self, table: str) -> list[tuple[str, ...]]:
         return []  # exports carry no constraints; inspect() proposes columns with unique values instead
@@ -120,16 +137,23 @@ class FilesSource:
     def read(self, entity: EntitySpec, *, after: Key | None, batch_size: int,
              since: object | None = None) -> Iterator[list[RawRecord]]:
         self._ready(entity)
-        yield from self._sql.read(entity, after=after, batch_size=batch_size, since=since)
+        for page in self._sql.read(entity, after=after, batch_size=batch_size, since=since):
+            yield self._marked(entity.table, page)
 
     def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int,
                    since: object | None = None) -> Iterator[list[RawRecord]]:
         self._ready(entity)
-        yield from self._sql.read_range(entity, lo, hi, batch_size=batch_size, since=since)
+        for page in self._sql.read_range(entity, lo, hi, batch_size=batch_size, since=since):
+            yield self._marked(entity.table, page)
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
-        self._ready(entity)
-        return self._sql.digest(entity, lo, hi)
+        """Count and XOR of per-row digests over the records as :meth:`read` gives them."""
+        acc = count = 0
+        for page in self.read_range(entity, lo, hi, batch_size=5000):
+            for record in page:
+                acc ^= int(row_digest(record.payload), 16)
+                count += 1
+        return RangeDigest(lo, hi, count, hashlib.sha256(acc.to_bytes(32, "big")).hexdigest())
 
     def watermark(self, entity: EntitySpec) -> object | None:
         self._ready(entity)
@@ -145,13 +169,15 @@ class FilesSource:
 
     # --- staging -----------------------------------------------------------------------------------
     def _ready(self, entity: EntitySpec) -> None:
-        """Stage the entity's tables and index the key (unique) and the join columns."""
+        """Stage the entity's tables, key the skipped rows, index the key (unique) and the join columns."""
+        self._layouts.update(entity.layouts)
         self.stage(entity.table)
         table = self._sql.table(entity.table)
         missing = [k for k in entity.key if k not in table.c]
         if missing:
             raise SourceError(f"key column(s) {', '.join(missing)} not in {self.files()[entity.table].name}",
                               source=self.name, table=entity.table)
+        self._key_skipped(table, entity.key[0])
         self._index(table, entity.key, unique=True)
         if entity.modified and entity.modified in table.c:
             self._index(table, (entity.modified,), unique=False)
@@ -159,6 +185,25 @@ class FilesSource:
             self.stage(join.table)
             other = self._sql.table(join.table)
             self._index(other, tuple(right for _, right in join.on if right in other.c), unique=False)
+
+    def _key_skipped(self, table: Table, column: str) -> None:
+        """A blank or totals row carries no key: it takes its place in the file (``~line 7``, ``~Sheet!7``)."""
+        if table.name in self._skipped:
+            return
+        key, mark = table.c[column], table.c._mark
+        with self._db.begin() as conn:
+            conn.execute(update(table).where(table.c._skipped.is_not(None), key.is_distinct_from(mark))
+                         .values({column: mark}))
+            rows = conn.execute(select(mark, table.c._skipped).where(table.c._skipped.is_not(None))).all()
+        self._skipped[table.name] = {m: reason for m, reason in rows}
+
+    def _marked(self, table: str, page: list[RawRecord]) -> list[RawRecord]:
+        """Records of skipped rows carry ``~skipped``: the run excludes them with the reason."""
+        skipped = self._skipped.get(table)
+        if not skipped:
+            return page
+        return [RawRecord(r.table, r.key, {**r.payload, SKIPPED: skipped[r.key[0]]}) if r.key[0] in skipped else r
+                for r in page]
 
     def _index(self, table: Table, columns: tuple[str, ...], *, unique: bool) -> None:
         if not columns:
@@ -180,35 +225,34 @@ class FilesSource:
                               f"(files: {', '.join(sorted(files)) or 'none'})", source=self.name, table=table)
         path = files[table]
         stat = path.stat()
-        fingerprint = f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}:{self.encoding}:{self.delimiter}"
+        layout = self._layouts.get(table, SheetLayout())
+        fingerprint = (f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}:{self.encoding}:{self.delimiter}:"
+                       f"{layout.fingerprint}")
         with self._db.connect() as conn:
             staged = conn.execute(select(self._staged_table.c.fingerprint)
                                   .where(self._staged_table.c.name == table)).scalar()
         if staged == fingerprint:
             return
-        rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else self._csv_rows(path)
-        header = next(rows, None)
-        if header is None:
-            raise SourceError(f"{path.name} is empty (no header row)", source=self.name, table=table)
-        names = [str(h).strip() if h is not None else "" for h in header]
-        bad = [i + 1 for i, n in enumerate(names) if not n] or [n for n in names if names.count(n) > 1]
-        if bad:
-            raise SourceError(f"{path.name}: header has empty or repeated column names ({bad})",
-                              source=self.name, table=table)
-        integers = self._integer_columns(path, names)
+        reader = ExportReader(path, layout, source=self.name, table=table, encoding=self.encoding,
+                              delimiter=self.delimiter)
+        names = reader.header()
+        integers = _integer_columns(reader, names)
         meta = MetaData()
-        target = Table(table, meta, Column("_line", Integer),
-                       *[Column(n, Integer if n in integers else Text) for n in names])
+        target = Table(table, meta, Column("_line", Integer), Column("_sheet", Text), Column("_skipped", Text),
+                       Column("_mark", Text), *[Column(n, Integer if n in integers else Text) for n in names])
         with self._db.begin() as conn:
             target.drop(conn, checkfirst=True)
             target.create(conn)
             chunk, count = [], 0
-            for line, row in rows:
-                if len(row) > len(names) and any(v not in (None, "") for v in row[len(names):]):
-                    raise SourceError(f"{path.name} line {line}: {len(row)} fields, the header has {len(names)}",
-                                      source=self.name, table=table)
-                values = {"_line": line}
-                values.update({n: _cell(v, n in integers) for n, v in zip(names, row)})
+            for row in reader.rows():
+                if len(row.values) > len(names) and any(v not in (None, "") for v in row.values[len(names):]):
+                    raise SourceError(f"{reader.where(row.sheet, row.line)}: {len(row.values)} fields, the header "
+                                      f"has {len(names)}", source=self.name, table=table)
+                record = row.skipped is None  # a skipped row keeps text: a totals row has words in number columns
+                values: dict[str, object] = dict.fromkeys(names)
+                values.update({"_line": row.line, "_sheet": row.sheet, "_skipped": row.skipped,
+                               "_mark": None if record else _mark(row.sheet, row.line)})
+                values.update({n: _cell(v, n in integers and record) for n, v in zip(names, row.values)})
                 chunk.append(values)
                 count += 1
                 if len(chunk) >= CHUNK:
@@ -218,54 +262,30 @@ class FilesSource:
                 conn.execute(insert(target), chunk)
             conn.execute(self._staged_table.delete().where(self._staged_table.c.name == table))
             conn.execute(insert(self._staged_table).values(name=table, fingerprint=fingerprint, rows=str(count)))
+        self.reports[table] = f"{path.name}: {count} rows; {reader.tally.summary()}"
+        log.info("%s/%s staged: %s", self.name, table, self.reports[table])
+        self._skipped.pop(table, None)
         self._sql.forget()
 
-    def _integer_columns(self, path: Path, names: list[str]) -> set[str]:
-        """Columns whose every value is a whole number without leading zeros (a first streaming pass),
-        so their keys order as numbers; codes such as "00123" stay text."""
-        candidates = set(names)
-        rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else self._csv_rows(path)
-        next(rows, None)
-        for _, row in rows:
-            for name, value in zip(names, row):
-                if name in candidates and _cell(value, False) is not None and not _is_integer(value):
-                    candidates.discard(name)
-            if not candidates:
-                break
-        return candidates
 
-    def _csv_rows(self, path: Path) -> Iterator:
-        def gen():
-            with path.open(encoding=self.encoding, newline="") as fh:
-                reader = csv.reader(fh, delimiter=self.delimiter)
-                header = next(reader, None)
-                if header is None:
-                    return
-                yield header
-                for row in reader:
-                    if row:
-                        yield reader.line_num, row
-        try:
-            yield from gen()
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{path.name} is not {self.encoding}: {exc}; set ?encoding= in the URL",
-                              source=self.name, table=path.stem) from exc
+def _integer_columns(reader: ExportReader, names: list[str]) -> set[str]:
+    """Columns whose every value (in rows that are records) is a whole number without leading zeros (a first
+    streaming pass), so their keys order as numbers; codes such as "00123" stay text."""
+    candidates = set(names)
+    for row in reader.rows():
+        if row.skipped is not None:
+            continue
+        for name, value in zip(names, row.values):
+            if name in candidates and _cell(value, False) is not None and not _is_integer(value):
+                candidates.discard(name)
+        if not candidates:
+            break
+    return candidates
 
 
-def _xlsx_rows(path: Path) -> Iterator:
-    """The first worksheet, streamed (openpyxl read-only): header, then (line, values)."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number == 1:
-                yield list(row)
-            elif any(v is not None and v != "" for v in row):
-                yield number, list(row)
-    finally:
-        book.close()
+def _mark(sheet: str | None, line: int) -> str:
+    """The key of a row that is no record: where it is in the file."""
+    return f"~{sheet}!{line}" if sheet is not None else f"~line {line}"
 
 
 def _is_integer(value: object) -> bool:
@@ -292,17 +312,20 @@ def _cell(value: object, integer: bool) -> object:
 
 
 def _first_duplicate(engine, table: Table, columns: tuple[str, ...]) -> str:
-    from sqlalchemy import func
+    from sqlalchemy import func, tuple_
 
     cols = [table.c[c] for c in columns]
-    stmt = select(*cols, func.min(table.c._line), func.max(table.c._line)).group_by(*cols)
-    stmt = stmt.having(func.count() > 1).limit(1)
+    stmt = select(*cols).group_by(*cols).having(func.count() > 1).limit(1)
     with engine.connect() as conn:
-        row = conn.execute(stmt).first()
-    if row is None:
-        return "duplicate keys"
-    *key, first, last = row
-    return f"key {', '.join(map(str, key))} appears on lines {first} and {last}"
+        key = conn.execute(stmt).first()
+        if key is None:
+            return "duplicate keys"
+        places = conn.execute(select(table.c._sheet, table.c._line).where(tuple_(*cols) == tuple(key))
+                              .order_by(table.c._sheet, table.c._line).limit(2)).all()
+    if all(sheet is None for sheet, _ in places):
+        return f"key {', '.join(map(str, key))} appears on lines {' and '.join(str(line) for _, line in places)}"
+    where = [f"sheet '{sheet}' row {line}" for sheet, line in places]
+    return f"key {', '.join(map(str, key))} appears on {' and '.join(where)}"
 
 
 def _safe(name: str) -> str:

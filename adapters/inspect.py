@@ -92,61 +92,79 @@ def schema_findings(profile: SourceProfile, source) -> list[Finding]:
 
 
 class _Catalog:
-    """The source's table names and each table's columns, read once (None: no such table)."""
+    """The source's table names and each table's columns, read once (None: the table cannot be read)."""
 
     def __init__(self, source) -> None:
         self.source = source
         self._names: list[str] | None = None
         self._columns: dict[str, list[str] | None] = {}
+        self.errors: dict[str, SourceError] = {}
 
     def names(self) -> list[str]:
         if self._names is None:
             self._names = self.source.table_names()
         return self._names
 
-    def columns(self, table: str) -> list[str] | None:
+    def columns(self, table: str, spec: EntitySpec) -> list[str] | None:
         if table not in self._columns:
             try:
-                self._columns[table] = list(self.source.columns(table))
-            except SourceError:
+                self._columns[table] = list(self.source.columns(table, entity=spec))
+            except SourceError as exc:
                 self._columns[table] = None
+                self.errors[table] = exc
         return self._columns[table]
+
+    def problem(self, table: str) -> str:
+        """Why a table cannot be read: unknown (with the closest names), or what reading it said."""
+        listed = {n.lower() for n in self.names()}
+        if table.lower() in listed and table in self.errors:  # it exists: an export the layout cannot read
+            return str(self.errors[table])
+        return _unknown("table", table, self.names())
 
 
 def _part_schema_findings(spec: EntitySpec, catalog: _Catalog) -> list[Finding]:
     where = spec.label
     names = [spec.table, *(j.table for j in spec.joins)]
-    missing_tables = [t for t in names if catalog.columns(t) is None]
+    missing_tables = [t for t in names if catalog.columns(t, spec) is None]
     if missing_tables:
-        return [Finding("error", where, _unknown("table", t, catalog.names())) for t in missing_tables]
+        return [Finding("error", where, catalog.problem(t)) for t in missing_tables]
     out = []
     joined = sorted((j.table for j in spec.joins), key=len, reverse=True)
     for ref, role in _references(spec):
         table = next((j for j in joined if ref.startswith(j + ".") and j != spec.table), spec.table)
         column = ref[len(table) + 1:] if table != spec.table else ref
-        columns = catalog.columns(table) or []
+        columns = catalog.columns(table, spec) or []
         if column.lower() not in {c.lower() for c in columns}:
             out.append(Finding("error", where, _unknown(f"column ({role}) in {table}", column, columns)))
     return out
 
 
 def _conversion_findings(spec: EntitySpec, source, sample: int) -> list[Finding]:
-    """Fields whose conversion fails on some of the first ``sample`` records (they would be quarantined)."""
+    """Fields whose conversion fails on some of the first ``sample`` records (they would be quarantined),
+    and how many of them are excluded, per reason (exclude rules; blank and totals rows of an export)."""
     convert, exclude = converter(spec), excluder(spec)
     failed: dict[str, list[str]] = {}
+    excluded: dict[str, int] = {}
     seen = 0
     for page in source.read(spec, after=None, batch_size=min(sample, 1000)):
         for raw in page:
             seen += 1
-            if exclude(raw) is None:
-                _, rejection = convert(raw)
-                if rejection is not None:
-                    failed.setdefault(rejection.field, []).append(rejection.reason)
+            reason = exclude(raw)
+            if reason is not None:
+                excluded[reason] = excluded.get(reason, 0) + 1
+                continue
+            _, rejection = convert(raw)
+            if rejection is not None:
+                failed.setdefault(rejection.field, []).append(rejection.reason)
         if seen >= sample:
             break
-    return [Finding("warning", spec.label, f"{field}: {len(reasons)} of the first {seen} records would be "
-                                           f"quarantined, e.g. {reasons[0]}")
-            for field, reasons in sorted(failed.items())]
+    out = [Finding("warning", spec.label, f"{field}: {len(reasons)} of the first {seen} records would be "
+                                          f"quarantined, e.g. {reasons[0]}")
+           for field, reasons in sorted(failed.items())]
+    if excluded:
+        out.append(Finding("info", spec.label, f"{sum(excluded.values())} of the first {seen} records excluded: "
+                           + "; ".join(f"{reason}: {n}" for reason, n in sorted(excluded.items()))))
+    return out
 
 
 def _references(spec: EntitySpec) -> list[tuple[str, str]]:

@@ -16,6 +16,9 @@ Beyond table, key and columns, an entity may have:
 - ``modified``: the watermark column for delta extraction;
 - ``text``: overrides ``[source] text_encoding`` (none, nfc, auto, tcvn3, vni, cp1258).
 
+``[export.TABLE]`` (engine ``files``) says how a clerk saved one export file: the header
+row under title rows, the sheets read, merged blocks filled or refused, totals-row labels.
+
 Several legacy tables can feed one canonical entity: ``[entity."dossier_event.log"]``
 is another part of ``dossier_event`` with its own table; each part keeps its
 own lineage (source table) and its own snapshot count.
@@ -28,12 +31,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from migrate.core.entities import ENTITIES
-from migrate.core.records import DERIVED, MAIN_ACCOUNT, Choice, EntitySpec, Exclusion, Join, Link, fold, template_columns
+from migrate.core.records import DERIVED, MAIN_ACCOUNT, Choice, EntitySpec, Exclusion, Join, Link, SheetLayout, TOTALS, \
+    fold, template_columns
 from adapters.text import MODES
 from migrate.core.canonical import ACCEPTS, FIELDS, KNOWN_CONVERSIONS, SIZE_UNITS
 from migrate.core.errors import ConfigError
@@ -70,6 +74,15 @@ ENTITY_KEYS = {
     "compose": "field = \"{col}/{Join.col}\" text built from columns",
     "choose": "[choose.FIELD] column, when = { column = [values] }; [[choose.FIELD]] for several, first applies",
     "text": "overrides [source] text_encoding for this part",
+}
+EXPORT_KEYS = {
+    "header_row": "1-based row of the column names (title rows above it are no records; default 1)",
+    "sheets": "\"all\" (every sheet holding data, hidden ones too, the same header on each) or [\"2023\", \"2024\"]; "
+              "default: the workbook's only sheet holding data (several are refused, never one silently)",
+    "merged": "\"refuse\" (default: a merged block over data rows is an error naming it) or \"fill\" "
+              "(its value in every cell of the block)",
+    "totals": "first-cell labels of totals rows, excluded with their reason (default: Tổng cộng, Tổng, Cộng, "
+              "Total; [] for none)",
 }
 _SOURCE_KEYS = set(SOURCE_KEYS)
 _ENTITY_KEYS = set(ENTITY_KEYS)
@@ -129,14 +142,23 @@ def load_profile(path: str | Path) -> SourceProfile:
         problems.append(f"profile {path}: [source] text_encoding '{text_encoding}' unknown; known: "
                         f"{', '.join(MODES)}")
         text_encoding = "none"
+    for unknown in sorted(set(data) - {"source", "entity", "export"}):
+        problems.append(f"profile {path}: unknown section [{unknown}]; known: [source], [entity.NAME], "
+                        "[export.TABLE]")
+    layouts, layout_problems = _layouts(path, data.get("export"), source.get("engine"))
+    problems += layout_problems
     entities = {}
     for name, spec in (data.get("entity") or {}).items():
         entity, entity_problems = _entity(path, name, spec, text_encoding)
         problems += entity_problems
         if entity is not None:
-            entities[name] = entity
+            tables = {entity.table, *(j.table for j in entity.joins)}
+            entities[name] = replace(entity, layouts={t: layouts[t] for t in sorted(tables) if t in layouts})
     if not entities:
         problems.append(f"profile {path}: no [entity.*] tables")
+    used = {t for e in entities.values() for t in e.layouts}
+    for table in sorted(set(layouts) - used) if entities else ():
+        problems.append(f"profile {path}: [export.{table}] names no table of an [entity.*] (or its joins)")
     problems += _link_problems(path, entities)
     if problems:
         raise ConfigError(problems)
@@ -265,6 +287,44 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         attachment=attachment,
         remap=remap,
     ), []
+
+
+def _layouts(path: Path, raw: object, engine: object) -> tuple[dict[str, SheetLayout], list[str]]:
+    """``[export.HoSo] header_row = 3, sheets = "all", merged = "fill", totals = ["Tổng cộng"]``."""
+    if raw is None:
+        return {}, []
+    if engine != "files":
+        return {}, [f"profile {path}: [export.*] describes spreadsheet and CSV exports: only for engine = \"files\""]
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        return {}, [f"profile {path}: [export.TABLE] must be tables (header_row, sheets, merged, totals)"]
+    out, problems = {}, []
+    for table, body in raw.items():
+        where = f"profile {path}: [export.{table}]"
+        problems += [f"{where}: unknown key '{k}'; known: {', '.join(EXPORT_KEYS)}"
+                     for k in sorted(set(body) - set(EXPORT_KEYS))]
+        header = body.get("header_row", 1)
+        if isinstance(header, bool) or not isinstance(header, int) or header < 1:
+            problems.append(f"{where}: header_row must be a row number (1 = the first row)")
+            header = 1
+        sheets = body.get("sheets", ())
+        if sheets == "all":
+            sheets = ("*",)
+        elif isinstance(sheets, list) and sheets and all(isinstance(x, str) and x for x in sheets):
+            sheets = tuple(sheets)
+        elif sheets != ():
+            problems.append(f"{where}: sheets must be \"all\" or a list of sheet names")
+            sheets = ()
+        merged = body.get("merged", "refuse")
+        if merged not in ("refuse", "fill"):
+            problems.append(f"{where}: merged must be \"refuse\" or \"fill\"")
+            merged = "refuse"
+        totals = body.get("totals")
+        if totals is not None and not (isinstance(totals, list) and all(isinstance(x, str) for x in totals)):
+            problems.append(f"{where}: totals must be a list of labels ([] for none)")
+            totals = None
+        labels = TOTALS if totals is None else tuple(fold(x) for x in totals)
+        out[str(table)] = SheetLayout(header_row=header, sheets=sheets, merged=merged, totals=labels)
+    return out, problems
 
 
 def _joins(where: str, raw: object) -> tuple[tuple[Join, ...], list[str]]:

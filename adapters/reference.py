@@ -7,7 +7,7 @@ kind, whether it is required and the conversions it accepts (``migrate.core.cano
 
 from __future__ import annotations
 
-from adapters.profiles import ENTITY_KEYS, SOURCE_KEYS
+from adapters.profiles import ENTITY_KEYS, EXPORT_KEYS, SOURCE_KEYS
 from migrate.core.canonical import ACCEPTS, FIELDS, SIZE_UNITS
 from migrate.core.entities import ENTITIES
 
@@ -18,6 +18,8 @@ def reference() -> str:
     lines += [f"- `{key}`: {text}" for key, text in SOURCE_KEYS.items()]
     lines += ["", "## [entity.NAME] and [entity.\"NAME.PART\"]", ""]
     lines += [f"- `{key}`: {text}" for key, text in ENTITY_KEYS.items()]
+    lines += ["", "## [export.TABLE] (engine = \"files\": CSV and XLSX exports)", ""]
+    lines += [f"- `{key}`: {text}" for key, text in EXPORT_KEYS.items()]
     lines += ["", f"Size units for `bytes:UNIT`: {', '.join(u.upper() for u in SIZE_UNITS)}.", "",
               "## Canonical fields", ""]
     for entity in ENTITIES:

@@ -85,8 +85,10 @@ class SqlSource:
         with self._errors(""):
             return sorted(inspect(self._db).get_table_names(schema=schema or self.schema))
 
-    def columns(self, table: str) -> dict[str, str]:
-        """Column name -> canonical type name (via TYPE_MAP; unknown types are 'text')."""
+    def columns(self, table: str, *, entity: EntitySpec | None = None) -> dict[str, str]:
+        """Column name -> canonical type name (via TYPE_MAP; unknown types are 'text').
+
+        ``entity`` (the profile part reading the table) matters to exports only (their layout)."""
         out = {}
         for col in self.table(table).columns:
             raw = type(col.type).__name__.lower()

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from migrate.core.records import SEVERAL, EntitySpec, RawRecord, fold, link_value
+from migrate.core.records import SEVERAL, SKIPPED, EntitySpec, RawRecord, fold, link_value
 
 
 @dataclass(frozen=True)
@@ -347,10 +347,15 @@ def _bytes(value: object, unit: str) -> int:
 
 
 def excluder(spec: EntitySpec) -> Callable[[RawRecord], "str | None"]:
-    """The reason of the first ``exclude`` rule a legacy row meets, or None (it is migrated)."""
+    """The reason of the first ``exclude`` rule a legacy row meets, or None (it is migrated).
+
+    A spreadsheet row that is no record (``~skipped``: a blank row, a totals row) is excluded with its reason.
+    """
     rules = spec.exclude
 
     def excluded(raw: RawRecord) -> str | None:
+        if SKIPPED in raw.payload:  # a spreadsheet row that is no record: blank, totals
+            return str(raw.payload[SKIPPED])
         for rule in rules:
             value = raw.payload.get(rule.column)
             if ("" if value is None else fold(value)) in rule.values:

@@ -68,9 +68,35 @@ class Link:
     parts: Mapping[str, str] = field(default_factory=dict)
 
 
+TOTALS = ("tổng cộng", "tổng", "cộng", "total")  # first cell of a spreadsheet's totals row (folded)
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """How a clerk saved one export file (``[export.TABLE]`` in a profile).
+
+    ``header_row`` is the 1-based row holding the column names (title rows above it are
+    not records); ``sheets`` names the worksheets read, in order (``("*",)``: every visible
+    sheet holding data; empty: the workbook's only sheet holding data); ``merged`` says what a
+    merged block over data rows becomes ("fill": its value in every cell, "refuse": an error
+    naming the block); a row whose first non-empty cell is one of ``totals`` is a totals row.
+    Blank rows between data rows and totals rows are records *excluded* with their reason.
+    """
+
+    header_row: int = 1
+    sheets: tuple[str, ...] = ()
+    merged: str = "refuse"
+    totals: tuple[str, ...] = TOTALS
+
+    @property
+    def fingerprint(self) -> str:
+        return json.dumps([self.header_row, self.sheets, self.merged, self.totals], ensure_ascii=False)
+
+
 MAIN_ACCOUNT = "account"
 WALK_IN = "owner:id-number"  # lineage rule of a document owned by an id number (a walk-in applicant), no account key
 SEVERAL = "~several"  # payload entry naming the joins that matched several rows
+SKIPPED = "~skipped"  # payload entry of a spreadsheet row that is no record (blank, totals): why it is excluded
 DERIVED = "="  # payload names of derived values (constants, composed text) start with this
 
 
@@ -103,6 +129,7 @@ class EntitySpec:
     links: Mapping[str, Link] = field(default_factory=dict)  # link field -> the account part it points into
     attachment: str = "required"  # dossier_file: "optional" loads a record that names no file
     remap: bool = True  # False: this part's records get no new commune (staff)
+    layouts: Mapping[str, SheetLayout] = field(default_factory=dict)  # export file (table) -> how it was saved
 
     @property
     def label(self) -> str:

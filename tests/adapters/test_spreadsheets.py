@@ -1,0 +1,109 @@
+"""Spreadsheets and CSV files as clerks save them: title rows, several sheets, merged cells, totals, blank rows.
+
+Real XLSX files written with openpyxl (merged cells included) and CSV files; migrated into SQLite
+and PostgreSQL stores; every row of the files accounted for (blank and totals rows excluded with
+their reason), record by record; what a profile does not say is refused with what to set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clerk_exports import TRUTH, build
+from ground_truth import compare, outcomes
+from migrate import pipeline
+from migrate.config import Settings
+from reconciliation.runner import reconcile
+from tests.cli.mainrun import hopnhat
+
+
+def test_clerk_exports_migrate_with_every_row_accounted_for(tmp_path, store_url):
+    profile, url = build(tmp_path)
+    settings = Settings.load([profile], store=store_url, files_dir=tmp_path / "store-files", batch_size=3,
+                             environ={"HOPNHAT_SOURCE_KIMBANG_URL": url})
+    report = pipeline.run(settings)
+    assert report.ok, report.summary()
+    counts = {r.entity: (r.source_count, r.counts.loaded, r.counts.quarantined, r.counts.excluded)
+              for r in report.results}
+    assert counts == {"account": (5, 3, 0, 2), "dossier": (10, 6, 0, 4)}
+    assert compare(outcomes(store_url, settings.sources[0].profile), TRUTH) == []
+    result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
+    assert result.ok, result.summary()
+    assert {b.entity: (b.source_count, b.excluded) for b in result.conservation.balances} == {
+        "account": (5, 2), "dossier": (10, 4)}
+
+
+def test_source_check_reports_the_rows_set_aside(tmp_path):
+    profile, url = build(tmp_path)
+    result = hopnhat("source", "check", str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url})
+    assert result.code == 0, result.out + result.err
+    assert "dossier: 4 of the first 10 records excluded: blank row in the export: 2; totals row 'Cộng:' in " \
+           "the export: 1; totals row 'Tổng cộng' in the export: 1" in result.out
+    assert "account: 2 of the first 5 records excluded" in result.out
+
+
+@pytest.mark.parametrize("layout,message", [
+    ({'sheets = ["2023", "2024"]\n': ""},
+     "HoSo.xlsx has 3 sheets holding data ('2023', '2024', 'Ghi chú'); reading only the first would drop the "
+     "others: set sheets = \"all\" or sheets = ['2023', '2024', 'Ghi chú'] in [export.HoSo] of the profile"),
+    ({'sheets = ["2023", "2024"]': 'sheets = "all"'},
+     "HoSo.xlsx sheet 'Ghi chú' has no row 4 (header_row); it has 1"),
+    ({'sheets = ["2023", "2024"]': 'sheets = ["2023", "2025"]'},
+     "HoSo.xlsx has no sheet '2025'; its sheets: '2023', '2024', 'Ghi chú'"),
+    ({'merged = "fill"\n': ""},
+     "HoSo.xlsx sheet '2023' row 7 lies in merged cells E6:E7 (value '349'), F6:F7 (value '13327'): read as "
+     "they are, its cells there would be empty. Set merged = \"fill\" in [export.HoSo] of the profile to copy the value into each "
+     "row, or unmerge the cells in the file"),
+    ({"header_row = 4\n": ""},
+     "HoSo.xlsx sheet '2023' row 1: the header has merged cells (A1:G1); row 4 looks like the header (Id, "
+     "SoHoSo, NguoiNop, MaTinh, ...): set header_row = 4 in [export.HoSo] of the profile"),
+    ({"header_row = 2\n": ""},
+     "TaiKhoan.csv line 1: the header holds one value across the row ('DANH SÁCH CÔNG DÂN CÓ TÀI KHOẢN'): a "
+     "title, not column names; row 2 looks like the header (Id, HoTen, SoCCCD, MaTinh, ...): set header_row = 2 "
+     "in [export.TaiKhoan] of the profile"),
+])
+def test_what_the_profile_does_not_say_is_refused_with_what_to_set(tmp_path, sqlite_store, layout, message):
+    profile, url = build(tmp_path, layout=layout)
+    result = hopnhat("run", "--store", sqlite_store, str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url})
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    assert message in result.err
+    assert f"hopnhat source check {profile}" in result.err
+
+
+def test_export_sections_are_validated(tmp_path):
+    from adapters.profiles import load_profile
+    from migrate.core.errors import ConfigError
+
+    profile, _ = build(tmp_path, layout={'merged = "fill"': 'merged = "yes"\ntitle = 2',
+                                         "[export.TaiKhoan]": "[export.TaiKhoang]"})
+    with pytest.raises(ConfigError) as caught:
+        load_profile(profile)
+    text = str(caught.value)
+    assert "[export.HoSo]: merged must be \"refuse\" or \"fill\"" in text
+    assert "[export.HoSo]: unknown key 'title'; known: header_row, sheets, merged, totals" in text
+    assert "[export.TaiKhoang] names no table of an [entity.*] (or its joins)" in text
+
+
+def test_a_totals_label_list_replaces_the_default(tmp_path, sqlite_store):
+    """``totals = []``: no row is a totals row, so the "Tổng cộng" line is read as a record, as the profile says."""
+    profile, url = build(tmp_path, layout={"[export.TaiKhoan]\nheader_row = 2":
+                                           "[export.TaiKhoan]\nheader_row = 2\ntotals = []"})
+    settings = Settings.load([profile], store=sqlite_store, files_dir=tmp_path / "f",
+                             environ={"HOPNHAT_SOURCE_KIMBANG_URL": url})
+    report = pipeline.run(settings)
+    account = next(r for r in report.results if r.entity == "account")
+    assert (account.source_count, account.counts.loaded, account.counts.excluded) == (5, 4, 1)
+    found = outcomes(sqlite_store, settings.sources[0].profile)
+    assert found[("account", "Tổng cộng")]["row"]["full_name"] == "3"
+    assert found[("account", "~line 5")]["field"] == "exclude:blank row in the export"
+
+
+def test_the_reference_lists_the_export_keys():
+    from adapters.profiles import EXPORT_KEYS
+
+    result = hopnhat("source", "fields")
+    assert result.code == 0, result.err
+    assert "## [export.TABLE]" in result.out
+    for key in EXPORT_KEYS:
+        assert f"- `{key}`:" in result.out
