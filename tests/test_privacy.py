@@ -130,3 +130,22 @@ def test_source_inspect_writes_valid_toml_for_any_name():
     parsed = tomllib.loads(text)
     assert parsed["source"]["name"] == 'portal "a"'
     assert parsed["entity"]["dossier"]["table"] == 'Ho"So\\x'
+
+
+def test_log_lines_and_error_lines_hide_credentials_and_mask_ids(tmp_path, monkeypatch, capsys):
+    """The same policy for logs: a log file and the one-line error never carry a password or an ID number."""
+    import logging
+
+    from migrate.cli.logs import configure
+
+    log = tmp_path / "hopnhat.log"
+    configure(level=logging.INFO, log_file=log)
+    logging.getLogger("migrate.test").warning("store postgresql://u:%s@db/x?password=%s, CCCD %s", SECRET, SECRET,
+                                              "035156600555")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log.read_text("utf-8") + capsys.readouterr().err
+    assert SECRET not in text and "035156600555" not in text and "*********555" in text
+    code, out, err = shell(monkeypatch, capsys, "store", "current", "--store",
+                           f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/x?password={SECRET}&connect_timeout=1")
+    assert code == 1 and err.startswith("Error: ") and SECRET not in out + err

@@ -20,14 +20,16 @@ from typing import NoReturn
 import click
 
 from migrate.cli import edge
+from migrate.core.credentials import hide_credentials
 from migrate.core.errors import EXIT_ERROR, HopnhatError
+from migrate.core.masking import mask_text
 
 
 def _fail(ctx: click.Context, exc: BaseException, message: str, code: int) -> NoReturn:
     """One line on stderr (the traceback first with --debug), then the exit code."""
     if ctx.find_root().params.get("debug"):
         traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {mask_text(hide_credentials(message))}", err=True)
     raise click.exceptions.Exit(code) from exc
 
 

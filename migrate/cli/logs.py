@@ -3,6 +3,7 @@
 Library modules only call ``logging.getLogger(__name__)``; this module decides
 where their records go (stderr, a log file), how much of them (``-q``, ``-v``,
 ``--debug``) and in which shape (plain text, or one JSON object per line).
+Every record passes :class:`PrivateFilter`: no password or ID number reaches a log.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
+
+from migrate.core.credentials import hide_credentials
+from migrate.core.masking import mask_text
 
 LogFormat = Literal["text", "json"]
 
@@ -36,6 +40,15 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class PrivateFilter(logging.Filter):
+    """Every record's message with credentials hidden and personal identifiers masked (the one policy)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(mask_text(hide_credentials(record.getMessage())))
+        record.msg, record.args = message, ()
+        return True
 
 
 class _Handler(logging.StreamHandler):
@@ -69,6 +82,7 @@ def configure(*, level: int, log_file: str | Path | None = None, fmt: LogFormat 
     stderr = _Handler(sys.stderr)
     stderr.setLevel(level)
     stderr.setFormatter(formatter)
+    stderr.addFilter(PrivateFilter())
     root.addHandler(stderr)
     lowest = level
     if log_file is not None:
@@ -76,6 +90,7 @@ def configure(*, level: int, log_file: str | Path | None = None, fmt: LogFormat 
         file_handler = _FileHandler(log_file, encoding="utf-8")
         file_handler.setLevel(min(level, logging.INFO))
         file_handler.setFormatter(formatter)
+        file_handler.addFilter(PrivateFilter())
         root.addHandler(file_handler)
         lowest = min(level, logging.INFO)
     if root.level == logging.NOTSET or root.level > logging.WARNING:
