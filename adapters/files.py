@@ -301,7 +301,7 @@ def _cell(value: object, integer: bool) -> object:
     if value is None or value == "":
         return None
     if integer:
-        return int(float(value)) if isinstance(value, float) else int(value)
+        return int(float(value)) if isinstance(value, float) else int(str(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):

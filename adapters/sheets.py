@@ -155,7 +155,8 @@ class ExportReader:
         names = [str(v).strip() if v is not None else "" for v in seen[-1]]
         while names and not names[-1]:
             names.pop()
-        bad = [i + 1 for i, n in enumerate(names) if not n] or sorted({n for n in names if names.count(n) > 1})
+        bad: list[object] = [i + 1 for i, n in enumerate(names) if not n]
+        bad = bad or list(sorted({n for n in names if names.count(n) > 1}))
         if merges:
             problem = f"the header has merged cells ({', '.join(m.ref for m in merges)})"
         elif len(names) == 1 and len(seen[-1]) > 1:

@@ -178,7 +178,8 @@ def _split_keywords(text: str) -> list[str]:
         cuts = [m.end() for m in _KEYWORD.finditer(text)]
     else:
         cuts = [m.end() for m in _KEYWORD_FOLDED.finditer(folded)]
-    pieces, start = [], 0
+    pieces: list[str] = []
+    start = 0
     for cut in cuts + [len(text)]:
         piece = text[start:cut].strip()
         start = cut

@@ -167,7 +167,7 @@ def _other_library() -> Callable[[list[str]], list[tuple[str | None, frozenset[s
         return None
 
     def run(addresses: list[str]) -> list[tuple[str | None, frozenset[str]]]:
-        out = []
+        out: list[tuple[str | None, frozenset[str]]] = []
         for text in addresses:
             try:
                 code = convert_address(text).ward_code

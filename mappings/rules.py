@@ -194,7 +194,7 @@ class Resolver:
             if len(self._code_cache) >= _CACHE_LIMIT:
                 self._code_cache.clear()
             self._code_cache[codes] = hit
-        if hit is None or (self._manual and ref.key in self._manual):
+        if not isinstance(hit, Decision) or (self._manual and ref.key in self._manual):
             return None
         return hit
 

@@ -86,7 +86,7 @@ class NamedWarning:
         shown = {k: lang.number(v) if isinstance(v, int) and not isinstance(v, bool) else v
                  for k, v in self.figures.items()}
         if "share" in self.figures:
-            shown["share"] = lang.percent(float(self.figures["share"]))
+            shown["share"] = lang.percent(float(str(self.figures["share"])))
         return lang.gettext(WARNING_TEXT[self.code]).format(subject=self.subject, **shown)
 
     def as_dict(self) -> dict:

@@ -155,7 +155,7 @@ def conservation(store: Engine | Connection, source: str | None = None, *, by_un
     pairs = _pairs(conn, source)
     balances = tuple(_balance(conn, s, e, recounts) for s, e in pairs)
     table = UnitTable.load() if by_unit else None
-    units = tuple(u for s, e in pairs for u in _units(conn, s, e, table)) if by_unit else ()
+    units = tuple(u for s, e in pairs for u in _units(conn, s, e, table)) if table is not None else ()
     return ConservationResult(balances, units, tuple(_reasons(conn, source)), recounted=recounts is not None)
 
 
@@ -292,7 +292,7 @@ def _units(conn: Connection, source: str, entity: str, units: UnitTable) -> list
         .where(lineage.c.source_system == source, lineage.c.source_table == table)
         .group_by(*group, lineage.c.outcome)
     )
-    tally: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    tally: dict[tuple[str | None, str | None, str | None, str | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for province, district, commune, new, outcome, n, in_store in rows:
         t = tally[(province, district, commune, new)]
         t[outcome] += int(n)
@@ -303,7 +303,7 @@ def _units(conn: Connection, source: str, entity: str, units: UnitTable) -> list
     new_names = {code: name for code, name in conn.execute(
         select(new_unit.c.code, new_unit.c.name).where(new_unit.c.code.in_(wanted)))}
     return [
-        UnitBalance(source, entity, *key, extracted=t["extracted"], loaded=t["loaded"], merged=t["merged"],
+        UnitBalance(source, entity, key[0], key[1], key[2], key[3], extracted=t["extracted"], loaded=t["loaded"], merged=t["merged"],
                     quarantined=t["quarantined"], excluded=t["excluded"], in_store=t["in_store"],
                     old_commune_name=_old_name(units, key[2]), new_commune_name=new_names.get(key[3]))
         for key, t in sorted(tally.items(), key=lambda kv: tuple(v or "" for v in kv[0]))

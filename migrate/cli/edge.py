@@ -32,7 +32,7 @@ def global_options(func: Callable) -> Callable:
 
 
 def setup(ctx: click.Context, *, debug: bool, verbose: int, quiet: bool, log_file: str | None,
-          log_format: str, config: str | None) -> None:
+          log_format: logs.LogFormat, config: str | None) -> None:
     """Configure logging, read the project file, remember what the commands need."""
     if quiet and verbose:
         raise click.UsageError("-q and -v contradict each other; give one of them")

@@ -50,10 +50,10 @@ def mask_value(value: object) -> object:
     text = str(value)
     if not text:
         return text
-    if _DATE.match(text):
-        return _DATE.match(text).group(1) + "-**-**"
-    if _DAY_FIRST.match(text):
-        return "**/**/" + _DAY_FIRST.match(text).group(1)
+    if (date := _DATE.match(text)) is not None:
+        return date.group(1) + "-**-**"
+    if (day_first := _DAY_FIRST.match(text)) is not None:
+        return "**/**/" + day_first.group(1)
     compact = _SEPARATORS.sub("", text)
     if compact.isdigit() and len(compact) >= _MIN_DIGITS:
         return _digits(compact)
@@ -83,7 +83,7 @@ def mask_reason(reason: str, personal: Collection[str] = ()) -> str:
             return f"{match.group(1)}{match.group(2)}{mask_value(match.group(3))}{match.group(2)}"
         return match.group(0)
 
-    return mask_text(_QUOTED.sub(quoted, reason))
+    return str(mask_text(_QUOTED.sub(quoted, reason)))
 
 
 def mask_row(row: Mapping[str, object], personal: Collection[str] = PERSONAL_FIELDS) -> dict:

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 CSV_ENCODING = "utf-8-sig"
 SHEET_NAME_LIMIT = 31
@@ -57,7 +58,10 @@ class TableWriter:
         self.headers = list(headers or columns)
         self.sheet = sheet
         self.rows = 0
-        self._csv = self._handle = self._book = None
+        self._csv: Any = None
+        self._handle: Any = None
+        self._book: Any = None
+        self._sheet: Any = None
 
     def __enter__(self) -> TableWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
