@@ -1,22 +1,26 @@
 """Agencies and procedures: what the sources used, and where each went after the reform.
 
 District-level agencies no longer exist; their procedures moved to communes
-or to the province. After a run, every agency and procedure code seen in the
-loaded dossiers (and on staff accounts) is written to the store's ``agency``
-and ``procedure`` tables with its remap from the province-supplied table
+or to the province. Every agency and procedure code seen in the loaded
+dossiers (and on staff accounts) is written to the store's ``agency`` and
+``procedure`` tables by the batch that loads it, in the batch's transaction,
+so the catalogue costs what a run changed, never a scan of the entity tables.
+At the end of a run each code gets its remap from the province-supplied table
 (:mod:`mappings.agencies`). A code the table does not map is reported, never
 dropped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mappings.agencies import RemapTable
-from migrate.store.models import account, agency, dossier, procedure
-from migrate.store.upsert import upsert
+from migrate.store.models import agency, procedure
 
 
 @dataclass(frozen=True)
@@ -46,41 +50,85 @@ class CatalogReport:
                 "unmapped": {k: list(v) for k, v in self.unmapped.items()}}
 
 
-def build_catalog(store: Engine, remaps: RemapTable | None = None) -> CatalogReport:
+def note_batch(conn: Connection, source_system: str, entity: str, rows: Sequence[Mapping[str, object]],
+               remaps: RemapTable | None) -> None:
+    """Catalogue the agency and procedure codes of one batch's rows, inside the batch's transaction.
+
+    A code already catalogued is left alone (``ON CONFLICT DO NOTHING`` takes no
+    lock on it), except that a name fills a code catalogued without one (agency
+    codes of staff accounts come before the dossiers that name them).
+    """
     table = remaps or RemapTable.of(())
+    agencies, procedures = _codes(entity, rows)
+    for target, kind, found in ((agency, "agency", agencies), (procedure, "procedure", procedures)):
+        if not found:
+            continue
+        values = [_row(table, kind, source_system, code, name) for code, name in sorted(found.items())]
+        if kind == "procedure":
+            for row in values:
+                row.pop("level")
+                row.pop("new_unit_code")
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert(target).on_conflict_do_nothing(index_elements=["source_system", "code"]), values)
+        named = [{"s": source_system, "c": code, "n": name} for code, name in sorted(found.items()) if name]
+        if named:
+            conn.execute(update(target).where(target.c.source_system == bindparam("s"),
+                                              target.c.code == bindparam("c"), target.c.name.is_(None))
+                         .values(name=bindparam("n")), named)
+
+
+def _codes(entity: str, rows: Sequence[Mapping[str, object]]) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Agency and procedure codes of a batch's entity rows, each with the first name given to it."""
+    agencies: dict[str, str | None] = {}
+    procedures: dict[str, str | None] = {}
+    if entity not in ("dossier", "account"):
+        return agencies, procedures
+    for row in rows:
+        code = row.get("agency_code")
+        if code is not None and agencies.get(code) is None:
+            agencies[code] = row.get("agency_name")  # type: ignore[assignment]
+        code = row.get("procedure_code")
+        if code is not None and procedures.get(code) is None:
+            procedures[code] = row.get("procedure_name")  # type: ignore[assignment]
+    return agencies, procedures
+
+
+def catalog_report(store: Engine, sources: Sequence[str], remaps: RemapTable | None = None) -> CatalogReport:
+    """Read what the batches catalogued for ``sources``, bringing each code's remap in line with ``remaps``.
+
+    Reads the ``agency`` and ``procedure`` tables only (one row per code), never the entity tables.
+    """
+    table = remaps or RemapTable.of(())
+    found: dict[str, dict[tuple[str, str], None]] = {}
     with store.begin() as conn:
-        agencies = _distinct(conn, dossier.c.agency_code, dossier.c.agency_name)
-        for source, code in conn.execute(
-                select(account.c.source_system, account.c.agency_code).distinct()
-                .where(account.c.agency_code.is_not(None))):
-            agencies.setdefault((source, code), None)
-        procedures = _distinct(conn, dossier.c.procedure_code, dossier.c.procedure_name)
-        agency_rows = [_row(table, "agency", s, c, n) for (s, c), n in agencies.items()]
-        procedure_rows = [_row(table, "procedure", s, c, n) for (s, c), n in procedures.items()]
-        for row in procedure_rows:
-            row.pop("level")
-            row.pop("new_unit_code")
-        upsert(conn, agency, agency_rows, keys=("source_system", "code"), changed=("name", "level", "new_code"))
-        upsert(conn, procedure, procedure_rows, keys=("source_system", "code"), changed=("name", "new_code"))
+        for target, kind in ((agency, "agency"), (procedure, "procedure")):
+            columns = [target.c.source_system, target.c.code, target.c.name, target.c.new_code]
+            if kind == "agency":
+                columns.append(target.c.level)
+            rows = conn.execute(select(*columns).where(target.c.source_system.in_(list(sources)))
+                                .order_by(target.c.source_system, target.c.code)).all()
+            found[kind] = {(r.source_system, r.code): None for r in rows}
+            stale = []
+            for r in rows:
+                want = _row(table, kind, r.source_system, r.code, r.name)
+                if want["new_code"] != r.new_code or (kind == "agency" and want["level"] != r.level):
+                    stale.append({"s": r.source_system, "c": r.code, "new_code": want["new_code"],
+                                  **({"level": want["level"]} if kind == "agency" else {})})
+            if stale:
+                values = {"new_code": bindparam("new_code")}
+                if kind == "agency":
+                    values["level"] = bindparam("level")
+                conn.execute(update(target).where(target.c.source_system == bindparam("s"),
+                                                  target.c.code == bindparam("c")).values(**values), stale)
+    agencies, procedures = found["agency"], found["procedure"]
     unmapped: dict[str, tuple[str, ...]] = {}
     if remaps is None:
         return CatalogReport(len(agencies), len(procedures), unmapped, False)
-    for kind, found in (("agency", agencies), ("procedure", procedures)):
-        for source in sorted({s for s, _ in found}):
-            codes = [c for s, c in found if s == source]
+    for kind, codes_of in (("agency", agencies), ("procedure", procedures)):
+        for source in sorted({s for s, _ in codes_of}):
+            codes = [c for s, c in codes_of if s == source]
             unmapped[f"{source}/{kind}"] = table.check(kind, codes).unmapped  # type: ignore[arg-type]
     return CatalogReport(len(agencies), len(procedures), unmapped, True)
-
-
-def _distinct(conn, code_col, name_col) -> dict[tuple[str, str], str | None]:
-    rows = conn.execute(
-        select(dossier.c.source_system, code_col, name_col).distinct().where(code_col.is_not(None))
-        .order_by(dossier.c.source_system, code_col)
-    )
-    out: dict[tuple[str, str], str | None] = {}
-    for source, code, name in rows:
-        out.setdefault((source, code), name)
-    return out
 
 
 def _row(table: RemapTable, kind: str, source: str, code: str, name: str | None) -> dict:

@@ -8,14 +8,17 @@ so loading a batch twice changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, select, text, update
 
+from mappings.agencies import RemapTable
 from migrate.core.records import WALK_IN, split_link
-from migrate import attachments
+from migrate import attachments, catalog
+from migrate.continuity import index
 from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
 from migrate.isolate import write_isolating
@@ -26,6 +29,7 @@ from migrate.store.models import (
     account,
     account_alias,
     lineage,
+    old_identifier,
     quarantine,
     remap_decision,
     review_item,
@@ -43,6 +47,8 @@ class BatchContext:
     files_dir: Path
     now: dt.datetime
     optional_file: bool = False  # the part's attachment is optional: a record naming no file loads without one
+    remaps: RemapTable | None = None  # agency/procedure remaps for the catalogue
+    raw_columns: Mapping[str, str] = field(default_factory=dict)  # canonical field -> legacy column of the part
 
 
 @dataclass
@@ -59,7 +65,11 @@ class _Outcome:
 
 
 def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
-               prepared: Sequence[Prepared]) -> Counts:
+               prepared: Sequence[Prepared], identifiers: Counter[str] | None = None) -> Counts:
+    """Write one batch; the agency/procedure catalogue and the old-identifier index follow its rows.
+
+    ``identifiers`` counts the index rows written (inserted, updated, deleted).
+    """
     outcomes = [_first_pass(p) for p in prepared]
     live = [o for o in outcomes if o.outcome == "loaded"]
     fresh = _fresh(conn, ctx, table, [o.prepared.source_key for o in outcomes])
@@ -82,6 +92,14 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
     if entity == "account":
         _aliases(conn, ctx, table, outcomes, fresh)
     _bookkeeping(conn, ctx, entity, table, outcomes, fresh)
+    catalog.note_batch(conn, ctx.source_system, entity, [o.row for o in outcomes if o.outcome == "loaded"],
+                       ctx.remaps)
+    held = [index.Held(o.prepared.source_key, o.outcome, o.target_id, o.row,
+                       o.prepared.record.get("username") if entity == "account" else None,
+                       o.prepared.raw.payload if o.outcome == "quarantined" else None) for o in outcomes]
+    changed = index.note_batch(conn, ctx.source_system, table, entity, held, ctx.raw_columns, fresh=fresh)
+    if identifiers is not None:
+        identifiers.update(changed)
     return Counts(
         extracted=len(outcomes),
         loaded=sum(o.outcome == "loaded" for o in outcomes),
@@ -138,13 +156,18 @@ class Statistics:
         if conn.dialect.name != "postgresql":
             return  # SQLite plans IN lists through the unique index without statistics
         quote = conn.dialect.identifier_preparer.quote
-        for table in tables:  # store table and column names from the models, never input
+        for table in [*tables, *(c for t in tables for c in _COMPANIONS.get(t, ()))]:
+            # store table and column names from the models, never input
             columns = ("kind", *LOOKUP_COLUMNS) if table == review_item.name else LOOKUP_COLUMNS
             conn.execute(text(f"ANALYZE {quote(table)} ({', '.join(quote(c) for c in columns)})"))
-            self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
+            if table in tables:
+                self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
 
 
 LOOKUP_COLUMNS = ("source_system", "source_table", "source_key")  # what lookups by source key filter on
+# Tables that grow in step with another and are refreshed with it: each lineage row brings its
+# record's old identifiers (a reloaded batch looks them up by source key).
+_COMPANIONS = {lineage.name: (old_identifier.name,)}
 
 
 def _looked_up(entity: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -29,16 +30,16 @@ from mappings.agencies import RemapTable
 from mappings.rules import ManualDecision, Resolver
 from mappings.units import UnitTable
 from migrate import ledger, quarantine
-from migrate.catalog import CatalogReport, build_catalog
+from migrate.catalog import CatalogReport, catalog_report
 from migrate.config import Settings, SourceSettings
-from migrate.continuity.index import refresh as refresh_identifiers
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
 from migrate.core.i18n import Language, language
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
 from migrate.verdict import EntityShare, Verdict, entity_warnings
-from migrate.workers import RUN_LOCK, Worker, advisory_xact_lock, is_postgresql
+from migrate.leases import RUN_LOCK, advisory_xact_lock, is_postgresql
+from migrate.workers import Worker
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +169,14 @@ def run(settings: Settings, *, progress: Progress = None, resume: bool = True) -
         if child.exitcode != 0:
             errors[("*", "*")] = f"worker process {child.pid} ended with exit code {child.exitcode}"
     errors.update(worker.errors)
-    release_unblocked(settings, store, units, progress=progress)
+    identifiers = Counter(worker.identifiers)
+    release_unblocked(settings, store, units, progress=progress, identifiers=identifiers)
     report = _report(store, settings, run_id, resumed, errors, time.monotonic() - started)
-    report.catalog = build_catalog(store, RemapTable.load(settings.remaps) if settings.remaps else None)
-    index = refresh_identifiers(store, [s.profile for s in settings.sources])
-    report.identifiers = (f"{sum(index.counts.values())} indexed for lookups ({index.inserted} new, "
-                          f"{index.updated} changed, {index.deleted} removed)")
+    report.catalog = catalog_report(store, [s.name for s in settings.sources],
+                                    RemapTable.load(settings.remaps) if settings.remaps else None)
+    n = identifiers
+    report.identifiers = (f"indexed with each batch ({n['inserted']} new, {n['updated']} changed, "
+                          f"{n['deleted']} removed{' by this process' if children else ''})")
     with store.begin() as conn:
         ledger.finish_run(conn, run_id, "done" if report.ok else "failed")
     return report
@@ -299,8 +302,12 @@ def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Pro
         return [ledger.get(conn, r.id) for r in rows]  # type: ignore[misc]
 
 
-def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, progress: Progress = None) -> int:
-    """Rerun batches whose quarantined records waited for a parent that is now in the store."""
+def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, progress: Progress = None,
+                      identifiers: Counter[str] | None = None) -> int:
+    """Rerun batches whose quarantined records waited for a parent that is now in the store.
+
+    ``identifiers`` adds up the old-identifier index rows the reruns wrote.
+    """
     total = 0
     for _ in ledger.STAGES:  # a parent released in one stage can unblock children in the next
         with store.connect() as conn:
@@ -311,13 +318,16 @@ def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, pr
             rows = [r for r in (ledger.get(conn, i) for i in ids) if r is not None]
         rows.sort(key=lambda r: (ledger.stage_of(r.entity), r.id))
         log.info("rerunning %d batch(es) whose quarantined records now have their parent", len(rows))
-        _rerun_rows(settings, store, units, rows, progress)
+        changed = _rerun_rows(settings, store, units, rows, progress)
+        if identifiers is not None:
+            identifiers.update(changed)
         total += len(rows)
     return total
 
 
 def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Sequence[ledger.BatchRow],
-                progress: Progress) -> None:
+                progress: Progress) -> Counter[str]:
+    """Load the batches again; the old-identifier index rows written."""
     resolver = build_resolver(settings, store, units)
     workers: dict[int, Worker] = {}
     try:
@@ -334,6 +344,7 @@ def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Seque
     finally:
         for worker in workers.values():
             worker.close()
+    return sum((w.identifiers for w in workers.values()), Counter())
 
 
 def profiles_for(settings: Settings, batch_ids: Sequence[int] | None = None) -> list[str]:

@@ -14,20 +14,35 @@ import click
 @click.option("--batch-size", type=click.IntRange(1), default=5000, show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--keep", is_flag=True, help="Keep the benchmark database.")
-def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: int, keep: bool) -> None:
-    """Rows per second loading a generated portal into PostgreSQL, raw COPY rate, peak memory.
+@click.option("--wide", is_flag=True,
+              help="Load a generated 30-column dossier table (~1 KB a row) of --rows rows instead of a portal.")
+@click.option("--rows", type=click.IntRange(1), default=100_000, show_default=True, help="Rows of the --wide table.")
+@click.option("--delta-share", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="SHARE",
+              help="With --wide: then modify, add and delete this share of the rows (0.01 = 1%) and time the "
+                   "run over the changed source.")
+def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: int, keep: bool, wide: bool,
+                 rows: int, delta_share: float | None) -> None:
+    """Rows per second loading into PostgreSQL next to a raw COPY of the same rows, and peak memory.
 
     \b
     Example:
         hopnhat bench load --dossiers 1000000 --pg postgresql+psycopg://me@localhost/postgres
+        hopnhat bench load --wide --rows 1000000 --delta-share 0.01 --pg postgresql+psycopg://me@localhost/postgres
     """
     import tempfile
     from pathlib import Path
 
     from migrate.bench.load import bench_load
+    from migrate.bench.wide import bench_wide
 
     if not pg_url:
         raise click.UsageError("the load benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")
+    if delta_share is not None and not wide:
+        raise click.UsageError("--delta-share goes with --wide")
     with tempfile.TemporaryDirectory(prefix="hopnhat-bench-load-") as scratch:
+        if wide:
+            click.echo(bench_wide(pg_url, rows, Path(scratch), batch_size=batch_size, workers=workers,
+                                  delta_share=delta_share, keep=keep).summary())
+            return
         result = bench_load(pg_url, dossiers, Path(scratch), batch_size=batch_size, workers=workers, keep=keep)
     click.echo(result.summary())

@@ -1,10 +1,13 @@
 """The ``old_identifier`` table: every old identifier, normalized, pointing at where its record is now.
 
-Rebuilt from the store (entity tables, account aliases, lineage and
-quarantine) by :func:`refresh`, chunk by chunk: each chunk's wanted rows are
-compared with what the index holds for the same source records, and only new
-or changed rows are written, so a second refresh changes nothing. Records no
-longer in the store lose their identifiers at the end.
+Each batch keeps it up to date from its own rows, inside its transaction
+(:func:`note_batch`): a first load copies the batch's identifiers straight in,
+a reload compares them with what the index holds for the batch's records and
+writes only the difference. :func:`refresh` rebuilds it from the store (entity
+tables, account aliases, lineage and quarantine) chunk by chunk, the same way,
+for a store loaded before the index existed or changed by hand; records no
+longer in the store lose their identifiers at the end. Either way a second
+pass changes nothing.
 
 Why one table rather than querying the entity columns directly: a lookup is
 one search on one indexed column whatever the kind of identifier; identifiers
@@ -35,7 +38,7 @@ from migrate.store.models import (
     old_identifier,
     quarantine,
 )
-from migrate.store.upsert import upsert
+from migrate.store.upsert import one_of, upsert
 
 log = logging.getLogger(__name__)
 
@@ -185,25 +188,101 @@ def _chunk(conn: Connection, family: _Family, after: int) -> list:
     return conn.execute(stmt).all()
 
 
-def _sync(conn: Connection, family: _Family, rows: list, tally: Counter) -> None:
+@dataclass(frozen=True)
+class Held:
+    """One record of a batch as the index sees it: where it went and the values it carries."""
+
+    source_key: str
+    outcome: str  # loaded, merged, quarantined
+    target_id: int | None
+    row: Mapping[str, object] | None  # the entity row written (loaded records)
+    username: object = None  # accounts: the alias's username
+    raw: Mapping[str, object] | None = None  # quarantined records: the raw payload
+
+
+def batch_wanted(entity: str, records: Sequence[Held], raw_columns: Mapping[str, str] = {}) -> Iterator[
+        tuple[str, Wanted]]:
+    """(source key, identifier) of one batch's records: the rows a refresh would derive from the store."""
+    kind_of_key = ID_KINDS.get(entity)
+    if kind_of_key is None:
+        return
+    raw_kinds = {_RAW_FIELDS[entity][f]: c for f, c in raw_columns.items() if f in _RAW_FIELDS.get(entity, {})}
+    for r in records:
+        if r.outcome not in ("loaded", "merged", "quarantined"):
+            continue  # excluded by a named rule: not in the store, not looked up
+        if r.outcome == "quarantined":
+            yield r.source_key, (kind_of_key, r.source_key, "quarantined", None, None)
+            payload = r.raw or {}
+            for kind, column in raw_kinds.items():
+                if _text(payload.get(column)):
+                    yield r.source_key, (kind, payload.get(column), "quarantined", None, None)
+            continue
+        if entity == "account":
+            state = "migrated" if r.outcome == "loaded" else "merged"
+            yield r.source_key, ("account-id", r.source_key, state, "account", r.target_id)
+            if _text(r.username):
+                yield r.source_key, ("username", r.username, state, "account", r.target_id)
+        if r.outcome != "loaded" or r.row is None:
+            continue
+        if entity == "account":
+            for kind, column in (("id-number", "id_number"), ("legacy-id-number", "legacy_id_number"),
+                                 ("tax-code", "tax_code")):
+                if _text(r.row.get(column)):
+                    yield r.source_key, (kind, r.row.get(column), "migrated", "account", r.target_id)
+            continue
+        yield r.source_key, (kind_of_key, r.source_key, "migrated", entity, r.target_id)
+        if entity == "dossier":
+            for kind, column in (("dossier-no", "dossier_no"), ("applicant-id-number", "applicant_id_number"),
+                                 ("receipt-code", "receipt_code")):
+                if _text(r.row.get(column)):
+                    yield r.source_key, (kind, r.row.get(column), "migrated", "dossier", r.target_id)
+
+
+def note_batch(conn: Connection, source_system: str, source_table: str, entity: str, records: Sequence[Held],
+               raw_columns: Mapping[str, str] = {}, *, fresh: bool = False) -> Counter[str]:
+    """Bring the index in line with one batch's records, inside the batch's transaction; the changes counted.
+
+    ``fresh`` (no record of the batch was in the store before) copies the
+    identifiers straight in; otherwise what the index holds for the batch's
+    records is compared and only new, changed and gone identifiers are written.
+    """
+    tally: Counter[str] = Counter()
+    if entity not in ID_KINDS or not records:
+        return tally
+    wanted = _normalized(((source_system, source_table, key, w[0]), w)
+                         for key, w in batch_wanted(entity, records, raw_columns))
+    have = {} if fresh else _held(conn, source_system, source_table, [r.source_key for r in records])
+    _write(conn, wanted, have, tally, fresh=fresh)
+    return tally
+
+
+def _normalized(items) -> dict[tuple, dict]:
     wanted: dict[tuple, dict] = {}
-    for r in rows:
-        for kind, value, state, target_table, target_id in family.wanted(r):
-            clean = _text(value)
-            normalized = normalize(clean)
-            if not normalized:
-                continue
-            wanted[(r.source_system, r.source_table, r.source_key, kind)] = dict(
-                value=clean, normalized=normalized, state=state, target_table=target_table,
-                target_id=int(target_id) if target_id is not None else None)
-    have = _existing(conn, rows, family.kinds or None)
+    for key, (kind, value, state, target_table, target_id) in items:
+        clean = _text(value)
+        normalized = normalize(clean)
+        if not normalized:
+            continue
+        wanted[key] = dict(value=clean, normalized=normalized, state=state, target_table=target_table,
+                           target_id=int(target_id) if target_id is not None else None)
+    return wanted
+
+
+def _sync(conn: Connection, family: _Family, rows: list, tally: Counter) -> None:
+    wanted = _normalized(((r.source_system, r.source_table, r.source_key, w[0]), w)
+                         for r in rows for w in family.wanted(r))
+    _write(conn, wanted, _existing(conn, rows, family.kinds or None), tally)
+
+
+def _write(conn: Connection, wanted: dict[tuple, dict], have: dict[tuple, dict], tally: Counter, *,
+           fresh: bool = False) -> None:
     writes = []
     for key, payload in wanted.items():
         old = have.pop(key, None)
         if old is None or any(old[c] != payload[c] for c in _PAYLOAD):
             tally["inserted" if old is None else "updated"] += 1
             writes.append(dict(zip(KEY, key), **payload))
-    upsert(conn, old_identifier, writes, keys=KEY, changed=_PAYLOAD)
+    upsert(conn, old_identifier, writes, keys=KEY, changed=_PAYLOAD, fresh=fresh)
     if have:
         ids = [row["id"] for row in have.values()]
         conn.execute(delete(old_identifier).where(old_identifier.c.id.in_(ids)))
@@ -215,17 +294,21 @@ def _existing(conn: Connection, rows: list, kinds: frozenset[str] | None) -> dic
     by_table: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         by_table.setdefault((r.source_system, r.source_table), []).append(r.source_key)
-    o = old_identifier.c
     out = {}
     for (system, table), keys in by_table.items():
-        for part in range(0, len(keys), 900):
-            stmt = select(o.id, *(o[c] for c in KEY), *(o[c] for c in _PAYLOAD)).where(
-                o.source_system == system, o.source_table == table, o.source_key.in_(keys[part:part + 900]))
-            if kinds:
-                stmt = stmt.where(o.kind.in_(sorted(kinds)))
-            for row in conn.execute(stmt).mappings():
-                out[tuple(row[c] for c in KEY)] = dict(row)
+        out.update(_held(conn, system, table, keys, kinds))
     return out
+
+
+def _held(conn: Connection, system: str, table: str, keys: Sequence[str],
+          kinds: frozenset[str] | None = None) -> dict[tuple, dict]:
+    """What the index holds for these records of one source table (one array parameter on PostgreSQL)."""
+    o = old_identifier.c
+    stmt = select(o.id, *(o[c] for c in KEY), *(o[c] for c in _PAYLOAD)).where(
+        o.source_system == system, o.source_table == table, one_of(conn, o.source_key, keys))
+    if kinds:
+        stmt = stmt.where(o.kind.in_(sorted(kinds)))
+    return {tuple(row[c] for c in KEY): dict(row) for row in conn.execute(stmt).mappings()}
 
 
 def _remove_gone(conn: Connection) -> int:

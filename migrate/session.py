@@ -1,0 +1,84 @@
+"""One worker's store connection: each unit of work in one transaction, a store that restarts waited out.
+
+A lost connection (a server restart, a dropped network) is reopened and the
+transaction retried from the start, with back-off, for up to
+``STORE_PATIENCE`` seconds; whatever the transaction wrote was rolled back
+with the connection, so a batch's rows and its ledger row are wholly in the
+store or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from migrate.core.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+STORE_PATIENCE = 120.0  # seconds to wait for a store that went away before giving up
+
+T = TypeVar("T")
+
+
+class StoreSession:
+    def __init__(self, store: Engine, on_lost: Callable[[], None] = lambda: None,
+                 patience: float = STORE_PATIENCE) -> None:
+        self.store = store
+        self.on_lost = on_lost  # called when the connection (and its session locks) is gone
+        self.patience = patience
+        self._conn: Connection | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
+    def txn(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one store transaction, waiting out a store that restarts or drops the connection."""
+        deadline = time.monotonic() + self.patience
+        delay = 0.25
+        while True:
+            try:
+                if self._conn is None:
+                    self._conn = self.store.connect()
+                with self._conn.begin():
+                    return fn(self._conn)
+            except (OperationalError, InterfaceError) as exc:
+                self.drop()
+                if time.monotonic() > deadline:
+                    raise StoreError(f"the store stayed unreachable for {self.patience:.0f}s: "
+                                     f"{one_line(exc)}. Rerun hopnhat run to resume") from exc
+                log.warning("store connection lost (%s); retrying in %.1fs", one_line(exc), delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def drop(self) -> None:
+        """Throw the connection away (it is broken)."""
+        self.on_lost()
+        if self._conn is not None:
+            try:
+                self._conn.invalidate()
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - the connection is already broken
+                pass
+        self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except DBAPIError:
+                pass
+            self._conn = None
+        self.on_lost()
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message (the driver's, when it wraps one)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

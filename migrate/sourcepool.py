@@ -1,0 +1,79 @@
+"""The sources one worker reads: one open adapter per source, reopened after a failure.
+
+An adapter that failed is closed and forgotten; the next use opens a new one,
+so a source that went away and came back is read again. Reading is retried
+``max_attempts`` times with back-off. The page being read ahead uses an
+adapter too: the pool waits for it before handing an adapter out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from adapters import open_source
+from migrate.config import SourceSettings
+from migrate.core.errors import SourceError
+from migrate.core.records import EntitySpec, Key, RawRecord
+from migrate.readahead import ReadAhead, first_page
+from migrate.session import one_line
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class SourcePool:
+    def __init__(self, batch_size: int, max_attempts: int, ahead: ReadAhead) -> None:
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.ahead = ahead
+        self._adapters: dict[str, object] = {}
+
+    def adapter(self, source: SourceSettings):
+        self.ahead.wait()  # an adapter serves one thread at a time
+        if source.name not in self._adapters:
+            self._adapters[source.name] = open_source(source.name, source.url)
+        return self._adapters[source.name]
+
+    def first_page(self, source: SourceSettings, spec: EntitySpec, after: Key | None) -> list[RawRecord]:
+        return first_page(self.adapter(source), spec, after, self.batch_size)
+
+    def read_range(self, source: SourceSettings, spec: EntitySpec, lo: Key, hi: Key) -> list[RawRecord]:
+        records: list[RawRecord] = []
+        for page in self.adapter(source).read_range(spec, lo, hi, batch_size=self.batch_size):
+            records += page
+        return records
+
+    def retry(self, source: SourceSettings, spec: EntitySpec, fn: Callable[[], T]) -> T:
+        """Run ``fn`` (which reads ``source``), reopening the source and retrying when reading fails."""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return fn()
+            except SourceError as exc:
+                if attempt >= self.max_attempts:
+                    raise
+                log.warning("%s/%s: reading failed (%s); retrying", source.name, spec.label, one_line(exc))
+                self.forget(source)
+                time.sleep(backoff(attempt))
+        raise AssertionError("unreachable")
+
+    def forget(self, source: SourceSettings) -> None:
+        """Close the source's adapter (it failed); the next use opens a new one."""
+        self.ahead.drop(source.name)  # read through the adapter being dropped
+        adapter = self._adapters.pop(source.name, None)
+        if adapter is not None:
+            adapter.close()
+
+    def close(self) -> None:
+        self.ahead.wait()
+        for adapter in self._adapters.values():
+            adapter.close()
+        self._adapters.clear()
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before the next attempt at reading a source."""
+    return min(2 ** attempt * 0.25, 5)
