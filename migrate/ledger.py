@@ -4,7 +4,7 @@ States: planned -> running -> loaded | failed; loaded -> verified after
 reconciliation. ``mark_loaded`` runs in the same transaction as the rows the
 batch writes, so a batch is either wholly in the store or not at all.
 
-Entities load in stages (``STAGES``): accounts, then dossiers and documents,
+Entities load in stages (``STAGES``, from ``migrate.core.entities``): accounts, then dossiers and documents,
 then dossier events and files, because each stage looks up the one before.
 A stage is finished when every entity in it is planned to the end of its keys
 (``source_snapshot.planned_at``) and no batch of it is planned or running.
@@ -22,7 +22,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from migrate.core.entities import ENTITIES
+from migrate.core.entities import REGISTRY, STAGES, base_name
 from migrate.core.errors import StoreError
 from migrate.core.records import Key, jsonable
 from migrate.store.models import batch, migration_run, source_snapshot
@@ -30,15 +30,13 @@ from migrate.store.models import batch, migration_run, source_snapshot
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
 UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
 DONE: tuple[BatchState, ...] = ("loaded", "verified")
-STAGES: tuple[tuple[str, ...], ...] = (("account",), ("dossier", "document"), ("dossier_event", "dossier_file"))
 Pair = tuple[str, str]  # (source system, entity)
-ENTITY_ORDER = ENTITIES
 
 
 def stage_of(entity: str) -> int:
     """The stage of an entity or of one of its parts ('dossier_event.log')."""
-    base = entity.split(".", 1)[0]
-    return next((i for i, stage in enumerate(STAGES) if base in stage), len(STAGES))
+    known = REGISTRY.get(base_name(entity))
+    return known.stage if known is not None else len(STAGES)
 
 
 @dataclass(frozen=True)

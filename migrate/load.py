@@ -24,8 +24,8 @@ from migrate.dedupe import Match, match_accounts
 from migrate.isolate import write_isolating
 from migrate.ledger import Counts
 from migrate.prepare import Prepared
+from migrate.core.entities import REGISTRY
 from migrate.store.models import (
-    ENTITY_TABLES,
     account,
     account_alias,
     lineage,
@@ -77,11 +77,11 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         _accounts(conn, ctx, table, live)
     elif entity == "dossier":
         _dossiers(conn, ctx, live)
-    elif entity in ("dossier_event", "dossier_file"):
-        _children(conn, ctx, entity, live)
     elif entity == "document":
         _documents(conn, ctx, live)
-    target = ENTITY_TABLES[entity]
+    else:  # the children of dossiers: events and files
+        _children(conn, ctx, entity, live)
+    target = REGISTRY[entity].store_table
     _write_entities(conn, ctx, target, table, [o for o in outcomes if o.outcome == "loaded"], outcomes, fresh)
     ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
     for o in outcomes:
@@ -172,11 +172,15 @@ _COMPANIONS = {lineage.name: (old_identifier.name,)}
 
 def _looked_up(entity: str) -> tuple[str, ...]:
     """Store tables a batch of ``entity`` looks keys up in, and that it grows."""
-    tables = (ENTITY_TABLES[entity].name, lineage.name, quarantine.name, review_item.name)
-    return tables + (account_alias.name,) if entity == "account" else tables
+    tables = (REGISTRY[entity].store_table_name, lineage.name, quarantine.name, review_item.name)
+    return tables + (account_alias.name,) if REGISTRY[entity].merges else tables
 
 
 # --- per entity ---------------------------------------------------------------------
+
+_ACCOUNT, _DOSSIER, _DOCUMENT = REGISTRY["account"], REGISTRY["dossier"], REGISTRY["document"]
+_DOSSIER_OWNER = _DOSSIER.parent.column  # type: ignore[union-attr]  # account_id
+_DOCUMENT_OWNER = _DOCUMENT.parent.column  # type: ignore[union-attr]
 
 
 def _first_pass(p: Prepared) -> _Outcome:
@@ -205,15 +209,7 @@ def _accounts(conn: Connection, ctx: BatchContext, table: str, live: list[_Outco
             o.rule = f"merge:{m.rule}"
         elif m.kind == "conflict":
             o.rule = f"conflict:{m.rule}"
-        o.row = {
-            "kind": r["kind"], "full_name": r["full_name"], "id_number": r["id_number"],
-            "legacy_id_number": r["legacy_id_number"], "tax_code": r["tax_code"],
-            "birth_date": r["birth_date"], "gender": r["gender"], "phone": r["phone"], "email": r["email"],
-            "address": r["address"], "agency_code": r["agency_code"],
-            "old_province_code": r["province_code"], "old_district_code": r["district_code"],
-            "old_commune_code": r["commune_code"], "new_commune_code": o.place[3],
-            "created_at": r["created_at"],
-        }
+        o.row = dict(_ACCOUNT.store_row(r), new_commune_code=o.place[3])
         o.match = m
 
 
@@ -227,41 +223,34 @@ def _dossiers(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None
             _quarantine(o, "applicant_account_key", f"applicant account {owner_key} is not in the store "
                                                     "(quarantined or missing in the source)")
             continue
-        o.row = {
-            "dossier_no": r["dossier_no"], "procedure_code": r["procedure_code"],
-            "procedure_name": r["procedure_name"], "agency_code": r["agency_code"],
-            "agency_name": r["agency_name"], "account_id": owner["target_id"] if owner else None,
-            "applicant_name": r["applicant_name"], "applicant_id_number": r["applicant_id_number"],
-            "address": r["address"], "old_province_code": r["province_code"],
-            "old_district_code": r["district_code"], "old_commune_code": r["commune_code"],
-            "new_commune_code": d.new_commune if d else None, "new_province_code": d.new_province if d else None,
-            "submitted_at": r["submitted_at"], "received_at": r["received_at"], "due_at": r["due_at"],
-            "finished_at": r["finished_at"], "status": r["status"], "modified_at": r["modified_at"],
-        }
+        o.row = dict(_DOSSIER.store_row(r), **{_DOSSIER_OWNER: owner["target_id"] if owner else None},
+                     new_commune_code=d.new_commune if d else None,
+                     new_province_code=d.new_province if d else None)
 
 
 def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outcome]) -> None:
-    parents = _parents(conn, ctx, "dossier", [o.prepared.record.get("dossier_key") for o in live])
+    definition = REGISTRY[entity]
+    link = definition.parent
+    if link is None:
+        raise ValueError(f"{entity} has no parent")
+    parents = _parents(conn, ctx, link.entity, [o.prepared.record.get(link.field) for o in live])
     for o in live:
         r = o.prepared.record
-        parent = parents.get(r["dossier_key"])
+        parent = parents.get(r[link.field])
         if parent is None or parent["outcome"] != "loaded":
             why = "quarantined" if parent else "not extracted or missing in the source"
-            _quarantine(o, "dossier_key", f"dossier {r['dossier_key']} is not in the store ({why})")
+            _quarantine(o, link.field, f"{link.entity} {r[link.field]} is not in the store ({why})")
             continue
         o.place = parent["place"]
-        if entity == "dossier_event":
-            o.row = {"dossier_id": parent["target_id"], "action_code": r["action_code"],
-                     "action_name": r["action_name"], "actor": r["actor"], "occurred_at": r["occurred_at"],
-                     "note": r["note"]}
+        row = dict(definition.store_row(r), **{link.column: parent["target_id"]})
+        if not definition.files:
+            o.row = row
             continue
         stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])
         if not stored.ok and not (ctx.optional_file and stored.state == "no-path"):
             _quarantine(o, "path", stored.reason)
             continue
-        o.row = {"dossier_id": parent["target_id"], "file_name": r["file_name"], "source_path": r["path"],
-                 "size": r["size"], "recorded_sha256": r["sha256"], "sha256": stored.sha256,
-                 "file_state": stored.state}
+        o.row = dict(row, sha256=stored.sha256, file_state=stored.state)
 
 
 def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
@@ -290,11 +279,8 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
         if not stored.ok and stored.state != "no-path":
             _quarantine(o, "path", stored.reason)
             continue
-        o.row = {"account_id": owner["target_id"], "owner_id_number": r["owner_id_number"],
-                 "doc_type": r["doc_type"], "title": r["title"], "doc_no": r["doc_no"],
-                 "issued_at": r["issued_at"], "issuer": r["issuer"], "source_path": r["path"],
-                 "size": r["size"], "recorded_sha256": r["sha256"], "sha256": stored.sha256,
-                 "file_state": stored.state}
+        o.row = dict(_DOCUMENT.store_row(r), **{_DOCUMENT_OWNER: owner["target_id"]}, sha256=stored.sha256,
+                     file_state=stored.state)
 
 
 # --- lookups ------------------------------------------------------------------------------

@@ -14,13 +14,11 @@ from functools import lru_cache
 
 from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
-from migrate.core.canonical import FIELDS, Converter, Rejection, content_hash, converter, excluder, shown
-from migrate.core.entities import ALIAS, PARENT, store_column
+from migrate.core.canonical import Converter, Rejection, content_hash, converter, excluder, shown
+from migrate.core.entities import REGISTRY
 from migrate.store.limits import Limit, column_limit
-from migrate.store.models import ENTITY_TABLES, account_alias, lineage
+from migrate.store.models import lineage
 
-# Entities whose own fields say where they belong; the others inherit their parent's place.
-PLACED = ("account", "dossier")
 
 
 @dataclass(frozen=True)
@@ -67,11 +65,12 @@ def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_provin
     excluded = (exclude or excluder(spec))(raw)
     if excluded is not None:  # set aside by a named rule: counted as excluded, never converted further
         return Prepared(raw, record, digest, None, None, None, source_key, excluded)
-    if rejection is not None or spec.name not in PLACED or not spec.remap:
+    entity = spec.entity  # placed: its own fields say where it belongs; others inherit their parent's place
+    if rejection is not None or not entity.placed or not spec.remap:
         return Prepared(raw, record, digest, None, None, rejection, source_key)
     ref = unit_ref(record, default_province)
     decision = resolver.resolve(ref)
-    if spec.name == "dossier" and not decision.resolved:
+    if entity.commune_required and not decision.resolved:
         # A dossier must land in a commune that can see it: unresolved means quarantine + review.
         rejection = Rejection(
             source_key, "commune_code",
@@ -122,16 +121,11 @@ def _implausible(name: str, value: dt.date, low: dt.date, high: dt.date, low_tim
 @lru_cache(maxsize=None)
 def field_limits(entity: str) -> tuple[tuple[str, Limit], ...]:
     """Each canonical field of ``entity`` with the limits of the store column that holds it."""
-    table = ENTITY_TABLES[entity]
+    definition = REGISTRY[entity]
     out = []
-    for name in FIELDS[entity]:
-        column = store_column(entity, name)
-        if column == ALIAS:
-            out.append((name, column_limit(account_alias.c[name])))
-        elif column == PARENT:
-            out.append((name, column_limit(lineage.c.source_key)))  # a parent's key is looked up there
-        else:
-            out.append((name, column_limit(table.c[column])))
+    for name in definition.field_names:
+        column = definition.column(name)  # None for a parent's key, which is looked up in the lineage
+        out.append((name, column_limit(column if column is not None else lineage.c.source_key)))
     return tuple(out)
 
 

@@ -18,22 +18,16 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from adapters.profiles import SourceProfile
-from migrate.core.records import RawRecord, split_link
+from migrate.core.records import MAIN_ACCOUNT, RawRecord, split_link
 from migrate.core.canonical import to_canonical
 from migrate.config import SourceSettings
+from migrate.core.entities import REGISTRY
 from migrate.core.errors import ConfigError
 from migrate.core.masking import PERSONAL_FIELDS, mask_reason, mask_tree
 from migrate.core.masking import personal_columns as masked_columns
 from migrate.core.tables import TableWriter
 from migrate.store.models import lineage, quarantine
 
-# child entity -> (field naming its parent, parent entity)
-PARENT_LINKS = {
-    "dossier": ("applicant_account_key", "account"),
-    "document": ("owner_account_key", "account"),
-    "dossier_event": ("dossier_key", "dossier"),
-    "dossier_file": ("dossier_key", "dossier"),
-}
 EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
 
 
@@ -144,10 +138,12 @@ def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> li
     """Batches holding records quarantined for a missing parent that is now in the store."""
     found: set[int] = set()
     for source in sources:
-        entities = source.profile.entities
-        for child, (link, parent) in PARENT_LINKS.items():
-            spec, parent_spec = entities.get(child), entities.get(parent)
-            if spec is None or parent_spec is None:
+        for spec in source.profile.ordered():  # every part of every child entity
+            parent_link = spec.entity.parent
+            if parent_link is None:
+                continue
+            parent, link = parent_link.entity, parent_link.field
+            if parent not in source.profile.entities:  # no main part of the parent entity: nothing to wait for
                 continue
             waiting = conn.execute(
                 select(quarantine.c.batch_id, quarantine.c.source_key, quarantine.c.raw_payload)
@@ -156,17 +152,17 @@ def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> li
             ).all()
             if not waiting:
                 continue
-            parts = {label: e.table for label, e in entities.items() if e.name == parent}
+            parts = {label: e.table for label, e in source.profile.entities.items() if e.name == parent}
             wanted: dict[tuple[str, str], set[int]] = {}  # (parent table, source key) -> batches
             for batch_id, key, payload in waiting:
                 record, _ = to_canonical(spec, RawRecord(spec.table, (key,), payload or {}))
                 parent_key = record.get(link)
                 if parent_key is not None:
-                    part, parent_source_key = (split_link(parent_key, parts) if parent == "account"
+                    part, parent_source_key = (split_link(parent_key, parts) if parent == MAIN_ACCOUNT
                                                else (parent, str(parent_key)))
                     if part in parts:
                         wanted.setdefault((parts[part], parent_source_key), set()).add(int(batch_id))
-            outcomes = ("loaded", "merged") if parent == "account" else ("loaded",)
+            outcomes = ("loaded", "merged") if REGISTRY[parent].merges else ("loaded",)
             for table in sorted({t for t, _ in wanted}):
                 keys = sorted(k for t, k in wanted if t == table)
                 for i in range(0, len(keys), 500):

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from mappings.units import UnitTable
+from migrate.core.entities import ENTITIES, base_name, entity_of
 from migrate.store.models import (
-    ENTITY_TABLES,
     account_alias,
     batch,
     lineage,
@@ -199,9 +199,8 @@ def _pairs(conn: Connection, source: str | None) -> list[tuple[str, str]]:
     stmt = select(source_snapshot.c.source_system, source_snapshot.c.entity).distinct()
     if source:
         stmt = stmt.where(source_snapshot.c.source_system == source)
-    order = list(ENTITY_TABLES)
     pairs = conn.execute(stmt).all()
-    return sorted(((s, e) for s, e in pairs), key=lambda p: (p[0], order.index(base_entity(p[1])), p[1]))
+    return sorted(((s, e) for s, e in pairs), key=lambda p: (p[0], ENTITIES.index(base_name(p[1])), p[1]))
 
 
 def _balance(conn: Connection, source: str, entity: str,
@@ -223,10 +222,10 @@ def _balance(conn: Connection, source: str, entity: str,
     ).all()
     extracted = sum(int(total) for state, _, total in ledger_rows if state in ("loaded", "verified"))
     unfinished = sum(int(n) for state, n, _ in ledger_rows if state not in ("loaded", "verified"))
-    target = ENTITY_TABLES[base_entity(entity)]
+    target = entity_of(entity).store_table
     loaded = _count(conn, target, source, table)
     merged = 0
-    if base_entity(entity) == "account":
+    if entity_of(entity).merges:
         merged = conn.execute(
             select(func.count()).select_from(account_alias)
             .where(account_alias.c.source_system == source, account_alias.c.source_table == table,
@@ -267,13 +266,8 @@ def _count(conn: Connection, target, source: str, table: str) -> int:
     ).scalar_one())
 
 
-def base_entity(label: str) -> str:
-    """'dossier_event.log' (a second legacy table feeding an entity) -> 'dossier_event'."""
-    return label.split(".", 1)[0]
-
-
 def _units(conn: Connection, source: str, entity: str, units: UnitTable) -> list[UnitBalance]:
-    target = ENTITY_TABLES[base_entity(entity)]
+    target = entity_of(entity).store_table
     table = conn.execute(
         select(source_snapshot.c.source_table)
         .where(source_snapshot.c.source_system == source, source_snapshot.c.entity == entity)

@@ -23,12 +23,13 @@ from sqlalchemy import Connection, select
 
 from adapters import open_source
 from migrate.core.records import EntitySpec
-from migrate.core.canonical import FIELDS, content_hash, hash_value, to_canonical
+from migrate.core.canonical import content_hash, hash_value, to_canonical
 from migrate.config import SourceSettings
+from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
 from migrate.store.models import source_snapshot
 from reconciliation import digests
-from reconciliation.rebuild import PARENTS, StoreRecord, account_parts, entity_tables, orphan_rows, store_records
+from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, orphan_rows, store_records
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
     result = ContentResult(compared_with_source=bool(sources))
     names = [s for (s,) in conn.execute(select(source_snapshot.c.source_system).distinct()) if not source or s == source]
     orphans: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
-    for entity in ENTITY_ORDER:
+    for entity in ENTITIES:
         for src, table, key, row_id in orphan_rows(conn, entity):
             if not source or src == source:
                 orphans.setdefault((src, table, entity), []).append((key, row_id))
@@ -168,11 +169,11 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
             except HopnhatError as exc:
                 result.notes_failing.append(f"source {name}: cannot be read: {exc}")
         try:
-            for entity in ENTITY_ORDER:
+            for entity in ENTITIES:
                 for table in tables.get(entity, []):
-                    parent = PARENTS.get(entity)
-                    parent_table = (account_parts(conn, name) if parent == "account"
-                                    else tables.get(parent, [None])[0] if parent else None)
+                    link = REGISTRY[entity].parent
+                    parent_table = (account_parts(conn, name) if link and REGISTRY[link.entity].merges
+                                    else tables.get(link.entity, [None])[0] if link else None)
                     spec = _spec(settings, entity, table) if adapter is not None else None
                     if adapter is not None and spec is None:
                         result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
@@ -187,9 +188,6 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
         for key, row_id in rows:
             result.add(holder, ContentProblem(src, entity, table, key, "row-without-lineage", row_id))
     return result
-
-
-ENTITY_ORDER = ("account", "dossier", "dossier_event", "dossier_file", "document")
 
 
 def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpec | None:
@@ -284,7 +282,7 @@ def _expected(conn: Connection, t: TableContent) -> int:
 
 def _field_differences(t: TableContent, key: str, source: dict, store: dict) -> list[dict]:
     rows = []
-    for name in FIELDS[t.entity]:
+    for name in REGISTRY[t.entity].field_names:
         a, b = hash_value(source.get(name)), hash_value(store.get(name))
         if a != b:
             rows.append({"source": t.source, "entity": t.entity, "source_key": key, "field": name,

@@ -25,8 +25,8 @@ from migrate.continuity.export import ambiguous_identifiers
 from migrate.continuity.identifiers import mask
 from migrate.continuity.index import ID_KINDS, is_built
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE, identify
+from migrate.core.entities import ENTITY_TABLES
 from migrate.store.models import (
-    ENTITY_TABLES,
     account,
     account_alias,
     dossier,

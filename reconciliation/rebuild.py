@@ -1,7 +1,8 @@
 """Rebuild each source record's canonical form from the unified store.
 
 The inverse of the column mapping in :mod:`migrate.load`: which store column
-holds each canonical field. Parent keys (``dossier_key``, ``applicant_account_key``,
+holds each canonical field, both read from the entity registry
+(``migrate.core.entities``). Parent keys (``dossier_key``, ``applicant_account_key``,
 ``owner_account_key``) are not columns: they come back from the parent row's
 source key (for accounts through ``account_alias``, so an applicant whose
 account was merged into another province's account still resolves to the
@@ -18,13 +19,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, select
 
-from migrate.core.canonical import FIELDS, content_hash
+from migrate.core.canonical import content_hash
+from migrate.core.entities import ALIAS, PARENT, REGISTRY, base_name, store_column
 from migrate.core.records import MAIN_ACCOUNT, WALK_IN, link_value
-from migrate.core.entities import ALIAS, PARENT, STORE_COLUMNS, store_column
-from migrate.store.models import ENTITY_TABLES, account_alias, dossier, lineage, source_snapshot
-
-# the parent entity whose source key a PARENT field holds
-PARENTS = {"dossier": "account", "document": "account", "dossier_event": "dossier", "dossier_file": "dossier"}
+from migrate.store.models import account_alias, lineage, source_snapshot
 
 
 @dataclass(frozen=True)
@@ -59,30 +57,34 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
     """
     parts = ({parent_table: MAIN_ACCOUNT} if isinstance(parent_table, str)
              else dict(parent_table or {}))
-    target = ENTITY_TABLES[entity]
+    definition = REGISTRY[entity]
+    target = definition.store_table
     joined = lineage.outerjoin(target, and_(target.c.source_system == lineage.c.source_system,
                                             target.c.source_table == lineage.c.source_table,
                                             target.c.source_key == lineage.c.source_key))
     columns = [lineage.c.source_key, lineage.c.outcome, lineage.c.rule, lineage.c.content_hash.label("lineage_hash"),
                target.c.id.label("row_id"), target.c.content_hash.label("row_hash")]
-    wanted = [store_column(entity, f) for f in FIELDS[entity] if store_column(entity, f) not in (ALIAS, PARENT)]
+    wanted = [f.store_column for f in definition.row_fields()]
     columns += [target.c[c].label(f"r_{c}") for c in wanted]
     owners = None
-    if entity == "account":
+    link = definition.parent
+    if definition.merges:  # accounts: their username and password hash live in account_alias
         alias = account_alias
         joined = joined.outerjoin(alias, and_(alias.c.source_system == lineage.c.source_system,
                                               alias.c.source_table == lineage.c.source_table,
                                               alias.c.source_key == lineage.c.source_key))
-        columns += [alias.c.username.label("a_username"), alias.c.password_hash.label("a_password_hash"),
-                    alias.c.content_hash.label("alias_hash")]
-    elif PARENTS[entity] == "account":
+        columns += [alias.c[f.store_column].label(f"a_{f.name}") for f in definition.side_fields(alias.name)]
+        columns += [alias.c.content_hash.label("alias_hash")]
+    elif link is None:
+        pass
+    elif REGISTRY[link.entity].merges:  # the parent row may hold several source accounts, of several parts
         owners = _owners(source, sorted(parts))
-        joined = joined.outerjoin(owners, owners.c.account_id == target.c.account_id)
+        joined = joined.outerjoin(owners, owners.c.account_id == target.c[link.column])
         columns += [owners.c.key.label("parent_key"), owners.c.table.label("parent_table"),
-                    owners.c.n.label("parent_n"), target.c.account_id.label("parent_id")]
+                    owners.c.n.label("parent_n"), target.c[link.column].label("parent_id")]
     else:
-        parent = dossier.alias("parent")
-        joined = joined.outerjoin(parent, parent.c.id == target.c.dossier_id)
+        parent = REGISTRY[link.entity].store_table.alias("parent")
+        joined = joined.outerjoin(parent, parent.c.id == target.c[link.column])
         columns += [parent.c.source_key.label("parent_key")]
     stmt = (select(*columns).select_from(joined)
             .where(lineage.c.source_system == source, lineage.c.source_table == table)
@@ -94,7 +96,7 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
         m = row._mapping
         record = rebuilt = None
         if m["row_id"] is not None:
-            record = {name: _value(entity, name, m, parts) for name in FIELDS[entity]}
+            record = {name: _value(entity, name, m, parts) for name in definition.field_names}
             rebuilt = content_hash(entity, record)
             if owners is not None and (m["parent_n"] or 0) > 1 and rebuilt != m["lineage_hash"]:
                 record, rebuilt = _try_candidates(conn, entity, record, m, source, parts, ambiguous)
@@ -104,7 +106,7 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
 
 def orphan_rows(conn: Connection, entity: str) -> list[tuple[str, str, str, int]]:
     """Entity rows no lineage row accounts for: (source system, source table, source key, row id)."""
-    target = ENTITY_TABLES[entity]
+    target = REGISTRY[entity].store_table
     joined = target.outerjoin(lineage, and_(target.c.source_system == lineage.c.source_system,
                                             target.c.source_table == lineage.c.source_table,
                                             target.c.source_key == lineage.c.source_key))
@@ -131,7 +133,10 @@ def _try_candidates(conn: Connection, entity: str, record: dict, m: Mapping, sou
             .where(account_alias.c.account_id == account_id, account_alias.c.source_system == source,
                    account_alias.c.source_table.in_(list(parts))))
         cache[account_id] = sorted(link_value(parts[t], k) for t, k in rows)
-    field = next(f for f, c in STORE_COLUMNS[entity].items() if c == PARENT)
+    link = REGISTRY[entity].parent
+    if link is None:
+        return record, content_hash(entity, record)
+    field = link.field
     first = None
     for key in cache[account_id]:
         candidate = dict(record, **{field: key})
@@ -149,7 +154,8 @@ def _value(entity: str, name: str, m: Mapping, parts: Mapping[str, str]) -> obje
     if column == PARENT:
         if m["rule"] == WALK_IN:
             return None  # owned by the id number, not by an account key: the source named none
-        if PARENTS[entity] == "account" and m["parent_key"] is not None:
+        link = REGISTRY[entity].parent
+        if link is not None and REGISTRY[link.entity].merges and m["parent_key"] is not None:
             return link_value(parts.get(m["parent_table"], MAIN_ACCOUNT), m["parent_key"])
         return m["parent_key"]
     return m[f"r_{column}"]
@@ -159,7 +165,7 @@ def account_parts(conn: Connection, source: str) -> dict[str, str]:
     """Account table -> its part label (``account``, ``account.staff``) for one source, from the snapshots."""
     rows = conn.execute(select(source_snapshot.c.source_table, source_snapshot.c.entity).distinct()
                         .where(source_snapshot.c.source_system == source))
-    return {table: label for table, label in rows if label.split(".", 1)[0] == "account"}
+    return {table: label for table, label in rows if base_name(label) == MAIN_ACCOUNT}
 
 
 def entity_tables(conn: Connection, source: str) -> dict[str, list[str]]:
@@ -168,5 +174,5 @@ def entity_tables(conn: Connection, source: str) -> dict[str, list[str]]:
                         .where(source_snapshot.c.source_system == source))
     out: dict[str, list[str]] = {}
     for entity, table in rows:  # 'dossier_event.log' is a second table of dossier_event
-        out.setdefault(entity.split(".", 1)[0], []).append(table)
+        out.setdefault(base_name(entity), []).append(table)
     return {e: sorted(set(t)) for e, t in out.items()}

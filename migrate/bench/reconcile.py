@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, Table, select
 
-from migrate.store.models import ENTITY_TABLES, account_alias, lineage, quarantine
+from migrate.core.entities import ENTITY_TABLES
+from migrate.store.models import account_alias, lineage, quarantine
 
 Echo = Callable[[str], None]
 

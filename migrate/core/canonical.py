@@ -17,84 +17,11 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from migrate.core.entities import REGISTRY, Field
 from migrate.core.records import SEVERAL, SKIPPED, EntitySpec, RawRecord, fold, link_value
 
-
-@dataclass(frozen=True)
-class Field:
-    kind: str  # text, code, date, datetime, int, id_number, legacy_id_number, tax_code, enum
-    required: bool = False
-    choices: tuple[str, ...] = ()
-
-
-FIELDS: dict[str, dict[str, Field]] = {
-    "account": {
-        "kind": Field("enum", True, ("citizen", "business", "staff")),
-        "username": Field("text"),
-        "password_hash": Field("text"),
-        "full_name": Field("text"),
-        "id_number": Field("id_number"),
-        "legacy_id_number": Field("legacy_id_number"),
-        "tax_code": Field("tax_code"),
-        "birth_date": Field("date"),
-        "gender": Field("text"),
-        "phone": Field("text"),
-        "email": Field("text"),
-        "address": Field("text"),
-        "province_code": Field("code"),
-        "district_code": Field("code"),
-        "commune_code": Field("code"),
-        "created_at": Field("datetime"),
-        "agency_code": Field("code"),
-    },
-    "dossier": {
-        "dossier_no": Field("text"),  # a dossier not numbered yet (online, not received) is still a dossier
-        "procedure_code": Field("code"),
-        "procedure_name": Field("text"),
-        "agency_code": Field("code"),
-        "agency_name": Field("text"),
-        "applicant_account_key": Field("code"),
-        "applicant_name": Field("text"),
-        "applicant_id_number": Field("text"),
-        "address": Field("text"),
-        "province_code": Field("code"),
-        "district_code": Field("code"),
-        "commune_code": Field("code"),
-        "submitted_at": Field("datetime"),
-        "received_at": Field("datetime"),
-        "due_at": Field("datetime"),
-        "finished_at": Field("datetime"),
-        "status": Field("text"),
-        "modified_at": Field("datetime"),
-    },
-    "dossier_event": {
-        "dossier_key": Field("code", True),
-        "action_code": Field("code"),
-        "action_name": Field("text"),
-        "actor": Field("text"),
-        "occurred_at": Field("datetime"),
-        "note": Field("text"),
-    },
-    "dossier_file": {
-        "dossier_key": Field("code", True),
-        "file_name": Field("text"),
-        "path": Field("text"),
-        "size": Field("int"),
-        "sha256": Field("code"),
-    },
-    "document": {
-        "owner_account_key": Field("code"),
-        "owner_id_number": Field("text"),
-        "doc_type": Field("text"),
-        "title": Field("text"),
-        "doc_no": Field("text"),
-        "issued_at": Field("date"),
-        "issuer": Field("text"),
-        "path": Field("text"),
-        "size": Field("int"),
-        "sha256": Field("code"),
-    },
-}
+FIELDS: dict[str, dict[str, Field]] = {e.name: {f.name: f for f in e.fields} for e in REGISTRY.values()}
+"""entity -> canonical field name -> field (from the entity registry)."""
 
 KNOWN_CONVERSIONS = ("text", "int", "date", "datetime", "epoch_ms", "digits", "upper", "bytes")
 
@@ -195,7 +122,7 @@ def converter(spec: EntitySpec) -> Converter:
               frozenset((*spec.nulls.get(name, ()), *star, *spec.null_columns.get(spec.columns.get(name) or "", ()))))
              for name, field in fields.items()]
     required = [(name, spec.columns.get(name)) for name, field in fields.items() if field.required]
-    swap = spec.name == "account"
+    swap = "legacy_id_number" in fields and "id_number" in fields
     links = [(name, link, spec.columns.get(name)) for name, link in spec.links.items()]
 
     def convert(raw: RawRecord) -> tuple[dict[str, object], Rejection | None]:

@@ -1,4 +1,4 @@
-"""The records adapters hand to the pipeline: a profile part (EntitySpec), a legacy row (RawRecord), keys."""
+"""The records adapters hand to the pipeline: a profile part (Part), a legacy row (RawRecord), keys."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from migrate.core.entities import REGISTRY, Entity
 
 Key = tuple[object, ...]
 
@@ -101,12 +103,13 @@ DERIVED = "="  # payload names of derived values (constants, composed text) star
 
 
 @dataclass(frozen=True)
-class EntitySpec:
-    """Which legacy table and columns make up one canonical entity (from a profile).
+class Part:
+    """One legacy table of a profile feeding a canonical entity: its table, key and columns.
 
-    ``name`` is the canonical entity; ``part`` names this source table's share of it
-    when several legacy tables feed one entity (``dossier_event`` and
-    ``dossier_event.log``); it is ``name`` for the main one.
+    ``name`` is the canonical entity (``migrate.core.entities``); ``part`` names this
+    table's share of it when several legacy tables feed one entity (``dossier_event``
+    and ``dossier_event.log``); it is empty for the main one. Each part keeps its own
+    lineage (source table), snapshot count and batches (labelled ``label``).
     """
 
     name: str  # canonical entity: account, dossier, ...
@@ -135,6 +138,11 @@ class EntitySpec:
     def label(self) -> str:
         """The name of this part in the ledger and in messages: ``part`` or ``name``."""
         return self.part or self.name
+
+    @property
+    def entity(self) -> Entity:
+        """The canonical entity this part feeds."""
+        return REGISTRY[self.name]
 
     def legacy_columns(self) -> tuple[str, ...]:
         """Key columns first, then the mapped, composed and watermark columns, without repeats."""
@@ -185,6 +193,9 @@ def split_link(value: object, parts: Mapping[str, str]) -> tuple[str, str]:
     if sep and label in parts and label != MAIN_ACCOUNT:
         return label, key
     return MAIN_ACCOUNT, text
+
+
+EntitySpec = Part  # the name adapters and profiles knew it by
 
 
 def template_columns(template: str) -> list[str]:

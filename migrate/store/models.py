@@ -378,11 +378,3 @@ old_identifier = Table(
     Column("target_id", Id),
     UniqueConstraint("source_system", "source_table", "source_key", "kind"),
 )
-
-ENTITY_TABLES = {
-    "account": account,
-    "dossier": dossier,
-    "dossier_event": dossier_event,
-    "dossier_file": dossier_file,
-    "document": document,
-}

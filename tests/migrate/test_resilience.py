@@ -23,7 +23,8 @@ from adapters.profiles import load_profile
 from migrate import pipeline
 from migrate.demo.flow import demo_settings
 from migrate.store import schema
-from migrate.store.models import ENTITY_TABLES, account_alias, batch, lineage, quarantine
+from migrate.core.entities import ENTITY_TABLES
+from migrate.store.models import account_alias, batch, lineage, quarantine
 from reconciliation.checks import conservation
 
 ROOT = Path(__file__).resolve().parents[2]
