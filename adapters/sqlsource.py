@@ -8,7 +8,6 @@ tests can compile each one with the SQL Server dialect too.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from adapters.base import RangeDigest
-from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, row_digest
+from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, rows_digest
 from adapters.keyset import KeysetPager, RawRead, pages, resolve_column
 from adapters.text import TextRepair
 from migrate.core.errors import ConfigError, RetryableError, SourceError
@@ -145,13 +144,8 @@ class SqlSource:
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
         """Count and XOR of per-row digests: independent of row order and engine."""
-        acc = 0
-        count = 0
-        for page in self.read_range(entity, lo, hi, batch_size=5000):
-            for record in page:
-                acc ^= int(row_digest(record.payload), 16)
-                count += 1
-        return RangeDigest(lo, hi, count, hashlib.sha256(acc.to_bytes(32, "big")).hexdigest())
+        count, digest = rows_digest(self.read_range(entity, lo, hi, batch_size=5000))
+        return RangeDigest(lo, hi, count, digest)
 
     def watermark(self, entity: EntitySpec) -> object | None:
         """The newest value of the entity's ``modified`` column, as the source holds it."""

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, or_, select
 
 from migrate.prepare import Prepared
 from migrate.store.models import account, account_alias
-from migrate.store.upsert import one_of
+from migrate.store.inlist import one_of
 
 NAME_THRESHOLD = 85.0
 

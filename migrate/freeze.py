@@ -1,7 +1,8 @@
 """The freeze: a fingerprint of every source at the moment the old portals stop taking changes.
 
-``take`` records, per source and entity, the row count and an order-independent
-digest of every row; ``compare`` recomputes both and names what changed. A
+``take`` records, per source and profile part (every legacy table the profile
+reads: ``dossier_event`` and ``dossier_event.log`` alike), the row count and an
+order-independent digest of every row; ``compare`` recomputes both and names what changed. A
 cutover gate runs ``compare`` before the final reconciliation: a source that
 changed after the freeze stops the cutover.
 """
@@ -9,14 +10,12 @@ changed after the freeze stops the cutover.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from adapters import open_source
-from migrate.core.entities import ENTITIES
-from migrate.core.records import row_digest
+from migrate.core.records import rows_digest
 from migrate.config import Settings
 from migrate.core.errors import ConfigError
 
@@ -52,17 +51,9 @@ def fingerprints(settings: Settings, batch_size: int = 5000) -> list[Fingerprint
     for source in settings.sources:
         adapter = open_source(source.name, source.url)
         try:
-            for name in ENTITIES:
-                spec = source.profile.entities.get(name)
-                if spec is None:
-                    continue
-                acc, count = 0, 0
-                for page in adapter.read(spec, after=None, batch_size=batch_size):
-                    for record in page:
-                        acc ^= int(row_digest(record.payload), 16)
-                        count += 1
-                digest = hashlib.sha256(acc.to_bytes(32, "big")).hexdigest()
-                out.append(Fingerprint(source.name, name, spec.table, count, digest))
+            for spec in source.profile.ordered():
+                count, digest = rows_digest(adapter.read(spec, after=None, batch_size=batch_size))
+                out.append(Fingerprint(source.name, spec.label, spec.table, count, digest))
         finally:
             adapter.close()
     return out

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from migrate.core.entities import REGISTRY, STAGES, base_name
 from migrate.core.errors import StoreError
 from migrate.core.records import Key, jsonable
+from migrate.store.inlist import each_one_of
 from migrate.store.models import batch, migration_run, source_snapshot
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
@@ -273,9 +274,19 @@ def mark_failed(conn: Connection, batch_id: int, error: str) -> None:
     )
 
 
+def loaded_batches(conn: Connection, source: str | None = None) -> list[int]:
+    """The batches in state ``loaded`` (of one source system, when named): what a reconciliation verifies."""
+    stmt = select(batch.c.id).where(batch.c.state == "loaded").order_by(batch.c.id)
+    if source:
+        stmt = stmt.where(batch.c.source_system == source)
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
 def mark_verified(conn: Connection, batch_ids: Sequence[int]) -> None:
+    """loaded -> verified for the given batches (those a passing reconciliation checked)."""
     if batch_ids:
-        conn.execute(update(batch).where(batch.c.id.in_(batch_ids), batch.c.state == "loaded").values(state="verified"))
+        for ids in each_one_of(conn, batch.c.id, batch_ids):
+            conn.execute(update(batch).where(ids, batch.c.state == "loaded").values(state="verified"))
 
 
 def get(conn: Connection, batch_id: int) -> BatchRow | None:

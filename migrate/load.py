@@ -34,8 +34,9 @@ from migrate.store.models import (
     remap_decision,
     review_item,
 )
+from migrate.store.inlist import one_of
 from migrate.store.limits import storable_payload, storable_reason
-from migrate.store.upsert import one_of, upsert
+from migrate.store.upsert import upsert
 
 
 @dataclass(frozen=True)

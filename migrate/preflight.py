@@ -1,7 +1,8 @@
 """Preflight: what must be true before a cutover starts, each check a go or a no-go.
 
 - schema: the store is at the latest schema revision;
-- sources: every source entity is readable and counted (read-only), with every profile column present;
+- sources: every part of every source profile (each legacy table it reads) is readable and counted
+  (read-only), with every profile column present;
 - mapping: every place reference in the sources resolves by a rule or a manual decision;
 - review: the review queue is empty, or every open item is in the signed-off list;
 - disk: the file area has room for every attachment the sources declare, with a margin.
@@ -18,7 +19,6 @@ from pathlib import Path
 from sqlalchemy import select
 
 from adapters import open_source
-from migrate.core.entities import ENTITIES
 from mappings.units import UnitTable
 from migrate.core.canonical import to_canonical
 from migrate.config import Settings
@@ -83,17 +83,14 @@ def _sources(settings: Settings, _store, _signed_off) -> CheckResult:
         except HopnhatError as exc:
             return CheckResult("sources", False, f"{source.name} unreachable: {exc}")
         try:
-            for name in ENTITIES:
-                spec = source.profile.entities.get(name)
-                if spec is None:
-                    continue
+            for spec in source.profile.ordered():
                 try:
                     count = adapter.count(spec)
                     next(iter(adapter.read(spec, after=None, batch_size=1)), None)
-                    details.append(f"{source.name}/{name} ({spec.table}): {count} rows")
+                    details.append(f"{source.name}/{spec.label} ({spec.table}): {count} rows")
                 except HopnhatError as exc:
                     ok = False
-                    details.append(f"{source.name}/{name}: {exc}")
+                    details.append(f"{source.name}/{spec.label} ({spec.table}): {exc}")
         finally:
             adapter.close()
     return CheckResult("sources", ok, f"{len(settings.sources)} source(s) read" if ok else "a source is not readable",
@@ -117,9 +114,8 @@ def _mapping(settings: Settings, store, signed_off: Path | None) -> CheckResult:
     for source in settings.sources:
         adapter = open_source(source.name, source.url)
         try:
-            for name in ("account", "dossier"):
-                spec = source.profile.entities.get(name)
-                if spec is None:
+            for spec in source.profile.ordered():
+                if not spec.entity.placed or not spec.remap:  # the others take their parent's place
                     continue
                 for page in adapter.read(spec, after=None, batch_size=2000):
                     for raw in page:
@@ -130,7 +126,7 @@ def _mapping(settings: Settings, store, signed_off: Path | None) -> CheckResult:
                         decision = resolver.resolve(unit_ref(record, source.profile.old_province))
                         rules[decision.rule] += 1
                         key = f"{source.name}/{spec.table}/{raw.source_key}"
-                        if name == "dossier" and not decision.resolved and key not in accepted:
+                        if spec.entity.commune_required and not decision.resolved and key not in accepted:
                             unresolved[f"{source.name}: {decision.rule}"] += 1
         finally:
             adapter.close()
@@ -166,9 +162,8 @@ def _disk(settings: Settings, _store, _signed_off) -> CheckResult:
     for source in settings.sources:
         adapter = open_source(source.name, source.url)
         try:
-            for name in ("dossier_file", "document"):
-                spec = source.profile.entities.get(name)
-                if spec is None or "size" not in spec.columns:
+            for spec in source.profile.ordered():
+                if not spec.entity.files or "size" not in spec.columns:
                     continue
                 column = spec.columns["size"]
                 for page in adapter.read(spec, after=None, batch_size=5000):

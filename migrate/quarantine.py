@@ -26,6 +26,7 @@ from migrate.core.errors import ConfigError
 from migrate.core.masking import PERSONAL_FIELDS, mask_reason, mask_tree
 from migrate.core.masking import personal_columns as masked_columns
 from migrate.core.tables import TableWriter
+from migrate.store.inlist import each_one_of
 from migrate.store.models import lineage, quarantine
 
 EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
@@ -165,11 +166,11 @@ def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> li
             outcomes = ("loaded", "merged") if REGISTRY[parent].merges else ("loaded",)
             for table in sorted({t for t, _ in wanted}):
                 keys = sorted(k for t, k in wanted if t == table)
-                for i in range(0, len(keys), 500):
+                for some in each_one_of(conn, lineage.c.source_key, keys):
                     present = conn.execute(
                         select(lineage.c.source_key)
                         .where(lineage.c.source_system == source.name, lineage.c.source_table == table,
-                               lineage.c.source_key.in_(keys[i:i + 500]), lineage.c.outcome.in_(outcomes))
+                               some, lineage.c.outcome.in_(outcomes))
                     ).scalars()
                     for key in present:
                         found |= wanted[(table, key)]

@@ -26,6 +26,7 @@ from migrate.continuity.identifiers import mask
 from migrate.continuity.index import ID_KINDS, is_built
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE, identify
 from migrate.core.entities import ENTITY_TABLES
+from migrate.store.inlist import each_one_of
 from migrate.store.models import (
     account,
     account_alias,
@@ -222,11 +223,11 @@ def _ambiguities(conn: Connection, built: bool) -> tuple[list[dict], list[dict]]
         for kind, column in (("dossier-no", "dossier_no"), ("username", "username")):
             rows: dict[str, dict] = {}
             norms = wanted[kind][:LISTED]
-            for part in range(0, len(norms), 500):
+            for part in each_one_of(conn, old_identifier.c.normalized, norms):
                 for r in conn.execute(
                         select(old_identifier.c.normalized, old_identifier.c.value, old_identifier.c.source_system,
                                old_identifier.c.target_table, old_identifier.c.target_id)
-                        .where(old_identifier.c.kind == kind, old_identifier.c.normalized.in_(norms[part:part + 500]))
+                        .where(old_identifier.c.kind == kind, part)
                         .order_by(old_identifier.c.normalized, old_identifier.c.source_system)):
                     row = rows.setdefault(r.normalized, {column: r.value, "records": shared[(kind, r.normalized)],
                                                          "sources": [], "new_records": []})

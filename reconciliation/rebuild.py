@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, func, select
 from migrate.core.canonical import content_hash
 from migrate.core.entities import ALIAS, PARENT, REGISTRY, base_name, store_column
 from migrate.core.records import MAIN_ACCOUNT, WALK_IN, link_value
+from migrate.store.inlist import one_of
 from migrate.store.models import account_alias, lineage, source_snapshot
 
 
@@ -90,7 +91,7 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
             .where(lineage.c.source_system == source, lineage.c.source_table == table)
             .execution_options(yield_per=yield_per))
     if keys is not None:
-        stmt = stmt.where(lineage.c.source_key.in_(list(keys)))
+        stmt = stmt.where(one_of(conn, lineage.c.source_key, list(keys)))
     ambiguous: dict[int, list[str]] = {}
     for row in conn.execute(stmt):
         m = row._mapping

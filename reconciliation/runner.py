@@ -28,7 +28,7 @@ from migrate.core.errors import ConfigError, HopnhatError
 from migrate.core.i18n import Language, language
 from migrate.pipeline import tool_version
 from migrate.store import schema
-from migrate.store.models import batch, migration_run, reconciliation_run
+from migrate.store.models import migration_run, reconciliation_run
 from migrate.verdict import Verdict
 from reconciliation.attachments import attachments
 from reconciliation.base import CheckResult
@@ -160,6 +160,7 @@ def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str |
             ]
             checks += [check(conn) for check in extra_checks]
             profiles = _profiles(conn, sources)
+            checked = ledger.loaded_batches(conn, source)  # in the snapshot the checks read
     finally:
         readonly.dispose()
     ok = all(c.ok for c in checks)
@@ -174,7 +175,7 @@ def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str |
             files_dir=str(files_dir) if files_dir else None, lang=lang,
         ))
     if writer is not None:
-        _finish_run(writer, run_id, checks, ok, out_dir, manifest_sha)
+        _finish_run(writer, run_id, checks, ok, out_dir, manifest_sha, checked)
         writer.dispose()
     return Reconciliation(run_id, tuple(checks), out_dir, manifest_sha)
 
@@ -194,15 +195,15 @@ def _start_run(store: Engine) -> int:
 
 
 def _finish_run(store: Engine, run_id: int, checks: Sequence[CheckResult], ok: bool, out_dir: Path | None,
-                manifest_sha: str | None) -> None:
-    """The one write of a reconciliation: its verdict, and the batches it verified."""
+                manifest_sha: str | None, checked: Sequence[int]) -> None:
+    """The one write of a reconciliation: its verdict, and (through the ledger) the batches it verified."""
     cons = next(c for c in checks if isinstance(c, ConservationResult))
     summary = {"checks": {c.name: c.ok for c in checks}, "manifest_sha256": manifest_sha,
                "verdict": verdict(checks).as_dict(),
                "balances": [b.as_dict() for b in cons.balances]}
     with store.begin() as conn:
         if ok:
-            conn.execute(update(batch).where(batch.c.state == "loaded").values(state="verified"))
+            ledger.mark_verified(conn, checked)
         conn.execute(update(reconciliation_run).where(reconciliation_run.c.id == run_id).values(
             finished_at=ledger.now(), ok=ok, report_dir=str(out_dir) if out_dir else None,
             summary=json.loads(json.dumps(summary, default=str)),

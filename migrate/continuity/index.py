@@ -38,7 +38,8 @@ from migrate.store.models import (
     old_identifier,
     quarantine,
 )
-from migrate.store.upsert import one_of, upsert
+from migrate.store.inlist import each_one_of
+from migrate.store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +286,8 @@ def _write(conn: Connection, wanted: dict[tuple, dict], have: dict[tuple, dict],
     upsert(conn, old_identifier, writes, keys=KEY, changed=_PAYLOAD, fresh=fresh)
     if have:
         ids = [row["id"] for row in have.values()]
-        conn.execute(delete(old_identifier).where(old_identifier.c.id.in_(ids)))
+        for part in each_one_of(conn, old_identifier.c.id, ids):
+            conn.execute(delete(old_identifier).where(part))
         tally["deleted"] += len(ids)
 
 
@@ -302,13 +304,16 @@ def _existing(conn: Connection, rows: list, kinds: frozenset[str] | None) -> dic
 
 def _held(conn: Connection, system: str, table: str, keys: Sequence[str],
           kinds: frozenset[str] | None = None) -> dict[tuple, dict]:
-    """What the index holds for these records of one source table (one array parameter on PostgreSQL)."""
+    """What the index holds for these records of one source table (one array parameter on PostgreSQL, parts on SQLite)."""
     o = old_identifier.c
-    stmt = select(o.id, *(o[c] for c in KEY), *(o[c] for c in _PAYLOAD)).where(
-        o.source_system == system, o.source_table == table, one_of(conn, o.source_key, keys))
-    if kinds:
-        stmt = stmt.where(o.kind.in_(sorted(kinds)))
-    return {tuple(row[c] for c in KEY): dict(row) for row in conn.execute(stmt).mappings()}
+    out = {}
+    for wanted in each_one_of(conn, o.source_key, keys):
+        stmt = select(o.id, *(o[c] for c in KEY), *(o[c] for c in _PAYLOAD)).where(
+            o.source_system == system, o.source_table == table, wanted)
+        if kinds:
+            stmt = stmt.where(o.kind.in_(sorted(kinds)))
+        out.update({tuple(row[c] for c in KEY): dict(row) for row in conn.execute(stmt).mappings()})
+    return out
 
 
 def _remove_gone(conn: Connection) -> int:

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Connection, Row, Select, select
 
 from migrate.continuity.identifiers import KINDS, looks_like, mask, mask_typed, normalize, upper_bound
+from migrate.store.inlist import each_one_of
 from migrate.store.models import account, dossier, dossier_file, document, new_unit, old_identifier, quarantine
 
 NEIGHBOURS = 25
@@ -241,9 +242,8 @@ def _by_id(conn: Connection, table, ids: set[int] | None, *columns) -> dict[int,
     if not ids:
         return {}
     out: dict[int, Row] = {}
-    wanted = sorted(ids)
-    for part in range(0, len(wanted), 900):
-        for row in conn.execute(select(table.c.id, *columns).where(table.c.id.in_(wanted[part:part + 900]))):
+    for wanted in each_one_of(conn, table.c.id, sorted(ids)):
+        for row in conn.execute(select(table.c.id, *columns).where(wanted)):
             out[int(row.id)] = row
     return out
 
@@ -255,9 +255,8 @@ def _quarantine_reasons(conn: Connection, rows: list) -> dict[tuple[str, str, st
     q = quarantine.c
     out = {}
     for (system, table), keys in by_table.items():
-        wanted = sorted(keys)
-        for part in range(0, len(wanted), 900):
+        for wanted in each_one_of(conn, q.source_key, sorted(keys)):
             for found in conn.execute(select(q.source_key, q.field, q.reason).where(
-                    q.source_system == system, q.source_table == table, q.source_key.in_(wanted[part:part + 900]))):
+                    q.source_system == system, q.source_table == table, wanted)):
                 out[(system, table, found.source_key)] = f"{found.field}: {found.reason}"
     return out

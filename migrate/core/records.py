@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from migrate.core.entities import REGISTRY, Entity
@@ -246,6 +246,19 @@ def jsonable(value: object) -> object:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "base64:" + base64.b64encode(bytes(value)).decode("ascii")
     return str(value)
+
+
+def rows_digest(pages: Iterable[Iterable[RawRecord]]) -> tuple[int, str]:
+    """Count and order-independent digest of legacy rows: SHA-256 of the XOR of their row digests.
+
+    The same rows give the same digest whatever order and engine they were read in.
+    """
+    acc, count = 0, 0
+    for page in pages:
+        for record in page:
+            acc ^= int(row_digest(record.payload), 16)
+            count += 1
+    return count, hashlib.sha256(acc.to_bytes(32, "big")).hexdigest()
 
 
 def row_digest(payload: Mapping[str, object]) -> str:

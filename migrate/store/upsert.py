@@ -9,11 +9,10 @@ transaction, and a row whose ``changed`` columns are unchanged is left alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from sqlalchemy import JSON, Column, Connection, MetaData, String, Table, any_, bindparam, delete, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, Column, Connection, MetaData, Table, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,18 +20,6 @@ from sqlalchemy.schema import CreateTable
 
 LINEAGE_KEY = ("source_system", "source_table", "source_key")
 COPY_THRESHOLD = 50  # fewer rows than this: one multi-row INSERT is as fast as COPY
-
-
-def one_of(conn: Connection, column, values: Collection[object]):
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many values.
-
-    A statement with thousands of IN parameters is compiled and parsed again for
-    every batch; the array form is one cached statement.
-    """
-    if conn.dialect.name == "postgresql":
-        kind = column.type if isinstance(column.type, String) else String()
-        return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
-    return column.in_(list(values))
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], *,

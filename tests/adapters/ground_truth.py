@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from migrate.store import schema
-from migrate.store.models import ENTITY_TABLES, account, lineage, quarantine
+from migrate.core.entities import ENTITY_TABLES
+from migrate.store.models import account, lineage, quarantine
 
 
 def outcomes(store_url: str, profile) -> dict[tuple[str, str], dict]:

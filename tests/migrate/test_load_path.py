@@ -9,7 +9,7 @@ from migrate.demo.flow import demo_settings
 from migrate.load import Statistics
 from migrate.store import schema
 from migrate.store.models import batch, dossier
-from migrate.store.upsert import one_of
+from migrate.store.inlist import one_of
 
 
 def test_statistics_are_due_as_tables_double():
