@@ -90,7 +90,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
             o.target_id = ids[o.prepared.source_key]
         elif o.outcome == "merged" and o.batch_target is not None:
             o.target_id = ids[o.batch_target]
-    if entity == "account":
+    if REGISTRY[entity].merges:  # every source account keeps its alias row, merged or not
         _aliases(conn, ctx, table, outcomes, fresh)
     _bookkeeping(conn, ctx, entity, table, outcomes, fresh)
     catalog.note_batch(conn, ctx.source_system, entity, [o.row for o in outcomes if o.outcome == "loaded"],
@@ -296,7 +296,7 @@ def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[ob
     values = sorted({str(k) for k in keys if k is not None})
     by_table: dict[str, dict[str, str]] = {}  # table -> source key -> link value
     for value in values:
-        if entity == "account":
+        if REGISTRY[entity].merges:  # accounts: a link may name the account part it points into
             part, key = split_link(value, ctx.parent_tables)
         else:
             part, key = entity, value
@@ -313,7 +313,7 @@ def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[ob
         )
         for r in rows:
             outcome = "loaded" if r.outcome == "merged" else r.outcome  # a merged account lives on in another
-            if outcome == "loaded" or entity == "dossier":
+            if outcome == "loaded" or not REGISTRY[entity].merges:  # a dossier's children say why it is not there
                 out[wanted[r.source_key]] = {
                     "target_id": r.target_id, "outcome": outcome,
                     "place": (r.old_province_code, r.old_district_code, r.old_commune_code, r.new_commune_code),

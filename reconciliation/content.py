@@ -259,7 +259,7 @@ def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> N
             problem("row-changed")
         elif rec.row_hash != rec.lineage_hash:
             problem("hash-changed")
-    if t.entity == "account" and rec.outcome in ("loaded", "merged"):
+    if REGISTRY[t.entity].merges and rec.outcome in ("loaded", "merged"):
         if rec.alias_hash is None:
             problem("alias-missing")
         elif rec.alias_hash != rec.lineage_hash:
