@@ -7,10 +7,19 @@ left outer joins onto the main table; pages stay keyset pages on the main
 table's key. A join that matches several rows for one key marks the record
 (``~several``: it is quarantined with that reason) unless the profile chose
 ``several = "latest:COLUMN"``, which keeps the row with the highest COLUMN.
+
+Every row is accounted for, whatever its key (a table without a primary key
+holds any): rows whose key is NULL cannot be paged by key, so the key pages
+leave them out and one last pass reads them all (:data:`NULL_KEY` stands for
+that pass in a batch's key range); rows sharing a key are read in one page
+and each becomes its own record. Both kinds carry a ``key_problem`` (they are
+quarantined, the reason naming the key and the other rows sharing it) and a
+lineage key of their own (``7~3f2a9c0d1b4e``: the key and a digest of the row).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,13 +28,25 @@ from typing import Literal
 from sqlalchemy import JSON, Date, DateTime, Interval, Numeric, Select, String, Table, Text, Time, and_, cast, func, \
     or_, select, type_coerce
 
-from migrate.core.records import DERIVED, SEVERAL, EntitySpec, Key, RawRecord, fold, jsonable
+from migrate.core.canonical import shown
+from migrate.core.records import DERIVED, SEVERAL, EntitySpec, Key, RawRecord, encode_key, fold, jsonable, \
+    row_digest
 from adapters.text import TextRepair
 
 log = logging.getLogger(__name__)
 
 RAW = "~raw"  # payload entry keeping the original of values converted from a legacy encoding
 _PLAIN = frozenset((str, int, float, bool, type(None)))  # values jsonable() returns as they are
+_LISTED = 10  # other rows named in a key problem's reason
+
+
+def null_key(width: int) -> Key:
+    """The key range of the pass over rows whose key is NULL (a batch's lo and hi)."""
+    return (None,) * width
+
+
+def is_null_key(key: Key | None) -> bool:
+    return key is not None and len(key) > 0 and all(k is None for k in key)
 
 
 def after_clause(columns: Sequence, after: Key):
@@ -104,8 +125,9 @@ class KeysetPager:
     """Pages of one entity ordered by its main table's key, each starting after the last key read."""
 
     def __init__(self, table: Table, entity: EntitySpec, joined: Mapping[str, Table] | None = None,
-                 repair: TextRepair | None = None, raw: RawRead = "driver") -> None:
+                 repair: TextRepair | None = None, raw: RawRead = "driver", unique: bool = True) -> None:
         self.raw = raw
+        self.unique = unique  # the key is a primary key or unique: no two rows share one
         self.table = table
         self.entity = entity
         self.joined = dict(joined or {})
@@ -113,6 +135,7 @@ class KeysetPager:
         self.duplicates = 0
         self.names = list(entity.legacy_columns())
         self.key_columns = [self.column(k) for k in entity.key]
+        self.nullable = any(c.nullable for c in self.key_columns)
         self.columns = [self.column(ref) for ref in self.names]
         self._hidden: list = []  # selected after the named columns, never in a payload
         self._source = table
@@ -151,7 +174,7 @@ class KeysetPager:
         stmt = stmt.limit(limit)
         if after is not None:
             stmt = stmt.where(after_clause(self.key_columns, after))
-        return self._since(stmt, since)
+        return self._since(self._keyed(stmt), since)
 
     def range_page(self, lo: Key, hi: Key, after: Key | None, limit: int, since: object | None = None) -> Select:
         stmt = self.first_page(after, limit, since).where(at_most_clause(self.key_columns, hi))
@@ -159,15 +182,43 @@ class KeysetPager:
             stmt = stmt.where(at_least_clause(self.key_columns, lo))
         return stmt
 
+    def key_page(self, key: Key) -> Select:
+        """Every row of one key (more of them than a page holds)."""
+        stmt = self.first_page(None, 1, None).limit(None)
+        return stmt.where(*[c == v for c, v in zip(self.key_columns, key)])
+
+    def null_page(self, since: object | None = None) -> Select:
+        """Every row whose key (any key column) is NULL, in a stable order: the pass after the key pages."""
+        nkey = len(self.key_columns)
+        labelled = [(c if i < nkey else raw_column(c, self.raw)).label(f"c{i}") for i, c in enumerate(self.columns)]
+        labelled += [c.label(f"h{i}") for i, c in enumerate(self._hidden)]
+        stmt = select(*labelled).select_from(self._source).where(or_(*[c.is_(None) for c in self.key_columns]))
+        return self._since(stmt.order_by(*self.columns, *self._tiebreak), since)
+
+    def shared_keys(self, lo: Key, hi: Key) -> Select:
+        """Keys in lo..hi that several rows of the main table share, with how many."""
+        return (
+            select(*self.key_columns, func.count())
+            .select_from(self.table)
+            .where(at_least_clause(self.key_columns, lo), at_most_clause(self.key_columns, hi))
+            .group_by(*self.key_columns)
+            .having(func.count() > 1)
+        )
+
     def count(self, since: object | None = None) -> Select:
         return self._since(select(func.count()).select_from(self.table), since)
 
     def count_range(self, lo: Key, hi: Key) -> Select:
-        return (
-            select(func.count())
-            .select_from(self.table)
-            .where(at_least_clause(self.key_columns, lo), at_most_clause(self.key_columns, hi))
-        )
+        stmt = select(func.count()).select_from(self.table)
+        if is_null_key(lo):
+            return stmt.where(or_(*[c.is_(None) for c in self.key_columns]))
+        return stmt.where(at_least_clause(self.key_columns, lo), at_most_clause(self.key_columns, hi))
+
+    def _keyed(self, stmt: Select) -> Select:
+        """Key pages hold rows with a key: the NULL-key rows come in their own pass."""
+        if not self.nullable:
+            return stmt
+        return stmt.where(*[c.is_not(None) for c in self.key_columns])
 
     def watermark(self) -> Select:
         """The newest modification time in the table: the next delta starts there."""
@@ -185,19 +236,52 @@ class KeysetPager:
         return stmt.where(column >= _typed_watermark(column, since))
 
     # --- rows -> records --------------------------------------------------------------------
-    def to_records(self, rows: Sequence) -> list[RawRecord]:
-        """One record per key; rows of a key matched by several rows of a join are one group."""
+    def to_records(self, rows: Sequence, shared: Mapping[Key, int] | None = None) -> list[RawRecord]:
+        """One record per key; rows of a key matched by several rows of a join are one group.
+
+        In a table whose key is not unique, the rows sharing a key are one record each
+        (``shared``: how many main-table rows share each key, needed when joins multiply rows).
+        """
         nkey = len(self.key_columns)
         records: list[RawRecord] = []
         group: list = []
         for row in rows:
             if group and tuple(row[:nkey]) != tuple(group[0][:nkey]):
-                records.append(self._record(group, nkey))
+                records += self._group(group, nkey, shared)
                 group = []
             group.append(row)
         if group:
-            records.append(self._record(group, nkey))
+            records += self._group(group, nkey, shared)
         return records
+
+    def null_records(self, rows: Sequence) -> list[RawRecord]:
+        """The rows of the NULL-key pass: one record each, quarantined with the rows sharing the NULL key."""
+        nkey = len(self.key_columns)
+        records = [dataclasses.replace(self._record([row], nkey), key=null_key(nkey)) for row in rows]
+        names = ", ".join(self.entity.key)
+        return _set_apart(records, "~null", lambda others: (
+            f"key {names} is NULL, so it cannot identify the row: {len(records)} row(s) of {self.entity.table} "
+            f"have a NULL key{others}; give each row a key in the source, then rerun the batch"))
+
+    def _group(self, group: Sequence, nkey: int, shared: Mapping[Key, int] | None) -> list[RawRecord]:
+        key = tuple(group[0][:nkey])
+        if self.unique or len(group) == 1:
+            return [self._record(group, nkey)]
+        if not self.entity.joins:
+            rows = [[row] for row in group]
+        else:
+            count = (shared or {}).get(key, 1)
+            if count < 2:
+                return [self._record(group, nkey)]
+            rows = _main_rows(group, [i for i, ref in enumerate(self.names) if not self._joined(ref)], count)
+        records = [self._record(part, nkey) for part in rows]
+        shown_key = ", ".join(f"{name}={shown(value)}" for name, value in zip(self.entity.key, key))
+        return _set_apart(records, encode_key(key), lambda others: (
+            f"key {shown_key} is shared by {len(records)} rows of {self.entity.table}{others}; a key must name "
+            "one row: fix the source, then rerun the batch"))
+
+    def _joined(self, ref: str) -> bool:
+        return any(ref.startswith(name + ".") for name in self.joined)
 
     def _record(self, group: Sequence, nkey: int) -> RawRecord:
         spec = self.entity
@@ -255,6 +339,35 @@ class KeysetPager:
         return "; ".join(found) or None
 
 
+def _main_rows(group: Sequence, main: Sequence[int], count: int) -> list[list]:
+    """The rows of one key split by main-table row: ``count`` parts (identical main rows repeat a part)."""
+    parts: dict[tuple, list] = {}
+    for row in group:
+        parts.setdefault(tuple(row[i] for i in main), []).append(row)
+    out = list(parts.values())
+    while len(out) < count:
+        out.append(out[-1])
+    return out
+
+
+def _set_apart(records: list[RawRecord], stem: str, reason) -> list[RawRecord]:
+    """Records whose key cannot name them: each gets a lineage key of its own (the stem and a digest of
+    its row, numbered when rows are identical) and a key problem naming the others."""
+    seen: dict[str, int] = {}
+    keys = []
+    for record in records:
+        ident = f"{stem}~{row_digest(record.payload)[:12]}"
+        seen[ident] = seen.get(ident, 0) + 1
+        keys.append(ident if seen[ident] == 1 else f"{ident}#{seen[ident]}")
+    out = []
+    for i, record in enumerate(records):
+        others = [k for j, k in enumerate(keys) if j != i]
+        listed = ", ".join(others[:_LISTED]) + (f" and {len(others) - _LISTED} more" if len(others) > _LISTED else "")
+        text = reason(f" (this one {keys[i]}; the others {listed})" if others else f" (this one {keys[i]})")
+        out.append(RawRecord(record.table, record.key, record.payload, key_problem=text, lineage_key=keys[i]))
+    return out
+
+
 def _choose(choices, payload: Mapping[str, object]) -> object:
     """The column of the first choice whose ``when`` column holds one of its values (case and spaces ignored)."""
     for choice in choices:
@@ -295,9 +408,19 @@ def _typed_watermark(column, since: object) -> object:
 
 def pages(fetch, pager: KeysetPager, *, after: Key | None, limit: int, hi: Key | None = None,
           lo: Key | None = None, since: object | None = None) -> Iterator[list[RawRecord]]:
-    """Drive a pager: ``fetch(stmt)`` runs one statement and returns its rows."""
+    """Drive a pager: ``fetch(stmt)`` runs one statement and returns its rows.
+
+    Without ``hi``, the key pages after ``after`` and then the NULL-key pass; a range whose
+    bounds are :func:`null_key` is the NULL-key pass alone.
+    """
+    if is_null_key(after):
+        return
+    if is_null_key(hi):
+        yield from _null_pass(fetch, pager, since)
+        return
     cursor = after
     nkey = len(pager.key_columns)
+    several = bool(pager.entity.joins) or not pager.unique  # a key may have several rows
     while True:
         if hi is None:
             stmt = pager.first_page(cursor, limit, since)
@@ -305,16 +428,32 @@ def pages(fetch, pager: KeysetPager, *, after: Key | None, limit: int, hi: Key |
             stmt = pager.range_page(lo if lo is not None else hi, hi, cursor, limit, since)
         rows = fetch(stmt)
         if not rows:
-            return
+            break
         full = len(rows) >= limit
-        if full and pager.entity.joins:  # the last key's rows may go on in the next page: read them there
+        if full and several:  # the last key's rows may go on in the next page: read them there
             last = tuple(rows[-1][:nkey])
             cut = next((i for i in range(len(rows) - 1, -1, -1) if tuple(rows[i][:nkey]) != last), None)
-            if cut is not None:
-                rows = rows[:cut + 1]
-        records = pager.to_records(rows)
+            rows = rows[:cut + 1] if cut is not None else fetch(pager.key_page(last))  # a key fills the page
+        shared = None
+        if not pager.unique and pager.entity.joins:
+            shared = {tuple(r[:nkey]): int(r[nkey]) for r in fetch(pager.shared_keys(tuple(rows[0][:nkey]),
+                                                                                     tuple(rows[-1][:nkey])))}
+        records = pager.to_records(rows, shared)
         if records:
             yield records
         if not full:
-            return
+            break
         cursor = tuple(rows[-1][:nkey])
+    if hi is None and pager.nullable:
+        yield from _null_pass(fetch, pager, since)
+
+
+def _null_pass(fetch, pager: KeysetPager, since: object | None) -> Iterator[list[RawRecord]]:
+    """The rows whose key is NULL, as one page (they cannot be told apart by key to page them)."""
+    rows = fetch(pager.null_page(since))
+    if rows and pager.entity.joins:  # a join multiplies rows: one record per main-table row
+        main = [i for i, ref in enumerate(pager.names) if not pager._joined(ref)]
+        count = int(fetch(pager.count_range(null_key(len(pager.key_columns)), ()))[0][0])
+        rows = [part[0] for part in _main_rows(rows, main, count)]
+    if rows:
+        yield pager.null_records(rows)

@@ -42,6 +42,7 @@ class SqlSource:
         self._tables: dict[str, Table] = {}
         self._metadata = MetaData(schema=schema)
         self._repairs: dict[str, TextRepair] = {}  # per entity part: conversions counted over the run
+        self._unique: dict[tuple[str, tuple[str, ...]], bool] = {}  # (table, key) -> no two rows share a key
 
     # --- schema -------------------------------------------------------------
     def table(self, name: str) -> Table:
@@ -78,6 +79,7 @@ class SqlSource:
     def forget(self) -> None:
         """Drop reflected tables (their definition changed underneath)."""
         self._tables.clear()
+        self._unique.clear()
         self._metadata = MetaData(schema=self.schema)
 
     def table_names(self, schema: str | None = None) -> list[str]:
@@ -176,7 +178,17 @@ class SqlSource:
             raise SourceError(f"columns not found: {', '.join(dict.fromkeys(missing))}", source=self.name,
                               table=entity.table)
         repair = self._repairs.setdefault(entity.label, TextRepair(entity.text))
-        return KeysetPager(table, entity, joined, repair, raw=self.raw)
+        return KeysetPager(table, entity, joined, repair, raw=self.raw, unique=self._is_unique(entity))
+
+    def _is_unique(self, entity: EntitySpec) -> bool:
+        """Whether the source guarantees the entity's key names one row (a primary key or a unique index on it)."""
+        wanted = (entity.table, tuple(entity.key))
+        if wanted not in self._unique:
+            table = self.table(entity.table)
+            names = {c.name.lower() for c in (resolve_column(table, {}, k) for k in entity.key) if c is not None}
+            self._unique[wanted] = any({c.lower() for c in key} <= names
+                                       for key in self.candidate_keys(entity.table))
+        return self._unique[wanted]
 
     def _report(self, pager: KeysetPager) -> None:
         label = pager.entity.label

@@ -26,6 +26,7 @@ from migrate.core.entities import REGISTRY, STAGES, base_name
 from migrate.core.errors import StoreError
 from migrate.core.records import Key, jsonable
 from migrate.store.inlist import each_one_of
+from migrate.store.limits import storable_reason
 from migrate.store.models import batch, migration_run, source_snapshot
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
@@ -83,7 +84,13 @@ def now() -> dt.datetime:
 
 
 def encode(key: Key) -> str:
-    return json.dumps([jsonable(k) for k in key], ensure_ascii=False)
+    """A key as the batch table keeps it (JSON); a key holding bytes that are not UTF-8 text is escaped."""
+    text = json.dumps([jsonable(k) for k in key], ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps([jsonable(k) for k in key])
+    return text
 
 
 def decode(text: str) -> Key:
@@ -270,7 +277,8 @@ def mark_loaded(conn: Connection, batch_id: int, counts: Counts) -> None:
 
 def mark_failed(conn: Connection, batch_id: int, error: str) -> None:
     conn.execute(
-        update(batch).where(batch.c.id == batch_id).values(state="failed", finished_at=now(), error=error[:4000])
+        update(batch).where(batch.c.id == batch_id).values(state="failed", finished_at=now(),
+                                                          error=storable_reason(error[:4000]))
     )
 
 

@@ -8,6 +8,7 @@ reproduce the same outcome.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,7 +62,9 @@ def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_provin
     if rejection is None:
         rejection = (check or record_check(spec, DateRange()))(raw, record)
     digest = content_hash(spec.name, record)
-    source_key = raw.source_key
+    source_key, key_rejection = lineage_key(spec, raw)
+    if key_rejection is not None:  # a key that cannot name the record: nothing else about it counts
+        return Prepared(raw, record, digest, None, None, key_rejection, source_key)
     excluded = (exclude or excluder(spec))(raw)
     if excluded is not None:  # set aside by a named rule: counted as excluded, never converted further
         return Prepared(raw, record, digest, None, None, None, source_key, excluded)
@@ -77,6 +80,28 @@ def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_provin
             f"no new commune: {decision.detail or decision.rule} (rule {decision.rule})", raw.payload,
         )
     return Prepared(raw, record, digest, ref, decision, rejection, source_key)
+
+
+_LINEAGE_KEY = column_limit(lineage.c.source_key)
+
+
+def lineage_key(spec: EntitySpec, raw: RawRecord) -> tuple[str, Rejection | None]:
+    """The key the record is known by in the store, and why the record must be quarantined for its key.
+
+    A key the lineage cannot hold (too long, a NUL character, bytes that are not UTF-8) is replaced
+    by ``~key~`` and a digest of it; the record is quarantined with the reason, so it is still counted.
+    """
+    source_key = raw.source_key
+    field = ",".join(spec.key)[:100]
+    problem = _LINEAGE_KEY.problem(source_key)
+    if problem is not None:
+        digest = hashlib.sha256(source_key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        stand_in = f"~key~{digest}"
+        return stand_in, Rejection(stand_in, field, f"source key {shown(source_key)}: {problem}; the record is "
+                                                    f"kept in quarantine as {stand_in}", raw.payload)
+    if raw.key_problem is not None:
+        return source_key, Rejection(source_key, field, raw.key_problem, raw.payload)
+    return source_key, None
 
 
 def record_check(spec: EntitySpec, dates: DateRange) -> Check:

@@ -207,15 +207,22 @@ def template_columns(template: str) -> list[str]:
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One legacy row as the source returned it, JSON-safe."""
+    """One legacy row as the source returned it, JSON-safe.
+
+    A row whose key cannot name it (NULL, or shared by other rows of a table without a
+    primary key) carries the reason as ``key_problem`` (it is quarantined) and a
+    ``lineage_key`` of its own, used instead of the key.
+    """
 
     table: str
     key: Key
     payload: Mapping[str, object]
+    key_problem: str | None = None
+    lineage_key: str | None = None
 
     @property
     def source_key(self) -> str:
-        return encode_key(self.key)
+        return self.lineage_key if self.lineage_key is not None else encode_key(self.key)
 
 
 def encode_key(key: Key) -> str:
