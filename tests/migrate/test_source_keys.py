@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, select, text
 from adapters import open_source
 from adapters.keyset import is_null_key
 from migrate import pipeline
+from migrate.config import Settings
 from migrate.core.records import EntitySpec
 from migrate.demo.flow import demo_settings
 from migrate.store import schema
@@ -176,3 +177,61 @@ def test_null_shared_and_unstorable_keys_are_quarantined_on_both_stores(demo_por
     again = pipeline.run(settings)
     assert not again.failed_batches and conservation(store).balances == before
     store.dispose()
+
+
+ACCOUNT_PROFILE = """
+[source]
+name = "pg-portal"
+engine = "postgresql"
+url_env = "HOPNHAT_SOURCE_PG_PORTAL_URL"
+old_province = "35"
+
+[entity.account]
+table = "TaiKhoan"
+key = ["Id"]
+[entity.account.columns]
+kind = "LoaiTaiKhoan"
+username = "TenDangNhap"
+full_name = "HoTen"
+id_number = "SoCCCD"
+province_code = "MaTinh"
+district_code = "MaHuyen"
+commune_code = "MaXa"
+[entity.account.lookups.kind]
+"1" = "citizen"
+"2" = "business"
+"3" = "staff"
+"""
+
+
+def test_a_postgresql_source_without_primary_key_into_both_stores(demo_portal, store_url, pg_url, tmp_path):
+    columns = ["Id", "LoaiTaiKhoan", "TenDangNhap", "HoTen", "SoCCCD", "MaTinh", "MaHuyen", "MaXa"]
+    with sqlite3.connect(demo_portal.db_path) as conn:
+        rows = [dict(zip(columns, r)) for r in conn.execute(f"SELECT {', '.join(columns)} FROM TaiKhoan")]
+    rows += [dict(rows[0], Id=None, TenDangNhap="no-key-1"), dict(rows[1], Id=None, TenDangNhap="no-key-2"),
+             dict(rows[2], TenDangNhap="same-key")]  # two NULL keys, key of row 3 twice
+    legacy = create_engine(pg_url)
+    with legacy.begin() as conn:
+        conn.execute(text('DROP TABLE IF EXISTS "TaiKhoan"'))
+        conn.execute(text('CREATE TABLE "TaiKhoan" ("Id" INTEGER, ' + ", ".join(f'"{c}" TEXT' for c in columns[1:])
+                          + ")"))
+        conn.execute(text(f'INSERT INTO "TaiKhoan" VALUES ({", ".join(":" + c for c in columns)})'),
+                     [{k: (None if v is None else v if k == "Id" else str(v)) for k, v in r.items()} for r in rows])
+    legacy.dispose()
+    profile = tmp_path / "pg-portal.toml"
+    profile.write_text(ACCOUNT_PROFILE, encoding="utf-8")
+    settings = Settings.load([profile], store=store_url, files_dir=tmp_path / "files", batch_size=7,
+                             source_urls={"pg-portal": pg_url})
+    assert not pipeline.run(settings).failed_batches
+    store = schema.connect(store_url)
+    result = conservation(store)
+    assert result.ok, result.broken()
+    (balance,) = result.balances
+    assert balance.source_count == len(rows) == balance.accounted
+    with store.connect() as conn:
+        reasons = dict(conn.execute(select(quarantine.c.source_key, quarantine.c.reason)).all())
+    store.dispose()
+    key = rows[2]["Id"]
+    assert len([k for k in reasons if k.startswith("~null~")]) == 2
+    assert len([r for k, r in reasons.items() if k.startswith(f"{key}~")
+                and f"key Id={key} is shared by 2 rows of TaiKhoan" in r]) == 2
