@@ -165,6 +165,7 @@ class Statistics:
                 self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
 
 
+FIELD_LENGTH = quarantine.c.field.type.length
 LOOKUP_COLUMNS = ("source_system", "source_table", "source_key")  # what lookups by source key filter on
 # Tables that grow in step with another and are refreshed with it: each lineage row brings its
 # record's old identifiers (a reloaded batch looks them up by source key).
@@ -403,7 +404,7 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
                 _lineage_values(ctx, table, p), entity=entity, old_province_code=province,
                 old_district_code=district, old_commune_code=commune, address=p.record.get("address"),
                 new_commune_code=d.new_commune, new_province_code=d.new_province, rule=d.rule,
-                score=d.score, detail=d.detail,
+                score=d.score, detail=storable_reason(d.detail) if d.detail else d.detail,
             ))
             if not d.resolved:
                 reviews.append(_review("remap", ctx, table, p, d.detail or d.rule,
@@ -415,7 +416,8 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
         if o.outcome == "quarantined" and o.rejection is not None:
             rejected.append(dict(
                 batch_id=ctx.batch_id, source_system=ctx.source_system, source_table=table,
-                source_key=p.source_key, entity=entity, field=o.rejection.field, reason=storable_reason(o.rejection.reason),
+                source_key=p.source_key, entity=entity, field=o.rejection.field[:FIELD_LENGTH],
+                reason=storable_reason(o.rejection.reason),
                 raw_payload=storable_payload(p.raw.payload), created_at=ctx.now,
                 released_at=None,
             ))
@@ -450,4 +452,4 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
 def _review(kind: str, ctx: BatchContext, table: str, p: Prepared, reason: str, candidates: list,
             context: dict) -> dict:
     return dict(kind=kind, source_system=ctx.source_system, source_table=table, source_key=p.source_key,
-                reason=reason, candidates=candidates, context=context, state="open")
+                reason=storable_reason(reason), candidates=candidates, context=context, state="open")

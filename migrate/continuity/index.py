@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, 
 
 from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
+from migrate.store.limits import storable_reason
 from migrate.store.models import (
     account,
     account_alias,
@@ -87,9 +88,11 @@ class IndexReport:
 
 
 def _text(value: object) -> str | None:
+    """An identifier as the index holds it: NFC, trimmed, cut to the column; a NUL character or bytes that
+    were not UTF-8 (read from a quarantined record's raw payload) written escaped, as the store takes them."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    text = storable_reason(unicodedata.normalize("NFC", str(value)).strip())
     return text[:MAX_LENGTH] or None
 
 

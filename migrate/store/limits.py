@@ -99,7 +99,8 @@ def storable_payload(payload: Mapping[str, object]) -> dict[str, object]:
 
 
 def storable_reason(reason: str) -> str:
-    """A reason quoting a legacy value as a store can hold it: NUL written ``\\x00``, surrogates escaped."""
+    """Free text quoting legacy values (a reason, a remap detail, an identifier read from a raw payload) as
+    a store can hold it: NUL written ``\\x00``, lone surrogates escaped. Nothing else in it can be refused."""
     return storable_text(reason.replace("\x00", "\\x00"))
 
 

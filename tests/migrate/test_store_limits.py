@@ -140,3 +140,49 @@ def test_attachment_path_over_the_file_name_limit_is_that_records_problem(tmp_pa
 
 def test_a_reason_quoting_a_nul_or_a_surrogate_is_storable():
     assert storable_reason("no lookup for value 'a\x00b\udcff'") == "no lookup for value 'a\\x00b\\udcff'"
+
+
+# --- the other writes of a batch: what in them comes from a record, and why the store cannot refuse it --------
+
+def test_bookkeeping_columns_taking_a_records_values_are_no_narrower_than_the_checked_ones():
+    """Lineage, remap decisions, review items, aliases and the identifier index repeat a record's key and
+    old unit codes: they hold at least what the checked columns hold, so a record that passed the checks
+    (its key against ``lineage.source_key``, its codes against the entity's columns) fits them too.
+    Free text there (reasons, details) goes through ``storable_reason``; raw payloads through
+    ``storable_payload``."""
+    from migrate.core.entities import REGISTRY
+    from migrate.store.models import (account_alias, lineage, old_identifier, quarantine, remap_decision,
+                                      review_item)
+
+    entity_tables = [e.store_table for e in REGISTRY.values()]
+    key = lineage.c.source_key.type.length
+    for table in (*entity_tables, quarantine, remap_decision, review_item, account_alias, old_identifier):
+        assert table.c.source_key.type.length >= key, table.name
+    for code in ("old_province_code", "old_district_code", "old_commune_code"):
+        checked = max(t.c[code].type.length for t in entity_tables if code in t.c)
+        for table in (lineage, remap_decision):
+            assert table.c[code].type.length >= checked, (table.name, code)
+    assert remap_decision.c.address.type.length is None and review_item.c.reason.type.length is None
+
+
+@pytest.mark.parametrize("key, words", [
+    ("k" * 401, "401 characters, longer than store column lineage.source_key"),
+    ("7\x00b", "NUL character"),
+    ("7\udcffb", "rule text:not-utf8"),
+])
+def test_a_source_key_the_lineage_cannot_hold_quarantines_its_record_under_a_stand_in(key, words):
+    raw = RawRecord("HoSo", (key,), {"Id": key, "SoHoSo": "HS-1", "MaXa": "13291", "MaTinh": "35"})
+    p = prepare(DOSSIER, raw, RESOLVER, "35")
+    assert p.rejection is not None and words in p.rejection.reason and p.rejection.field == "Id"
+    assert p.source_key.startswith("~key~") and p.source_key == prepare(DOSSIER, raw, RESOLVER, "35").source_key
+    from migrate.store.models import lineage
+
+    assert len(p.source_key) <= lineage.c.source_key.type.length  # the stand-in itself fits the lineage
+
+
+def test_an_identifier_read_from_a_raw_payload_is_written_as_the_index_holds_it():
+    from migrate.continuity.index import _text
+
+    assert _text("0351\x0056") == "0351\\x0056"
+    assert _text("ab\udcffc") == "ab\\udcffc"
+    assert _text("  ") is None
