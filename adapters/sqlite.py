@@ -1,4 +1,4 @@
-"""SQLite legacy portals (and the demo's), opened read-only."""
+"""SQLite legacy portals (and the demo's), opened read-only; TEXT that is not UTF-8 is read, not refused."""
 
 from __future__ import annotations
 
@@ -47,4 +47,17 @@ def open_source(name: str, url: str) -> SqlSource:
 def _connect_ro(uri: str):
     import sqlite3
 
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn.text_factory = text_value
+    return conn
+
+
+def text_value(data: bytes) -> str:
+    """A TEXT value as the portal stored it. SQLite keeps whatever bytes it was given; bytes that are
+    not UTF-8 would make the driver refuse the whole page, so they are kept as lone surrogates
+    (``surrogateescape``: the bytes can be had back). The record holding one is quarantined with its
+    field (rule text:not-utf8), and its raw payload shows the bytes escaped."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")

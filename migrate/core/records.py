@@ -274,4 +274,4 @@ def row_digest(payload: Mapping[str, object]) -> str:
         k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v for k, v in payload.items()
     }
     text = json.dumps(norm, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # bytes read from invalid UTF-8
