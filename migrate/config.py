@@ -28,7 +28,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PROJECT_KEYS: dict[str, dict[str, type]] = {
     "store": {"url_env": str, "files_dir": str},
     "run": {"profiles": list, "split_rules": str, "remaps": str, "batch_size": int, "workers": int,
-            "default_part_policy": bool},
+            "default_part_policy": bool, "earliest_date": str},
     "reconcile": {"out": str},
 }
 
@@ -51,6 +51,7 @@ class Project:
     workers: int | None = None
     default_part_policy: bool | None = None
     report_dir: Path | None = None
+    earliest_date: str | None = None  # YYYY-MM-DD: earlier dates are implausible (rule date:implausible)
 
     @classmethod
     def find(cls, given: str | Path | None = None, *, cwd: Path | None = None,
@@ -103,6 +104,9 @@ class Project:
             value = get("run", key)
             if isinstance(value, int) and not isinstance(value, bool) and value < 1:
                 problems.append(f"{path}: [run] {key} must be at least 1, got {value}")
+        earliest = get("run", "earliest_date")
+        if isinstance(earliest, str) and _iso_date(earliest) is None:
+            problems.append(f"{path}: [run] earliest_date must be a date (YYYY-MM-DD), got {earliest!r}")
         if problems:
             raise ConfigError(problems)
 
@@ -115,6 +119,7 @@ class Project:
             split_rules=rel(get("run", "split_rules")), remaps=rel(get("run", "remaps")),
             batch_size=get("run", "batch_size"), workers=get("run", "workers"),
             default_part_policy=get("run", "default_part_policy"), report_dir=rel(get("reconcile", "out")),
+            earliest_date=earliest if isinstance(earliest, str) else None,
         )
 
 
@@ -209,13 +214,14 @@ class Settings:
         remaps = remaps or env.get("HOPNHAT_REMAPS") or p.remaps
         if remaps and not Path(remaps).is_file():
             problems.append(f"agency/procedure remap table {remaps} not found")
-        earliest = earliest_date or env.get("HOPNHAT_EARLIEST_DATE")
+        earliest = earliest_date or env.get("HOPNHAT_EARLIEST_DATE") or p.earliest_date
         dates = DateRange()
         if earliest:
-            try:
-                dates = DateRange(earliest=dt.date.fromisoformat(earliest))
-            except ValueError:
+            day = _iso_date(earliest)
+            if day is None:
                 problems.append(f"earliest plausible date {earliest!r} is not a date (YYYY-MM-DD)")
+            else:
+                dates = DateRange(earliest=day)
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -231,6 +237,13 @@ class Settings:
             operator=env.get("HOPNHAT_OPERATOR") or env.get("USER") or "hopnhat",
             dates=dates,
         )
+
+
+def _iso_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _default_files_dir(url) -> str:

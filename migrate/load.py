@@ -23,7 +23,7 @@ from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
 from migrate.isolate import write_isolating
 from migrate.ledger import Counts
-from migrate.prepare import Prepared
+from migrate.prepare import IMPLAUSIBLE, Prepared
 from migrate.core.entities import REGISTRY
 from migrate.store.models import (
     account,
@@ -413,6 +413,9 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
         if o.rule and o.rule.startswith("conflict:"):
             m = o.match
             reviews.append(_review("account-conflict", ctx, table, p, m.reason if m else o.rule, [], {}))
+        if o.outcome == "quarantined" and o.rejection is not None and f"(rule {IMPLAUSIBLE})" in o.rejection.reason:
+            reviews.append(_review(IMPLAUSIBLE, ctx, table, p, o.rejection.reason, [],
+                                   {"field": o.rejection.field, "rule": IMPLAUSIBLE}))
         if o.outcome == "quarantined" and o.rejection is not None:
             rejected.append(dict(
                 batch_id=ctx.batch_id, source_system=ctx.source_system, source_table=table,
@@ -441,6 +444,13 @@ def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
         )
     released = [o.prepared.source_key for o in outcomes if o.outcome != "quarantined"]
     if released and not fresh:  # quarantine rows are written only with lineage rows: none for fresh keys
+        conn.execute(  # a date judged implausible no longer is (the earliest date was moved, the source fixed)
+            update(review_item)
+            .where(review_item.c.kind == IMPLAUSIBLE, review_item.c.source_system == ctx.source_system,
+                   review_item.c.source_table == table, one_of(conn, review_item.c.source_key, released),
+                   review_item.c.state == "open")
+            .values(state="resolved", decided_at=ctx.now, decided_by="rules")
+        )
         conn.execute(
             update(quarantine)
             .where(quarantine.c.source_system == ctx.source_system, quarantine.c.source_table == table,

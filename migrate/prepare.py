@@ -20,6 +20,7 @@ from migrate.core.entities import REGISTRY
 from migrate.store.limits import Limit, column_limit
 from migrate.store.models import lineage
 
+IMPLAUSIBLE = "date:implausible"  # the rule of a date outside DateRange: quarantined, and a review item opened
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,9 @@ def _implausible(name: str, value: dt.date, low: dt.date, high: dt.date, low_tim
     else:
         early, late = value < low, value > high and name not in future
     if early:
-        return f"before {low.isoformat()}, not a plausible date (rule date:implausible)"
+        return f"before {low.isoformat()}, not a plausible date (rule {IMPLAUSIBLE})"
     if late:
-        return f"after the snapshot ({high.isoformat()}), not a plausible date (rule date:implausible)"
+        return f"after the snapshot ({high.isoformat()}), not a plausible date (rule {IMPLAUSIBLE})"
     return None
 
 

@@ -49,6 +49,9 @@ def run_options(func: Callable) -> Callable:
                      help="Province's agency and procedure remap table (CSV)."),
         click.option("--default-part-policy", is_flag=True, default=None,
                      help="Send a split commune's unresolved records to the part the split rules name as default."),
+        click.option("--earliest-date", default=None, metavar="YYYY-MM-DD",
+                     help="Earliest plausible date (1900-01-01): a record with an earlier date, or one after the "
+                          "snapshot, is quarantined with a review item (rule date:implausible)."),
     )):
         func = option(func)
     return func
