@@ -27,6 +27,7 @@ from migrate.core.canonical import content_hash, hash_value, to_canonical
 from migrate.config import SourceSettings
 from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
+from migrate.prepare import lineage_key
 from migrate.store.models import source_snapshot
 from reconciliation import digests
 from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, orphan_rows, store_records
@@ -270,7 +271,7 @@ def _source_hashes(adapter, spec: EntitySpec) -> Iterator[tuple[str, str, dict]]
     for page in adapter.read(spec, after=None, batch_size=5000):
         for raw in page:
             record, _ = to_canonical(spec, raw)
-            yield raw.source_key, content_hash(spec.name, record), record
+            yield lineage_key(spec, raw)[0], content_hash(spec.name, record), record  # the key the store knows
 
 
 def _expected(conn: Connection, t: TableContent) -> int:

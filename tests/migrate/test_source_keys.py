@@ -25,6 +25,7 @@ from migrate.demo.flow import demo_settings
 from migrate.store import schema
 from migrate.store.models import batch, lineage, quarantine
 from reconciliation.checks import conservation
+from reconciliation.runner import reconcile
 
 SPEC = EntitySpec(name="dossier", table="HoSo", key=("Id",), columns={"dossier_no": "SoHoSo"})
 # key values of a table without a primary key: 2 and 5 are shared (5 by rows straddling pages), two NULLs
@@ -177,6 +178,10 @@ def test_null_shared_and_unstorable_keys_are_quarantined_on_both_stores(demo_por
     again = pipeline.run(settings)
     assert not again.failed_batches and conservation(store).balances == before
     store.dispose()
+    # reconciliation reads the source again and finds every record under the key the store knows it by
+    content = next(c for c in reconcile(store_url, tmp_path / "report", sources=settings.sources).checks
+                   if type(c).__name__ == "ContentResult")
+    assert content.ok and content.compared_with_source, content.as_dict()["problems"]
 
 
 ACCOUNT_PROFILE = """
