@@ -27,6 +27,7 @@ from migrate.core.masking import PERSONAL_FIELDS, mask_reason, mask_tree
 from migrate.core.masking import personal_columns as masked_columns
 from migrate.core.tables import TableWriter
 from migrate.store.inlist import each_one_of
+from migrate.store.limits import column_limit
 from migrate.store.models import lineage, quarantine
 
 EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
@@ -135,6 +136,9 @@ def batches_with_open_entries(conn: Connection, sources: Sequence[str]) -> list[
     return [int(i) for i in rows.scalars()]
 
 
+_LINEAGE_KEY = column_limit(lineage.c.source_key)
+
+
 def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> list[int]:
     """Batches holding records quarantined for a missing parent that is now in the store."""
     found: set[int] = set()
@@ -161,7 +165,7 @@ def unblocked_batches(conn: Connection, sources: Sequence[SourceSettings]) -> li
                 if parent_key is not None:
                     part, parent_source_key = (split_link(parent_key, parts) if parent == MAIN_ACCOUNT
                                                else (parent, str(parent_key)))
-                    if part in parts:
+                    if part in parts and _LINEAGE_KEY.problem(parent_source_key) is None:  # else no parent has it
                         wanted.setdefault((parts[part], parent_source_key), set()).add(int(batch_id))
             outcomes = ("loaded", "merged") if REGISTRY[parent].merges else ("loaded",)
             for table in sorted({t for t, _ in wanted}):
