@@ -10,7 +10,7 @@ table's key. A join that matches several rows for one key marks the record
 
 Every row is accounted for, whatever its key (a table without a primary key
 holds any): rows whose key is NULL cannot be paged by key, so the key pages
-leave them out and one last pass reads them all (:data:`NULL_KEY` stands for
+leave them out and one last pass reads them all (:func:`null_key` stands for
 that pass in a batch's key range); rows sharing a key are read in one page
 and each becomes its own record. Both kinds carry a ``key_problem`` (they are
 quarantined, the reason naming the key and the other rows sharing it) and a
@@ -167,10 +167,7 @@ class KeysetPager:
 
     # --- statements ---------------------------------------------------------------------------
     def first_page(self, after: Key | None, limit: int, since: object | None = None) -> Select:
-        nkey = len(self.key_columns)
-        labelled = [(c if i < nkey else raw_column(c, self.raw)).label(f"c{i}") for i, c in enumerate(self.columns)]
-        labelled += [c.label(f"h{i}") for i, c in enumerate(self._hidden)]
-        stmt = select(*labelled).select_from(self._source).order_by(*self.key_columns, *self._tiebreak)
+        stmt = select(*self._selected()).select_from(self._source).order_by(*self.key_columns, *self._tiebreak)
         stmt = stmt.limit(limit)
         if after is not None:
             stmt = stmt.where(after_clause(self.key_columns, after))
@@ -189,11 +186,14 @@ class KeysetPager:
 
     def null_page(self, since: object | None = None) -> Select:
         """Every row whose key (any key column) is NULL, in a stable order: the pass after the key pages."""
+        stmt = select(*self._selected()).select_from(self._source).where(or_(*[c.is_(None) for c in self.key_columns]))
+        return self._since(stmt.order_by(*self.columns, *self._tiebreak), since)
+
+    def _selected(self) -> list:
+        """The key columns, the other columns as the source holds them (see :func:`raw_column`), the hidden ones."""
         nkey = len(self.key_columns)
         labelled = [(c if i < nkey else raw_column(c, self.raw)).label(f"c{i}") for i, c in enumerate(self.columns)]
-        labelled += [c.label(f"h{i}") for i, c in enumerate(self._hidden)]
-        stmt = select(*labelled).select_from(self._source).where(or_(*[c.is_(None) for c in self.key_columns]))
-        return self._since(stmt.order_by(*self.columns, *self._tiebreak), since)
+        return labelled + [c.label(f"h{i}") for i, c in enumerate(self._hidden)]
 
     def shared_keys(self, lo: Key, hi: Key) -> Select:
         """Keys in lo..hi that several rows of the main table share, with how many."""
@@ -453,7 +453,8 @@ def _null_pass(fetch, pager: KeysetPager, since: object | None) -> Iterator[list
     rows = fetch(pager.null_page(since))
     if rows and pager.entity.joins:  # a join multiplies rows: one record per main-table row
         main = [i for i, ref in enumerate(pager.names) if not pager._joined(ref)]
-        count = int(fetch(pager.count_range(null_key(len(pager.key_columns)), ()))[0][0])
+        marker = null_key(len(pager.key_columns))
+        count = int(fetch(pager.count_range(marker, marker))[0][0])
         rows = [part[0] for part in _main_rows(rows, main, count)]
     if rows:
         yield pager.null_records(rows)

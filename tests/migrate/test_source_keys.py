@@ -20,7 +20,7 @@ from adapters import open_source
 from adapters.keyset import is_null_key
 from migrate import pipeline
 from migrate.config import Settings
-from migrate.core.records import EntitySpec
+from migrate.core.records import EntitySpec, Join
 from migrate.demo.flow import demo_settings
 from migrate.store import schema
 from migrate.store.models import batch, lineage, quarantine
@@ -240,3 +240,32 @@ def test_a_postgresql_source_without_primary_key_into_both_stores(demo_portal, s
     assert len([k for k in reasons if k.startswith("~null~")]) == 2
     assert len([r for k, r in reasons.items() if k.startswith(f"{key}~")
                 and f"key Id={key} is shared by 2 rows of TaiKhoan" in r]) == 2
+
+
+def test_shared_and_null_keys_with_a_join_are_one_record_per_main_row(legacy_url):
+    """A join multiplies rows: the rows of a shared key are still split by main-table row."""
+    engine = create_engine(legacy_url)
+    with engine.begin() as conn:
+        conn.execute(text('DROP TABLE IF EXISTS "HoSo"'))
+        conn.execute(text('DROP TABLE IF EXISTS "DonVi"'))
+        conn.execute(text('CREATE TABLE "HoSo" ("Id" INTEGER, "SoHoSo" VARCHAR(40), "DonViId" INTEGER)'))
+        conn.execute(text('CREATE TABLE "DonVi" ("Ma" INTEGER PRIMARY KEY, "Ten" VARCHAR(40))'))
+        conn.execute(text('INSERT INTO "DonVi" VALUES (1, :a), (2, :b)'), {"a": "Phủ Lý", "b": "Duy Tiên"})
+        conn.execute(text('INSERT INTO "HoSo" VALUES (:k, :n, :d)'), [
+            {"k": 1, "n": "HS-1", "d": 1}, {"k": 2, "n": "HS-2a", "d": 1}, {"k": 2, "n": "HS-2b", "d": 2},
+            {"k": 3, "n": "HS-3", "d": 2}, {"k": None, "n": "HS-x", "d": 1}, {"k": None, "n": "HS-y", "d": 2}])
+    engine.dispose()
+    spec = EntitySpec(name="dossier", table="HoSo", key=("Id",),
+                      columns={"dossier_no": "SoHoSo", "agency_name": "DonVi.Ten"},
+                      joins=(Join("DonVi", (("DonViId", "Ma"),)),))
+    source = open_source("legacy", legacy_url)
+    try:
+        records = [r for page in source.read(spec, after=None, batch_size=2) for r in page]
+    finally:
+        source.close()
+    by_number = {r.payload["SoHoSo"]: r for r in records}
+    assert sorted(by_number) == ["HS-1", "HS-2a", "HS-2b", "HS-3", "HS-x", "HS-y"]
+    assert by_number["HS-2b"].payload["DonVi.Ten"] == "Duy Tiên"
+    assert all("is shared by 2 rows" in by_number[n].key_problem for n in ("HS-2a", "HS-2b"))
+    assert all("is NULL" in by_number[n].key_problem for n in ("HS-x", "HS-y"))
+    assert by_number["HS-1"].key_problem is None and by_number["HS-3"].key_problem is None
