@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from mappings.text import clean, fold_key, has_marks, name_key, strip_marks
+from mappings.text import clean, drop_inner_digits, fold_key, has_marks, name_key, strip_marks
 
 Level = Literal["commune", "district", "city", "province", "hamlet", "street", "country"]
 
@@ -53,6 +53,10 @@ _KEYWORD = re.compile(
 _KEYWORD_FOLDED = re.compile(
     r"(?<=\S)(?<!thi)\s+(?=(?:xa|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh)\s|(?:tp|tx|tt|[pqhx])\.|[pqf]\d|tp\s?hcm"
     r"|(?:tt|tx|tp)\s)")
+# "Đường quang trung-phường dữ lâu", "Xóm 2.xã nghỉ trung.huyện nghi lộc": a dash or dot glued to a type word
+_GLUED_TYPE = re.compile(
+    r"(?<=[^\W_])\s*[-–.]\s*(?=(?:xã|phường|thị trấn|huyện|quận|thị xã|thành phố|tỉnh|xa|phuong|thi tran|huyen|quan"
+    r"|thi xa|thanh pho|tinh|tp|tt|tx)[\s.]|[pq]\.?\d)", re.IGNORECASE)
 _BRVT = re.compile(r"b[àa] r[ịi]a\s*[-–]\s*v[ũu]ng t[àa]u", re.IGNORECASE)
 _BARE_KEYWORDS = {"xa", "phuong", "thi tran", "huyen", "quan", "thi xa", "thanh pho", "tinh"}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
@@ -196,6 +200,7 @@ def component(text: str) -> Component | None:
     text = clean(text).strip(".,;:- ")
     if not text:
         return None
+    text = drop_inner_digits(text)
     level, name, kind = _split_prefix_kind(text)
     squashed = fold_key(text)
     if squashed in _COUNTRY or strip_marks(text) in _COUNTRY:
@@ -219,8 +224,13 @@ def component(text: str) -> Component | None:
 
 def parse_address(text: str | None) -> ParsedAddress:
     """Split an address into typed components (never raises; garbage gives few or no units)."""
+    if text and "\t" in text:            # cells pasted from a spreadsheet
+        text = text.replace("\t", ", ")
     raw = clean(text)
-    pieces = _SPLIT.split(_BRVT.sub("Bà Rịa Vũng Tàu", raw)) if "-" in raw or "–" in raw else _SPLIT.split(raw)
+    if "-" in raw or "–" in raw or "." in raw:
+        pieces = _SPLIT.split(_GLUED_TYPE.sub(", ", _BRVT.sub("Bà Rịa Vũng Tàu", raw)))
+    else:
+        pieces = _SPLIT.split(raw)
     return ParsedAddress(raw, tuple(c for p in pieces if p for c in _piece_components(p)))
 
 

@@ -6,7 +6,10 @@
   a split commune is right when it goes to review with exactly its parts as candidates);
 - free-text addresses per second and accuracy on a generated set: every old commune
   rendered as address text in several styles (full names, abbreviations P./X./TT./Q./H./
-  TX./TP./T., no diacritics, decomposed Unicode, lower case without commas);
+  TX./TP./T., no diacritics, decomposed Unicode, lower case without commas, cells
+  separated by tabs), and with one typing slip in the commune, district or province name
+  (a letter doubled or dropped, a digit inside a word, a tone mark changed; a slip that
+  spells another unit of the same scope is not generated, since no reader could tell);
 - on the real addresses of ``mappings/data/bench/real-addresses.csv`` (see :mod:`mappings.corpus`:
   each row with its public source, the old commune it names and the expected new commune from the
   official table), hopnhat and, when installed (``pip install 'hopnhat[bench]'``), the
@@ -31,7 +34,7 @@ from pathlib import Path
 from mappings import corpus
 from mappings.address import strip_type
 from mappings.rules import Resolver, UnitRef
-from mappings.text import strip_marks
+from mappings.text import name_key, strip_marks
 from mappings.units import OldUnit, UnitTable
 
 REAL = corpus.CORPUS
@@ -76,7 +79,53 @@ def variants(o: OldUnit) -> list[tuple[str, str]]:
         ("decomposed", unicodedata.normalize("NFD", full)),
         ("bare-names", f"{strip_type(o.commune_name)}, {strip_type(o.district_name)}, {strip_type(o.province_name)}"),
         ("lowercase-no-commas", f"{o.commune_name} {o.district_name} {o.province_name}".lower()),
+        ("tab-separated", f"{o.commune_name}\t{o.district_name}\t{o.province_name}"),
     ]
+
+
+_TONES = {"a": "àáảãạ", "ă": "ằắẳẵặ", "â": "ầấẩẫậ", "e": "èéẻẽẹ", "ê": "ềếểễệ", "i": "ìíỉĩị", "o": "òóỏõọ",
+          "ô": "ồốổỗộ", "ơ": "ờớởỡợ", "u": "ùúủũụ", "ư": "ừứửữự", "y": "ỳýỷỹỵ"}
+_TONE_OF = {c: base + tones for base, tones in _TONES.items() for c in base + tones}
+SLIPS = ("doubled letter", "dropped letter", "digit in a word", "wrong tone mark")
+
+
+def slip(name: str, kind: str, rng: random.Random) -> str | None:
+    """``name`` with one typing slip of ``kind`` in its bare name (the type word kept)."""
+    bare = strip_type(name)
+    head = name[:len(name) - len(bare)]
+    letters = [i for i, c in enumerate(bare) if c.isalpha()][1:]
+    if len(letters) < 2:
+        return None
+    i = rng.choice(letters)
+    if kind == "doubled letter":
+        return head + bare[:i] + bare[i] + bare[i:]
+    if kind == "dropped letter":
+        return head + bare[:i] + bare[i + 1:]
+    if kind == "digit in a word":
+        return head + bare[:i] + str(rng.randint(0, 9)) + bare[i:]
+    vowels = [j for j, c in enumerate(bare) if c in _TONE_OF]
+    if not vowels:
+        return None
+    j = rng.choice(vowels)
+    return head + bare[:j] + rng.choice([c for c in _TONE_OF[bare[j]] if c != bare[j]]) + bare[j + 1:]
+
+
+def slipped(table: UnitTable, o: OldUnit, rng: random.Random) -> list[tuple[str, str]]:
+    """(slip, address text) for one old unit: each slip once in the commune, district, province."""
+    scopes = ([name_key(strip_type(x.commune_name)) for x in table.old_communes(o.province_code)
+               if x.district_code == o.district_code],
+              [name_key(strip_type(x.district_name)) for x in table.old_communes(o.province_code)],
+              [name_key(strip_type(n)) for n in table.old_provinces().values()])
+    out = []
+    for kind in SLIPS:
+        for level in range(3):
+            names = [o.commune_name, o.district_name, o.province_name]
+            typed = slip(names[level], kind, rng)
+            if typed is None or name_key(strip_type(typed)) in scopes[level]:
+                continue
+            names[level] = typed
+            out.append((kind, ", ".join(names)))
+    return out
 
 
 def _judge(resolver: Resolver, items: Iterable[tuple[UnitRef, frozenset[str]]], name: str) -> Score:
@@ -112,9 +161,10 @@ def generated(table: UnitTable, make: Callable[[], Resolver], *, sample: int | N
     if sample:
         units = random.Random(seed).sample(units, min(sample, len(units)))
     by_style: dict[str, list[tuple[UnitRef, frozenset[str]]]] = {}
+    rng = random.Random(seed)
     for o in units:
         expected = frozenset(p.new.code for p in table.parts(o.commune_code))
-        for style, text in variants(o):
+        for style, text in variants(o) + [(f"slip: {k}", t) for k, t in slipped(table, o, rng)]:
             by_style.setdefault(style, []).append((UnitRef(address=text), expected))
     scores = [_judge(make(), items, f"generated: {style}") for style, items in by_style.items()]
     all_items = [it for items in by_style.values() for it in items]

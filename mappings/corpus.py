@@ -36,7 +36,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from mappings.address import number_key, strip_type, unit_kind
-from mappings.text import name_key, strip_marks
+from mappings.text import has_marks, name_key, strip_marks
 from mappings.units import NewCommune, OldUnit, UnitTable
 
 CORPUS = Path(__file__).resolve().parent / "data" / "bench" / "real-addresses.csv"
@@ -308,7 +308,7 @@ def kind_of(text: str, reading: Reading | None, *, new: bool = False) -> str:
     if reading is None:
         return "noise"
     text = unicodedata.normalize("NFC", text)        # the spans point into the NFC text
-    if reading.fuzzy:
+    if reading.fuzzy or _misspelt(text, reading):
         return "noise"
     sep = re.compile(r"[,;|\n\t]|\s[-–]\s?")
     c0, c1 = reading.commune
@@ -324,6 +324,19 @@ def kind_of(text: str, reading: Reading | None, *, new: bool = False) -> str:
     if re.search(r"(?i)(?<![^\W\d_])(?:p|q|tp|tx|tt|h|x)\.|(?<![^\W\d_])[pqf]\d", text):
         return "abbreviated"
     return "full"
+
+
+def _misspelt(text: str, reading: Reading) -> bool:
+    """A unit written with diacritics other than its official name's ("Đà Nẳng", "Quãng Nam")."""
+    o = reading.unit
+    for span, name in ((reading.commune, o.commune_name), (reading.district, o.district_name),
+                       (reading.province, o.province_name)):
+        if span is None or span == (0, 0) or (span is reading.district and reading.outdated):
+            continue
+        written = strip_type(text[span[0]:span[1]])
+        if has_marks(written) and name_key(written) != name_key(strip_type(name)):
+            return True
+    return False
 
 
 def part_of(address: str) -> str:

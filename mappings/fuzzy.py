@@ -7,11 +7,12 @@ are a question for a reviewer, not a guess.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 T = TypeVar("T", bound=Hashable)
 
@@ -51,3 +52,14 @@ def best(query: str, choices: Sequence[tuple[str, T]], *, threshold: float,
     if top_score < threshold or top_score - other_score < margin:
         return Match(None, float(top_score), other_value, float(other_score))
     return Match(top_value, float(top_score), other_value, float(other_score))
+
+
+def one_slip(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one letter typed, dropped or changed."""
+    return Levenshtein.distance(a, b, score_cutoff=1) <= 1
+
+
+def spelt_distance(key: str, names: Iterable[str]) -> int:
+    """Letters typed, dropped or changed from ``key`` to the nearest of ``names`` (NFC: a letter with
+    its marks is one letter, so a wrong tone and a dropped letter weigh the same)."""
+    return min(Levenshtein.distance(key, n) for n in names)

@@ -30,8 +30,10 @@ class _Names(Generic[T]):
     def __init__(self) -> None:
         self.by_key: dict[str, list[T]] = defaultdict(list)
         self.by_fold: dict[str, list[T]] = defaultdict(list)
+        self.keys: dict[str, set[str]] = defaultdict(set)      # fold → the spelt keys behind it
 
     def add(self, key: str, fold: str, item: T) -> None:
+        self.keys[fold].add(key)
         if item not in self.by_key[key]:
             self.by_key[key].append(item)
         if item not in self.by_fold[fold]:
@@ -47,16 +49,29 @@ class _Names(Generic[T]):
         if hits:
             if comp.marked and len(hits) > 1:
                 return [], 0.0, ""      # spelt differently from every one of them
+            if comp.marked and not self._closest_spelt(comp):
+                return [], 99.0, ""     # "Sơn Hả": Sơn Hà with a wrong mark, or Sơn Hải with a letter dropped
             return hits, (99.0 if comp.marked else 100.0), "folded"
         if threshold is None or len(comp.fold) < 3:
             return [], 0.0, ""
-        # Typos only: same first letter, nearly the same length ("Tân Thạnh" is not "An Thạnh").
-        choices = [(fold, fold) for fold in self.by_fold
-                   if fold[:1] == comp.fold[:1] and abs(len(fold) - len(comp.fold)) <= 2]
-        match = fuzzy.best(comp.fold, choices, threshold=threshold)
+        match = fuzzy.best(comp.fold, self._typo_choices(comp.fold), threshold=threshold)
         if match.accepted:
             return self.by_fold[match.value], match.score, "fuzzy"
         return [], match.score, ""
+
+    def _typo_choices(self, fold: str) -> list[tuple[str, str]]:
+        """Typos only: same first letter, nearly the same length ("Tân Thạnh" is not "An Thạnh")."""
+        return [(f, f) for f in self.by_fold if f[:1] == fold[:1] and abs(len(f) - len(fold)) <= 2]
+
+    def _closest_spelt(self, comp: Component) -> bool:
+        """The name the text's letters fold to is, marks counted, closer to the text than every other
+        name of this scope one slip away ("Lộc Hóa" is Lộc Hòa, not Lộc Hạ; "Sơn Hả" is as near
+        Sơn Hải as Sơn Hà)."""
+        rivals = [f for f, _ in self._typo_choices(comp.fold) if f != comp.fold and fuzzy.one_slip(comp.fold, f)]
+        if not rivals:
+            return True
+        best = fuzzy.spelt_distance(comp.key, self.keys[comp.fold])
+        return all(fuzzy.spelt_distance(comp.key, self.keys[f]) > best for f in rivals)
 
 
 @dataclass(frozen=True)
@@ -96,7 +111,8 @@ class NameIndex:
         self.old_province_names = table.old_provinces()
         for code, name in table.old_provinces().items():
             self.provinces.add(*unit_keys(name), code)
-        for code, name in table.new_provinces().items():
+        self.new_province_names = table.new_provinces()
+        for code, name in self.new_province_names.items():
             self.new_provinces.add(*unit_keys(name), code)
         old_by_key: dict[str, list[str]] = defaultdict(list)
         for code, name in table.old_provinces().items():
@@ -125,10 +141,13 @@ class NameIndex:
 
     # --- steps ----------------------------------------------------------------------
     def _province(self, comps: list[tuple[int, Component]]) -> tuple[list[str], int | None, float]:
-        for idx, comp in reversed(comps[-2:]):
+        """The province named last, or right before the last part; a slip in the last part
+        ("Thanhh Hóa", "Nghệ Aan") is read by rapidfuzz among the 63 names before the part before
+        it is taken for the province ("Thành phố Thanh Hóa, Thanhh Hóa")."""
+        for n, (idx, comp) in enumerate(reversed(comps[-2:])):
             if comp.level in ("commune", "district"):
                 return [], None, 100.0
-            hits, score, _ = self.provinces.find(comp)
+            hits, score, _ = self.provinces.find(comp, self.threshold if n == 0 else None)
             if hits:
                 return hits, idx, score
         return [], None, 100.0
@@ -158,7 +177,7 @@ class NameIndex:
         else:
             scopes = provinces or [None]
             for idx, comp in list(reversed(comps))[:3]:
-                if comp.level == "commune":
+                if comp.level in ("commune", "province"):     # "Tỉnh Hà Giang" is not Thành phố Hà Giang
                     continue
                 found: list[OldDistrict] = []
                 best_score = 0.0
@@ -216,6 +235,8 @@ class NameIndex:
         if named.level not in ("commune", None) or "thua thien" in strip_marks(last.text):
             return None          # "Thừa Thiên Huế" is the old province's name
         provinces, _, _ = self.new_provinces.find(last)
+        if last.kind == "thanh pho":      # "Thành phố Hà Tĩnh" is the old city of Tỉnh Hà Tĩnh, a district
+            provinces = [c for c in provinces if unit_kind(self.new_province_names[c]) == "thanh pho"]
         for code in provinces:
             hits = [n for n in self.new_communes[code].find(named)[0]
                     if not named.kind or unit_kind(n.name) == named.kind]

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from mappings.address import PROVINCE_ALIASES, number_key, strip_type
-from mappings.text import name_key, nfc, strip_marks
+from mappings.text import drop_inner_digits, name_key, nfc, strip_marks
 from mappings.units import OldUnit, UnitTable
 
 _WORD = re.compile(r"[^\W_]+")
@@ -36,6 +36,7 @@ def words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     folded_out: list[str] = []
     marked_out: list[str] = []
     for w in _WORD.findall(nfc(text).lower()):
+        w = drop_inner_digits(w)
         f = strip_marks(w)
         m = _LETTER_DIGIT.match(f)
         if m:
@@ -154,7 +155,7 @@ class TailReader:
                         typed_only: bool = False) -> list[OldUnit]:
         for start, hits in self._longest(ws, end, scope, self.communes):
             name = ws[start:end]
-            typed = self._type_ends(ws, marked, start, _COMMUNE_TYPES)[0] != start
+            typed = self._type_ends(ws, marked, start, _COMMUNE_TYPES)[0] != start and ws[start - 2:start] != ("thi", "xa")
             if typed_only and not typed:
                 continue
             if not typed and (name[0].isdigit() or (start and (ws[start - 1][0].isdigit() or ws[start - 1] in _STREET))):

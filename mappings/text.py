@@ -69,6 +69,14 @@ def fold_key(text: str | None) -> str:
     return strip_marks(name_key(text))
 
 
+_INNER_DIGIT = re.compile(r"(?<=[^\W\d_])\d(?=[^\W\d_])")
+
+
+def drop_inner_digits(text: str) -> str:
+    """"Hải Dươ9ng" → "Hải Dương": a digit typed between two letters is a slip ("P5", "12A" stay)."""
+    return _INNER_DIGIT.sub("", text) if any(c.isdigit() for c in text) else text
+
+
 def has_marks(text: str) -> bool:
     """True when the text carries any Vietnamese diacritic (then it is trusted as spelt)."""
     return strip_marks(text) != text.lower()

@@ -125,6 +125,44 @@ def test_an_old_province_name_is_old_form(resolver):
     assert d.rule != "already-new"
 
 
+@pytest.mark.parametrize("text", [
+    pytest.param("Xã Yên Khánh, Huyện Ý Yên, Tỉnh Nam Đị9nh", id="digit-inside-a-word"),
+    pytest.param("Xã Yên Khánhh, Huyện Ý Yên, Tỉnh Nam Định", id="doubled-letter"),
+    pytest.param("Xã Yên Khánh, Huyện Ý Yên, Nam Địnhh", id="doubled-letter-in-the-province"),
+    pytest.param("Xã Yên Khánh\tHuyện Ý Yên\tTỉnh Nam Định", id="tab-separated-cells"),
+    pytest.param("Xóm 3-xã Yên Khánh-huyện Ý Yên-tỉnh Nam Định", id="dashes-glued-to-type-words"),
+    pytest.param("Xóm 3.xã Yên Khánh.huyện Ý Yên.tỉnh Nam Định", id="dots-glued-to-type-words"),
+])
+def test_typing_noise_inside_the_named_units(resolver, text):
+    d = resolver.resolve(UnitRef(address=text))
+    assert (d.rule, d.new_commune) == ("names:address", "13795"), d.detail
+
+
+def test_province_slip_read_before_the_city_named_like_it(resolver):
+    """"Thanhh Hóa" is the province; "Thành phố Thanh Hóa" before it stays the district."""
+    d = resolver.resolve(UnitRef(address="Phường Lam Sơn, Thành phố Thanh Hóa, Thanhh Hóa"))
+    assert d.new_commune == "14797" and d.score is not None and d.score < 100
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("Xã Sơn Hả, Huyện Sơn Hà, Tỉnh Quảng Ngãi", id="Son-Ha-with-a-wrong-mark-or-Son-Hai-short-a-letter"),
+    pytest.param("Phường Lộc Ha, Thành phố Nam Định, Tỉnh Nam Định", id="Loc-Ha-or-Loc-Hoa-short-a-letter"),
+])
+def test_a_slip_that_reads_two_ways_goes_to_review(resolver, text):
+    d = resolver.resolve(UnitRef(address=text))
+    assert not d.resolved and d.rule.startswith("review:")
+
+
+def test_a_wrong_mark_with_no_rival_one_slip_away_is_read(resolver):
+    d = resolver.resolve(UnitRef(address="Phường Lộc Hóa, Thành phố Nam Định, Tỉnh Nam Định"))
+    assert d.resolved and "Lộc Hòa" in d.detail
+
+
+def test_thi_xa_is_no_commune_type_word_when_read_from_the_end(resolver):
+    d = resolver.resolve(UnitRef(address="Xã Thảch Lương, Thị xã Nghĩa Lộ, Tỉnh Yên Bái"))
+    assert "Xã Nghĩa Lộ" not in d.detail
+
+
 def test_decomposed_unicode_is_the_same_address(resolver):
     import unicodedata
     text = unicodedata.normalize("NFD", "Xã Yên Khánh, Huyện Ý Yên, Tỉnh Nam Định")

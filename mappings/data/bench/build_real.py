@@ -31,7 +31,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from mappings.corpus import Reader, check, load, row, write
+from mappings.corpus import Reader, check, kind_of, load, row, write
 from mappings.text import strip_marks
 from mappings.units import UnitTable
 
@@ -164,10 +164,25 @@ def found_rows(table, reader, path: Path, stats: Counter) -> list[dict]:
     return out
 
 
+def rekind(reader, rows: list[dict]) -> list[dict]:
+    """Kinds told again for the rows the literal reader reads as their old commune (the kinds
+    gained ``noise`` for units written with other diacritics than their names: "Hà Nọi")."""
+    out = []
+    for r in rows:
+        code = r["old_commune_code"]
+        if code and ";" not in code and r["kind"] not in ("already-new", "outdated-district", "tab-separated", "english"):
+            reading = reader.read(r["address"])
+            if reading is not None and reading.unit.commune_code == code:
+                r = {**r, "kind": kind_of(r["address"], reading)}
+        out.append(r)
+    return out
+
+
 def add(path: str) -> int:
     table = UnitTable.load()
     stats: Counter = Counter()
-    rows = load() + found_rows(table, Reader(table), Path(path), stats)
+    reader = Reader(table)
+    rows = rekind(reader, load()) + found_rows(table, reader, Path(path), stats)
     problems = check(table, {r["address"]: r for r in rows}.values())
     if problems:
         print("\n".join(problems[:20]))
