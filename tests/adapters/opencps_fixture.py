@@ -4,6 +4,14 @@
 ``fixtures/opencps_v2_tables.sql`` (types translated per engine, as Liferay
 does) and seeds applicants, employees, dossiers, actions, logs, dossier files
 pointing into a Liferay FileSystemStore folder, and deliverables.
+
+The cases of real OpenCPS portals: ``applicantIdType`` in mixed case
+(``Citizen``, ``BUSINESS``), an online dossier not numbered yet (``dossierNo``
+empty until it is received), a dossier a clerk entered for a walk-in applicant
+(no portal user), an e-form part (``eForm``, ``formData``, ``fileEntryId = 0``), a
+dossier file removed from its dossier (``removed``), and a result issued to a
+walk-in applicant whose id number no account holds. ``TRUTH`` is what the
+built-in profile must make of every record.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ def statements(engine: str) -> list[str]:
 
 
 T0 = dt.datetime(2024, 3, 1, 8, 0, 0)
+WALK_IN = "035177000777"  # a walk-in applicant's CCCD: no account holds it
 WARDS = [("35", "347", "13291"), ("35", "349", "13327")]
 
 
@@ -68,11 +77,11 @@ def _rows(files_root: Path) -> dict[str, list[dict]]:
         return T0 + dt.timedelta(hours=hours)
 
     applicants = [
-        dict(applicantId=1, mappingUserId=101, applicantIdType="citizen", applicantIdNo="035099000001",
+        dict(applicantId=1, mappingUserId=101, applicantIdType="Citizen", applicantIdNo="035099000001",
              applicantName="NguyÔn V¨n An",  # TCVN3, as an old portal stored it
              address="Sè 1 Lª Lîi", cityCode="35", districtCode="347", wardCode="13291",
              contactTelNo="0912000001", contactEmail="an@example.vn", createDate=when(0), modifiedDate=when(0)),
-        dict(applicantId=2, mappingUserId=102, applicantIdType="business", applicantIdNo="0700123456",
+        dict(applicantId=2, mappingUserId=102, applicantIdType="BUSINESS", applicantIdNo="0700123456",
              applicantName="Công ty TNHH Hà Nam Xanh", address="KCN Đồng Văn", cityCode="35", districtCode="349",
              wardCode="13327", createDate=when(1), modifiedDate=when(1)),
         dict(applicantId=3, mappingUserId=103, applicantIdType="citizen", applicantIdNo="035188000003",
@@ -104,6 +113,17 @@ def _rows(files_root: Path) -> dict[str, list[dict]]:
                                 modifiedDate=when(i + j)))
         logs.append(dict(dossierLogId=i, dossierId=i, author="Hệ thống", content="Đã gửi thông báo",
                          notificationType="APLC-01", createDate=when(i), modifiedDate=when(i)))
+    dossiers.append(dict(  # submitted online, not received yet: OpenCPS numbers a dossier when it receives it
+        dossierId=6, userId=101, dossierNo="", serviceCode="1.001234", serviceName="Cấp giấy phép xây dựng",
+        govAgencyCode="H35.01", govAgencyName="UBND tỉnh Hà Nam", applicantName="Nguyễn Văn An",
+        applicantIdType="citizen", applicantIdNo="035099000001", cityCode="35", districtCode="347",
+        wardCode="13291", submitDate=when(3), dossierStatus="new", createDate=when(3), modifiedDate=when(5)))
+    dossiers.append(dict(  # entered at the counter for a walk-in applicant: no portal user
+        dossierId=7, userId=None, dossierNo="000.00.35.H35-240307-0007", serviceCode="1.001234",
+        serviceName="Cấp giấy phép xây dựng", govAgencyCode="H35.01", govAgencyName="UBND tỉnh Hà Nam",
+        applicantName="Đỗ Thị Hằng", applicantIdType="citizen", applicantIdNo=WALK_IN, cityCode="35",
+        districtCode="349", wardCode="13327", submitDate=when(4), receiveDate=when(4), dossierStatus="done",
+        finishDate=when(50), createDate=when(4), modifiedDate=when(6)))
     entries, files = [], []
     for n, (name, content) in enumerate([("hopdong.pdf", b"%PDF-1.4 hop dong"), ("banve.pdf", b"%PDF-1.4 ban ve"),
                                          ("mat.pdf", None)], start=1):
@@ -116,13 +136,19 @@ def _rows(files_root: Path) -> dict[str, list[dict]]:
             path = files_root / "20116" / "20143" / entry["name"] / "1.0"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
-    for n in range(1, 5):
+    for n in range(1, 5):  # the fourth is an e-form part: its data in formData, no document library entry
         files.append(dict(dossierFileId=n, dossierId=1 + (n % 2), fileEntryId=500 + n if n < 4 else 0,
-                          displayName=f"Tệp {n}", createDate=when(n), modifiedDate=when(n)))
+                          displayName=f"Tệp {n}", eForm=n == 4, formData='{"hoTen": "Nguyễn Văn An"}' if n == 4
+                          else None, removed=False, createDate=when(n), modifiedDate=when(n)))
+    files.append(dict(dossierFileId=5, dossierId=1, fileEntryId=501, displayName="Tệp nộp nhầm", eForm=False,
+                      removed=True, createDate=when(5), modifiedDate=when(5)))  # removed from its dossier
     deliverables = [
         dict(deliverableId=1, deliverableCode="GP-001", deliverableName="Giấy phép xây dựng",
              deliverableType="GPXD", govAgencyName="UBND tỉnh Hà Nam", applicantIdNo="035099000001",
              issueDate=when(60), fileEntryId=501, dossierId=3, createDate=when(60), modifiedDate=when(60)),
+        dict(deliverableId=2, deliverableCode="GP-007", deliverableName="Giấy phép xây dựng",
+             deliverableType="GPXD", govAgencyName="UBND tỉnh Hà Nam", applicantIdNo=WALK_IN,
+             issueDate=when(50), fileEntryId=502, dossierId=7, createDate=when(50), modifiedDate=when(50)),
     ]
     return {"opencps_applicant": applicants, "opencps_employee": employees, "opencps_dossier": dossiers,
             "opencps_dossieraction": actions, "opencps_dossierlog": logs, "DLFileEntry": entries,
@@ -131,3 +157,37 @@ def _rows(files_root: Path) -> dict[str, list[dict]]:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# (part, source key) -> (outcome, field or rule, values the store holds) under the built-in profile
+TRUTH = {
+    ("account", "1"): ("loaded", None, {"kind": "citizen", "id_number": "035099000001",
+                                        "full_name": "Nguyễn Văn An"}),   # "Citizen", TCVN3 name
+    ("account", "2"): ("loaded", None, {"kind": "business", "tax_code": "0700123456", "id_number": None}),
+    ("account", "3"): ("loaded", None, {"kind": "citizen", "id_number": "035188000003"}),
+    ("account.staff", "1"): ("loaded", None, {"kind": "staff", "birth_date": dt.date(1980, 5, 4).isoformat()}),
+    ("account.staff", "2"): ("loaded", None, {"kind": "staff", "birth_date": None}),
+    ("dossier", "1"): ("loaded", None, {"owner": ("business", "Công ty TNHH Hà Nam Xanh"), "status": "submitted"}),
+    ("dossier", "2"): ("loaded", None, {"owner": ("citizen", "Trần Thị Bình"), "status": "processing"}),
+    ("dossier", "3"): ("loaded", None, {"owner": ("citizen", "Nguyễn Văn An"), "status": "returned"}),
+    ("dossier", "4"): ("loaded", None, {"owner": ("business", "Công ty TNHH Hà Nam Xanh"),
+                                        "status": "result-ready"}),
+    ("dossier", "5"): ("quarantined", "status", {}),   # archived-by-hand: no lookup
+    ("dossier", "6"): ("loaded", None, {"owner": ("citizen", "Nguyễn Văn An"), "dossier_no": None,
+                                        "status": "submitted", "received_at": None}),
+    ("dossier", "7"): ("loaded", None, {"owner": None, "applicant_id_number": WALK_IN, "status": "returned",
+                                        "new_commune_code": "13330"}),
+    ("dossier_file", "1"): ("loaded", None, {"file_name": "hopdong.pdf", "file_state": "stored"}),
+    ("dossier_file", "2"): ("loaded", None, {"file_name": "banve.pdf", "file_state": "stored"}),
+    ("dossier_file", "3"): ("quarantined", "path", {}),   # mat.pdf is not in the document library folder
+    ("dossier_file", "4"): ("loaded", None, {"file_name": "Tệp 4", "source_path": None, "file_state": "no-path"}),
+    ("dossier_file", "5"): ("excluded", "exclude:removed from its dossier in OpenCPS", {}),
+    ("document", "1"): ("loaded", None, {"owner": ("citizen", "Nguyễn Văn An"), "doc_no": "GP-001",
+                                         "file_state": "stored"}),
+    ("document", "2"): ("loaded", "owner:id-number", {"owner": None, "owner_id_number": WALK_IN,
+                                                      "doc_no": "GP-007", "file_state": "stored"}),
+    **{("dossier_event", str(10 * i + j)): ("loaded", None, {}) if i != 5 else ("quarantined", "dossier_key", {})
+       for i in range(1, 6) for j in range(2)},
+    **{("dossier_event.log", str(i)): ("loaded", None, {}) if i != 5 else ("quarantined", "dossier_key", {})
+       for i in range(1, 6)},
+}

@@ -29,7 +29,7 @@ def test_source_inspect_drafts_a_loadable_profile(opencps_sqlite, tmp_path):
     out = tmp_path / "draft.toml"
     result = CliRunner().invoke(cli, ["source", "inspect", "--source", url, "--name", "hanam", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "opencps_dossier                          5  dossierId" in result.output
+    assert "opencps_dossier                          7  dossierId" in result.output
     draft = load_profile(out)
     assert draft.entities["dossier"].table == "opencps_dossier"
     assert draft.entities["dossier"].columns["dossier_no"] == "dossierNo"
