@@ -94,12 +94,13 @@ class RunReport:
         head = _("Run {id} (resumed): {n} source entities in {seconds}s") if self.resumed else \
             _("Run {id}: {n} source entities in {seconds}s")
         lines = [head.format(id=self.run_id, n=n(len(self.results)), seconds=n(round(self.seconds, 1)))]
-        head = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."))
-        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9), head)]
+        head = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."),
+                _("excluded"))
+        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9, 9), head)]
         lines.append("  " + head[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(head[1:], w[1:])))
         for r in self.results:
             c = r.counts
-            figures = (r.source_count, c.extracted, c.loaded, c.merged, c.quarantined)
+            figures = (r.source_count, c.extracted, c.loaded, c.merged, c.quarantined, c.excluded)
             lines.append("  " + (r.source + "/" + r.entity).ljust(w[0])
                          + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])))
             if r.error:

@@ -107,3 +107,17 @@ def test_the_reference_lists_the_export_keys():
     assert "## [export.TABLE]" in result.out
     for key in EXPORT_KEYS:
         assert f"- `{key}`:" in result.out
+
+
+def test_run_summary_shows_the_excluded_rows(tmp_path, sqlite_store):
+    """source = loaded + merged + quarantined + excluded, on every line of what ``hopnhat run`` prints."""
+    profile, url = build(tmp_path)
+    result = hopnhat("run", "--lang", "en", "--store", sqlite_store, "--files-dir", str(tmp_path / "f"),
+                     str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url})
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    header = next(line for line in lines if "source/entity" in line)
+    assert header.split()[-2:] == ["quarant.", "excluded"]
+    rows = {line.split()[0]: [int(v) for v in line.split()[1:]] for line in lines
+            if line.strip().startswith("kimbang-exports/")}
+    assert rows == {"kimbang-exports/account": [5, 5, 3, 0, 0, 2], "kimbang-exports/dossier": [10, 10, 6, 0, 0, 4]}
