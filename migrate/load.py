@@ -19,6 +19,7 @@ from mappings.agencies import RemapTable
 from migrate.core.records import WALK_IN, split_link
 from migrate import attachments, catalog
 from migrate.continuity import index
+from migrate.walkin import accounts_by_number, compact
 from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
 from migrate.isolate import write_isolating
@@ -26,7 +27,6 @@ from migrate.ledger import Counts
 from migrate.prepare import IMPLAUSIBLE, Prepared
 from migrate.core.entities import REGISTRY
 from migrate.store.models import (
-    account,
     account_alias,
     lineage,
     old_identifier,
@@ -257,7 +257,7 @@ def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outc
 
 def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
     owners = _parents(conn, ctx, "account", [o.prepared.record.get("owner_account_key") for o in live])
-    walk_in = _accounts_by_number(conn, [o.prepared.record.get("owner_id_number") for o in live
+    walk_in = accounts_by_number(conn, [o.prepared.record.get("owner_id_number") for o in live
                                          if o.prepared.record.get("owner_account_key") is None])
     for o in live:
         r = o.prepared.record
@@ -265,7 +265,7 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
         owner = owners.get(owner_key)
         if owner is None and owner_key is None and r.get("owner_id_number"):
             # a walk-in applicant with no account: owned by the id number, linked when one account has it
-            matches = walk_in.get(_compact(r["owner_id_number"]), [])
+            matches = walk_in.get(compact(r["owner_id_number"]), [])
             owner = {"target_id": matches[0] if len(matches) == 1 else None, "place": o.place}
             o.rule = WALK_IN
         if owner is None:
@@ -320,22 +320,6 @@ def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[ob
                     "place": (r.old_province_code, r.old_district_code, r.old_commune_code, r.new_commune_code),
                 }
     return out
-
-
-def _compact(number: object) -> str:
-    return "".join(ch for ch in str(number) if ch.isdigit())
-
-
-def _accounts_by_number(conn: Connection, numbers: Sequence[object]) -> dict[str, list[int]]:
-    """Accounts holding each id number (CCCD or CMND), for documents of walk-in applicants."""
-    wanted = sorted({_compact(n) for n in numbers if n} - {""})
-    if not wanted:
-        return {}
-    out: dict[str, set[int]] = {}
-    for column in (account.c.id_number, account.c.legacy_id_number):
-        for number, account_id in conn.execute(select(column, account.c.id).where(one_of(conn, column, wanted))):
-            out.setdefault(number, set()).add(int(account_id))
-    return {k: sorted(v) for k, v in out.items()}
 
 
 def _fresh(conn: Connection, ctx: BatchContext, table: str, keys: Sequence[str]) -> bool:

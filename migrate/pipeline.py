@@ -37,6 +37,7 @@ from migrate.core.i18n import Language, language
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
+from migrate.walkin import WalkInLinks, link_walk_ins
 from migrate.verdict import EntityShare, Verdict, entity_warnings
 from migrate.leases import RUN_LOCK, advisory_xact_lock, is_postgresql
 from migrate.workers import Worker
@@ -70,6 +71,7 @@ class RunReport:
     results: list[EntityResult]
     seconds: float
     catalog: CatalogReport | None = None
+    walk_ins: WalkInLinks | None = None
     identifiers: str = ""
 
     @property
@@ -111,6 +113,8 @@ class RunReport:
             lines.append("  " + self.catalog.summary().replace("\n", "\n  "))
         if self.identifiers:
             lines.append(f"  Old identifiers: {self.identifiers}")
+        if self.walk_ins is not None and (self.walk_ins.linked or self.walk_ins.ambiguous or self.walk_ins.waiting):
+            lines.append(f"  Walk-in documents: {self.walk_ins.summary()}")
         if self.ok:
             lines += [f"  {line}" for line in self.verdict.lines(lang)]
         return "\n".join(lines)
@@ -172,7 +176,9 @@ def run(settings: Settings, *, progress: Progress = None, resume: bool = True) -
     errors.update(worker.errors)
     identifiers = Counter(worker.identifiers)
     release_unblocked(settings, store, units, progress=progress, identifiers=identifiers)
+    walk_ins = link_walk_ins(store)
     report = _report(store, settings, run_id, resumed, errors, time.monotonic() - started)
+    report.walk_ins = walk_ins
     report.catalog = catalog_report(store, [s.name for s in settings.sources],
                                     RemapTable.load(settings.remaps) if settings.remaps else None)
     n = identifiers
@@ -299,6 +305,7 @@ def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Pro
     rows.sort(key=lambda r: (ledger.stage_of(r.entity), r.id))
     _rerun_rows(settings, store, units, rows, progress)
     release_unblocked(settings, store, units, progress=progress)
+    link_walk_ins(store)  # an account released from quarantine may hold a walk-in applicant's number
     with store.connect() as conn:
         return [ledger.get(conn, r.id) for r in rows]  # type: ignore[misc]
 
