@@ -38,14 +38,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from mappings.address import ParsedAddress, parse_address
+from mappings.address import ParsedAddress, parse_address, strip_type
 from mappings.names import NameIndex, NewForm
 from mappings.split_rules import SplitRules
 from mappings.tail import TailReader
-from mappings.units import Part, UnitTable
+from mappings.text import fold_key, name_key
+from mappings.units import OldUnit, Part, UnitTable
 from migrate.core.errors import MappingError
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,36 @@ class ManualDecision:
     note: str = ""
 
 
+def _last_three(text: str) -> str:
+    """The last three comma-separated parts of an address, each as :func:`name_key` has it (so two
+    spellings the parser takes for one name are one key here too)."""
+    parts = text.rsplit(",", 3)
+    return "|".join(name_key(p) for p in parts[-3:]) if len(parts) >= 3 else ""
+
+
+def _official_names(table: UnitTable) -> dict[str, OldUnit]:
+    """Commune, district and province names as the official table spells them (the province also
+    without its type word) → the one old commune they name; endings shared by two are left out."""
+    index: dict[str, OldUnit | None] = {}
+    communes: dict[tuple[str, str], set[str]] = defaultdict(set)      # (district, folded name) → communes
+    districts: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for o in table.old_communes():
+        for name in {o.commune_name, o.commune_name_gso} - {""}:
+            communes[(o.district_code, fold_key(strip_type(name)))].add(o.commune_code)
+        districts[(o.province_code, fold_key(strip_type(o.district_name)))].add(o.district_code)
+    for o in table.old_communes():
+        if not o.commune_code or len(districts[(o.province_code, fold_key(strip_type(o.district_name)))]) > 1:
+            continue         # "Nga Thanh" may be Nga Thành written without marks: the parser weighs it
+        if any(len(communes[(o.district_code, fold_key(strip_type(n)))]) > 1
+               for n in {o.commune_name, o.commune_name_gso} - {""}):
+            continue
+        for commune in {o.commune_name, o.commune_name_gso} - {""}:
+            for province in {o.province_name, strip_type(o.province_name)}:
+                key = _last_three(f"{commune}, {o.district_name}, {province}")
+                index[key] = o if index.get(key, o) == o else None
+    return {k: v for k, v in index.items() if v is not None}
+
+
 def normalize_code(value: str | None, width: int) -> tuple[str | None, str]:
     """``(code, problem)``: digits zero-padded to ``width``; ``None`` and a problem if malformed."""
     text = (value or "").strip()
@@ -140,6 +172,7 @@ class Resolver:
     _tail: TailReader = field(init=False, repr=False)
     _cache: dict[UnitRef, Decision] = field(init=False, repr=False)
     _code_cache: dict[tuple, Decision | None] = field(init=False, repr=False)
+    _official_names: dict[str, OldUnit] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         items = self.manual.values() if isinstance(self.manual, Mapping) else (self.manual or ())
@@ -161,6 +194,7 @@ class Resolver:
         self._tail = TailReader(self.table)
         self._cache = {}
         self._code_cache = {}
+        self._official_names = _official_names(self.table)
 
     def resolve(self, ref: UnitRef) -> Decision:
         """The decision for one reference. Never raises on bad input."""
@@ -168,6 +202,8 @@ class Resolver:
         if hit is not None:
             return hit
         fast = self._by_code_only(ref)
+        if fast is None:
+            fast = self._by_official_names(ref)
         if fast is not None:
             return fast
         try:
@@ -197,6 +233,26 @@ class Resolver:
         if not isinstance(hit, Decision) or (self._manual and ref.key in self._manual):
             return None
         return hit
+
+    def _by_official_names(self, ref: UnitRef) -> Decision | None:
+        """An address ending with an old commune's official names, commune, district, province
+        ("…, Phường Phúc Xá, Quận Ba Đình, Thành phố Hà Nội"), decides by one lookup.
+
+        The same decision :meth:`_resolve` reaches by name (``names:address``), without parsing
+        the address; ``None`` when the record carries a code, a reviewer decided it, the ending
+        is not exactly official names of one old commune, or a split rule would read the rest.
+        """
+        if ref.province_code or ref.district_code or ref.commune_code or not self._official_names:
+            return None
+        text = ", ".join(v for v in (ref.address, ref.commune_name, ref.district_name, ref.province_name)
+                         if v and v.strip())
+        unit = self._official_names.get(_last_three(text))
+        if unit is None or (self._manual and ref.key in self._manual):
+            return None
+        parts = self.table.parts(unit.commune_code)
+        if len(parts) > 1 and self.split_rules is not None:
+            return None
+        return self._settle(parts, None, via="names:address", why="Found by name: ")  # type: ignore[arg-type]
 
     def _official_single(self, province: str | None, district: str | None, commune: str | None) -> Decision | None:
         code, _ = normalize_code(commune, 5)

@@ -208,3 +208,30 @@ def test_resolve_never_raises_on_odd_input(resolver):
                 UnitRef(address="Q.1"), UnitRef(address="TP.HCM"), UnitRef(address="Việt Nam")):
         d = resolver.resolve(ref)
         assert isinstance(d, Decision) and not d.resolved and d.rule.startswith("review:")
+
+
+def test_official_names_lookup_decides_as_the_parser_does(table):
+    """The one-lookup path for addresses ending with official names gives the parser's decision
+    (rule, commune, candidates, score and the explanation after how the names were found)."""
+    resolver = Resolver(table)
+    checked = 0
+    units = [o for o in table.old_communes() if o.commune_code]
+    for o in units:
+        ref = UnitRef(address=f"Số 5, {o.commune_name}, {o.district_name}, {o.province_name}")
+        fast, slow = resolver._by_official_names(ref), resolver._resolve(ref)
+        if fast is None:            # a name another unit of the district folds to: the parser decides
+            continue
+        assert (fast.new_commune, fast.rule, fast.candidates, fast.score) == (
+            slow.new_commune, slow.rule, slow.candidates, slow.score), ref
+        assert fast.detail.split(": ", 1)[1] == slow.detail.split(": ", 1)[1]
+        checked += 1
+    assert checked > 0.95 * len(units)
+
+
+def test_official_names_lookup_steps_aside(table):
+    resolver = Resolver(table, manual=[ManualDecision(UnitRef(address="Phường Phúc Xá, Quận Ba Đình, Hà Nội").key,
+                                                      "00004")])
+    assert resolver._by_official_names(UnitRef(address="Phường Phúc Xá, Quận Ba Đình, Hà Nội")) is None
+    assert resolver.resolve(UnitRef(address="Phường Phúc Xá, Quận Ba Đình, Hà Nội")).rule == "manual"
+    assert resolver._by_official_names(UnitRef(province_code="01", address="Phường Phúc Xá, Quận Ba Đình, Hà Nội")) is None
+    assert resolver._by_official_names(UnitRef(address="Phường Phúc Xá, Quận Tây Hồ, Hà Nội")) is None
