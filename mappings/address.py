@@ -238,4 +238,4 @@ def parse_address(text: str | None) -> ParsedAddress:
 def _piece_components(piece: str) -> tuple[Component, ...]:
     """The components of one separator-delimited piece. "xã Yên Khánh huyện Ý Yên tỉnh Nam Định",
     "Khóm 4 TT Trà Cú": cut before type words."""
-    return tuple(c for c in map(component, _split_keywords(piece)) if c is not None)
+    return tuple(c for c in map(component, _split_keywords(drop_inner_digits(piece))) if c is not None)

@@ -127,6 +127,7 @@ def test_an_old_province_name_is_old_form(resolver):
 
 @pytest.mark.parametrize("text", [
     pytest.param("Xã Yên Khánh, Huyện Ý Yên, Tỉnh Nam Đị9nh", id="digit-inside-a-word"),
+    pytest.param("Xã Yê5n Khánh, Huyện Ý Yên, Tỉnh Nam Định", id="digit-inside-the-commune"),
     pytest.param("Xã Yên Khánhh, Huyện Ý Yên, Tỉnh Nam Định", id="doubled-letter"),
     pytest.param("Xã Yên Khánh, Huyện Ý Yên, Nam Địnhh", id="doubled-letter-in-the-province"),
     pytest.param("Xã Yên Khánh\tHuyện Ý Yên\tTỉnh Nam Định", id="tab-separated-cells"),
@@ -136,6 +137,11 @@ def test_an_old_province_name_is_old_form(resolver):
 def test_typing_noise_inside_the_named_units(resolver, text):
     d = resolver.resolve(UnitRef(address=text))
     assert (d.rule, d.new_commune) == ("names:address", "13795"), d.detail
+
+
+def test_a_digit_after_p_inside_a_word_is_no_ward_number(resolver):
+    d = resolver.resolve(UnitRef(address="Xã Đông P5hương, Huyện Đông Hưng, Tỉnh Thái Bình"))
+    assert "Đông Phương" in d.detail and "Đông Á" not in d.detail
 
 
 def test_province_slip_read_before_the_city_named_like_it(resolver):
