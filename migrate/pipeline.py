@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
 
 from adapters import open_source
 from adapters.inspect import schema_findings
@@ -34,6 +36,7 @@ from migrate.catalog import CatalogReport, catalog_report
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
 from migrate.core.i18n import Language, language
+from migrate.core.progress import Progress, Tallies
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
@@ -44,7 +47,7 @@ from migrate.workers import Worker
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None] | None
+WATCH = 1.0  # seconds between two looks at the ledger while worker processes load batches
 
 
 def tool_version() -> str:
@@ -156,8 +159,13 @@ def open_store(settings: Settings) -> Engine:
     return store
 
 
-def run(settings: Settings, *, progress: Progress = None, resume: bool = True) -> RunReport:
-    """Plan and load every batch of the sources; resume or join an unfinished run of the same sources."""
+def run(settings: Settings, *, progress: Progress | None = None, resume: bool = True) -> RunReport:
+    """Plan and load every batch of the sources; resume or join an unfinished run of the same sources.
+
+    ``progress`` hears "migrating" per source part: records extracted of the
+    source's count at the snapshot. With worker processes the counts are read
+    from the ledger, so every process's batches are counted.
+    """
     started = time.monotonic()
     store = open_store(settings)
     if settings.workers > 1 and not is_postgresql(store):
@@ -167,12 +175,17 @@ def run(settings: Settings, *, progress: Progress = None, resume: bool = True) -
     seed_units(store, units)
     run_id, resumed, errors = _start(settings, store, units, resume)
     children = [_spawn(settings, run_id) for _ in range(settings.workers - 1)]
-    worker = Worker(settings, store, build_resolver(settings, store, units), run_id, progress)
+    tallies = _tallies(store, run_id, progress)
+    watcher = _Watcher(store, run_id, tallies) if children and progress is not None else None
+    worker = Worker(settings, store, build_resolver(settings, store, units), run_id,
+                    None if watcher is not None else tallies)
     worker.work()
     for child in children:
         child.join()
         if child.exitcode != 0:
             errors[("*", "*")] = f"worker process {child.pid} ended with exit code {child.exitcode}"
+    if watcher is not None:
+        watcher.stop()
     errors.update(worker.errors)
     identifiers = Counter(worker.identifiers)
     release_unblocked(settings, store, units, progress=progress, identifiers=identifiers)
@@ -247,6 +260,44 @@ def _schema_problems(source: SourceSettings, adapter) -> list[str]:
         f"hopnhat source check {path}"]
 
 
+def _tallies(store: Engine, run_id: int, progress: Progress | None) -> Tallies:
+    """Records extracted per source part, of the snapshot's count, starting from what earlier batches did."""
+    with store.connect() as conn:
+        totals = ledger.run_totals(conn, run_id)
+    return Tallies(progress, "migrating", {pair: count for pair, (count, _, _) in totals.items()},
+                   {pair: counts.extracted for pair, (_, counts, _) in totals.items()})
+
+
+class _Watcher:
+    """Reads the ledger's counts every ``WATCH`` seconds, so batches of other processes are counted too."""
+
+    def __init__(self, store: Engine, run_id: int, tallies: Tallies) -> None:
+        self._store, self._run_id, self._tallies = store, run_id, tallies
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="progress", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(WATCH):
+            self._look()
+
+    def _look(self) -> None:
+        try:
+            with self._store.connect() as conn:
+                totals = ledger.run_totals(conn, self._run_id)
+        except DBAPIError as exc:  # the workers wait a lost store out; the display just misses a look
+            log.debug("progress: ledger not read: %s", exc)
+            return
+        for (source, part), (_, counts, _) in totals.items():  # parts not begun yet get no report
+            if (source, part) in self._tallies or counts.extracted != self._tallies.done.get((source, part), 0):
+                self._tallies.set(source, part, counts.extracted)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+        self._look()
+
+
 def _spawn(settings: Settings, run_id: int):
     process = multiprocessing.get_context("spawn").Process(target=_work_child, args=(settings, run_id), daemon=False)
     process.start()
@@ -281,22 +332,22 @@ def _report(store: Engine, settings: Settings, run_id: int, resumed: bool, error
 # --- reruns ----------------------------------------------------------------------------------
 
 
-def rerun(settings: Settings, batch_id: int, *, progress: Progress = None) -> ledger.BatchRow:
+def rerun(settings: Settings, batch_id: int, *, progress: Progress | None = None) -> ledger.BatchRow:
     """Re-read one batch's key range from its source and load it again (idempotent)."""
     return rerun_batches(settings, [batch_id], progress=progress)[0]
 
 
-def rerun_failed(settings: Settings, *, progress: Progress = None) -> list[ledger.BatchRow]:
+def rerun_failed(settings: Settings, *, progress: Progress | None = None) -> list[ledger.BatchRow]:
     """Rerun every failed batch of the profiles' sources, oldest first."""
     return rerun_selected(settings, failed=True, progress=progress)
 
 
-def rerun_quarantined(settings: Settings, *, progress: Progress = None) -> list[ledger.BatchRow]:
+def rerun_quarantined(settings: Settings, *, progress: Progress | None = None) -> list[ledger.BatchRow]:
     """Rerun the batches holding open quarantine entries, e.g. after a mapping decision or a profile fix."""
     return rerun_selected(settings, quarantined=True, progress=progress)
 
 
-def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Progress = None) -> list[ledger.BatchRow]:
+def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Progress | None = None) -> list[ledger.BatchRow]:
     """Rerun the given batches in stage order, then the batches their loads unblocked."""
     store = open_store(settings)
     units = UnitTable.load()
@@ -310,7 +361,7 @@ def rerun_batches(settings: Settings, batch_ids: Sequence[int], *, progress: Pro
         return [ledger.get(conn, r.id) for r in rows]  # type: ignore[misc]
 
 
-def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, progress: Progress = None,
+def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, progress: Progress | None = None,
                       identifiers: Counter[str] | None = None) -> int:
     """Rerun batches whose quarantined records waited for a parent that is now in the store.
 
@@ -334,9 +385,10 @@ def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, pr
 
 
 def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Sequence[ledger.BatchRow],
-                progress: Progress) -> Counter[str]:
+                progress: Progress | None) -> Counter[str]:
     """Load the batches again; the old-identifier index rows written."""
     resolver = build_resolver(settings, store, units)
+    tallies = Tallies(progress, "rerunning")
     workers: dict[int, Worker] = {}
     try:
         for row in rows:
@@ -346,7 +398,7 @@ def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Seque
             spec = source.profile.entities.get(row.entity)
             if spec is None:
                 raise StoreError(f"{row.describe()}: the profile of {source.name} no longer has entity {row.entity}")
-            worker = workers.setdefault(row.run_id, Worker(settings, store, resolver, row.run_id, progress))
+            worker = workers.setdefault(row.run_id, Worker(settings, store, resolver, row.run_id, tallies))
             if worker.execute(source, spec, row.id, row.key_lo, row.key_hi) == "taken":
                 raise StoreError(f"{row.describe()} is being worked on by another worker; try again when it ends")
     finally:
@@ -383,7 +435,7 @@ def profiles_for(settings: Settings, batch_ids: Sequence[int] | None = None) -> 
 
 
 def rerun_selected(settings: Settings, batch_ids: Sequence[int] = (), *, failed: bool = False,
-                   quarantined: bool = False, progress: Progress = None) -> list[ledger.BatchRow]:
+                   quarantined: bool = False, progress: Progress | None = None) -> list[ledger.BatchRow]:
     """Rerun the named batches, plus every failed one and/or every one holding open quarantine entries."""
     store = open_store(settings)
     names = [s.name for s in settings.sources]

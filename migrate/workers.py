@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
@@ -38,6 +38,7 @@ from mappings.rules import Resolver
 from migrate import ledger
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import HopnhatError, SourceError
+from migrate.core.progress import Tallies
 from migrate.core.records import EntitySpec, Key, RawRecord
 from migrate.leases import (  # noqa: F401 - re-exported for the pipeline and older callers
     ACCOUNT_LOCK,
@@ -57,7 +58,6 @@ log = logging.getLogger(__name__)
 
 WAIT = 0.2  # seconds between looks at a stage other workers are finishing
 
-Progress = Callable[[int], None] | None
 Pairs = Sequence[tuple[SourceSettings, EntitySpec]]
 
 
@@ -67,7 +67,7 @@ class Worker:
     store: Engine
     resolver: Resolver
     run_id: int
-    progress: Progress = None
+    progress: Tallies | None = None  # records extracted per source part, reported as batches complete
     name: str = field(default_factory=ledger.worker_name)
     errors: dict[ledger.Pair, str] = field(default_factory=dict)
     failed: list[int] = field(default_factory=list)
@@ -172,6 +172,8 @@ class Worker:
         page after it is read and prepared in a thread while this batch loads.
         """
         error, attempt, attempts = "", 0, 0
+        if self.progress is not None:
+            self.progress.tally(source.name, spec.label)  # the part begins (or goes on) here
         try:
             for attempt in range(1, self.settings.max_attempts + 1):
                 try:
@@ -203,8 +205,8 @@ class Worker:
                     error = f"{type(exc).__name__}: {one_line(exc)}"
                     break
                 _log_loaded(batch_id, source.name, spec.label, lo, hi, attempt, counts)
-                if self.progress:
-                    self.progress(counts.extracted)
+                if self.progress is not None:
+                    self.progress.add(source.name, spec.label, counts.extracted)
                 self._refresh_statistics(spec, counts)
                 return "loaded"
             message = (f"Batch {batch_id} ({source.name}/{spec.label}, keys {_key(lo)}..{_key(hi)}) failed after "

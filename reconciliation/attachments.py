@@ -9,17 +9,17 @@ from the hash the source recorded are named too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from migrate.attachments import verify_file
 from migrate.core.i18n import Language, language
+from migrate.core.progress import Progress, Tallies
 from migrate.store.models import document, dossier_file
 
-Progress = Callable[[int], None] | None
+TICK = 500  # rows between two progress reports
 KEEP = 1000
 
 
@@ -64,8 +64,11 @@ class AttachmentResult:
 
 
 def attachments(conn: Connection, files_dir: Path | None, *, source: str | None = None,
-                progress: Progress = None) -> AttachmentResult:
-    """Recompute the SHA-256 of every stored file (each distinct file once) and name the rows of bad ones."""
+                progress: Progress | None = None) -> AttachmentResult:
+    """Recompute the SHA-256 of every stored file (each distinct file once) and name the rows of bad ones.
+
+    ``progress`` hears "checking files" per source and entity, counting rows.
+    """
     result = AttachmentResult(str(files_dir) if files_dir is not None else None)
     if files_dir is None:
         return result
@@ -76,6 +79,9 @@ def attachments(conn: Connection, files_dir: Path | None, *, source: str | None 
                 .execution_options(yield_per=5000))
         if source:
             stmt = stmt.where(table.c.source_system == source)
+        tallies = Tallies(progress, "checking files", _row_counts(conn, entity, table, source))
+        for src, _ in tallies.totals:
+            tallies.tally(src, entity)
         last_sha, last_problem = None, None
         for src, key, sha, recorded, _state in conn.execute(stmt):
             counts = result.per_source.setdefault((src, entity), {"rows": 0, "rows_intact": 0, "problems": 0})
@@ -84,8 +90,8 @@ def attachments(conn: Connection, files_dir: Path | None, *, source: str | None 
             if sha != last_sha:  # rows are ordered by hash: each distinct file is read once
                 last_sha, last_problem = sha, (verify_file(files_dir, sha) if sha else "the row names no stored file")
                 result.files += 1
-                if progress and result.files % 1000 == 0:
-                    progress(1000)
+            if result.rows % TICK == 0:
+                tallies.set(src, entity, counts["rows"])
             problem = last_problem
             if problem is None and recorded and recorded.lower() != (sha or "").lower():
                 problem = f"stored content {sha} is not what the source recorded ({recorded})"
@@ -97,4 +103,16 @@ def attachments(conn: Connection, files_dir: Path | None, *, source: str | None 
             if len(result.problems) < KEEP:
                 result.problems.append({"source": src, "entity": entity, "source_key": key, "sha256": sha,
                                         "problem": problem})
+        for (src, name), counts in result.per_source.items():
+            if name == entity:
+                tallies.set(src, entity, counts["rows"])
     return result
+
+
+def _row_counts(conn: Connection, entity: str, table, source: str | None) -> dict[tuple[str, str], int]:
+    """Rows with a stored file per source: the totals of the progress reports."""
+    stmt = (select(table.c.source_system, func.count()).where(table.c.file_state == "stored")
+            .group_by(table.c.source_system))
+    if source:
+        stmt = stmt.where(table.c.source_system == source)
+    return {(src, entity): int(n) for src, n in conn.execute(stmt)}

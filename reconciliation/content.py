@@ -16,7 +16,7 @@ records, and for a sample of changed records the differing fields are shown.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -27,6 +27,7 @@ from migrate.core.canonical import content_hash, hash_value, to_canonical
 from migrate.config import SourceSettings
 from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
+from migrate.core.progress import Progress, Tally
 from migrate.prepare import lineage_key
 from migrate.store.models import source_snapshot
 from reconciliation import digests
@@ -34,7 +35,7 @@ from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, or
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int], None] | None
+TICK = 1000  # records between two progress reports
 KEEP = 1000  # problems listed per source table (all are counted)
 PROBLEMS = {
     "row-missing": "the lineage says it was loaded, but its row is not in the store",
@@ -146,8 +147,11 @@ class ContentResult:
 
 
 def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source: str | None = None,
-            sample: int = 20, progress: Progress = None) -> ContentResult:
-    """Rehash every record in the store; with ``sources``, compare with the sources read again."""
+            sample: int = 20, progress: Progress | None = None) -> ContentResult:
+    """Rehash every record in the store; with ``sources``, compare with the sources read again.
+
+    ``progress`` hears "rehashing" (store rows) and "re-reading" (source records) per source part.
+    """
     result = ContentResult(compared_with_source=bool(sources))
     names = [s for (s,) in conn.execute(select(source_snapshot.c.source_system).distinct()) if not source or s == source]
     orphans: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
@@ -178,8 +182,9 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
                     spec = _spec(settings, entity, table) if adapter is not None else None
                     if adapter is not None and spec is None:
                         result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
+                    part = entity if len(tables[entity]) == 1 else f"{entity} ({table})"
                     _table(conn, result, TableContent(name, entity, table), parent_table, adapter, spec,
-                           sample, progress, orphans.pop((name, table, entity), []))
+                           sample, (progress, part), orphans.pop((name, table, entity), []))
         finally:
             if adapter is not None:
                 adapter.close()
@@ -198,12 +203,14 @@ def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpe
 
 
 def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table, adapter,
-           spec: EntitySpec | None, sample: int, progress: Progress, orphans: list[tuple[str, int]]) -> None:
+           spec: EntitySpec | None, sample: int, progress: tuple[Progress | None, str],
+           orphans: list[tuple[str, int]]) -> None:
     result.tables_checked.append(t)
     compare = adapter is not None and spec is not None
     expected = _expected(conn, t)
     width = digests.segment_width(expected)
     store_side = digests.Segments(width)
+    rehashed = Tally(progress[0], "rehashing", t.source, progress[1], expected).start()
 
     def stored() -> Iterator[StoreRecord]:
         return store_records(conn, t.source, t.table, t.entity, parent_table=parent_table)
@@ -213,14 +220,16 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
         _check_inside(result, t, rec)
         if compare:
             store_side.add(rec.source_key, rec.digest_value)
-        if progress and t.records % 10_000 == 0:
-            progress(10_000)
+        if t.records % TICK == 0:
+            rehashed.set(t.records)
+    rehashed.set(t.records)
     for key, row_id in orphans:
         result.add(t, ContentProblem(t.source, t.entity, t.table, key, "row-without-lineage", row_id))
         store_side.add(key, "row-without-lineage")
     if not compare:
         return
-    source_side = digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec)), width)
+    reread = Tally(progress[0], "re-reading", t.source, progress[1], expected).start()
+    source_side = digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec, reread)), width)
     t.source_records = source_side.total
     t.segments = len(set(source_side.count) | set(store_side.count))
     bad = digests.differing(source_side, store_side)
@@ -267,11 +276,13 @@ def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> N
             problem("alias-changed")
 
 
-def _source_hashes(adapter, spec: EntitySpec) -> Iterator[tuple[str, str, dict]]:
+def _source_hashes(adapter, spec: EntitySpec, tally: Tally | None = None) -> Iterator[tuple[str, str, dict]]:
     for page in adapter.read(spec, after=None, batch_size=5000):
         for raw in page:
             record, _ = to_canonical(spec, raw)
             yield lineage_key(spec, raw)[0], content_hash(spec.name, record), record  # the key the store knows
+        if tally is not None:
+            tally.add(len(page))
 
 
 def _expected(conn: Connection, t: TableContent) -> int:

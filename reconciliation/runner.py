@@ -26,6 +26,7 @@ from migrate import ledger
 from migrate.config import SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError
 from migrate.core.i18n import Language, language
+from migrate.core.progress import Progress
 from migrate.pipeline import tool_version
 from migrate.store import schema
 from migrate.store.models import migration_run, reconciliation_run
@@ -37,7 +38,6 @@ from reconciliation.content import ContentResult, content
 from reconciliation.report import ReportContext, summary_lines, write_report
 
 ExtraCheck = Callable[[Connection], CheckResult]
-Progress = Callable[[int], None] | None
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def recount(sources: Sequence[SourceSettings]) -> dict[tuple[str, str], int]:
 
 def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str | None = None,
               sources: Sequence[SourceSettings] = (), files_dir: Path | None = None, unmask: bool = False,
-              record: bool = True, extra_checks: Sequence[ExtraCheck] = (), progress: Progress = None,
+              record: bool = True, extra_checks: Sequence[ExtraCheck] = (), progress: Progress | None = None,
               lang: str = "en") -> Reconciliation:
     """Recompute everything from the store (and the sources, when given), write the report, record the run."""
     url = store if isinstance(store, str) else store.url.render_as_string(hide_password=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from migrate.cli.options import json_option, store_option, load_settings
+from migrate.cli.progress import display
 from migrate.core.errors import HopnhatError
 
 
@@ -111,7 +112,9 @@ def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, qua
     if not profiles:
         profiles = pipeline.profiles_for(load_settings(store=store), None if failed or quarantined else batch_ids)
     settings = load_settings(profiles, store=store, files_dir=files_dir)
-    rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined)
+    with display() as progress:
+        rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined,
+                                       progress=progress)
     for row in rows:
         click.echo(row.error if row.state == "failed" and row.error else
                    f"{row.describe()}: {row.state} after {row.attempts} attempt(s)")

@@ -22,6 +22,7 @@ LogFormat = Literal["text", "json"]
 
 # The loggers of hopnhat's own packages; third-party libraries (alembic, SQLAlchemy) stay at warnings.
 PACKAGES = ("migrate", "adapters", "mappings", "reconciliation", "runbooks", "hopnhat")
+PROGRESS = "hopnhat.progress"  # the logger of the progress lines shown when stderr is not a terminal
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -52,7 +53,15 @@ class PrivateFilter(logging.Filter):
 
 
 class _Handler(logging.StreamHandler):
-    """Marks the handlers this module installed, so a second configuration replaces them."""
+    """Marks the handlers this module installed, so a second configuration replaces them.
+
+    Standard output is flushed before each record, so where both go to one
+    file the log lines stand in order with what the command printed.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stdout.flush()
+        super().emit(record)
 
 
 class _FileHandler(logging.FileHandler):
@@ -97,3 +106,18 @@ def configure(*, level: int, log_file: str | Path | None = None, fmt: LogFormat 
         root.setLevel(logging.WARNING)
     for name in PACKAGES:
         logging.getLogger(name).setLevel(lowest)
+    _configure_progress(formatter, quiet=level >= logging.ERROR)
+
+
+def _configure_progress(formatter: logging.Formatter, *, quiet: bool) -> None:
+    """The plain progress lines (``migrate.cli.progress``): on stderr at info level, whatever ``-v`` says."""
+    progress = logging.getLogger(PROGRESS)
+    for handler in [h for h in progress.handlers if isinstance(h, _Handler)]:
+        progress.removeHandler(handler)
+        handler.close()
+    progress.propagate = False
+    progress.setLevel(logging.ERROR if quiet else logging.INFO)
+    handler = _Handler(sys.stderr)
+    handler.setFormatter(formatter)
+    handler.addFilter(PrivateFilter())
+    progress.addHandler(handler)

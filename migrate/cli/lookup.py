@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import Progress, store_option, load_settings
+from migrate.cli.options import load_settings, store_option
+from migrate.cli.progress import display
 from migrate.core.errors import HopnhatError
 from migrate.continuity.identifiers import KINDS
 
@@ -73,9 +74,8 @@ def index_command(store: str | None, profiles: tuple[str, ...]) -> None:
     from migrate.pipeline import open_store
 
     engine = open_store(load_settings(store=store))
-    progress = Progress(None, "indexing")
-    report = refresh(engine, [load_profile(p) for p in profiles], progress=progress)
-    progress.close()
+    with display() as progress:
+        report = refresh(engine, [load_profile(p) for p in profiles], progress=progress)
     click.echo(report.summary())
 
 

@@ -1,9 +1,8 @@
-"""Flag bundles shared by commands, and the progress display."""
+"""Flag bundles shared by commands."""
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 
 import click
@@ -70,34 +69,6 @@ def parse_sources(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"expected NAME=URL, got {hide_credentials(value)!r}", param_hint="--source")
         out[name] = url
     return out
-
-
-class Progress:
-    """A tqdm bar on a terminal, plain log lines elsewhere; call with the records just done."""
-
-    def __init__(self, total: int | None, label: str) -> None:
-        self.label = label
-        self.done = 0
-        self._next_log = 0
-        self._bar = None
-        root = click.get_current_context(silent=True)
-        self._quiet = bool(root and (root.find_root().obj or {}).get("quiet"))
-        if sys.stderr.isatty() and not self._quiet:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="rec", desc=label, leave=False)
-
-    def __call__(self, n: int) -> None:
-        self.done += n
-        if self._bar is not None:
-            self._bar.update(n)
-        elif self.done >= self._next_log and not self._quiet:
-            click.echo(f"{self.label}: {self.done} records", err=True)
-            self._next_log = self.done + 10_000
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def lang_option(func: Callable) -> Callable:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from migrate.cli.options import (Progress, json_option, lang_option, load_settings, parse_sources,
-                                 project_profiles, store_option)
+from migrate.cli.options import (json_option, lang_option, load_settings, parse_sources, project_profiles,
+                                 store_option)
+from migrate.cli.progress import display
 from migrate.config import report_language
 from migrate.core.errors import ConservationBroken
 from migrate.core.i18n import language
@@ -69,11 +70,10 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
         profiles = recorded_profiles(load_settings(store=store), names=list(urls))
     settings = load_settings(profiles, store=store, source_urls=urls, files_dir=files_dir)
     code = report_language(lang)
-    progress = Progress(None, "reconciling")
-    result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
-                       files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress,
-                       lang=code)
-    progress.close()
+    with display() as progress:
+        result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
+                           files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress,
+                           lang=code)
     if as_json:
         from migrate.cli import jsonout
 

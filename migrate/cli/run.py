@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from migrate.cli.options import (Progress, json_option, lang_option, load_settings, parse_sources,
-                                 project_profiles, run_options, store_option)
+from migrate.cli.options import (json_option, lang_option, load_settings, parse_sources, project_profiles,
+                                 run_options, store_option)
+from migrate.cli.progress import display
 from migrate.config import report_language
 from migrate.core.errors import ConservationBroken, HopnhatError
 from migrate.core.i18n import language
@@ -32,14 +33,13 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
 
     from migrate.demo.flow import build_portals, run_demo
 
-    if portals_only:
-        for m in build_portals(Path(out), scale=scale, seed=seed, files=not no_files):
-            click.echo(f"{m.spec.name}: {m.db_path} ({m.profile_path.name})")
-        return
-    progress = Progress(None, "migrating")
-    result = run_demo(Path(out), scale=scale, seed=seed, store=store, files=not no_files, progress=progress)
-    progress.close()
-    click.echo(result.summary())
+    with display() as progress:
+        if portals_only:
+            for m in build_portals(Path(out), scale=scale, seed=seed, files=not no_files, progress=progress):
+                progress.echo(f"{m.spec.name}: {m.db_path} ({m.profile_path.name})")
+            return
+        result = run_demo(Path(out), scale=scale, seed=seed, store=store, files=not no_files, progress=progress,
+                          announce=progress.echo)
     if not result.reconciliation.ok:
         raise ConservationBroken("conservation does not hold; see the report")
 
@@ -75,9 +75,8 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     if not profiles:
         raise click.UsageError("name the PROFILES to migrate, or list them in hopnhat.toml ([run] profiles)")
     settings = load_settings(profiles, store=store, source_urls=parse_sources(sources), **options)
-    progress = Progress(None, "migrating")
-    report = pipeline.run(settings, progress=progress, resume=not no_resume)
-    progress.close()
+    with display() as progress:
+        report = pipeline.run(settings, progress=progress, resume=not no_resume)
     if as_json:
         from migrate.cli import jsonout
 

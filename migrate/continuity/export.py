@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from migrate.continuity.index import is_built
 from migrate.continuity.lookup import Match, resolve
 from migrate.continuity.redirects import NGINX_HEADER, REDIRECT_COLUMNS, driving_kind, redirect
 from migrate.core.errors import StoreError
+from migrate.core.progress import Progress, Tally
 from migrate.core.tables import TableWriter
 from migrate.store.models import old_identifier
 
@@ -85,7 +85,7 @@ def ambiguous_identifiers(conn: Connection, *, per_source: bool = False) -> dict
 
 
 def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bool = False,
-           include_hashes: bool = False, progress: Callable[[int], None] | None = None) -> ExportReport:
+           include_hashes: bool = False, progress: Progress | None = None) -> ExportReport:
     started = time.monotonic()
     with store.connect() as conn:
         if not is_built(conn):
@@ -103,6 +103,7 @@ def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bo
         nginx = files.enter_context(open(out_dir / "redirects.nginx.map", "w", encoding="utf-8"))
         nginx.write(NGINX_HEADER)
         js.write("[")
+        exported = Tally(progress, "exporting", "store", "identifiers").start()
         for chunk in _chunks(store):
             for m in chunk:
                 matches = shared.get((m.kind, _norm(m)), 1)
@@ -122,8 +123,7 @@ def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bo
                     if line:
                         nginx.write(line + "\n")
                         rows["redirects.nginx.map"] += 1
-            if progress is not None:
-                progress(len(chunk))
+            exported.add(len(chunk))
         js.write("\n]\n")
         rows["identifiers.json"] = rows["identifiers.csv"]
         columns = ACCOUNT_COLUMNS + (("password_hash",) if include_hashes else ())

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, 
 
 from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
+from migrate.core.progress import Progress, Tally
 from migrate.store.limits import storable_reason
 from migrate.store.models import (
     account,
@@ -148,7 +149,7 @@ def _families(profiles: Sequence[SourceProfile]) -> list[_Family]:
 
 
 def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
-            progress: Callable[[int], None] | None = None) -> IndexReport:
+            progress: Progress | None = None) -> IndexReport:
     """Bring ``old_identifier`` in line with the store; idempotent.
 
     With the source profiles, identifiers of quarantined records (dossier
@@ -159,6 +160,7 @@ def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
     tally: Counter[str] = Counter()
     for family in _families(profiles):
         last = 0
+        indexed = Tally(progress, "indexing", "store", family.name).start()
         while True:
             with store.begin() as conn:
                 rows = _chunk(conn, family, last)
@@ -166,8 +168,7 @@ def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
                     break
                 _sync(conn, family, rows, tally)
             last = rows[-1].id
-            if progress is not None:
-                progress(len(rows))
+            indexed.add(len(rows))
     with store.begin() as conn:
         tally["deleted"] += _remove_gone(conn)
         conn.execute(text("ANALYZE old_identifier"))  # planner statistics: the normalized index is selective

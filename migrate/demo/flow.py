@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.profiles import load_profile
 from migrate.config import Settings
+from migrate.core.progress import Progress
 from migrate.demo.generate import PortalManifest, build_demo
 from migrate.demo.remaps import write_remaps
 from migrate.demo.splitrules import write_split_rules
@@ -23,33 +25,47 @@ class DemoResult:
     reconciliation: Reconciliation
 
     def summary(self) -> str:
-        lines = ["Legacy portals built:"]
-        for m in self.portals:
-            counts = ", ".join(f"{t} {n}" for t, n in m.counts.items())
-            lines.append(f"  {m.spec.name} ({m.spec.province_code}): {counts}; {m.files} files")
-        return "\n".join([*lines, "", self.run.summary(), "", self.reconciliation.summary()])
+        return "\n".join([portals_summary(self.portals), "", self.run.summary(), "", self.reconciliation.summary()])
 
 
-def build_portals(out_dir: Path, *, scale: int = 300, seed: int = 2025, files: bool = True) -> list[PortalManifest]:
+def portals_summary(portals: list[PortalManifest]) -> str:
+    lines = ["Legacy portals built:"]
+    for m in portals:
+        counts = ", ".join(f"{t} {n}" for t, n in m.counts.items())
+        lines.append(f"  {m.spec.name} ({m.spec.province_code}): {counts}; {m.files} files")
+    return "\n".join(lines)
+
+
+def build_portals(out_dir: Path, *, scale: int = 300, seed: int = 2025, files: bool = True,
+                  progress: Progress | None = None) -> list[PortalManifest]:
     """The three legacy portals with their profiles, split rules and remap table; nothing migrated."""
-    portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files)
+    portals = build_demo(out_dir / "portals", scale=scale, seed=seed, files=files, progress=progress)
     write_split_rules(out_dir / "portals" / "split-rules.csv")
     write_remaps(out_dir / "portals" / "remaps.csv")
     return portals
 
 
 def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | None = None,
-             files: bool = True, progress=None) -> DemoResult:
+             files: bool = True, progress: Progress | None = None,
+             announce: Callable[[str], None] | None = None) -> DemoResult:
+    """Build, migrate, reconcile; ``announce`` hears each step's summary as soon as the step is over.
+
+    Announced together, the summaries are ``DemoResult.summary()``.
+    """
+    say = announce or (lambda text: None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    portals = build_portals(out_dir, scale=scale, seed=seed, files=files)
+    portals = build_portals(out_dir, scale=scale, seed=seed, files=files, progress=progress)
+    say(portals_summary(portals))
     settings = demo_settings(
         portals, store or f"sqlite:///{out_dir / 'store.sqlite'}", out_dir / "store-files",
         split_rules=out_dir / "portals" / "split-rules.csv", remaps=out_dir / "portals" / "remaps.csv",
     )
     schema.upgrade(schema.connect(settings.store_url))
     report = run(settings, progress=progress)
+    say("\n" + report.summary())
     recon = reconcile(open_store(settings), out_dir / "report", sources=settings.sources, files_dir=settings.files_dir,
-                      extra_checks=[continuity])
+                      extra_checks=[continuity], progress=progress)
+    say("\n" + recon.summary())
     return DemoResult(portals, report, recon)
 
 

@@ -19,11 +19,12 @@ import os
 import shutil
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from migrate.core.progress import Progress, Tally
 from migrate.demo import schema
 from migrate.demo._units import ProvinceUnits, load_province
 from migrate.demo.catalog import build_agencies
@@ -73,15 +74,18 @@ class PortalManifest:
 
 
 def build_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, files: bool = True,
-               progress: Callable[[int], None] | None = None) -> list[PortalManifest]:
-    """Build the three portals of the new Ninh Bình in ``out_dir``; progress counts dossiers."""
+               progress: Progress | None = None) -> list[PortalManifest]:
+    """Build the three portals of the new Ninh Bình in ``out_dir``; progress counts each portal's records."""
     return [build_portal(spec, out_dir, scale=scale, seed=seed, files=files, progress=progress)
             for spec in PORTALS]
 
 
 def build_portal(spec: PortalSpec, out_dir: Path, *, scale: int = 300, seed: int = 2025, files: bool = True,
-                 progress: Callable[[int], None] | None = None) -> PortalManifest:
-    """Build one portal (``scale`` dossiers) in ``out_dir``, replacing an earlier build of it."""
+                 progress: Progress | None = None) -> PortalManifest:
+    """Build one portal (``scale`` dossiers) in ``out_dir``, replacing an earlier build of it.
+
+    ``progress`` hears "building" for the portal's accounts, dossiers and documents.
+    """
     if scale < 1:
         raise ValueError(f"scale must be at least 1, got {scale}")
     units = load_province(spec.province_code)
@@ -100,9 +104,11 @@ def build_portal(spec: PortalSpec, out_dir: Path, *, scale: int = 300, seed: int
         connection.execute("PRAGMA synchronous = OFF")
         schema.create(connection)
         sink = _Sink(connection, files_dir if files else None)
-        _write_accounts(ctx, sink)
-        _write_dossiers(ctx, sink, scale, progress)
-        _write_documents(ctx, sink)
+        source = f"{spec.key}-portal"
+        _write_accounts(ctx, sink, Tally(progress, "building", source, "account", ctx.layout.total).start())
+        _write_dossiers(ctx, sink, scale, Tally(progress, "building", source, "dossier", scale).start())
+        _write_documents(ctx, sink, Tally(progress, "building", source, "document",
+                                          document_count(ctx.layout.total)).start())
         sink.flush()
         schema.create_indexes(connection)
         connection.commit()
@@ -152,7 +158,7 @@ class _Sink:
         self.connection.commit()
 
 
-def _write_accounts(ctx: PortalContext, sink: _Sink) -> None:
+def _write_accounts(ctx: PortalContext, sink: _Sink, tally: Tally) -> None:
     for account_id in range(1, ctx.layout.total + 1):
         record = account(ctx, account_id)
         row = record.row(ctx.province_code)
@@ -163,15 +169,15 @@ def _write_accounts(ctx: PortalContext, sink: _Sink) -> None:
             sink.awkward["non-nfc-account"].append(account_id)
         if sink.full():
             sink.flush()
+            tally.set(account_id)
+    tally.set(ctx.layout.total)
 
 
-def _write_dossiers(ctx: PortalContext, sink: _Sink, scale: int,
-                    progress: Callable[[int], None] | None) -> None:
+def _write_dossiers(ctx: PortalContext, sink: _Sink, scale: int, tally: Tally) -> None:
     staff = StaffDirectory.of(ctx)
     sequence: dict[str, tuple[str, int]] = {}
     event_id = file_id = 0
     plan: dict[int, str] = {}
-    done = 0
     for dossier_id in range(1, scale + 1):
         position = (dossier_id - 1) % BLOCK
         if position == 0:
@@ -191,15 +197,12 @@ def _write_dossiers(ctx: PortalContext, sink: _Sink, scale: int,
             sink.awkward[kind].append(dossier_id)
         if sink.full():
             sink.flush()
-            if progress:
-                progress(dossier_id - done)
-                done = dossier_id
+            tally.set(dossier_id)
     sink.flush()
-    if progress and scale > done:
-        progress(scale - done)
+    tally.set(scale)
 
 
-def _write_documents(ctx: PortalContext, sink: _Sink) -> None:
+def _write_documents(ctx: PortalContext, sink: _Sink, tally: Tally) -> None:
     for document_id in range(1, document_count(ctx.layout.total) + 1):
         record = make_document(ctx, document_id)
         sink.add("KhoDuLieu", record.row)
@@ -208,6 +211,8 @@ def _write_documents(ctx: PortalContext, sink: _Sink) -> None:
             sink.awkward["document-without-account"].append(document_id)
         if sink.full():
             sink.flush()
+            tally.set(document_id)
+    tally.set(tally.total or 0)
 
 
 def _has_non_nfc(row: tuple[object, ...]) -> bool:

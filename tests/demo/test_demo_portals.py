@@ -157,10 +157,16 @@ def test_scale_scales_and_files_can_be_skipped(tmp_path: Path) -> None:
     assert rows(large, "SELECT count(*) FROM TepDinhKem WHERE length(MaHash) = 64")[0][0] == large.counts["TepDinhKem"]
 
 
-def test_progress_counts_dossiers(tmp_path: Path) -> None:
-    seen: list[int] = []
-    build_portal(PORTALS[1], tmp_path, scale=4500, files=False, progress=seen.append)
-    assert sum(seen) == 4500 and len(seen) > 1
+def test_progress_counts_accounts_dossiers_and_documents(tmp_path: Path) -> None:
+    seen: list[tuple[str, str, str, int, int | None]] = []
+    manifest = build_portal(PORTALS[1], tmp_path, scale=4500, files=False,
+                            progress=lambda *report: seen.append(report))
+    dossiers = [done for step, source, part, done, total in seen if part == "dossier" and total == 4500]
+    assert dossiers[0] == 0 and dossiers[-1] == 4500 and len(dossiers) > 2 and dossiers == sorted(dossiers)
+    last = {part: (done, total) for _, _, part, done, total in seen}
+    assert last == {"account": (manifest.counts["TaiKhoan"],) * 2, "dossier": (4500, 4500),
+                    "document": (manifest.counts["KhoDuLieu"],) * 2}
+    assert {(step, source) for step, source, *_ in seen} == {("building", "namdinh-portal")}
 
 
 def test_profiles_have_the_adapter_shape(demo: list[PortalManifest]) -> None:
