@@ -156,13 +156,14 @@ def field_limits(entity: str) -> tuple[tuple[str, Limit], ...]:
 
 
 def unit_ref(record: dict[str, object], default_province: str | None) -> UnitRef:
-    def text(name: str) -> str | None:
-        value = record.get(name)
-        return None if value is None else str(value)
-
+    """The record's place as text (values read as numbers too); built for every record, so inline."""
+    get = record.get
+    province, district, commune, address = (get("province_code"), get("district_code"), get("commune_code"),
+                                            get("address"))
     return UnitRef(
-        province_code=text("province_code") or default_province,
-        district_code=text("district_code"),
-        commune_code=text("commune_code"),
-        address=text("address"),
+        (province if province.__class__ is str else str(province)) if province is not None and province != ""
+        else default_province,
+        district if district is None or district.__class__ is str else str(district),
+        commune if commune is None or commune.__class__ is str else str(commune),
+        address if address is None or address.__class__ is str else str(address),
     )

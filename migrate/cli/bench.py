@@ -108,6 +108,24 @@ def addresses_command(sample: int | None, seed: int) -> None:
                "hopnhat bench addresses")
 
 
+@bench_group.command("remap")
+@click.option("--records", type=click.IntRange(1000), default=200_000, show_default=True,
+              help="Records remapped (each with its own address).")
+def remap_command(records: int) -> None:
+    """Code remap per CPU second: the code lookup alone, resolve, and record to decision as a batch does it.
+
+    \b
+    Example:
+        hopnhat bench remap --records 1000000
+    """
+    from migrate.bench import remap
+
+    result = remap.run(records)
+    click.echo(result.summary())
+    if not result.agree:
+        raise HopnhatError("hopnhat bench remap: a code lookup disagreed with the full rules (see above)")
+
+
 def _exit_code(code: int, command: str) -> None:
     if code:
         raise HopnhatError(f"{command} ended with code {code} (see above)")

@@ -241,3 +241,40 @@ def test_official_names_lookup_steps_aside(table):
     assert resolver.resolve(UnitRef(address="Phường Phúc Xá, Quận Ba Đình, Hà Nội")).rule == "manual"
     assert resolver._by_official_names(UnitRef(province_code="01", address="Phường Phúc Xá, Quận Ba Đình, Hà Nội")) is None
     assert resolver._by_official_names(UnitRef(address="Phường Phúc Xá, Quận Tây Hồ, Hà Nội")) is None
+
+
+# --- the code lookup (by_codes) ------------------------------------------------------------
+
+
+def test_code_lookup_agrees_with_the_full_rules_for_every_old_commune(table):
+    """The precomputed lookup gives, for every old commune that went whole and every form its codes are
+    written in, the decision the full rules reach; split and unknown communes are left to them."""
+    lookup, rules = Resolver(table), Resolver(table)
+    checked = 0
+    for old in table.old_communes():
+        if not old.commune_code:
+            continue
+        whole = len(table.parts(old.commune_code)) == 1
+        for codes in ((old.province_code, old.district_code, old.commune_code), (None, None, old.commune_code),
+                      (old.province_code, None, old.commune_code)):
+            hit = lookup.by_codes(*codes)
+            if whole:
+                assert hit == rules._resolve(UnitRef(*codes)), codes
+                checked += 1
+            else:
+                assert hit is None, codes
+    assert checked > 20_000
+
+
+def test_code_lookup_leaves_contradicting_and_odd_codes_to_the_rules(resolver):
+    assert resolver.by_codes("01", "001", "00001").new_commune == "00097"
+    assert resolver.by_codes("35", None, "00001") is None          # Phúc Xá is not in Hà Nam
+    assert resolver.by_codes(None, None, "1").new_commune == "00097"  # unpadded: decided once, then kept
+    assert resolver.by_codes(None, None, "99999") is None
+
+
+def test_a_reviewer_decision_wins_over_the_code_lookup(table):
+    ref = UnitRef(commune_code="00001", address="Số 1 phố Phúc Xá")
+    r = Resolver(table, manual=[ManualDecision(ref.key, "00008", decided_by="reviewer-1")])
+    assert r.resolve(ref).rule == "manual"
+    assert r.resolve(UnitRef(commune_code="00001")).rule == "official:whole"
