@@ -29,8 +29,15 @@ TYPE_MAP = {
 }
 
 
+# A locked file, or a file being replaced under a reader: its tables were found when the source
+# was opened, so one that vanishes mid-read ("no such table") comes back with the file.
+_TRANSIENT = ("database is locked", "no such table", "disk i/o error", "file is not a database",
+              "database disk image is malformed")
+
+
 def _transient(exc: BaseException) -> bool:
-    return "database is locked" in str(exc)
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(marker in text for marker in _TRANSIENT)
 
 
 def open_source(name: str, url: str) -> SqlSource:

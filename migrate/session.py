@@ -1,7 +1,7 @@
 """One worker's store connection: each unit of work in one transaction, a store that restarts waited out.
 
 A lost connection (a server restart, a dropped network) is reopened and the
-transaction retried from the start, with back-off, for up to
+transaction retried from the start, with back-off (``migrate.core.retry``), for up to
 ``STORE_PATIENCE`` seconds; whatever the transaction wrote was rolled back
 with the connection, so a batch's rows and its ledger row are wholly in the
 store or not at all.
@@ -10,14 +10,15 @@ store or not at all.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from migrate.core.errors import StoreError
+from migrate.core.retry import policy
+from migrate.store import failures
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +40,30 @@ class StoreSession:
         return self._conn is not None
 
     def txn(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one store transaction, waiting out a store that restarts or drops the connection."""
-        deadline = time.monotonic() + self.patience
-        delay = 0.25
-        while True:
+        """Run ``fn`` in one store transaction, waiting out a store that restarts or drops the connection.
+
+        Only failures ``migrate.store.failures`` calls transient are retried; any
+        other (an unknown column, a refused value) fails at its first attempt.
+        """
+        def once() -> T:
             try:
                 if self._conn is None:
                     self._conn = self.store.connect()
                 with self._conn.begin():
                     return fn(self._conn)
-            except (OperationalError, InterfaceError) as exc:
-                self.drop()
-                if time.monotonic() > deadline:
-                    raise StoreError(f"the store stayed unreachable for {self.patience:.0f}s: "
-                                     f"{one_line(exc)}. Rerun hopnhat run to resume") from exc
-                log.warning("store connection lost (%s); retrying in %.1fs", one_line(exc), delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            except DBAPIError as exc:
+                if failures.is_transient(exc):
+                    self.drop()
+                raise
+
+        try:
+            return policy(patience=self.patience, transient=failures.is_transient, log=log,
+                          what="store transaction")(once)
+        except DBAPIError as exc:
+            if not failures.is_transient(exc):
+                raise
+            raise StoreError(f"the store stayed unreachable for {self.patience:.0f}s: "
+                             f"{one_line(exc)}. Rerun hopnhat run to resume") from exc
 
     def drop(self) -> None:
         """Throw the connection away (it is broken)."""

@@ -2,23 +2,22 @@
 
 An adapter that failed is closed and forgotten; the next use opens a new one,
 so a source that went away and came back is read again. Reading is retried
-``max_attempts`` times with back-off. The page being read ahead uses an
+``max_attempts`` times with back-off when the failure is transient. The page being read ahead uses an
 adapter too: the pool waits for it before handing an adapter out.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from adapters import open_source
 from migrate.config import SourceSettings
-from migrate.core.errors import SourceError
+from migrate.core.errors import RetryableError
+from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
 from migrate.readahead import ReadAhead, first_page
-from migrate.session import one_line
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +47,15 @@ class SourcePool:
         return records
 
     def retry(self, source: SourceSettings, spec: EntitySpec, fn: Callable[[], T]) -> T:
-        """Run ``fn`` (which reads ``source``), reopening the source and retrying when reading fails."""
-        for attempt in range(1, self.max_attempts + 1):
+        """Run ``fn`` (which reads ``source``), reopening the source and retrying when reading fails transiently."""
+        def once() -> T:
             try:
                 return fn()
-            except SourceError as exc:
-                if attempt >= self.max_attempts:
-                    raise
-                log.warning("%s/%s: reading failed (%s); retrying", source.name, spec.label, one_line(exc))
+            except RetryableError:
                 self.forget(source)
-                time.sleep(backoff(attempt))
-        raise AssertionError("unreachable")
+                raise
+
+        return policy(attempts=self.max_attempts, log=log, what=f"reading {source.name}/{spec.label}")(once)
 
     def forget(self, source: SourceSettings) -> None:
         """Close the source's adapter (it failed); the next use opens a new one."""
@@ -73,7 +70,3 @@ class SourcePool:
             adapter.close()
         self._adapters.clear()
 
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait before the next attempt at reading a source."""
-    return min(2 ** attempt * 0.25, 5)

@@ -37,8 +37,9 @@ from mappings.agencies import RemapTable
 from mappings.rules import Resolver
 from migrate import ledger
 from migrate.config import Settings, SourceSettings
-from migrate.core.errors import HopnhatError, SourceError
+from migrate.core.errors import HopnhatError, RetryableError
 from migrate.core.progress import Tallies
+from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
 from migrate.leases import (  # noqa: F401 - re-exported for the pipeline and older callers
     ACCOUNT_LOCK,
@@ -52,7 +53,7 @@ from migrate.load import BatchContext, Statistics, load_batch
 from migrate.prepare import Prepared, prepare_page
 from migrate.readahead import Page, ReadAhead
 from migrate.session import StoreSession, one_line
-from migrate.sourcepool import SourcePool, backoff
+from migrate.sourcepool import SourcePool
 
 log = logging.getLogger(__name__)
 
@@ -171,46 +172,49 @@ class Worker:
         With ``read_ahead`` (a batch just planned from the source's next page) the
         page after it is read and prepared in a thread while this batch loads.
         """
-        error, attempt, attempts = "", 0, 0
+        tries = attempts = 0
         if self.progress is not None:
             self.progress.tally(source.name, spec.label)  # the part begins (or goes on) here
+
+        def attempt() -> ledger.Counts:
+            nonlocal page, prepared, tries, attempts
+            tries += 1
+            try:
+                attempts = self.session.txn(lambda conn: self._mark_running(conn, batch_id))
+                records = page if page is not None else self.sources.read_range(source, spec, lo, hi)
+                if prepared is None:
+                    self.ahead.wait()  # the resolver serves one thread at a time
+                    prepared = prepare_page(spec, records, self.resolver, source.profile.old_province,
+                                            self.settings.dates)
+                if read_ahead and tries == 1:
+                    self.ahead.start(source.name, self.sources.adapter(source), spec, hi,
+                                     self.settings.batch_size, self.resolver, source.profile.old_province,
+                                     self.settings.dates)
+                return self._load_once(source, spec, batch_id, prepared)
+            except RetryableError:  # a source that went away may come back: read it again
+                page, prepared = None, None
+                self.sources.forget(source)
+                raise
+
         try:
-            for attempt in range(1, self.settings.max_attempts + 1):
-                try:
-                    attempts = self.session.txn(lambda conn: self._mark_running(conn, batch_id))
-                    records = page if page is not None else self.sources.read_range(source, spec, lo, hi)
-                    if prepared is None:
-                        self.ahead.wait()  # the resolver serves one thread at a time
-                        prepared = prepare_page(spec, records, self.resolver, source.profile.old_province,
-                                                self.settings.dates)
-                    if read_ahead and attempt == 1:
-                        self.ahead.start(source.name, self.sources.adapter(source), spec, hi,
-                                         self.settings.batch_size, self.resolver, source.profile.old_province,
-                                         self.settings.dates)
-                    counts = self._load_once(source, spec, batch_id, prepared)
-                except LeaseLost:
-                    log.warning("batch %s was taken over by another worker", batch_id)
-                    return "taken"
-                except SourceError as exc:  # a source that went away may come back: retry
-                    error, page, prepared = one_line(exc), None, None
-                    self.sources.forget(source)
-                    log.warning("batch %s attempt %s failed: %s", batch_id, attempt, error)
-                    time.sleep(backoff(attempt))
-                    continue
-                except (HopnhatError, DBAPIError, OSError) as exc:
-                    error = one_line(exc)
-                    break
-                except Exception as exc:  # noqa: BLE001 - a fault of the batch, never a crashed run
-                    log.exception("batch %s: unexpected error", batch_id)
-                    error = f"{type(exc).__name__}: {one_line(exc)}"
-                    break
-                _log_loaded(batch_id, source.name, spec.label, lo, hi, attempt, counts)
+            try:
+                counts = policy(attempts=self.settings.max_attempts, log=log, what=f"batch {batch_id}")(attempt)
+            except LeaseLost:
+                log.warning("batch %s was taken over by another worker", batch_id)
+                return "taken"
+            except (HopnhatError, DBAPIError, OSError) as exc:  # not transient, or still failing at the last try
+                error = one_line(exc)
+            except Exception as exc:  # noqa: BLE001 - a fault of the batch, never a crashed run
+                log.exception("batch %s: unexpected error", batch_id)
+                error = f"{type(exc).__name__}: {one_line(exc)}"
+            else:
+                _log_loaded(batch_id, source.name, spec.label, lo, hi, tries, counts)
                 if self.progress is not None:
                     self.progress.add(source.name, spec.label, counts.extracted)
                 self._refresh_statistics(spec, counts)
                 return "loaded"
             message = (f"Batch {batch_id} ({source.name}/{spec.label}, keys {_key(lo)}..{_key(hi)}) failed after "
-                       f"{attempts or attempt} attempt(s): {error}. Nothing from it is in the store. "
+                       f"{attempts or tries} attempt(s): {error}. Nothing from it is in the store. "
                        f"Rerun: hopnhat batches rerun {batch_id}")
             log.error(message)
             self.session.txn(lambda conn: ledger.mark_failed(conn, batch_id, message))

@@ -150,7 +150,7 @@ def pg_store(pg_server):
 @pytest.fixture
 def sqlite_store(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    schema.upgrade(schema.connect(url))
+    schema.upgrade(schema.connect(url, create=True))
     return url
 
 

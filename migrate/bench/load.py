@@ -69,7 +69,7 @@ def bench_load(pg_url: str, dossiers: int, workdir: Path, *, batch_size: int = 5
     manifest = build_portal(spec, workdir, scale=dossiers, files=False)
     db_url = _create_database(pg_url)
     try:
-        store = schema.connect(db_url)
+        store = schema.connect(db_url, create=True)
         schema.upgrade(store)
         profile = load_profile(manifest.profile_path)
         settings = Settings.load([manifest.profile_path], store=db_url, files_dir=workdir / "files",

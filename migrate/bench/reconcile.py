@@ -66,7 +66,7 @@ def run(dossiers: int, *, pg_url: str | None = None, work_dir: Path | None = Non
         source_url = f"sqlite:///{portal.db_path}"
         settings = Settings.load([portal.profile_path], store=store_url, files_dir=work / "files",
                                  source_urls={_name(portal.profile_path): source_url}, batch_size=5000)
-        schema.upgrade(schema.connect(store_url))
+        schema.upgrade(schema.connect(store_url, create=True))
         echo("migrating")
         started = time.perf_counter()
         report = pipeline.run(settings)

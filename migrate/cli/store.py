@@ -42,7 +42,7 @@ def upgrade_command(store: str | None, revision: str, sql: bool, start: str | No
     if sql:
         click.echo(schema.upgrade_sql(settings.store_url, revision, start=start), nl=False)
         return
-    reached = schema.upgrade(schema.connect(settings.store_url), revision)
+    reached = schema.upgrade(schema.connect(settings.store_url, create=True), revision)
     click.echo(f"Store {schema.safe_url(settings.store_url)} is at schema revision {reached}.")
 
 

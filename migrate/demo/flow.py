@@ -60,7 +60,7 @@ def run_demo(out_dir: Path, *, scale: int = 300, seed: int = 2025, store: str | 
         portals, store or f"sqlite:///{out_dir / 'store.sqlite'}", out_dir / "store-files",
         split_rules=out_dir / "portals" / "split-rules.csv", remaps=out_dir / "portals" / "remaps.csv",
     )
-    schema.upgrade(schema.connect(settings.store_url))
+    schema.upgrade(schema.connect(settings.store_url, create=True))
     report = run(settings, progress=progress)
     say("\n" + report.summary())
     recon = reconcile(open_store(settings), out_dir / "report", sources=settings.sources, files_dir=settings.files_dir,

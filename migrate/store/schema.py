@@ -14,11 +14,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from migrate.core.credentials import hide_credentials
 from migrate.core.errors import StoreError
+from migrate.core.retry import policy
+from migrate.store import failures
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +30,60 @@ def safe_url(url: str) -> str:
     return hide_credentials(str(url))
 
 
-def connect(url: str) -> Engine:
-    """An engine on the store; SQLite gets foreign keys and WAL."""
-    parsed = make_url(url)
+STORE_URLS = "postgresql+psycopg://USER@HOST/DB or sqlite:///FILE"
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg", "sqlite": "sqlite",
+            "sqlite+pysqlite": "sqlite+pysqlite"}
+
+
+def connect(url: str, *, create: bool = False) -> Engine:
+    """An engine on an existing store, its connection tried once; SQLite gets foreign keys and WAL.
+
+    A missing SQLite file is refused, never created, unless ``create`` (``hopnhat
+    store upgrade``, the demo): then its folder and file are made. Driver
+    errors (unknown scheme, connection refused, authentication, unknown
+    database) become one ``StoreError`` naming the URL with its password hidden;
+    only transient ones (a server starting up) are tried again.
+    """
+    parsed = _parse(url)
+    shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        database = parsed.database or ""
+        in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+        if not in_memory and not Path(database).is_file():
+            if not create:
+                raise StoreError(f"there is no store at {shown} (no file {database}). "
+                                 f"Create it: hopnhat store upgrade --store {shown}")
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    _try_connection(engine, shown)
+    return engine
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"the store URL {url.split('@')[-1]!r} is not a database URL: use {STORE_URLS}") from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreError(f"unknown store URL scheme {parsed.drivername}:// in {shown}: use {STORE_URLS}"
+                         + (" (postgresql+psycopg://, not postgres://)" if parsed.drivername == "postgres" else ""))
+    return parsed.set(drivername=driver)
+
+
+def _try_connection(engine: Engine, shown: str) -> None:
+    try:
+        for attempt in policy(attempts=3, transient=failures.is_transient, log=log, what=f"opening store {shown}"):
+            with attempt, engine.connect():
+                pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise StoreError(failures.describe(exc, shown)) from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -29,7 +29,7 @@ def test_offline_sql_builds_the_same_sqlite_store_as_a_live_upgrade(tmp_path):
     with sqlite3.connect(offline) as conn:
         conn.executescript(result.out)
     live = f"sqlite:///{tmp_path / 'live.sqlite'}"
-    schema.upgrade(schema.connect(live))
+    schema.upgrade(schema.connect(live, create=True))
     assert _tables(f"sqlite:///{offline}") == _tables(live)
     current = hopnhat("store", "current", "--store", f"sqlite:///{offline}")
     assert current.code == 0
@@ -52,7 +52,7 @@ def test_offline_sql_from_a_revision_brings_a_postgresql_store_to_head(pg_url):
 
 def test_history_lists_every_revision_and_marks_the_store(tmp_path):
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    schema.upgrade(schema.connect(store), "0002")
+    schema.upgrade(schema.connect(store, create=True), "0002")
     result = hopnhat("store", "history", "--store", store)
     assert result.code == 0, result.err
     lines = result.out.splitlines()

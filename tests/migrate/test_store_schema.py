@@ -32,6 +32,9 @@ def test_work_refused_on_an_old_schema(tmp_path):
     from migrate.core.errors import StoreError
     import pytest
 
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "old.sqlite").close()  # a store file with no schema at all
     engine = schema.connect(f"sqlite:///{tmp_path / 'old.sqlite'}")
     with pytest.raises(StoreError, match="hopnhat store upgrade"):
         schema.require_current(engine)
