@@ -50,7 +50,7 @@ def build(url: str, portals, tmp_path) -> Migrated:
     urls = {load_profile(m.profile_path).name: f"sqlite:///{m.db_path}" for m in portals}
     urls[load_profile(namdinh.profile_path).name] = f"sqlite:///{copy}"
     settings = Settings.load(profiles, store=url, files_dir=tmp_path / "files", source_urls=urls)
-    engine = schema.connect(url)
+    engine = schema.connect(url, create=True)
     schema.upgrade(engine)
     assert pipeline.run(settings).ok
     loaded = [load_profile(p) for p in profiles]

@@ -30,7 +30,7 @@ def migrated_template(demo_portals, tmp_path_factory):
     url = f"sqlite:///{base / 'store.sqlite'}"
     from migrate.store import schema
 
-    schema.upgrade(schema.connect(url))
+    schema.upgrade(schema.connect(url, create=True))
     settings = demo_settings(demo_portals, url, base / "files", batch_size=200)
     report = pipeline.run(settings)
     assert report.ok, report.summary()
