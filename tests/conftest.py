@@ -4,8 +4,8 @@ The PostgreSQL server is initialised in a temporary folder and started with
 pg_ctl on a free loopback port; as root (CI), it runs as the unprivileged
 ``postgres`` user because initdb refuses root. Each test module gets a fresh
 database (pytest-postgresql's DatabaseJanitor). Without PostgreSQL binaries
-the PostgreSQL tests skip with the reason, except under CI=true, where they
-fail: CI must really run them.
+the PostgreSQL tests skip with the reason, except under CI (CI=1, true or yes),
+where they fail: CI must really run them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from migrate.store import schema
+from tests.ci import needed
 from tests.harness import shell  # noqa: F401 - the fixture every CLI test uses
 
 PG_USER = "postgres"
@@ -70,9 +71,7 @@ def _pg_bindir() -> Path | None:
 
 
 def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL is required under CI=true: {reason}")
-    pytest.skip(f"no PostgreSQL server can be started here: {reason}")
+    needed(f"no PostgreSQL server can be started here: {reason}")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from openpyxl import load_workbook
 from migrate.cli import cli
 from migrate.core.masking import mask_value
 from reconciliation.runner import reconcile, verify
+from tests.ci import needed
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +152,7 @@ def _chromium() -> str | None:
 def test_html_page_in_a_headless_browser(report, tmp_path):
     browser = _chromium()
     if browser is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
+        needed("Chromium not installed (apt-get install chromium)")
     page = (report.report_dir / "index.html").resolve().as_uri()
     run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
@@ -178,9 +176,7 @@ def test_the_page_in_both_languages_in_a_headless_browser(reconciled, lang, tmp_
 
     browser = _chromium()
     if browser is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
+        needed("Chromium not installed (apt-get install chromium)")
     migrated, _ = reconciled
     result = reconcile(migrated.store_url, tmp_path / "report", sources=migrated.sources,
                        files_dir=migrated.files_dir, record=False, lang=lang)
