@@ -17,7 +17,8 @@ TRANSIENT_STATES = {"40001", "40P01", "57P01", "57P02", "57P03", "53300", "55P03
 _TRANSIENT_TEXT = re.compile(
     r"connection refused|could not connect|server closed the connection|connection reset|broken pipe|"
     r"starting up|shutting down|terminating connection|timeout expired|timed out|database is locked|"
-    r"database table is locked|connection is closed|the connection is lost|consuming input failed", re.I)
+    r"database table is locked|connection is closed|the connection is lost|consuming input failed|"
+    r"recovery mode|not yet accepting connections|no connection to the server|could not (send|receive) data", re.I)
 _PERMANENT_TEXT = re.compile(r"authentication failed|no password supplied|does not exist|pg_hba\.conf", re.I)
 
 
@@ -32,7 +33,11 @@ def is_transient(exc: BaseException) -> bool:
     if state:
         return state in TRANSIENT_STATES or state.startswith("08")
     text = str(orig)
-    return bool(_TRANSIENT_TEXT.search(text)) and not _PERMANENT_TEXT.search(text)
+    if _PERMANENT_TEXT.search(text):
+        return False
+    # psycopg reports connection-level failures (refused, reset, recovery mode) as OperationalError without a state
+    connection_level = type(orig).__module__.startswith("psycopg") and type(orig).__name__ == "OperationalError"
+    return connection_level or bool(_TRANSIENT_TEXT.search(text))
 
 
 def describe(exc: BaseException, shown_url: str) -> str:

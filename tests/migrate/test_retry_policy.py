@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from adapters.profiles import load_profile
 from migrate import pipeline
-from migrate.core.errors import RetryableError, SourceError
+from migrate.core.errors import ConfigError, RetryableError, SourceError
 from migrate.core.retry import policy
 from migrate.demo.flow import demo_settings
 from migrate.store import failures
@@ -26,9 +26,8 @@ def test_an_unknown_column_is_not_retried(sqlite_store, demo_portals, tmp_path, 
     settings = type(settings)(**{**settings.__dict__, "sources": tuple(
         type(s)(load_profile(broken), s.url, s.files_root) for s in settings.sources)})
     with caplog.at_level(logging.WARNING):
-        report = pipeline.run(settings)
-    assert not report.ok
-    assert "error: hanam-portal/TaiKhoan: columns not found: TenDangNhapCu" in report.summary()
+        with pytest.raises(ConfigError, match="unknown column .* 'TenDangNhapCu'; closest: TenDangNhap"):
+            pipeline.run(settings)
     assert "retrying" not in caplog.text
 
 
