@@ -35,12 +35,13 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from migrate.core.entities import ENTITIES
+from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.records import DERIVED, MAIN_ACCOUNT, Choice, EntitySpec, Exclusion, Join, Link, SheetLayout, TOTALS, \
     fold, template_columns
 from adapters.text import MODES
 from migrate.core.canonical import ACCEPTS, FIELDS, KNOWN_CONVERSIONS, SIZE_UNITS
 from migrate.core.errors import ConfigError
+from migrate.core.tomlcheck import Problems, keys_of
 from migrate.core.tomlfile import read_toml
 
 # every key a profile may hold, with what it means (``hopnhat source fields`` prints these)
@@ -86,7 +87,8 @@ EXPORT_KEYS = {
 }
 _SOURCE_KEYS = set(SOURCE_KEYS)
 _ENTITY_KEYS = set(ENTITY_KEYS)
-LINK_FIELDS = {"dossier": "applicant_account_key", "document": "owner_account_key"}
+# entity -> its field naming an account (a link, which may name the account part it points into)
+LINK_FIELDS = {e.name: e.parent.field for e in REGISTRY.values() if e.parent and REGISTRY[e.parent.entity].merges}
 _PART = re.compile(r"^([a-z_]+)(?:\.([a-z0-9_]+))?$")
 BUILTIN = ("demo-portal", "opencps-v2")
 
@@ -103,6 +105,7 @@ class SourceProfile:
     path: Path
     sha256: str
     text_encoding: str = "none"
+    description: str = ""
 
     def parts(self, entity: str) -> tuple[EntitySpec, ...]:
         """Every part of one canonical entity, the main one first."""
@@ -111,6 +114,12 @@ class SourceProfile:
     def ordered(self) -> tuple[EntitySpec, ...]:
         """All parts in load order (parents before children: migrate.core.entities.ENTITIES)."""
         return tuple(spec for name in ENTITIES for spec in self.parts(name))
+
+
+# The keys a [source] and an [entity.X] table may hold: the fields they are read into (a part's
+# fallbacks are written as a list of columns in ``columns``); SOURCE_KEYS and ENTITY_KEYS describe each.
+_SOURCE_KEYS = keys_of(SourceProfile, skip=("entities", "path", "sha256"))
+_ENTITY_KEYS = keys_of(EntitySpec, skip=("name", "part", "fallbacks"), rename={"joins": "join"})
 
 
 def builtin_profile_path(name: str) -> Path:
@@ -126,42 +135,33 @@ def load_profile(path: str | Path) -> SourceProfile:
         path = builtin_profile_path(path)
     path = Path(path)
     data, raw = read_toml(path, "profile")
-    problems: list[str] = []
+    problems = Problems(f"profile {path}")
     source = data.get("source")
     if not isinstance(source, dict):
         raise ConfigError(f"profile {path}: missing [source] table")
-    for unknown in sorted(set(source) - _SOURCE_KEYS):
-        problems.append(f"profile {path}: [source] has unknown key '{unknown}'")
-    for required in ("name", "engine", "url_env"):
-        if not source.get(required):
-            problems.append(f"profile {path}: [source] needs '{required}'")
+    problems.unknown("[source]", source, _SOURCE_KEYS)
+    problems.required("[source]", source, ("name", "engine", "url_env"))
     if "url" in source or "password" in source:
-        problems.append(f"profile {path}: profiles must not hold URLs or passwords; use url_env")
+        problems.add("", "profiles must not hold URLs or passwords; use url_env")
     text_encoding = source.get("text_encoding", "none")
-    if text_encoding not in MODES:
-        problems.append(f"profile {path}: [source] text_encoding '{text_encoding}' unknown; known: "
-                        f"{', '.join(MODES)}")
+    if not problems.one_of("[source]", "text_encoding", text_encoding, MODES):
         text_encoding = "none"
     for unknown in sorted(set(data) - {"source", "entity", "export"}):
-        problems.append(f"profile {path}: unknown section [{unknown}]; known: [source], [entity.NAME], "
-                        "[export.TABLE]")
-    layouts, layout_problems = _layouts(path, data.get("export"), source.get("engine"))
-    problems += layout_problems
+        problems.add("", f"unknown section [{unknown}]; known: [source], [entity.NAME], [export.TABLE]")
+    layouts = _layouts(problems, data.get("export"), source.get("engine"))
     entities = {}
-    for name, spec in (data.get("entity") or {}).items():
-        entity, entity_problems = _entity(path, name, spec, text_encoding)
-        problems += entity_problems
+    for name, spec in problems.table("[entity]", data.get("entity") or {}).items():
+        entity = _entity(problems, name, spec, text_encoding)
         if entity is not None:
             tables = {entity.table, *(j.table for j in entity.joins)}
             entities[name] = replace(entity, layouts={t: layouts[t] for t in sorted(tables) if t in layouts})
     if not entities:
-        problems.append(f"profile {path}: no [entity.*] tables")
+        problems.add("", "no [entity.*] tables")
     used = {t for e in entities.values() for t in e.layouts}
     for table in sorted(set(layouts) - used) if entities else ():
-        problems.append(f"profile {path}: [export.{table}] names no table of an [entity.*] (or its joins)")
-    problems += _link_problems(path, entities)
-    if problems:
-        raise ConfigError(problems)
+        problems.add(f"[export.{table}]", "names no table of an [entity.*] (or its joins)")
+    _link_problems(problems, entities)
+    problems.raise_any()
     files_root = source.get("files_root")
     return SourceProfile(
         name=source["name"],
@@ -174,19 +174,23 @@ def load_profile(path: str | Path) -> SourceProfile:
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
         text_encoding=text_encoding,
+        description=str(source.get("description") or ""),
     )
 
 
-def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[EntitySpec | None, list[str]]:
-    where = f"profile {path}: [entity.{label}]"
+def _entity(problems: Problems, label: str, spec: object, text_encoding: str) -> EntitySpec | None:
+    where = f"[entity.{label}]"
     match = _PART.match(label)
     name = match.group(1) if match else label
     if match is None or name not in ENTITIES:
-        return None, [f"{where}: unknown entity; known: {', '.join(ENTITIES)} "
-                      f"(another table for one of them: \"dossier_event.log\")"]
+        problems.add(where, f"unknown entity; known: {', '.join(ENTITIES)} "
+                            f"(another table for one of them: \"dossier_event.log\")")
+        return None
     if not isinstance(spec, dict):
-        return None, [f"{where}: must be a table"]
-    problems = [f"{where}: unknown key '{k}'" for k in sorted(set(spec) - _ENTITY_KEYS)]
+        problems.add(where, "must be a table")
+        return None
+    found = len(problems.lines)
+    problems.unknown(where, spec, _ENTITY_KEYS)
     table, key = spec.get("table"), spec.get("key")
     columns, fallbacks = {}, {}
     for field, column in (spec.get("columns") or {}).items():
@@ -195,22 +199,19 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         elif isinstance(column, str) and column:
             columns[str(field)] = column
         else:
-            problems.append(f"{where}: column of '{field}' must be a column name or a list of them")
+            problems.add(where, f"column of '{field}' must be a column name or a list of them")
     constants = {str(f): str(v) for f, v in (spec.get("constants") or {}).items()}
     compose = {str(f): str(v) for f, v in (spec.get("compose") or {}).items()}
-    choose, choose_problems = _choices(where, spec.get("choose") or {})
-    problems += choose_problems
-    if not table:
-        problems.append(f"{where}: needs 'table'")
+    choose = _choices(problems, where, spec.get("choose") or {})
+    problems.required(where, spec, ("table",))
     if not key or not isinstance(key, list):
-        problems.append(f"{where}: needs 'key' as a list of columns")
-    joins, join_problems = _joins(where, spec.get("join") or {})
-    problems += join_problems
+        problems.add(where, f"needs 'key' as a list of columns")
+    joins = _joins(problems, where, spec.get("join") or {})
     derived = [*constants, *compose, *choose, *fallbacks]
     for field in sorted(set(derived) & set(columns)):
-        problems.append(f"{where}: field '{field}' has a column and a constant, compose or choose; keep one")
+        problems.add(where, f"field '{field}' has a column and a constant, compose or choose; keep one")
     for field in sorted({f for f in derived if derived.count(f) > 1}):
-        problems.append(f"{where}: field '{field}' is derived twice (constants, compose, choose, a column list); "
+        problems.add(where, f"field '{field}' is derived twice (constants, compose, choose, a column list); "
                         "keep one")
     for field in derived:
         columns.setdefault(field, DERIVED + field)
@@ -218,53 +219,51 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         try:
             template_columns(template)
         except ValueError as exc:
-            problems.append(f"{where}: compose '{field}' is not a valid template: {exc}")
+            problems.add(where, f"compose '{field}' is not a valid template: {exc}")
     fields = FIELDS[name]
     for field in sorted(set(columns) - set(fields)):
-        problems.append(f"{where}: unknown field '{field}'; known: {', '.join(fields)}")
+        problems.add(where, f"unknown field '{field}'; known: {', '.join(fields)}")
     for field, meta in fields.items():
         if meta.required and field not in columns:
-            problems.append(f"{where}: required field '{field}' has no column")
+            problems.add(where, f"required field '{field}' has no column")
     convert = spec.get("convert") or {}
     for field, conversion in convert.items():
         how, _, unit = str(conversion).partition(":")
         if how not in KNOWN_CONVERSIONS:
-            problems.append(f"{where}: field '{field}' has unknown conversion '{conversion}'; "
+            problems.add(where, f"field '{field}' has unknown conversion '{conversion}'; "
                             f"known: {', '.join(KNOWN_CONVERSIONS)}")
         elif field in fields and how not in ACCEPTS[fields[field].kind]:
-            problems.append(f"{where}: field '{field}' is a {fields[field].kind}: conversion '{how}' would not "
+            problems.add(where, f"field '{field}' is a {fields[field].kind}: conversion '{how}' would not "
                             f"give one; accepted: {', '.join(ACCEPTS[fields[field].kind])}")
         elif how == "bytes" and unit.lower() not in SIZE_UNITS:
-            problems.append(f"{where}: field '{field}' conversion '{conversion}': the unit must be one of "
+            problems.add(where, f"field '{field}' conversion '{conversion}': the unit must be one of "
                             f"{', '.join(u.upper() for u in SIZE_UNITS)} (bytes:MB)")
     text = spec.get("text", text_encoding)
-    if text not in MODES:
-        problems.append(f"{where}: text '{text}' unknown; known: {', '.join(MODES)}")
+    problems.one_of(where, "text", text, MODES)
     lookups = {f: {str(k): str(v) for k, v in m.items()} for f, m in (spec.get("lookups") or {}).items()}
     for field, mapping in lookups.items():
         folded: dict[str, str] = {}
         for k, v in mapping.items():
             if folded.setdefault(fold(k), v) != v:
-                problems.append(f"{where}: lookups.{field} has '{k}' and another value differing only in case or "
+                problems.add(where, f"lookups.{field} has '{k}' and another value differing only in case or "
                                 "spaces, with different results; lookups ignore case and spaces: keep one")
-    nulls, null_problems = _nulls(where, spec.get("nulls"), fields)
+    nulls = _nulls(problems, where, spec.get("nulls"), fields)
     null_columns = spec.get("null_columns") or {}
     if not isinstance(null_columns, dict) or not all(isinstance(v, list) for v in null_columns.values()):
-        null_problems.append(f"{where}: null_columns must be a table column = [values] (a legacy column's "
-                             "values that mean NULL wherever the column is used: compose, choose, fields)")
+        problems.add(where, "null_columns must be a table column = [values] (a legacy column's "
+                            "values that mean NULL wherever the column is used: compose, choose, fields)")
         null_columns = {}
-    exclude, exclude_problems = _exclusions(where, spec.get("exclude"))
-    links, link_problems = _links(where, name, spec.get("links"))
-    problems += null_problems + exclude_problems + link_problems
+    exclude = _exclusions(problems, where, spec.get("exclude"))
+    links = _links(problems, where, name, spec.get("links"))
     attachment = spec.get("attachment", "required")
     if attachment not in ("required", "optional"):
-        problems.append(f"{where}: attachment must be \"required\" or \"optional\" (a record naming no file "
+        problems.add(where, f"attachment must be \"required\" or \"optional\" (a record naming no file "
                         "is loaded without one)")
     remap = spec.get("remap", True)
     if not isinstance(remap, bool):
-        problems.append(f"{where}: remap must be true or false")
-    if problems:
-        return None, problems
+        problems.add(where, f"remap must be true or false")
+    if len(problems.lines) > found:
+        return None
     return EntitySpec(
         name=name,
         table=table,
@@ -286,25 +285,26 @@ def _entity(path: Path, label: str, spec: object, text_encoding: str) -> tuple[E
         links=links,
         attachment=attachment,
         remap=remap,
-    ), []
+    )
 
 
-def _layouts(path: Path, raw: object, engine: object) -> tuple[dict[str, SheetLayout], list[str]]:
+def _layouts(problems: Problems, raw: object, engine: object) -> dict[str, SheetLayout]:
     """``[export.HoSo] header_row = 3, sheets = "all", merged = "fill", totals = ["Tổng cộng"]``."""
     if raw is None:
-        return {}, []
+        return {}
     if engine != "files":
-        return {}, [f"profile {path}: [export.*] describes spreadsheet and CSV exports: only for engine = \"files\""]
+        problems.add("[export.*]", "describes spreadsheet and CSV exports: only for engine = \"files\"")
+        return {}
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-        return {}, [f"profile {path}: [export.TABLE] must be tables (header_row, sheets, merged, totals)"]
-    out, problems = {}, []
+        problems.add("[export.TABLE]", "must be tables (header_row, sheets, merged, totals)")
+        return {}
+    out: dict[str, SheetLayout] = {}
     for table, body in raw.items():
-        where = f"profile {path}: [export.{table}]"
-        problems += [f"{where}: unknown key '{k}'; known: {', '.join(EXPORT_KEYS)}"
-                     for k in sorted(set(body) - set(EXPORT_KEYS))]
+        where = f"[export.{table}]"
+        problems.unknown(where, body, EXPORT_KEYS)
         header = body.get("header_row", 1)
         if isinstance(header, bool) or not isinstance(header, int) or header < 1:
-            problems.append(f"{where}: header_row must be a row number (1 = the first row)")
+            problems.add(where, "header_row must be a row number (1 = the first row)")
             header = 1
         sheets = body.get("sheets", ())
         if sheets == "all":
@@ -312,49 +312,49 @@ def _layouts(path: Path, raw: object, engine: object) -> tuple[dict[str, SheetLa
         elif isinstance(sheets, list) and sheets and all(isinstance(x, str) and x for x in sheets):
             sheets = tuple(sheets)
         elif sheets != ():
-            problems.append(f"{where}: sheets must be \"all\" or a list of sheet names")
+            problems.add(where, "sheets must be \"all\" or a list of sheet names")
             sheets = ()
         merged = body.get("merged", "refuse")
         if merged not in ("refuse", "fill"):
-            problems.append(f"{where}: merged must be \"refuse\" or \"fill\"")
+            problems.add(where, "merged must be \"refuse\" or \"fill\"")
             merged = "refuse"
         totals = body.get("totals")
         if totals is not None and not (isinstance(totals, list) and all(isinstance(x, str) for x in totals)):
-            problems.append(f"{where}: totals must be a list of labels ([] for none)")
+            problems.add(where, "totals must be a list of labels ([] for none)")
             totals = None
         labels = TOTALS if totals is None else tuple(fold(x) for x in totals)
         out[str(table)] = SheetLayout(header_row=header, sheets=sheets, merged=merged, totals=labels)
-    return out, problems
+    return out
 
 
-def _joins(where: str, raw: object) -> tuple[tuple[Join, ...], list[str]]:
+def _joins(problems: Problems, where: str, raw: object) -> tuple[Join, ...]:
     if not isinstance(raw, dict):
-        return (), [f"{where}: 'join' must be tables: [entity.X.join.TABLE] on = {{ column = \"column\" }}"]
-    joins, problems = [], []
+        problems.add(where, "'join' must be tables: [entity.X.join.TABLE] on = { column = \"column\" }")
+        return ()
+    joins = []
     for table, body in raw.items():
         on = body.get("on") if isinstance(body, dict) else None
         if not isinstance(on, dict) or not on:
-            problems.append(f"{where}: join {table} needs on = {{ mainColumn = \"{table}Column\" }}")
+            problems.add(where, f"join {table} needs on = {{ mainColumn = \"{table}Column\" }}")
             continue
-        unknown = sorted(set(body) - {"on", "several"})
-        problems += [f"{where}: join {table} has unknown key '{k}'" for k in unknown]
+        problems.unknown(f"{where} join {table}", body, keys_of(Join, skip=("table",)))
         several = str(body.get("several", "quarantine"))
         if several != "quarantine" and not (several.startswith("latest:") and len(several) > len("latest:")):
-            problems.append(f"{where}: join {table} several = \"{several}\": use \"quarantine\" (a record whose "
+            problems.add(where, f"join {table} several = \"{several}\": use \"quarantine\" (a record whose "
                             "join matches several rows is quarantined) or \"latest:COLUMN\" (the row with the "
                             "highest COLUMN is kept)")
         joins.append(Join(table, tuple((str(a), str(b)) for a, b in on.items()), several))
-    return tuple(joins), problems
+    return tuple(joins)
 
 
-def _choices(where: str, raw: object) -> tuple[dict[str, tuple[Choice, ...]], list[str]]:
-    out, problems = {}, []
+def _choices(problems: Problems, where: str, raw: object) -> dict[str, tuple[Choice, ...]]:
+    out = {}
     for field, bodies in (raw.items() if isinstance(raw, dict) else ()):
         choices = []
         for body in (bodies if isinstance(bodies, list) else [bodies]):
             when = body.get("when") if isinstance(body, dict) else None
             if not isinstance(body, dict) or not body.get("column") or not isinstance(when, dict) or len(when) != 1:
-                problems.append(f"{where}: choose.{field} needs column = \"...\" and when = {{ column = [values] }} "
+                problems.add(where, f"choose.{field} needs column = \"...\" and when = {{ column = [values] }} "
                                 f"([[...choose.{field}]] for several, the first that applies wins)")
                 continue
             (column, values), = when.items()
@@ -362,74 +362,74 @@ def _choices(where: str, raw: object) -> tuple[dict[str, tuple[Choice, ...]], li
             choices.append(Choice(str(body["column"]), str(column), tuple(fold(v) for v in values)))
         if choices:
             out[field] = tuple(choices)
-    return out, problems
+    return out
 
 
-def _nulls(where: str, raw: object, fields: Mapping[str, object]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+def _nulls(problems: Problems, where: str, raw: object, fields: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
     """``nulls = ["N/A"]`` (every field) or ``[entity.X.nulls] "*" = [...], birth_date = ["1900-01-01"]``."""
     if raw is None:
-        return {}, []
+        return {}
     table = {"*": raw} if isinstance(raw, list) else raw
     if not isinstance(table, dict):
-        return {}, [f"{where}: nulls must be a list of values, or a table field = [values] (\"*\": every field)"]
-    out, problems = {}, []
+        problems.add(where, "nulls must be a list of values, or a table field = [values] (\"*\": every field)")
+        return {}
+    out = {}
     for field, values in table.items():
         if field != "*" and field not in fields:
-            problems.append(f"{where}: nulls.{field}: unknown field; known: {', '.join(fields)}")
+            problems.add(where, f"nulls.{field}: unknown field; known: {', '.join(fields)}")
         elif not isinstance(values, list):
-            problems.append(f"{where}: nulls.{field} must be a list of values")
+            problems.add(where, f"nulls.{field} must be a list of values")
         else:
             out[str(field)] = tuple(fold(v) for v in values)
-    return out, problems
+    return out
 
 
-def _exclusions(where: str, raw: object) -> tuple[tuple[Exclusion, ...], list[str]]:
+def _exclusions(problems: Problems, where: str, raw: object) -> tuple[Exclusion, ...]:
     """``[[entity.X.exclude]] column = "removed", values = [1], reason = "soft-deleted"``."""
     if raw is None:
-        return (), []
-    out, problems = [], []
+        return ()
+    out = []
     for body in (raw if isinstance(raw, list) else [raw]):
         values = body.get("values") if isinstance(body, dict) else None
         if (not isinstance(body, dict) or not body.get("column") or not body.get("reason")
-                or not isinstance(values, list) or not values or set(body) - {"column", "values", "reason"}):
-            problems.append(f"{where}: exclude needs column = \"...\", values = [...] and reason = \"...\" "
+                or not isinstance(values, list) or not values or set(body) - set(keys_of(Exclusion))):
+            problems.add(where, f"exclude needs column = \"...\", values = [...] and reason = \"...\" "
                             "(the reason is reported with every excluded record)")
             continue
         out.append(Exclusion(str(body["column"]), tuple(fold(v) for v in values), str(body["reason"])))
-    return tuple(out), problems
+    return tuple(out)
 
 
-def _links(where: str, entity: str, raw: object) -> tuple[dict[str, Link], list[str]]:
+def _links(problems: Problems, where: str, entity: str, raw: object) -> dict[str, Link]:
     """``[entity.dossier.links.applicant_account_key] part = "account.business"`` or ``by = ..., parts = {...}``."""
     if raw is None:
-        return {}, []
+        return {}
     link_field = LINK_FIELDS.get(entity)
     if link_field is None or not isinstance(raw, dict):
-        return {}, [f"{where}: links are for {', '.join(f'{e}.{f}' for e, f in LINK_FIELDS.items())}"]
-    out, problems = {}, []
+        problems.add(where, f"links are for {', '.join(f'{e}.{f}' for e, f in LINK_FIELDS.items())}")
+        return {}
+    out = {}
     for field, body in raw.items():
         if field != link_field:
-            problems.append(f"{where}: links.{field}: only {link_field} links to an account part here")
+            problems.add(where, f"links.{field}: only {link_field} links to an account part here")
             continue
-        ok = isinstance(body, dict) and not set(body) - {"part", "by", "parts"} and (
+        ok = isinstance(body, dict) and not set(body) - set(keys_of(Link)) and (
             (body.get("part") and not body.get("by") and not body.get("parts"))
             or (body.get("by") and isinstance(body.get("parts"), dict) and body["parts"] and not body.get("part")))
         if not ok:
-            problems.append(f"{where}: links.{field} needs part = \"account.PART\", or by = \"column\" with "
+            problems.add(where, f"links.{field} needs part = \"account.PART\", or by = \"column\" with "
                             "parts = { value = \"account.PART\" }")
             continue
         parts = {fold(k): str(v) for k, v in (body.get("parts") or {}).items()}
         out[field] = Link(part=body.get("part"), by=body.get("by"), parts=parts)
-    return out, problems
+    return out
 
 
-def _link_problems(path: Path, entities: Mapping[str, EntitySpec]) -> list[str]:
+def _link_problems(problems: Problems, entities: Mapping[str, EntitySpec]) -> None:
     accounts = {label for label, spec in entities.items() if spec.name == MAIN_ACCOUNT}
-    problems = []
     for label, spec in entities.items():
         for field, link in spec.links.items():
             for part in ([link.part] if link.part else list(link.parts.values())):
                 if part not in accounts:
-                    problems.append(f"profile {path}: [entity.{label}] links.{field} names part '{part}', which "
-                                    f"is no account part of this profile; account parts: {', '.join(sorted(accounts))}")
-    return problems
+                    problems.add(f"[entity.{label}]", f"links.{field} names part '{part}', which is no account "
+                                                      f"part of this profile; account parts: {', '.join(sorted(accounts))}")

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.core.errors import ConfigError
+from migrate.core.tomlcheck import Problems, keys_of
 from migrate.core.tomlfile import read_toml
 
-_STEP_KEYS = {"id", "title", "run", "expect_exit", "expect", "refuse", "rollback", "rollback_run", "manual",
-              "phase", "timeout"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -68,32 +67,35 @@ class Runbook:
         raise ConfigError(f"runbook {self.path.name} has no step '{step_id}'. Steps: {known}")
 
 
+_STEP_KEYS = keys_of(Step)  # a [[step]] holds the fields of a Step
+
+
 def load_runbook(path: str | Path) -> Runbook:
     path = Path(path)
     data, raw = read_toml(path, "runbook")
-    problems: list[str] = []
-    head = data.get("runbook") or {}
+    problems = Problems(f"runbook {path}")
+    head = problems.table("[runbook]", data.get("runbook") or {})
     if not head.get("name"):
-        problems.append(f"runbook {path}: [runbook] needs a name")
+        problems.add("[runbook]", "needs a name")
     steps = []
     seen: set[str] = set()
     for n, raw_step in enumerate(data.get("step") or [], start=1):
-        where = f"runbook {path}: step {n}"
-        unknown = sorted(set(raw_step) - _STEP_KEYS)
-        problems += [f"{where}: unknown key '{k}'" for k in unknown]
+        where = f"step {n}"
+        raw_step = problems.table(where, raw_step)
+        unknown = problems.unknown(where, raw_step, _STEP_KEYS)
         step_id = str(raw_step.get("id", ""))
         if not _ID.match(step_id):
-            problems.append(f"{where}: id must be lower-case words joined by '-', got {step_id!r}")
+            problems.add(where, f"id must be lower-case words joined by '-', got {step_id!r}")
         elif step_id in seen:
-            problems.append(f"{where}: id '{step_id}' is used twice")
+            problems.add(where, f"id '{step_id}' is used twice")
         seen.add(step_id)
         if not raw_step.get("run") and not raw_step.get("manual"):
-            problems.append(f"{where} ({step_id}): needs 'run' (a command) or manual = true")
+            problems.add(f"{where} ({step_id})", "needs 'run' (a command) or manual = true")
         for pattern in [*raw_step.get("expect", []), *raw_step.get("refuse", [])]:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                problems.append(f"{where} ({step_id}): bad pattern {pattern!r}: {exc}")
+                problems.add(f"{where} ({step_id})", f"bad pattern {pattern!r}: {exc}")
         if unknown or not _ID.match(step_id):
             continue
         steps.append(Step(
@@ -104,9 +106,8 @@ def load_runbook(path: str | Path) -> Runbook:
             phase=str(raw_step.get("phase", "")), timeout=int(raw_step.get("timeout", 3600)),
         ))
     if not steps and not problems:
-        problems.append(f"runbook {path}: no [[step]]")
-    if problems:
-        raise ConfigError(problems)
+        problems.add("", "no [[step]]")
+    problems.raise_any()
     return Runbook(name=head["name"], title=str(head.get("title", head["name"])), steps=tuple(steps),
                    vars={k: str(v) for k, v in (data.get("vars") or {}).items()}, path=path,
                    sha256=hashlib.sha256(raw).hexdigest())

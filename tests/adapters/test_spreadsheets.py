@@ -81,7 +81,7 @@ def test_export_sections_are_validated(tmp_path):
         load_profile(profile)
     text = str(caught.value)
     assert "[export.HoSo]: merged must be \"refuse\" or \"fill\"" in text
-    assert "[export.HoSo]: unknown key 'title'; known: header_row, sheets, merged, totals" in text
+    assert "[export.HoSo] has unknown key 'title'; known: header_row, sheets, merged, totals" in text
     assert "[export.TaiKhoang] names no table of an [entity.*] (or its joins)" in text
 
 
