@@ -27,6 +27,7 @@ from migrate.core.canonical import content_hash, hash_value, to_canonical
 from migrate.config import SourceSettings
 from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
+from migrate.core.i18n import Language, language
 from migrate.core.progress import Progress, Tally
 from migrate.prepare import lineage_key
 from migrate.store.models import source_snapshot
@@ -112,21 +113,27 @@ class ContentResult:
     def ok(self) -> bool:
         return all(t.ok for t in self.tables_checked) and not self.problems and not self.notes_failing
 
-    def summary_lines(self) -> list[str]:
+    def summary_lines(self, lang: Language | None = None) -> list[str]:
+        lang = lang or language()
+        _ = lang.gettext
         rows = sum(t.rows for t in self.tables_checked)
         total = sum(sum(t.problem_counts.values()) for t in self.tables_checked)
-        lines = [f"Content {'matches' if self.ok else 'DIFFERS'}: {rows} store rows rebuilt and rehashed "
-                 f"against the hash taken at extraction; {total} problem(s)."]
+        said = (_("Content matches: {rows} store rows rebuilt and rehashed against the hash taken at extraction; "
+                  "{problems} problem(s).") if self.ok else
+                _("Content DIFFERS: {rows} store rows rebuilt and rehashed against the hash taken at extraction; "
+                  "{problems} problem(s)."))
+        lines = [said.format(rows=lang.number(rows), problems=lang.number(total))]
         if self.compared_with_source:
             n = sum(t.source_records or 0 for t in self.tables_checked)
             seg = sum(t.segments for t in self.tables_checked)
             bad = sum(t.differing_segments for t in self.tables_checked)
-            lines.append(f"{n} source records read again and hashed; compared by {seg} segment digests, "
-                         f"{bad} segment(s) differ.")
+            lines.append(_("{n} source records read again and hashed; compared by {segments} segment digests, "
+                           "{differing} segment(s) differ.").format(n=lang.number(n), segments=lang.number(seg),
+                                                                    differing=lang.number(bad)))
         else:
-            lines.append("Not compared with the sources (pass the profiles to read the sources again).")
+            lines.append(_("Not compared with the sources (pass the profiles to read the sources again)."))
         lines += self.notes_failing + self.notes
-        lines += [f"DIFFERS {p.line()}" for p in self.problems[:30]]
+        lines += [_("DIFFERS") + f" {p.line()}" for p in self.problems[:30]]
         return lines
 
     def as_dict(self) -> dict:

@@ -26,7 +26,9 @@ from migrate.continuity.identifiers import mask
 from migrate.continuity.index import ID_KINDS, is_built
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE, identify
 from migrate.core.entities import ENTITY_TABLES
+from migrate.core.i18n import Language, language
 from migrate.store.inlist import each_one_of
+from reconciliation import labels
 from migrate.store.models import (
     account,
     account_alias,
@@ -50,10 +52,19 @@ class Resolution:
     set_aside: int  # quarantined or excluded: listed, not yet in the new system
     unresolved: int
 
-    def line(self) -> str:
-        merged = f", {self.merged} to the account they were merged into" if self.entity == "account" else ""
-        return (f"old {self.entity}s: {self.extracted}; {self.resolved} resolve to a new {self.entity}{merged}, "
-                f"{self.set_aside} held in quarantine or excluded (listed), {self.unresolved} resolve to nothing")
+    def line(self, lang: Language | None = None) -> str:
+        lang = lang or language()
+        _ = lang.gettext
+        n = lang.number
+        if self.entity == "account":
+            said = _("old {entity}s: {extracted}; {resolved} resolve to a new {entity}, {merged} to the account they "
+                     "were merged into, {set_aside} held in quarantine or excluded (listed), {unresolved} resolve "
+                     "to nothing")
+        else:
+            said = _("old {entity}s: {extracted}; {resolved} resolve to a new {entity}, {set_aside} held in "
+                     "quarantine or excluded (listed), {unresolved} resolve to nothing")
+        return said.format(entity=labels.entity_name(self.entity, lang), extracted=n(self.extracted), resolved=n(self.resolved),
+                           merged=n(self.merged), set_aside=n(self.set_aside), unresolved=n(self.unresolved))
 
 
 @dataclass(frozen=True)
@@ -67,13 +78,16 @@ class IndexState:
     def fresh(self) -> bool:
         return self.built and not self.missing and not self.outdated
 
-    def line(self) -> str:
+    def line(self, lang: Language | None = None) -> str:
+        lang = lang or language()
+        _ = lang.gettext
         if not self.built:
-            return "index: NOT BUILT, so lookups find nothing; run: hopnhat continuity index --store URL"
+            return _("index: NOT BUILT, so lookups find nothing; run: hopnhat continuity index --store URL")
         if self.fresh:
-            return f"index: up to date ({self.identifiers} old identifiers)"
-        return (f"index: OUT OF DATE ({self.missing} record(s) not indexed, {self.outdated} identifier(s) "
-                "pointing at records gone or changed); run: hopnhat continuity index --store URL")
+            return _("index: up to date ({n} old identifiers)").format(n=lang.number(self.identifiers))
+        return _("index: OUT OF DATE ({missing} record(s) not indexed, {outdated} identifier(s) pointing at records "
+                 "gone or changed); run: hopnhat continuity index --store URL").format(
+                     missing=lang.number(self.missing), outdated=lang.number(self.outdated))
 
 
 @dataclass(frozen=True)
@@ -95,18 +109,24 @@ class ContinuityResult:
         resolved = all(r.unresolved == 0 for r in self.resolutions)
         return resolved and (self.index.fresh or (not self.require_index and not self.index.built))
 
-    def summary_lines(self) -> list[str]:
-        lines = [f"Continuity: {'holds' if self.ok else 'BROKEN'}"]
-        lines += [f"  {r.line()}" for r in self.resolutions]
-        lines.append(f"  ambiguous, listed (lookups show every record): {len(self.ambiguous_dossier_numbers)} "
-                     f"dossier number(s), {len(self.ambiguous_usernames)} username(s) shared by several records")
-        lines.append(f"  {self.index.line()}")
-        schemes = ", ".join(f"{name} {n}" for name, n in sorted(self.schemes.items(), key=lambda kv: -kv[1]))
-        lines.append(f"  password schemes: {schemes or 'none'}; {self.reset_total} account(s) listed for a "
-                     "reset notice (scheme not verifiable by the new system)")
+    def summary_lines(self, lang: Language | None = None) -> list[str]:
+        lang = lang or language()
+        _ = lang.gettext
+        n = lang.number
+        lines = [_("Continuity: holds") if self.ok else _("Continuity: BROKEN")]
+        lines += [f"  {r.line(lang)}" for r in self.resolutions]
+        lines.append("  " + _("ambiguous, listed (lookups show every record): {numbers} dossier number(s), "
+                              "{usernames} username(s) shared by several records").format(
+                                  numbers=n(len(self.ambiguous_dossier_numbers)),
+                                  usernames=n(len(self.ambiguous_usernames))))
+        lines.append(f"  {self.index.line(lang)}")
+        schemes = ", ".join(f"{name} {n(count)}" for name, count in sorted(self.schemes.items(), key=lambda kv: -kv[1]))
+        lines.append("  " + _("password schemes: {schemes}; {reset} account(s) listed for a reset notice (scheme not "
+                              "verifiable by the new system)").format(schemes=schemes or _("none"),
+                                                                      reset=n(self.reset_total)))
         for row in self.unresolved[:10]:
-            lines.append(f"  RESOLVES TO NOTHING {row['source_system']}/{row['source_table']}/{row['source_key']} "
-                         f"({row['entity']}): {row['problem']}")
+            lines.append("  " + _("RESOLVES TO NOTHING") + f" {row['source_system']}/{row['source_table']}/"
+                         f"{row['source_key']} ({row['entity']}): {row['problem']}")
         return lines
 
     def as_dict(self) -> dict:

@@ -94,3 +94,26 @@ def test_reconcile_speaks_the_chosen_language(tmp_path, monkeypatch, capsys):
     code, out = _shell(monkeypatch, capsys, "reconcile", "run", "--store", store, "--out", str(tmp_path / "en"),
                        "--lang", "en", "--no-record")
     assert code == 4 and "verdict: PASSED WITH WARNINGS (exit 4)" in out
+
+
+def test_content_and_continuity_summaries_are_said_in_vietnamese():
+    from reconciliation.content import ContentResult
+    from reconciliation.continuity import ContinuityResult, IndexState, Resolution
+
+    vi, en = language("vi"), language("en")
+    content = ContentResult()
+    assert content.summary_lines(vi)[0] == ("Nội dung khớp: 0 dòng trong kho được dựng lại và băm lại, so với mã băm "
+                                            "lấy lúc trích xuất; 0 vấn đề.")
+    assert content.summary_lines(en)[1].startswith("Not compared with the sources")
+    continuity = ContinuityResult(resolutions=(Resolution("dossier", 12345, 12000, 0, 300, 45),
+                                               Resolution("account", 10, 7, 2, 1, 0)),
+                                  index=IndexState(built=False), reset_total=3)
+    lines = continuity.summary_lines(vi)
+    assert lines[0] == "Tính liên tục: BỊ GÃY"
+    assert lines[1] == ("  hồ sơ cũ: 12.345; 12.000 tìm được hồ sơ mới, 300 đang cách ly hoặc bị loại (có danh sách), "
+                        "45 không tìm được gì")
+    assert "2 tìm được tài khoản đã gộp vào" in lines[2]
+    assert "CHƯA XÂY DỰNG" in lines[4] and "không có" in lines[5]
+    english = continuity.summary_lines(en)
+    assert english[1] == ("  old dossiers: 12345; 12000 resolve to a new dossier, 300 held in quarantine or "
+                          "excluded (listed), 45 resolve to nothing")
