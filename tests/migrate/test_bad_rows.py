@@ -168,7 +168,7 @@ def portal(tmp_path_factory):
 def _stores(request, tmp: Path):
     """A fresh SQLite store and a fresh PostgreSQL database."""
     sqlite_url = f"sqlite:///{tmp / 'store.sqlite'}"
-    schema.upgrade(schema.connect(sqlite_url))
+    schema.upgrade(schema.connect(sqlite_url, create=True))
     yield "sqlite", sqlite_url
     server = request.getfixturevalue("pg_server")
     from pytest_postgresql.janitor import DatabaseJanitor
