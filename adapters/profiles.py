@@ -85,8 +85,6 @@ EXPORT_KEYS = {
     "totals": "first-cell labels of totals rows, excluded with their reason (default: Tổng cộng, Tổng, Cộng, "
               "Total; [] for none)",
 }
-_SOURCE_KEYS = set(SOURCE_KEYS)
-_ENTITY_KEYS = set(ENTITY_KEYS)
 # entity -> its field naming an account (a link, which may name the account part it points into)
 LINK_FIELDS = {e.name: e.parent.field for e in REGISTRY.values() if e.parent and REGISTRY[e.parent.entity].merges}
 _PART = re.compile(r"^([a-z_]+)(?:\.([a-z0-9_]+))?$")
@@ -117,9 +115,10 @@ class SourceProfile:
 
 
 # The keys a [source] and an [entity.X] table may hold: the fields they are read into (a part's
-# fallbacks are written as a list of columns in ``columns``); SOURCE_KEYS and ENTITY_KEYS describe each.
+# fallbacks are written as a list of columns in ``columns``; its layouts come from [export.*]); SOURCE_KEYS and
+# ENTITY_KEYS describe each.
 _SOURCE_KEYS = keys_of(SourceProfile, skip=("entities", "path", "sha256"))
-_ENTITY_KEYS = keys_of(EntitySpec, skip=("name", "part", "fallbacks"), rename={"joins": "join"})
+_ENTITY_KEYS = keys_of(EntitySpec, skip=("name", "part", "fallbacks", "layouts"), rename={"joins": "join"})
 
 
 def builtin_profile_path(name: str) -> Path:
