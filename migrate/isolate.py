@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 # Raised by drivers, before the server sees a value, for values it cannot send
 # (an integer too large for SQLite, text the encoding cannot carry).
-_CLIENT_REFUSALS = (OverflowError, UnicodeError, ValueError)
+CLIENT_REFUSALS = (OverflowError, UnicodeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def _try(conn: Connection, items: Sequence[T], write: Callable[[Sequence[T]], No
     savepoint = conn.begin_nested()
     try:
         write(items)
-    except (DBAPIError, *_CLIENT_REFUSALS) as exc:
+    except (DBAPIError, *CLIENT_REFUSALS) as exc:
         savepoint.rollback()
         if not is_refusal(exc):
             raise
@@ -81,7 +81,7 @@ def _try(conn: Connection, items: Sequence[T], write: Callable[[Sequence[T]], No
 
 def is_refusal(exc: BaseException) -> bool:
     """A store refusing these rows (a value, a constraint), not a store gone away or a transient conflict."""
-    if isinstance(exc, _CLIENT_REFUSALS):
+    if isinstance(exc, CLIENT_REFUSALS):
         return True
     if not isinstance(exc, DBAPIError) or isinstance(exc, (OperationalError, InterfaceError)):
         return False

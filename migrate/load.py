@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
+import logging
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import Connection, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from mappings.agencies import RemapTable
 from migrate.core.records import WALK_IN, split_link
@@ -22,7 +26,7 @@ from migrate.continuity import index
 from migrate.walkin import accounts_by_number, compact
 from migrate.core.canonical import Rejection
 from migrate.dedupe import Match, match_accounts
-from migrate.isolate import write_isolating
+from migrate.isolate import CLIENT_REFUSALS, is_refusal, store_message, write_isolating
 from migrate.ledger import Counts
 from migrate.prepare import IMPLAUSIBLE, Prepared
 from migrate.core.entities import REGISTRY
@@ -34,9 +38,12 @@ from migrate.store.models import (
     remap_decision,
     review_item,
 )
+from migrate.store.copy import copy_tuples, reserve_ids
 from migrate.store.inlist import one_of
 from migrate.store.limits import storable_payload, storable_reason
 from migrate.store.upsert import upsert
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,15 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
                prepared: Sequence[Prepared], identifiers: Counter[str] | None = None) -> Counts:
     """Write one batch; the agency/procedure catalogue and the old-identifier index follow its rows.
 
-    ``identifiers`` counts the index rows written (inserted, updated, deleted).
+    On PostgreSQL a batch none of whose records is in the store yet (its first
+    load) is copied straight into the final tables (:func:`_copy_first`); a
+    batch holding a record already in the store, or a row the store refuses,
+    takes the upsert path, which leaves unchanged rows alone and quarantines a
+    refused row alone. ``identifiers`` counts the index rows written (inserted,
+    updated, deleted).
     """
     outcomes = [_first_pass(p) for p in prepared]
     live = [o for o in outcomes if o.outcome == "loaded"]
-    fresh = _fresh(conn, ctx, table, [o.prepared.source_key for o in outcomes])
     if entity == "account":
         _accounts(conn, ctx, table, live)
     elif entity == "dossier":
@@ -82,17 +93,11 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         _documents(conn, ctx, live)
     else:  # the children of dossiers: events and files
         _children(conn, ctx, entity, live)
-    target = REGISTRY[entity].store_table
-    _write_entities(conn, ctx, target, table, [o for o in outcomes if o.outcome == "loaded"], outcomes, fresh)
-    ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
-    for o in outcomes:
-        if o.outcome == "loaded":
-            o.target_id = ids[o.prepared.source_key]
-        elif o.outcome == "merged" and o.batch_target is not None:
-            o.target_id = ids[o.batch_target]
-    if REGISTRY[entity].merges:  # every source account keeps its alias row, merged or not
-        _aliases(conn, ctx, table, outcomes, fresh)
-    _bookkeeping(conn, ctx, entity, table, outcomes, fresh)
+    first = _first_load(conn, ctx, entity, table, outcomes)
+    fresh = first == "copied"
+    if not fresh:
+        fresh = first == "refused" and _fresh(conn, ctx, table, [o.prepared.source_key for o in outcomes])
+        _upsert_batch(conn, ctx, entity, table, outcomes, fresh)
     catalog.note_batch(conn, ctx.source_system, entity, [o.row for o in outcomes if o.outcome == "loaded"],
                        ctx.remaps)
     held = [index.Held(o.prepared.source_key, o.outcome, o.target_id, o.row,
@@ -108,6 +113,93 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
         quarantined=sum(o.outcome == "quarantined" for o in outcomes),
         excluded=sum(o.outcome == "excluded" for o in outcomes),
     )
+
+
+def _upsert_batch(conn: Connection, ctx: BatchContext, entity: str, table: str, outcomes: Sequence[_Outcome],
+                  fresh: bool) -> None:
+    """The upsert path: entity rows (a refused one isolated and quarantined), then lineage and side tables."""
+    target = REGISTRY[entity].store_table
+    _write_entities(conn, ctx, target, table, [o for o in outcomes if o.outcome == "loaded"], outcomes, fresh)
+    ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
+    for o in outcomes:
+        if o.outcome == "loaded":
+            o.target_id = ids[o.prepared.source_key]
+        elif o.outcome == "merged" and o.batch_target is not None:
+            o.target_id = ids[o.batch_target]
+    if REGISTRY[entity].merges:  # every source account keeps its alias row, merged or not
+        _aliases(conn, ctx, table, outcomes, fresh)
+    _bookkeeping(conn, ctx, entity, table, outcomes, fresh)
+
+
+FirstLoad = Literal["copied", "exists", "refused", "upsert"]
+
+
+def _first_load(conn: Connection, ctx: BatchContext, entity: str, table: str,
+                outcomes: Sequence[_Outcome]) -> FirstLoad:
+    """Copy the batch straight into the final tables, inside one savepoint, when it is its first load.
+
+    ``"copied"``: done. ``"exists"``: a record of the batch is in the store (the
+    lineage's unique key said so on its first row); ``"refused"``: the store
+    refused a value. Either way nothing of the copy stays, and the batch takes
+    the upsert path. ``"upsert"``: not PostgreSQL, the upsert path from the start.
+    """
+    if conn.dialect.name != "postgresql":
+        return "upsert"
+    import psycopg
+
+    savepoint = conn.begin_nested()
+    try:
+        targets = _copy_first(conn, ctx, entity, table, outcomes)
+    except (DBAPIError, *CLIENT_REFUSALS) as exc:
+        savepoint.rollback()
+        if not is_refusal(exc):
+            raise
+        if isinstance(exc, DBAPIError) and isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            return "exists"
+        log.info("batch %s: the store refused its first copy (%s); it takes the upsert path", ctx.batch_id,
+                 store_message(exc))
+        return "refused"
+    savepoint.commit()
+    for o, target_id in zip(outcomes, targets):
+        o.target_id = target_id
+    return "copied"
+
+
+def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
+                outcomes: Sequence[_Outcome]) -> list[int | None]:
+    """COPY the lineage rows (first: a key already in the store stops the copy at once), the entity rows
+    with ids reserved beforehand, the aliases, decisions, quarantine and review rows; each outcome's target id."""
+    definition = REGISTRY[entity]
+    target = definition.store_table
+    loaded = [o for o in outcomes if o.outcome == "loaded"]
+    ids = dict(zip((o.prepared.source_key for o in loaded), reserve_ids(conn, target, len(loaded))))
+    targets = [ids[o.prepared.source_key] if o.outcome == "loaded"
+               else ids[o.batch_target] if o.outcome == "merged" and o.batch_target is not None
+               else o.target_id for o in outcomes]
+    copy_tuples(conn, lineage, LINEAGE_COLUMNS,
+                (_lineage_row(ctx, table, entity, o, t) for o, t in zip(outcomes, targets)))
+    if loaded:
+        names = tuple(loaded[0].row or ())
+        values = itemgetter(*names) if len(names) > 1 else lambda row: tuple(row[n] for n in names)
+        copy_tuples(conn, target, ("id", *_LINEAGE_VALUES, *names),
+                    ((ids[o.prepared.source_key], ctx.source_system, table, o.prepared.source_key, ctx.batch_id,
+                      o.prepared.content_hash, *values(o.row)) for o in loaded))
+    if definition.merges:
+        copy_tuples(conn, account_alias, ALIAS_COLUMNS,
+                    (_alias_row(ctx, table, o, t) for o, t in zip(outcomes, targets)
+                     if o.outcome in ("loaded", "merged")))
+    decisions = [_decision_row(ctx, table, entity, o) for o in outcomes if o.prepared.decision is not None]
+    if decisions:
+        copy_tuples(conn, remap_decision, DECISION_COLUMNS, decisions)
+    rejected = [_rejected_row(ctx, table, entity, o) for o in outcomes
+                if o.outcome == "quarantined" and o.rejection is not None]
+    if rejected:
+        copy_tuples(conn, quarantine, QUARANTINE_COLUMNS, rejected)
+    # no review item can be open for a record new to the store: they are written with its lineage row
+    upsert(conn, review_item, [r for o in outcomes for r in _reviews(ctx, table, o)],
+           keys=("kind", "source_system", "source_table", "source_key"), changed=("reason",),
+           update=("reason", "candidates", "context"))
+    return targets
 
 
 def _write_entities(conn: Connection, ctx: BatchContext, target, table: str, live: Sequence[_Outcome],
@@ -351,63 +443,79 @@ def _ids(conn: Connection, target, source_system: str, table: str, keys: Sequenc
 # --- bookkeeping ----------------------------------------------------------------------------
 
 
+_LINEAGE_VALUES = ("source_system", "source_table", "source_key", "batch_id", "content_hash")
+LINEAGE_COLUMNS = (*_LINEAGE_VALUES, "entity", "outcome", "target_id", "rule", "old_province_code",
+                   "old_district_code", "old_commune_code", "new_commune_code")
+DECISION_COLUMNS = (*_LINEAGE_VALUES, "entity", "old_province_code", "old_district_code", "old_commune_code",
+                    "address", "new_commune_code", "new_province_code", "rule", "score", "detail")
+QUARANTINE_COLUMNS = ("batch_id", "source_system", "source_table", "source_key", "entity", "field", "reason",
+                      "raw_payload", "created_at", "released_at")
+ALIAS_COLUMNS = (*_LINEAGE_VALUES, "account_id", "username", "password_hash", "match_rule", "match_score")
+
+
 def _lineage_values(ctx: BatchContext, table: str, p: Prepared) -> dict:
     return {"source_system": ctx.source_system, "source_table": table, "source_key": p.source_key,
             "batch_id": ctx.batch_id, "content_hash": p.content_hash}
 
 
-def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence[_Outcome], fresh: bool) -> None:
-    rows = []
-    for o in outcomes:
-        if o.outcome not in ("loaded", "merged"):
-            continue
+def _lineage_row(ctx: BatchContext, table: str, entity: str, o: _Outcome, target_id: int | None) -> tuple:
+    p = o.prepared
+    return (ctx.source_system, table, p.source_key, ctx.batch_id, p.content_hash, entity, o.outcome, target_id,
+            o.rule, *o.place)
+
+
+def _decision_row(ctx: BatchContext, table: str, entity: str, o: _Outcome) -> tuple:
+    p, d = o.prepared, o.prepared.decision
+    assert d is not None
+    return (ctx.source_system, table, p.source_key, ctx.batch_id, p.content_hash, entity, *o.place[:3],
+            p.record.get("address"), d.new_commune, d.new_province, d.rule, d.score,
+            storable_reason(d.detail) if d.detail else d.detail)
+
+
+def _rejected_row(ctx: BatchContext, table: str, entity: str, o: _Outcome) -> tuple:
+    p, r = o.prepared, o.rejection
+    assert r is not None
+    return (ctx.batch_id, ctx.source_system, table, p.source_key, entity, r.field[:FIELD_LENGTH],
+            storable_reason(r.reason), storable_payload(p.raw.payload), ctx.now, None)
+
+
+def _alias_row(ctx: BatchContext, table: str, o: _Outcome, target_id: int | None) -> tuple:
+    p, m = o.prepared, o.match
+    merged = o.outcome == "merged"
+    return (ctx.source_system, table, p.source_key, ctx.batch_id, p.content_hash, target_id,
+            p.record.get("username"), p.record.get("password_hash"),
+            m.rule if merged and m else "self", m.score if merged and m else None)
+
+
+def _reviews(ctx: BatchContext, table: str, o: _Outcome) -> list[dict]:
+    """The review items a record opens: an unresolved remap, an account conflict, an implausible date."""
+    p, d, out = o.prepared, o.prepared.decision, []
+    if d is not None and not d.resolved:
+        out.append(_review("remap", ctx, table, p, d.detail or d.rule, list(d.candidates),
+                           {"ref_key": p.ref.key if p.ref else None, "rule": d.rule}))
+    if o.rule and o.rule.startswith("conflict:"):
         m = o.match
-        merged = o.outcome == "merged"
-        rows.append(dict(
-            _lineage_values(ctx, table, o.prepared), account_id=o.target_id,
-            username=o.prepared.record.get("username"), password_hash=o.prepared.record.get("password_hash"),
-            match_rule=m.rule if merged and m else "self", match_score=m.score if merged and m else None,
-        ))
+        out.append(_review("account-conflict", ctx, table, p, m.reason if m else o.rule, [], {}))
+    if o.outcome == "quarantined" and o.rejection is not None and f"(rule {IMPLAUSIBLE})" in o.rejection.reason:
+        out.append(_review(IMPLAUSIBLE, ctx, table, p, o.rejection.reason, [],
+                           {"field": o.rejection.field, "rule": IMPLAUSIBLE}))
+    return out
+
+
+def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence[_Outcome], fresh: bool) -> None:
+    rows = [dict(zip(ALIAS_COLUMNS, _alias_row(ctx, table, o, o.target_id))) for o in outcomes
+            if o.outcome in ("loaded", "merged")]
     upsert(conn, account_alias, rows, changed=("content_hash", "account_id"), fresh=fresh)
 
 
 def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
                  outcomes: Sequence[_Outcome], fresh: bool) -> None:
-    lineage_rows, decisions, rejected, reviews = [], [], [], []
-    for o in outcomes:
-        p = o.prepared
-        province, district, commune, new_commune = o.place
-        lineage_rows.append(dict(
-            _lineage_values(ctx, table, p), entity=entity, outcome=o.outcome, target_id=o.target_id,
-            rule=o.rule, old_province_code=province, old_district_code=district, old_commune_code=commune,
-            new_commune_code=new_commune,
-        ))
-        if p.decision is not None:
-            d = p.decision
-            decisions.append(dict(
-                _lineage_values(ctx, table, p), entity=entity, old_province_code=province,
-                old_district_code=district, old_commune_code=commune, address=p.record.get("address"),
-                new_commune_code=d.new_commune, new_province_code=d.new_province, rule=d.rule,
-                score=d.score, detail=storable_reason(d.detail) if d.detail else d.detail,
-            ))
-            if not d.resolved:
-                reviews.append(_review("remap", ctx, table, p, d.detail or d.rule,
-                                       list(d.candidates), {"ref_key": p.ref.key if p.ref else None,
-                                                            "rule": d.rule}))
-        if o.rule and o.rule.startswith("conflict:"):
-            m = o.match
-            reviews.append(_review("account-conflict", ctx, table, p, m.reason if m else o.rule, [], {}))
-        if o.outcome == "quarantined" and o.rejection is not None and f"(rule {IMPLAUSIBLE})" in o.rejection.reason:
-            reviews.append(_review(IMPLAUSIBLE, ctx, table, p, o.rejection.reason, [],
-                                   {"field": o.rejection.field, "rule": IMPLAUSIBLE}))
-        if o.outcome == "quarantined" and o.rejection is not None:
-            rejected.append(dict(
-                batch_id=ctx.batch_id, source_system=ctx.source_system, source_table=table,
-                source_key=p.source_key, entity=entity, field=o.rejection.field[:FIELD_LENGTH],
-                reason=storable_reason(o.rejection.reason),
-                raw_payload=storable_payload(p.raw.payload), created_at=ctx.now,
-                released_at=None,
-            ))
+    lineage_rows = [dict(zip(LINEAGE_COLUMNS, _lineage_row(ctx, table, entity, o, o.target_id))) for o in outcomes]
+    decisions = [dict(zip(DECISION_COLUMNS, _decision_row(ctx, table, entity, o))) for o in outcomes
+                 if o.prepared.decision is not None]
+    rejected = [dict(zip(QUARANTINE_COLUMNS, _rejected_row(ctx, table, entity, o))) for o in outcomes
+                if o.outcome == "quarantined" and o.rejection is not None]
+    reviews = [r for o in outcomes for r in _reviews(ctx, table, o)]
     upsert(conn, lineage, lineage_rows,
            changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule"), fresh=fresh)
     upsert(conn, remap_decision, decisions, changed=("content_hash", "new_commune_code", "rule", "score"),

@@ -17,13 +17,14 @@ the changed source is timed.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from mappings.units import UnitTable
 from migrate.bench.load import _create_database, _drop_database
@@ -58,6 +59,9 @@ class WideBench:
     delta_share: float | None = None
     delta_rows: int = 0
     delta_seconds: float | None = None
+    copy_client_cpu_seconds: float | None = None
+    server_cpu_seconds: float | None = None  # the database server's processes (a server on this machine only)
+    copy_server_cpu_seconds: float | None = None
 
     @property
     def run_rate(self) -> float:
@@ -72,8 +76,9 @@ class WideBench:
             f"{self.rows:,} rows of {len(COLUMNS)} columns (~{self.row_bytes} bytes a row, SQLite source), "
             f"batch size {self.batch_size}, {self.workers} worker(s)",
             f"  hopnhat run, end to end:                {self.run_seconds:8.1f} s {self.run_rate:>10,.0f} rows/s"
-            f"  ({1e6 * self.client_cpu_seconds / self.rows:.0f} client CPU ms / 1k rows)",
-            f"  raw COPY into a table with a key:       {self.copy_seconds:8.1f} s {self.copy_rate:>10,.0f} rows/s",
+            f"  ({self._cpu(self.client_cpu_seconds, self.server_cpu_seconds)})",
+            f"  raw COPY into a table with a key:       {self.copy_seconds:8.1f} s {self.copy_rate:>10,.0f} rows/s"
+            f"  ({self._cpu(self.copy_client_cpu_seconds, self.copy_server_cpu_seconds)})",
             f"  hopnhat / raw COPY: {self.run_rate / self.copy_rate:.2f}; peak memory (max RSS) {self.peak_mib:.0f} MiB",
         ]
         if self.delta_seconds is not None:
@@ -81,6 +86,13 @@ class WideBench:
                          f"({self.delta_rows:,} each): {self.delta_seconds:.1f} s, "
                          f"{self.delta_seconds / self.run_seconds:.1%} of the full load")
         return "\n".join(lines)
+
+
+    def _cpu(self, client: float | None, server: float | None) -> str:
+        """CPU per 1,000 rows: steadier than rows/s on a machine whose cores other jobs share."""
+        parts = [f"{1e6 * client / self.rows:.0f} client" if client is not None else "client not measured",
+                 f"{1e6 * server / self.rows:.0f} server" if server is not None else "server not measured"]
+        return " + ".join(parts) + " CPU ms / 1k rows"
 
 
 def build_source(path: Path, rows: int, *, first: int = 1) -> None:
@@ -150,24 +162,80 @@ def bench_wide(pg_url: str, rows: int, workdir: Path, *, batch_size: int = 5000,
     profile = workdir / "wide-portal.toml"
     profile.write_text(profile_text(), "utf-8")
     row_bytes = _row_bytes(source)
+    server = ServerClock.of(pg_url)
     copy_url = _create_database(pg_url)
     try:
+        server.start()
+        client = time.process_time()
         copy_seconds = _raw_copy(source, copy_url)
+        copy_client = time.process_time() - client
+        copy_server = server.stop()
     finally:
         _drop_database(pg_url, copy_url)
     db_url = _create_database(pg_url)
     try:
-        run_seconds, peak, cpu = _in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers, True)
+        _in_child(_upgrade, db_url)
+        server.start()
+        run_seconds, peak, cpu = _in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers)
+        run_server = server.stop()
         delta = None
         if delta_share:
             changed = max(1, round(rows * delta_share))
             change_source(source, rows, changed)
-            delta = changed, *_in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers, False)
+            delta = changed, *_in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers)
     finally:
         if not keep:
             _drop_database(pg_url, db_url)
     return WideBench(rows, row_bytes, run_seconds, copy_seconds, peak, cpu, workers, batch_size,
-                     delta_share, delta[0] if delta else 0, delta[1] if delta else None)
+                     delta_share, delta[0] if delta else 0, delta[1] if delta else None,
+                     copy_client, run_server, copy_server)
+
+
+class ServerClock:
+    """CPU time of a PostgreSQL server's backends, when the server runs on this machine.
+
+    A backend's CPU time is added to its postmaster's children times when it
+    exits; reading them before and after a step whose connections are all
+    closed gives what the server spent on it (autovacuum workers included).
+    Not measured (None) for a server elsewhere.
+    """
+
+    def __init__(self, postmaster: int | None) -> None:
+        self.postmaster = postmaster
+        self._started = 0.0
+
+    @classmethod
+    def of(cls, pg_url: str) -> ServerClock:
+        engine = create_engine(pg_url)
+        try:
+            with engine.connect() as conn:
+                backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        finally:
+            engine.dispose()
+        try:
+            status = Path(f"/proc/{backend}/status").read_text()
+        except OSError:
+            return cls(None)
+        parent = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+        return cls(parent if cls._children(parent) is not None else None)
+
+    def start(self) -> None:
+        self._started = self._children(self.postmaster) or 0.0
+
+    def stop(self) -> float | None:
+        time.sleep(0.5)  # closed connections' backends exit and are reaped
+        now = self._children(self.postmaster)
+        return None if now is None else now - self._started
+
+    @staticmethod
+    def _children(pid: int | None) -> float | None:
+        if pid is None:
+            return None
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
 
 
 def change_source(path: Path, rows: int, share_rows: int) -> None:
@@ -182,16 +250,19 @@ def change_source(path: Path, rows: int, share_rows: int) -> None:
     build_source(path, share_rows, first=rows + 1)
 
 
-def _timed_run(db_url: str, profile: Path, source: Path, workdir: Path, batch_size: int, workers: int,
-               upgrade: bool) -> float:
-    from migrate import pipeline
-    from migrate.config import Settings
+def _upgrade(db_url: str) -> float:
     from migrate.store import schema
 
     store = schema.connect(db_url)
-    if upgrade:
-        schema.upgrade(store)
+    schema.upgrade(store)
     store.dispose()
+    return 0.0
+
+
+def _timed_run(db_url: str, profile: Path, source: Path, workdir: Path, batch_size: int, workers: int) -> float:
+    from migrate import pipeline
+    from migrate.config import Settings
+
     settings = Settings.load([profile], store=db_url, files_dir=workdir / "files",
                              source_urls={SOURCE: f"sqlite:///{source}"}, batch_size=batch_size, workers=workers)
     started = time.perf_counter()

@@ -41,6 +41,7 @@ from migrate.store.models import (
     quarantine,
 )
 from migrate.store.inlist import each_one_of
+from migrate.store.copy import copy_fresh
 from migrate.store.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -254,11 +255,27 @@ def note_batch(conn: Connection, source_system: str, source_table: str, entity: 
     tally: Counter[str] = Counter()
     if entity not in ID_KINDS or not records:
         return tally
-    wanted = _normalized(((source_system, source_table, key, w[0]), w)
-                         for key, w in batch_wanted(entity, records, raw_columns))
+    found = batch_wanted(entity, records, raw_columns)
+    if fresh and conn.dialect.name == "postgresql":
+        rows = list(_fresh_rows(source_system, source_table, found))
+        if copy_fresh(conn, old_identifier, (*KEY, *_PAYLOAD), rows):
+            tally["inserted"] += len(rows)
+            return tally
+        found, fresh = batch_wanted(entity, records, raw_columns), False
+    wanted = _normalized(((source_system, source_table, key, w[0]), w) for key, w in found)
     have = {} if fresh else _held(conn, source_system, source_table, [r.source_key for r in records])
     _write(conn, wanted, have, tally, fresh=fresh)
     return tally
+
+
+def _fresh_rows(source_system: str, source_table: str, found: Iterator[tuple[str, Wanted]]) -> Iterator[tuple]:
+    """The index rows of a batch none of whose records is in the store yet, in the order of ``KEY + _PAYLOAD``."""
+    for key, (kind, value, state, target_table, target_id) in found:
+        clean = _text(value)
+        normalized = normalize(clean)
+        if normalized:
+            yield (source_system, source_table, key, kind, clean, normalized, state, target_table,
+                   int(target_id) if target_id is not None else None)
 
 
 def _normalized(items) -> dict[tuple, dict]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import Column, Table
 
@@ -112,7 +113,11 @@ class Entity:
 
     def store_row(self, record: Mapping[str, object]) -> dict[str, object]:
         """The entity row's columns for one canonical record (parent id, place and file columns not included)."""
-        return {f.store_column: record[f.name] for f in self.row_fields()}
+        return {column: record[name] for name, column in self._row_pairs}
+
+    @cached_property
+    def _row_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f.name, f.store_column) for f in self.row_fields())
 
     def column(self, name: str) -> Column | None:
         """The store column holding a field; None for a parent key (no column of its own)."""

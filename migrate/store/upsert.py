@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 
-from sqlalchemy import JSON, Column, Connection, MetaData, Table, delete, or_, select
+from sqlalchemy import Column, Connection, MetaData, Table, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
+
+from migrate.store.copy import copy_fresh, copy_tuples
 
 LINEAGE_KEY = ("source_system", "source_table", "source_key")
 COPY_THRESHOLD = 50  # fewer rows than this: one multi-row INSERT is as fast as COPY
@@ -53,18 +55,8 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]],
 
 def _copy_fresh(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> bool:
     """COPY rows straight into ``table`` inside a savepoint; False (and nothing written) on a key conflict."""
-    import psycopg
-
-    savepoint = conn.begin_nested()
-    try:
-        _copy_rows(conn, table, rows)
-    except Exception as exc:  # a value the driver cannot send, too: nothing of the copy stays
-        savepoint.rollback()
-        if isinstance(exc, DBAPIError) and isinstance(exc.orig, psycopg.errors.UniqueViolation):
-            return False
-        raise
-    savepoint.commit()
-    return True
+    names = tuple(rows[0])
+    return copy_fresh(conn, table, names, _tuples(names, rows))
 
 
 def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str],
@@ -85,28 +77,15 @@ def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, obj
 
 def _copy_rows(conn: Connection, into: Table, rows: Sequence[Mapping[str, object]], types: Table | None = None) -> None:
     """COPY rows (dicts with the same keys) into a table; ``types`` has the columns' types (default ``into``)."""
-    import psycopg
-    from psycopg import sql
-    from psycopg.types.json import Json
-
     names = tuple(rows[0])
-    json_columns = {n for n in names if isinstance((types if types is not None else into).c[n].type, JSON)}
-    driver = conn.connection.driver_connection
-    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(into.name), sql.SQL(", ").join(sql.Identifier(n) for n in names))
-    try:
-        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            if json_columns:
-                for row in rows:
-                    copy.write_row([Json(row[n]) if n in json_columns and row[n] is not None else row[n]
-                                    for n in names])
-            else:
-                for row in rows:
-                    copy.write_row([row[n] for n in names])
-    except psycopg.Error as exc:  # seen by callers as SQLAlchemy errors, like every other statement
-        kind = OperationalError if isinstance(exc, psycopg.OperationalError) else DBAPIError
-        raise kind(f"COPY into {into.name}", None, exc,
-                   connection_invalidated=driver.closed or driver.broken) from exc
+    copy_tuples(conn, into, names, _tuples(names, rows), types)
+
+
+def _tuples(names: tuple[str, ...], rows: Sequence[Mapping[str, object]]):
+    if len(names) == 1:
+        return ((row[names[0]],) for row in rows)
+    values = itemgetter(*names)
+    return (values(row) for row in rows)
 
 
 @lru_cache(maxsize=64)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from migrate import ledger, pipeline, workers
 from migrate.demo.flow import demo_settings
@@ -85,3 +85,55 @@ def test_a_fresh_copy_that_meets_an_existing_key_merges_instead(pg_store):
     with engine.connect() as conn:
         names = dict(conn.execute(select(new_unit.c.code, new_unit.c.name)).all())
     assert len(names) == 61 and names["00007"] == "Phường 7" and names["99999"] == "Xã 0"
+
+
+def _wide_settings(tmp_path, store_url, batch_size):
+    from migrate.bench.wide import SOURCE, profile_text
+    from migrate.config import Settings
+
+    profile = tmp_path / "wide-portal.toml"
+    profile.write_text(profile_text(), "utf-8")
+    return Settings.load([profile], store=store_url, files_dir=tmp_path / "files",
+                         source_urls={SOURCE: f"sqlite:///{tmp_path / 'wide.sqlite'}"}, batch_size=batch_size)
+
+
+def _store_state(engine):
+    from migrate.store.models import lineage, old_identifier, remap_decision
+
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(t).order_by(t.c.id)).all()
+                for t in (dossier, lineage, remap_decision, old_identifier)}
+
+
+def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert_path(store_url, tmp_path):
+    from migrate.bench.wide import build_source, change_source
+    from migrate.store.models import lineage, old_identifier, remap_decision
+
+    build_source(tmp_path / "wide.sqlite", 300)
+    settings = _wide_settings(tmp_path, store_url, batch_size=70)
+    first = pipeline.run(settings)
+    assert first.ok and first.results[0].counts.loaded == 300, first.summary()
+    engine = schema.connect(store_url)
+    with engine.connect() as conn:  # every lineage, decision and index row names the entity row of its record
+        linked = conn.execute(
+            select(func.count()).select_from(lineage.join(
+                dossier, (dossier.c.id == lineage.c.target_id) & (dossier.c.source_key == lineage.c.source_key)
+                & (dossier.c.batch_id == lineage.c.batch_id) & (dossier.c.content_hash == lineage.c.content_hash)))
+        ).scalar_one()
+        decided = conn.execute(select(func.count()).select_from(remap_decision.join(
+            dossier, dossier.c.source_key == remap_decision.c.source_key))
+            .where(remap_decision.c.new_commune_code == dossier.c.new_commune_code)).scalar_one()
+        indexed = conn.execute(select(func.count()).select_from(old_identifier.join(
+            dossier, (dossier.c.id == old_identifier.c.target_id)
+            & (dossier.c.source_key == old_identifier.c.source_key)))).scalar_one()
+    assert linked == decided == 300 and indexed == 3 * 300  # dossier id, dossier number, applicant id number
+    change_source(tmp_path / "wide.sqlite", 300, 15)  # 15 modified, 15 added, 15 deleted
+    second = pipeline.run(settings, resume=False)  # batches mixing records in the store and new ones
+    assert second.ok and second.results[0].counts.extracted == 300, second.summary()
+    state = _store_state(engine)
+    keys = {r.source_key for r in state["dossier"]}
+    assert {str(k) for k in range(301, 316)} <= keys and len(state["lineage"]) >= 315  # the added ones loaded
+    assert sum(r.modified_at.year == 2025 and r.status == "5" for r in state["dossier"]) == 15  # the modified
+    third = pipeline.run(settings, resume=False)  # the same source again: nothing changes
+    assert third.ok and _store_state(engine) == state
+    engine.dispose()
