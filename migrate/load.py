@@ -177,24 +177,24 @@ def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
                else ids[o.batch_target] if o.outcome == "merged" and o.batch_target is not None
                else o.target_id for o in outcomes]
     copy_tuples(conn, lineage, LINEAGE_COLUMNS,
-                (_lineage_row(ctx, table, entity, o, t) for o, t in zip(outcomes, targets)))
+                (_lineage_row(ctx, table, entity, o, t) for o, t in zip(outcomes, targets)), binary=True)
     if loaded:
         names = tuple(loaded[0].row or ())
         values = itemgetter(*names) if len(names) > 1 else lambda row: tuple(row[n] for n in names)
         copy_tuples(conn, target, ("id", *_LINEAGE_VALUES, *names),
                     ((ids[o.prepared.source_key], ctx.source_system, table, o.prepared.source_key, ctx.batch_id,
-                      o.prepared.content_hash, *values(o.row)) for o in loaded))
+                      o.prepared.content_hash, *values(o.row)) for o in loaded), binary=True)
     if definition.merges:
         copy_tuples(conn, account_alias, ALIAS_COLUMNS,
                     (_alias_row(ctx, table, o, t) for o, t in zip(outcomes, targets)
-                     if o.outcome in ("loaded", "merged")))
+                     if o.outcome in ("loaded", "merged")), binary=True)
     decisions = [_decision_row(ctx, table, entity, o) for o in outcomes if o.prepared.decision is not None]
     if decisions:
-        copy_tuples(conn, remap_decision, DECISION_COLUMNS, decisions)
+        copy_tuples(conn, remap_decision, DECISION_COLUMNS, decisions, binary=True)
     rejected = [_rejected_row(ctx, table, entity, o) for o in outcomes
                 if o.outcome == "quarantined" and o.rejection is not None]
     if rejected:
-        copy_tuples(conn, quarantine, QUARANTINE_COLUMNS, rejected)
+        copy_tuples(conn, quarantine, QUARANTINE_COLUMNS, rejected, binary=True)
     # no review item can be open for a record new to the store: they are written with its lineage row
     upsert(conn, review_item, [r for o in outcomes for r in _reviews(ctx, table, o)],
            keys=("kind", "source_system", "source_table", "source_key"), changed=("reason",),

@@ -115,10 +115,19 @@ def record_check(spec: EntitySpec, dates: DateRange) -> Check:
     high_time = dt.datetime(high.year, high.month, high.day) + dt.timedelta(days=1)
     future = frozenset(dates.future)
 
+    plan = [(name, limit, limit.length if limit.length is not None else _UNLIMITED) for name, limit in limits]
+
     def check(raw: RawRecord, record: dict) -> Rejection | None:
-        for name, limit in limits:
-            value = record.get(name)
+        get = record.get
+        for name, limit, length in plan:
+            value = get(name)
             if value is None:
+                continue
+            kind = type(value)
+            if kind is str:  # the usual case first: storable text that fits
+                if len(value) <= length and "\x00" not in value and (value.isascii() or _utf8(value)):
+                    continue
+            elif kind is dt.datetime and value >= low_time and (value < high_time or name in future):
                 continue
             problem = limit.problem(value)
             if problem is None and isinstance(value, dt.date):
@@ -129,6 +138,17 @@ def record_check(spec: EntitySpec, dates: DateRange) -> Check:
         return None
 
     return check
+
+
+_UNLIMITED = 1 << 62
+
+
+def _utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _implausible(name: str, value: dt.date, low: dt.date, high: dt.date, low_time: dt.datetime,

@@ -258,7 +258,7 @@ def note_batch(conn: Connection, source_system: str, source_table: str, entity: 
     found = batch_wanted(entity, records, raw_columns)
     if fresh and conn.dialect.name == "postgresql":
         rows = list(_fresh_rows(source_system, source_table, found))
-        if copy_fresh(conn, old_identifier, (*KEY, *_PAYLOAD), rows):
+        if copy_fresh(conn, old_identifier, (*KEY, *_PAYLOAD), rows, binary=True):
             tally["inserted"] += len(rows)
             return tally
         found, fresh = batch_wanted(entity, records, raw_columns), False

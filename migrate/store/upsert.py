@@ -56,7 +56,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]],
 def _copy_fresh(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> bool:
     """COPY rows straight into ``table`` inside a savepoint; False (and nothing written) on a key conflict."""
     names = tuple(rows[0])
-    return copy_fresh(conn, table, names, _tuples(names, rows))
+    return copy_fresh(conn, table, names, list(_tuples(names, rows)))
 
 
 def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str],
