@@ -303,7 +303,7 @@ def _accounts(conn: Connection, ctx: BatchContext, table: str, live: list[_Outco
             o.rule = f"merge:{m.rule}"
         elif m.kind == "conflict":
             o.rule = f"conflict:{m.rule}"
-        o.row = dict(_ACCOUNT.store_row(r), new_commune_code=o.place[3])
+        o.row = _ACCOUNT.store_row(r, new_commune_code=o.place[3])
         o.match = m
 
 
@@ -317,9 +317,9 @@ def _dossiers(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None
             _quarantine(o, "applicant_account_key", f"applicant account {owner_key} is not in the store "
                                                     "(quarantined or missing in the source)")
             continue
-        o.row = dict(_DOSSIER.store_row(r), **{_DOSSIER_OWNER: owner["target_id"] if owner else None},
-                     new_commune_code=d.new_commune if d else None,
-                     new_province_code=d.new_province if d else None)
+        o.row = _DOSSIER.store_row(r, **{_DOSSIER_OWNER: owner["target_id"] if owner else None},
+                                   new_commune_code=d.new_commune if d else None,
+                                   new_province_code=d.new_province if d else None)
 
 
 def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outcome]) -> None:
@@ -336,7 +336,7 @@ def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outc
             _quarantine(o, link.field, f"{link.entity} {r[link.field]} is not in the store ({why})")
             continue
         o.place = parent["place"]
-        row = dict(definition.store_row(r), **{link.column: parent["target_id"]})
+        row = definition.store_row(r, **{link.column: parent["target_id"]})
         if not definition.files:
             o.row = row
             continue
@@ -344,7 +344,8 @@ def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outc
         if not stored.ok and not (ctx.optional_file and stored.state == "no-path"):
             _quarantine(o, "path", stored.reason)
             continue
-        o.row = dict(row, sha256=stored.sha256, file_state=stored.state)
+        row.update(sha256=stored.sha256, file_state=stored.state)
+        o.row = row
 
 
 def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
@@ -373,8 +374,8 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
         if not stored.ok and stored.state != "no-path":
             _quarantine(o, "path", stored.reason)
             continue
-        o.row = dict(_DOCUMENT.store_row(r), **{_DOCUMENT_OWNER: owner["target_id"]}, sha256=stored.sha256,
-                     file_state=stored.state)
+        o.row = _DOCUMENT.store_row(r, **{_DOCUMENT_OWNER: owner["target_id"]}, sha256=stored.sha256,
+                                    file_state=stored.state)
 
 
 # --- lookups ------------------------------------------------------------------------------

@@ -111,9 +111,13 @@ class Entity:
         """The fields stored in another store table (``account_alias``)."""
         return tuple(f for f in self.fields if f.table == table)
 
-    def store_row(self, record: Mapping[str, object]) -> dict[str, object]:
-        """The entity row's columns for one canonical record (parent id, place and file columns not included)."""
-        return {column: record[name] for name, column in self._row_pairs}
+    def store_row(self, record: Mapping[str, object], **more: object) -> dict[str, object]:
+        """The entity row's columns for one canonical record (parent id, place and file columns not included),
+        then the columns in ``more``."""
+        row = {column: record[name] for name, column in self._row_pairs}
+        if more:
+            row.update(more)
+        return row
 
     @cached_property
     def _row_pairs(self) -> tuple[tuple[str, str], ...]:
