@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -40,7 +41,13 @@ class _Names(Generic[T]):
             self.by_fold[fold].append(item)
 
     def find(self, comp: Component, threshold: float | None = None) -> tuple[list[T], float, str]:
-        """``(items, score, how)``; ``how`` is spelt, folded or fuzzy (empty list when none)."""
+        """``(items, score, how)``; ``how`` is spelt, folded or fuzzy (empty list when none).
+
+        A name written without any diacritics is trusted as folded, even beside marked names and
+        with another name of the scope one slip away ("Xã Ea Ba, Huyện Sông Hinh" is Ea Bá, not
+        Ea Bia short of a letter): people leave marks out far more often than they drop letters
+        (refusing it would send 5 right answers of the real corpus to review for 1 generated slip).
+        """
         if comp.marked:
             hits = self.by_key.get(comp.key)
             if hits:
@@ -63,11 +70,15 @@ class _Names(Generic[T]):
         """Typos only: same first letter, nearly the same length ("Tân Thạnh" is not "An Thạnh")."""
         return [(f, f) for f in self.by_fold if f[:1] == fold[:1] and abs(len(f) - len(fold)) <= 2]
 
+    def _rivals(self, fold: str) -> list[str]:
+        """The other names of this scope one slip away from ``fold``."""
+        return [f for f, _ in self._typo_choices(fold) if f != fold and fuzzy.one_slip(fold, f)]
+
     def _closest_spelt(self, comp: Component) -> bool:
         """The name the text's letters fold to is, marks counted, closer to the text than every other
         name of this scope one slip away ("Lộc Hóa" is Lộc Hòa, not Lộc Hạ; "Sơn Hả" is as near
         Sơn Hải as Sơn Hà)."""
-        rivals = [f for f, _ in self._typo_choices(comp.fold) if f != comp.fold and fuzzy.one_slip(comp.fold, f)]
+        rivals = self._rivals(comp.fold)
         if not rivals:
             return True
         best = fuzzy.spelt_distance(comp.key, self.keys[comp.fold])
@@ -85,6 +96,8 @@ class Located:
     how: str                               # a short account for the decision detail
     used: frozenset[int] = frozenset()     # indexes of the components that named units
     district_named: bool = False           # a district was given (code or text): old format
+    elsewhere: tuple[OldUnit, ...] = ()    # no such commune in the named district; these of the province are
+    doubted: str = ""                      # a commune name left to review: as near one unit's name as another's
 
 
 @dataclass(frozen=True)
@@ -201,28 +214,51 @@ class NameIndex:
         scope_keys: list[str | None] = ([d.code for d in districts] if districts
                                         else [f"p{p}" for p in provinces] or [None])
         narrow = bool(districts or provinces)
+        elsewhere: list[OldUnit] = []
+        doubted = ""
         for idx, comp in list(reversed(comps))[:3]:
             if comp.level in ("district", "province", "city"):
                 continue
-            best_score = 0.0
+            best_score, exact = 0.0, False
             for scope in scope_keys:
-                hits, score, _ = self.communes[scope].find(
+                hits, score, how = self.communes[scope].find(
                     comp, self.threshold if narrow and comp.level == "commune" else None)
                 if hits:
                     units += [h for h in hits if h not in units]
                     best_score = max(best_score, score)
+                    exact = exact or how != "fuzzy"
+                elif score == 99.0 and not doubted:
+                    doubted = comp.name          # near two names of the scope, spelt as neither
+            if districts and provinces and not exact and comp.level == "commune":
+                elsewhere = self._elsewhere(comp, provinces, districts)
+                if units and elsewhere:       # a slip in this district, or the name itself in another one
+                    units += [u for u in elsewhere if u not in units]
             if len(units) > 1 and comp.kind:      # "Phường Quang Trung" is not "Xã Quang Trung"
                 same = [u for u in units if comp.kind in {unit_kind(u.commune_name), unit_kind(u.commune_name_gso)}]
                 units = same or units
             if units:
                 used.add(idx)
                 scores.append(best_score)
+                elsewhere = []
+                break
+            if elsewhere:
                 break
         worst = min(scores) if scores else None
         how = self._account(units, districts, provinces)
         return Located(tuple(units), tuple(districts), tuple(provinces),
                        None if worst is None or worst >= 100.0 else worst, how, frozenset(used),
-                       bool(district_code) or d_idx is not None)
+                       bool(district_code) or d_idx is not None, tuple(elsewhere), "" if units else doubted)
+
+    def _elsewhere(self, comp: Component, provinces: Sequence[str], districts: Sequence[OldDistrict]) -> list[OldUnit]:
+        """Communes of the province spelt as ``comp`` (no slip allowed) outside the named district(s):
+        a unit moved to another district (Xã Nghi Phong of Huyện Nghi Lộc is in Thành phố Vinh in the
+        official list)."""
+        inside = {d.code for d in districts}
+        found: list[OldUnit] = []
+        for p in provinces:
+            hits, _, _ = self.communes[f"p{p}"].find(comp, None)
+            found += [u for u in hits if u.district_code not in inside and u not in found]
+        return found
 
     def new_format(self, parsed: ParsedAddress) -> NewForm | None:
         """The address read in the two-level form: a new province last, right before it a commune

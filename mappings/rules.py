@@ -388,10 +388,21 @@ class Resolver:
             return Decision(None, None, "review:ambiguous-name", located.score,
                             f"{why}'{parsed.raw}' fits several old units: {located.how}.",
                             tuple(sorted(targets)))
+        if located.elsewhere:
+            targets = {p.new.code for u in located.elsewhere for p in self.table.parts(u.commune_code)}
+            where = "; ".join(f"{u.commune_name}, {u.district_name}" for u in located.elsewhere[:4])
+            return Decision(None, None, "review:other-district", located.score,
+                            f"{why}'{parsed.raw}': no such commune in {located.districts[0].name}; the "
+                            f"province has {where} (a unit moved to another district, or a slip: a reviewer "
+                            "decides).", tuple(sorted(targets)))
         if len(located.districts) == 1:
             keyed = self.table.district_keyed_parts(located.districts[0].code)
             if keyed and len(self.table.district_parts(located.districts[0].code)) == len(keyed):
                 return self._settle(keyed, parsed, via=rule, score=located.score, why=f"{why}Found by name: ")
+        if located.doubted:
+            return Decision(None, None, "review:ambiguous-name", located.score,
+                            f"{why}'{located.doubted}' in '{parsed.raw}' reads as two communes of {located.how} "
+                            "(a diacritic missing or changed, or a letter slipped): a reviewer decides.")
         return Decision(None, None, f"review:{reason}", located.score,
                         f"{why}No old commune found in '{parsed.raw}' ({located.how}).")
 
