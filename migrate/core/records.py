@@ -166,19 +166,28 @@ class Part:
 def fold(value: object) -> str:
     """The form values are matched in (lookups, nulls, choose, exclude, links).
 
-    NFC, stripped, case-folded; true/false as 1/0, 2.0 as 2, and a midnight
+    NFC, stripped, case-folded; true/false as 1/0, 2.0 as 2, a DECIMAL in any scale
+    as its number (``0.000`` matches ``0``, ``1.250`` matches ``1.25``), and a midnight
     timestamp as its date (``1970-01-01 00:00:00`` matches ``1970-01-01``).
     """
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
     text = unicodedata.normalize("NFC", str(value)).strip().casefold()
     midnight = _MIDNIGHT.fullmatch(text)
-    return midnight.group(1) if midnight else text
+    if midnight:
+        return midnight.group(1)
+    scaled = _SCALED.fullmatch(text)  # a DECIMAL as the payload holds it: "0.000", "1.250"
+    if scaled:
+        return f"{scaled.group(1)}.{scaled.group(2)}" if scaled.group(2) else scaled.group(1)
+    return text
 
 
 _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ t]00:00(?::00(?:\.0+)?)?(?:\+00(?::?00)?|z)?")
+_SCALED = re.compile(r"(-?\d+)\.(\d*?)0+")
 
 
 def link_value(part: str, key: object) -> str:

@@ -160,3 +160,18 @@ def test_source_fields_prints_the_reference_generated_from_the_code():
             assert f"| {name} | {meta.kind}" in result.out
     assert "| dossier_no | text | no |" in result.out  # an unnumbered dossier is still a dossier
     assert "| birth_date | date | no | date |" in result.out  # no datetime conversion on a date field
+
+
+def test_decimal_values_match_the_profile_in_any_scale():
+    """A DECIMAL(10,3) column (SQL Server, PostgreSQL NUMERIC) returns 0.000 where the profile says 0:
+    sentinels, lookups, choices and exclude rules compare numbers, not their scale."""
+    from decimal import Decimal
+
+    from migrate.core.records import fold
+
+    assert fold(Decimal("0.000")) == fold(0) == fold("0") == "0"
+    assert fold(Decimal("1.250")) == fold("1.25") == fold(1.25)
+    assert fold(Decimal("12")) == fold(12.0) == "12"
+    assert fold(Decimal("2.5")) != fold("2") and fold(Decimal("-1.000")) == fold("-1")
+    assert fold("0.000") == "0" and fold("1.250") == "1.25"   # as a source payload holds a DECIMAL
+    assert fold("1.001193") == "1.001193" and fold("000.00.12.H35") == "000.00.12.h35"   # codes stay codes

@@ -1,0 +1,46 @@
+"""DVC v2, a third published schema (SQL Server DDL with schemas), profiled with no code change.
+
+Migrated from SQLite files and from PostgreSQL (tables in six schemas, ``case`` a reserved word) into
+SQLite and PostgreSQL stores; every record compared with the ground truth; reconciliation
+(conservation, content against the source, files) PASSED.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+
+from dvc_portal import build, translate, truth
+from ground_truth import compare, outcomes
+from migrate import pipeline
+from migrate.config import Settings
+from reconciliation.runner import reconcile
+
+
+def _assert_dvc(source_url: str, store_url: str, tmp_path) -> None:
+    profile = build(source_url, tmp_path)
+    settings = Settings.load([profile], store=store_url, files_dir=tmp_path / "store-files", batch_size=3,
+                             environ={"HOPNHAT_SOURCE_DVC_URL": source_url})
+    report = pipeline.run(settings)
+    assert report.ok, report.summary()
+    expected = truth(make_url(source_url).get_backend_name())
+    assert compare(outcomes(store_url, settings.sources[0].profile), expected) == []
+    result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
+    assert result.ok, result.summary()
+    balances = {b.entity: (b.merged, b.excluded) for b in result.conservation.balances}
+    assert balances["account"] == (1, 0)
+    assert balances["dossier"][1] == 1 and balances["dossier_file"][1] == 1
+
+
+def test_published_statements_are_all_created():
+    tables = [table for _, table, _ in translate("postgresql")]
+    assert tables == ["USER_PROFILE", "DM_TCTK_DONVIHANHCHINH", "DM_QG_THUTUCHANHCHINH", "DM_DONVI", "HOSO",
+                      "NGUOIDUNGTENHOSO", "QUATRINHXULY", "FILEKEMTHEOHOSO", "CONGDANDOANHNGHIEP"]
+    assert all('"case".' in create for schema, _, create in translate("postgresql") if schema == "case")
+
+
+def test_dvc_from_sqlite_into_sqlite_store(tmp_path, sqlite_store):
+    _assert_dvc(f"sqlite:///{tmp_path / 'dvc.sqlite'}", sqlite_store, tmp_path)
+
+
+def test_dvc_from_postgresql_into_postgresql_store(pg_url, pg_store, tmp_path):
+    _assert_dvc(pg_url, pg_store, tmp_path)
