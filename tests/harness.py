@@ -5,7 +5,10 @@ Two ways, same result object:
 - ``shell.run(*args)``: a real process, the installed ``hopnhat`` script of this
   interpreter's environment (``python -m migrate.cli`` when there is none);
 - ``shell.main(*args)``: ``migrate.cli.main()`` in this process, its ``SystemExit``
-  captured: faster, and what the in-process coverage sees.
+  captured: faster, and what the in-process coverage sees (``terminal=True``
+  makes stderr say it is a terminal, as in an interactive shell);
+- ``hopnhat(*args, cwd=...)``: ``shell.main`` for a test without the fixture,
+  from the current folder, checking no exit code unless ``expect=`` names one.
 
 Both run in the test's own folder (``cwd``), with no ``HOPNHAT_*`` variable
 inherited from the environment (pass ``env=`` for those), and both assert that
@@ -33,7 +36,7 @@ import pytest
 
 from migrate.core.errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
-__all__ = ["EXIT_CHECK_FAILED", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Outcome", "Shell", "shell"]
+__all__ = ["EXIT_CHECK_FAILED", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "Outcome", "Shell", "hopnhat", "shell"]
 
 TIMEOUT = 600  # seconds; the slowest command a test runs here is a small demo or benchmark
 
@@ -61,6 +64,13 @@ class Outcome:
                 f"--- stderr ---\n{self.stderr}")
 
 
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as stderr does in an interactive shell."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def hopnhat_command() -> list[str]:
     """The ``hopnhat`` script installed next to this interpreter, else ``python -m migrate.cli``."""
     script = Path(sys.executable).with_name("hopnhat")
@@ -85,7 +95,7 @@ class Shell:
         return self._checked(Outcome(tuple(args), done.returncode, done.stdout, done.stderr), expect)
 
     def main(self, *args: str, env: Mapping[str, str] | None = None, input: str | None = None,
-             cwd: Path | None = None, expect: int | None = EXIT_OK) -> Outcome:
+             cwd: Path | None = None, expect: int | None = EXIT_OK, terminal: bool = False) -> Outcome:
         """``migrate.cli.main(ARGS)`` in this process; the code is that of the SystemExit it must raise."""
         from migrate.cli import main
 
@@ -96,7 +106,7 @@ class Shell:
                 mp.setenv(name, value)
             mp.chdir(cwd or self.cwd)
             mp.setattr(sys, "stdin", io.StringIO(input or ""))
-            out, err = io.StringIO(), io.StringIO()
+            out, err = io.StringIO(), Terminal() if terminal else io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 with pytest.raises(SystemExit) as exited:
                     main(list(args))
@@ -113,6 +123,13 @@ class Shell:
         if outcome.code not in (EXIT_OK, EXIT_USAGE) and expect is not None:
             assert outcome.stderr.strip(), f"exit {outcome.code} with nothing on stderr\n{outcome}"
         return outcome
+
+
+def hopnhat(*args: str, env: Mapping[str, str] | None = None, cwd: str | Path | None = None,
+            input: str | None = None, expect: int | None = None, terminal: bool = False) -> Outcome:
+    """``hopnhat ARGS`` through ``main()`` in ``cwd`` (default: the current folder), as ``Shell.main`` runs it."""
+    return Shell(Path(cwd) if cwd is not None else Path.cwd()).main(
+        *args, env=env, input=input, expect=expect, terminal=terminal)
 
 
 @pytest.fixture

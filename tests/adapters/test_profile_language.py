@@ -146,20 +146,20 @@ def test_source_fields_prints_the_reference_generated_from_the_code():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
-    from mainrun import hopnhat
+    from tests.harness import hopnhat
 
     from adapters.profiles import ENTITY_KEYS, SOURCE_KEYS
     from migrate.core.canonical import FIELDS
 
     result = hopnhat("source", "fields")
-    assert result.code == 0, result.err
+    assert result.code == 0, result.stderr
     for key in (*SOURCE_KEYS, *ENTITY_KEYS):
-        assert f"- `{key}`:" in result.out
+        assert f"- `{key}`:" in result.stdout
     for entity, fields in FIELDS.items():
         for name, meta in fields.items():
-            assert f"| {name} | {meta.kind}" in result.out
-    assert "| dossier_no | text | no |" in result.out  # an unnumbered dossier is still a dossier
-    assert "| birth_date | date | no | date |" in result.out  # no datetime conversion on a date field
+            assert f"| {name} | {meta.kind}" in result.stdout
+    assert "| dossier_no | text | no |" in result.stdout  # an unnumbered dossier is still a dossier
+    assert "| birth_date | date | no | date |" in result.stdout  # no datetime conversion on a date field
 
 
 def test_decimal_values_match_the_profile_in_any_scale():

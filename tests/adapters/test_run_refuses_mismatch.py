@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from migrate.store import schema
 from migrate.store.models import batch, lineage, migration_run
 from oep_portal import build
-from tests.cli.mainrun import hopnhat
+from tests.harness import hopnhat
 
 
 def _break(profile) -> None:
@@ -46,9 +46,9 @@ def test_run_refuses_a_profile_the_source_does_not_match(engine, tmp_path, reque
     result = hopnhat("run", "--store", store_url, str(profile), env=env)
 
     assert check.code == 1
-    assert result.code == 1, result.out + result.err
-    assert "Traceback" not in result.err
-    error = result.err.strip()
+    assert result.code == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    error = result.stderr.strip()
     assert error.startswith("Error: ") and len(error.splitlines()) == 1
     assert "[dossier]: unknown column (field dossier_no) in oep_dossiermgt_dossier 'receptionnumber'; " \
            "closest: receptionno" in error.lower()  # PostgreSQL folds the DDL's names to lower case
@@ -56,7 +56,7 @@ def test_run_refuses_a_profile_the_source_does_not_match(engine, tmp_path, reque
     assert "[dossier_file]: unknown column (join oep_dossiermgt_docfileversion) in " \
            "oep_dossiermgt_docfileversion 'docFileID2'; closest: " in error
     assert f"the run did not start; every problem with the closest names: hopnhat source check {profile}" in error
-    for line in check.out.splitlines():  # the check names the same problems
+    for line in check.stdout.splitlines():  # the check names the same problems
         if line.strip().startswith("error"):
             problem = line.split(":", 1)[1].strip()
             assert problem in error, problem
@@ -64,6 +64,6 @@ def test_run_refuses_a_profile_the_source_does_not_match(engine, tmp_path, reque
 
     fixed = build(source_url, tmp_path)  # the profile as it should be: the same command runs
     again = hopnhat("run", "--store", store_url, str(fixed), env=env)
-    assert again.code == 0, again.out + again.err
+    assert again.code == 0, again.stdout + again.stderr
     runs, batches, records = _store_rows(store_url)
     assert runs == 1 and batches > 0 and records > 0

@@ -14,7 +14,7 @@ from ground_truth import compare, outcomes
 from migrate import pipeline
 from migrate.config import Settings
 from reconciliation.runner import reconcile
-from tests.cli.mainrun import hopnhat
+from tests.harness import hopnhat
 
 
 def test_clerk_exports_migrate_with_every_row_accounted_for(tmp_path, store_url):
@@ -36,10 +36,10 @@ def test_clerk_exports_migrate_with_every_row_accounted_for(tmp_path, store_url)
 def test_source_check_reports_the_rows_set_aside(tmp_path):
     profile, url = build(tmp_path)
     result = hopnhat("source", "check", str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url})
-    assert result.code == 0, result.out + result.err
+    assert result.code == 0, result.stdout + result.stderr
     assert "dossier: 4 of the first 10 records excluded: blank row in the export: 2; totals row 'Cộng:' in " \
-           "the export: 1; totals row 'Tổng cộng' in the export: 1" in result.out
-    assert "account: 2 of the first 5 records excluded" in result.out
+           "the export: 1; totals row 'Tổng cộng' in the export: 1" in result.stdout
+    assert "account: 2 of the first 5 records excluded" in result.stdout
 
 
 @pytest.mark.parametrize("layout,message", [
@@ -65,10 +65,10 @@ def test_source_check_reports_the_rows_set_aside(tmp_path):
 def test_what_the_profile_does_not_say_is_refused_with_what_to_set(tmp_path, sqlite_store, layout, message):
     profile, url = build(tmp_path, layout=layout)
     result = hopnhat("run", "--store", sqlite_store, str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url})
-    assert result.code == 1, result.out + result.err
-    assert "Traceback" not in result.err
-    assert message in result.err
-    assert f"hopnhat source check {profile}" in result.err
+    assert result.code == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert f"hopnhat source check {profile}" in result.stderr
 
 
 def test_export_sections_are_validated(tmp_path):
@@ -103,10 +103,10 @@ def test_the_reference_lists_the_export_keys():
     from adapters.profiles import EXPORT_KEYS
 
     result = hopnhat("source", "fields")
-    assert result.code == 0, result.err
-    assert "## [export.TABLE]" in result.out
+    assert result.code == 0, result.stderr
+    assert "## [export.TABLE]" in result.stdout
     for key in EXPORT_KEYS:
-        assert f"- `{key}`:" in result.out
+        assert f"- `{key}`:" in result.stdout
 
 
 def test_run_summary_shows_the_excluded_rows(tmp_path, sqlite_store):
@@ -114,8 +114,8 @@ def test_run_summary_shows_the_excluded_rows(tmp_path, sqlite_store):
     profile, url = build(tmp_path)
     result = hopnhat("run", "--lang", "en", "--store", sqlite_store, "--files-dir", str(tmp_path / "f"),
                      str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url})
-    assert result.code == 0, result.out + result.err
-    lines = result.out.splitlines()
+    assert result.code == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
     header = next(line for line in lines if "source/entity" in line)
     assert header.split()[-2:] == ["quarant.", "excluded"]
     rows = {line.split()[0]: [int(v) for v in line.split()[1:]] for line in lines

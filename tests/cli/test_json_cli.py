@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mainrun import hopnhat
+from tests.harness import hopnhat
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -50,8 +50,8 @@ def test_readme_documents_every_json_command():
 def test_run_and_reconcile_print_the_documented_shape(migrated, name):
     portal, _store, printed = migrated
     result = printed[name]
-    assert result.code == 0, result.err
-    document = json.loads(result.out)
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
     assert _shape(document) == _shape(_documented()[name])
     assert document["ok"] is True
     entities = document["entities"] if name == "run" else document["conservation"]["balances"]
@@ -63,35 +63,35 @@ def test_run_and_reconcile_print_the_documented_shape(migrated, name):
 def test_batches_list_and_show_print_the_documented_shape(migrated):
     _portal, store, printed = migrated
     listing = hopnhat("batches", "list", "--json", "--store", store)
-    assert listing.code == 0, listing.err
-    document = json.loads(listing.out)
+    assert listing.code == 0, listing.stderr
+    document = json.loads(listing.stdout)
     assert _shape(document) == _shape(_documented()["batches list"])
     assert document["count"] == len(document["batches"]) > 0
-    run_total = sum(e["extracted"] for e in json.loads(printed["run"].out)["entities"])
+    run_total = sum(e["extracted"] for e in json.loads(printed["run"].stdout)["entities"])
     assert sum(b["counts"]["extracted"] for b in document["batches"]) == run_total
     first = document["batches"][0]
     shown = hopnhat("batches", "show", str(first["id"]), "--json", "--store", store)
-    assert shown.code == 0, shown.err
-    assert json.loads(shown.out) == first
+    assert shown.code == 0, shown.stderr
+    assert json.loads(shown.stdout) == first
 
 
 def test_quarantine_list_prints_the_documented_shape_without_payloads(migrated):
     _portal, store, printed = migrated
     result = hopnhat("quarantine", "list", "--json", "--store", store)
-    assert result.code == 0, result.err
-    document = json.loads(result.out)
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
     assert _shape(document) == _shape(_documented()["quarantine list"])
-    quarantined = sum(e["quarantined"] for e in json.loads(printed["run"].out)["entities"])
+    quarantined = sum(e["quarantined"] for e in json.loads(printed["run"].stdout)["entities"])
     assert document["count"] == len(document["records"]) == quarantined > 0
-    assert not re.search(r"(?<!\d)\d{9,13}(?!\d)", result.out), "an unmasked ID number in the JSON"
+    assert not re.search(r"(?<!\d)\d{9,13}(?!\d)", result.stdout), "an unmasked ID number in the JSON"
 
 
 def test_store_current_prints_the_documented_shape_with_the_password_hidden(tmp_path):
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
     assert hopnhat("store", "upgrade", "--store", store).code == 0
     result = hopnhat("store", "current", "--json", "--store", store)
-    assert result.code == 0, result.err
-    document = json.loads(result.out)
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
     assert _shape(document) == _shape(_documented()["store current"])
     assert document["up_to_date"] is True and document["revision"] == document["head"]
 

@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 import pytest
 
-from mainrun import hopnhat
+from tests.harness import hopnhat
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def hanam(demo_portals, tmp_path):
 def test_version_prints_the_installed_version():
     result = hopnhat("--version")
     assert result.code == 0
-    assert result.out.strip() == f"hopnhat {version('hopnhat')}"
+    assert result.stdout.strip() == f"hopnhat {version('hopnhat')}"
 
 
 def test_verbose_logs_each_batch_and_the_log_file_gets_json_lines(hanam, tmp_path):
@@ -31,8 +31,8 @@ def test_verbose_logs_each_batch_and_the_log_file_gets_json_lines(hanam, tmp_pat
     log_file = tmp_path / "logs" / "run.jsonl"
     result = hopnhat("-v", "--log-file", str(log_file), "--log-format", "json",
                      "run", "--store", store, str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
-    assert "Run 1:" in result.out
+    assert result.code == 0, result.stderr
+    assert "Run 1:" in result.stdout
     lines = [json.loads(line) for line in log_file.read_text("utf-8").splitlines()]
     batches = [line for line in lines if "batch_id" in line]
     assert batches, "no batch was logged"
@@ -41,7 +41,7 @@ def test_verbose_logs_each_batch_and_the_log_file_gets_json_lines(hanam, tmp_pat
     assert {b["entity"] for b in batches} >= {"account", "dossier", "dossier_event"}
     assert all(b["source"] == "hanam-portal" and b["level"] == "info" for b in batches)
     # the same lines reach stderr at -v, one JSON object each
-    stderr_batches = [json.loads(line) for line in result.err.splitlines() if line.startswith("{")]
+    stderr_batches = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert [b["batch_id"] for b in stderr_batches if "batch_id" in b] == [b["batch_id"] for b in batches]
     extracted = sum(b["extracted"] for b in batches if b["entity"] == "dossier")
     assert extracted == portal.counts["HoSo"]
@@ -51,8 +51,8 @@ def test_default_level_logs_no_batch_but_the_log_file_still_gets_them(hanam, tmp
     portal, store, env = hanam
     log_file = tmp_path / "run.log"
     result = hopnhat("--log-file", str(log_file), "run", "--store", store, str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
-    assert " loaded: extracted " not in result.err
+    assert result.code == 0, result.stderr
+    assert " loaded: extracted " not in result.stderr
     text = log_file.read_text("utf-8")
     assert "INFO migrate.workers: batch 1 (hanam-portal/account" in text
 
@@ -60,13 +60,13 @@ def test_default_level_logs_no_batch_but_the_log_file_still_gets_them(hanam, tmp
 def test_quiet_shows_no_progress_only_the_summary(hanam):
     portal, store, env = hanam
     result = hopnhat("-q", "run", "--store", store, str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
-    assert result.err == ""
-    assert result.out.startswith("Run 1:")
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("Run 1:")
 
 
 def test_quiet_and_verbose_together_is_a_usage_error():
     result = hopnhat("-q", "-v", "store", "current")
     assert result.code == 2
-    assert "-q and -v contradict each other" in result.err
-    assert "Traceback" not in result.err
+    assert "-q and -v contradict each other" in result.stderr
+    assert "Traceback" not in result.stderr

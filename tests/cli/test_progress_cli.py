@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
 import subprocess
 import sys
-from unittest import mock
 
 import pytest
 
-from mainrun import Outcome, hopnhat
 from migrate.cli.progress import Lines
+from tests.harness import Outcome, hopnhat
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO hopnhat\.progress: (?P<text>.+)$")
 
 
-class Terminal(io.StringIO):
-    """A stream that says it is a terminal, as stderr does in an interactive shell."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def on_terminal(*args: str, env: dict[str, str]) -> Outcome:
     """``hopnhat ARGS`` through main() with stderr a terminal."""
-    from migrate.cli import main
-
-    out, err = io.StringIO(), Terminal()
-    with mock.patch.dict(os.environ, env), mock.patch.object(sys, "argv", ["hopnhat", *args]), \
-            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return Outcome(code, out.getvalue(), err.getvalue())
+    return hopnhat(*args, env=env, terminal=True)
 
 
 @pytest.fixture
@@ -87,18 +67,18 @@ def test_piped_demo_prints_timestamped_lines_in_order_with_each_summary(tmp_path
 def test_terminal_shows_a_bar_per_source_part_with_total_and_percentage(hanam):
     portal, store, env = hanam
     result = on_terminal("run", "--store", store, "--batch-size", "50", str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
-    assert result.out.startswith("Run 1:")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("Run 1:")
     dossiers = portal.counts["HoSo"]
     bar = re.compile(r"migrating hanam-portal/dossier: 100%\|[^|]*\| "
                      rf"{dossiers}/{dossiers} \[\d\d:\d\d<\d\d:\d\d")
-    assert bar.search(result.err), result.err
+    assert bar.search(result.stderr), result.stderr
     # the total is known from the snapshot before the first batch is read
-    assert re.search(rf"migrating hanam-portal/dossier:\s+0%\|[^|]*\| 0/{dossiers} \[", result.err)
+    assert re.search(rf"migrating hanam-portal/dossier:\s+0%\|[^|]*\| 0/{dossiers} \[", result.stderr)
     for part, table in (("account", "TaiKhoan"), ("dossier_event", "QuaTrinhXuLy"), ("document", "KhoDuLieu")):
         n = portal.counts[table]
-        assert f"migrating hanam-portal/{part}: 100%" in result.err and f"| {n}/{n} [" in result.err
-    assert "INFO hopnhat.progress" not in result.err
+        assert f"migrating hanam-portal/{part}: 100%" in result.stderr and f"| {n}/{n} [" in result.stderr
+    assert "INFO hopnhat.progress" not in result.stderr
 
 
 def test_terminal_reconcile_shows_bars_while_checking(hanam):
@@ -106,19 +86,19 @@ def test_terminal_reconcile_shows_bars_while_checking(hanam):
     assert hopnhat("-q", "run", "--store", store, str(portal.profile_path), env=env).code == 0
     result = on_terminal("reconcile", "run", "--store", store, "--out", str(portal.db_path.parent / "r1"),
                          "--no-record", str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
+    assert result.code == 0, result.stderr
     n = portal.counts["HoSo"]
-    assert f"rehashing hanam-portal/dossier: 100%" in result.err and f"| {n}/{n} [" in result.err
-    assert "re-reading hanam-portal/dossier: 100%" in result.err
-    assert "checking files hanam-portal/dossier_file: 100%" in result.err
+    assert f"rehashing hanam-portal/dossier: 100%" in result.stderr and f"| {n}/{n} [" in result.stderr
+    assert "re-reading hanam-portal/dossier: 100%" in result.stderr
+    assert "checking files hanam-portal/dossier_file: 100%" in result.stderr
 
 
 def test_quiet_shows_no_bar_on_a_terminal(hanam):
     portal, store, env = hanam
     result = on_terminal("-q", "run", "--store", store, str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
-    assert result.err == ""
-    assert result.out.startswith("Run 1:")
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("Run 1:")
 
 
 def test_piped_reconcile_lines_carry_step_source_part_and_total_as_json(hanam):
@@ -126,8 +106,8 @@ def test_piped_reconcile_lines_carry_step_source_part_and_total_as_json(hanam):
     assert hopnhat("-q", "run", "--store", store, str(portal.profile_path), env=env).code == 0
     result = hopnhat("--log-format", "json", "reconcile", "run", "--store", store, "--no-record",
                      "--out", str(portal.db_path.parent / "r2"), str(portal.profile_path), env=env)
-    assert result.code == 0, result.err
-    lines = [json.loads(line) for line in result.err.splitlines()]
+    assert result.code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert lines and all(line["logger"] == "hopnhat.progress" for line in lines)
     final = {(line["step"], line["part"]): line for line in lines if line["percent"] == 100}
     dossier = final[("rehashing", "dossier")]

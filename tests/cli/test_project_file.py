@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mainrun import hopnhat
 from migrate.config import Project, Settings
 from migrate.core.errors import ConfigError
+from tests.harness import hopnhat
 
 
 @pytest.fixture
@@ -30,21 +30,20 @@ def project(demo_portals, tmp_path):
 
 def test_one_project_file_reaches_run_reconcile_and_batches(project, demo_portals):
     folder, env = project
-    unset = ("HOPNHAT_STORE_URL", "HOPNHAT_BATCH_SIZE", "HOPNHAT_FILES_DIR", "HOPNHAT_CONFIG")
-    assert hopnhat("store", "upgrade", env=env, cwd=folder, unset=unset).code == 0
-    run = hopnhat("-q", "run", "--json", env=env, cwd=folder, unset=unset)
-    assert run.code == 0, run.err
-    entities = json.loads(run.out)["entities"]
+    assert hopnhat("store", "upgrade", env=env, cwd=folder).code == 0
+    run = hopnhat("-q", "run", "--json", env=env, cwd=folder)
+    assert run.code == 0, run.stderr
+    entities = json.loads(run.stdout)["entities"]
     assert {e["source"] for e in entities} == {"hanam-portal", "namdinh-portal"}
-    listing = json.loads(hopnhat("batches", "list", "--json", env=env, cwd=folder, unset=unset).out)
+    listing = json.loads(hopnhat("batches", "list", "--json", env=env, cwd=folder).stdout)
     dossier_batches = [b for b in listing["batches"]
                        if b["source"] == "hanam-portal" and b["entity"] == "dossier"]
     assert len(dossier_batches) == -(-demo_portals[0].counts["HoSo"] // 25)  # batch_size 25 from the file
     assert any((folder / "store-files").rglob("*")), "attachments not in the project's files_dir"
-    recon = hopnhat("-q", "reconcile", "run", env=env, cwd=folder, unset=unset)
-    assert recon.code == 0, recon.err
+    recon = hopnhat("-q", "reconcile", "run", env=env, cwd=folder)
+    assert recon.code == 0, recon.stderr
     assert (folder / "audit" / "index.html").is_file()
-    assert "verdict: PASSED" in recon.out
+    assert "verdict: PASSED" in recon.stdout
 
 
 def test_flags_and_environment_win_over_the_project_file(project, tmp_path_factory):
@@ -57,10 +56,10 @@ def test_flags_and_environment_win_over_the_project_file(project, tmp_path_facto
                   "--batch-size", "1000", str(folder / "hanam.toml"), env=env | {"HOPNHAT_BATCH_SIZE": "7"},
                   cwd=elsewhere)
     # the copied profile has no attachment folder beside it: its files are quarantined, a named warning (exit 4)
-    assert run.code == 4, run.err
-    assert {w["code"] for w in json.loads(run.out)["warnings"]} >= {"entity-wholly-quarantined"}
-    assert [e["source"] for e in json.loads(run.out)["entities"]][0] == "hanam-portal"
-    listing = json.loads(hopnhat("batches", "list", "--json", "--store", store).out)
+    assert run.code == 4, run.stderr
+    assert {w["code"] for w in json.loads(run.stdout)["warnings"]} >= {"entity-wholly-quarantined"}
+    assert [e["source"] for e in json.loads(run.stdout)["entities"]][0] == "hanam-portal"
+    listing = json.loads(hopnhat("batches", "list", "--json", "--store", store).stdout)
     assert {b["source"] for b in listing["batches"]} == {"hanam-portal"}
     assert max(b["counts"]["extracted"] for b in listing["batches"]) > 25  # the flag, not the file's 25
 
@@ -82,11 +81,11 @@ def test_a_wrong_project_file_names_every_problem_at_once(tmp_path):
         'workers = 0\nbatch_size = "big"\n[bogus]\nx = 1\n', encoding="utf-8")
     result = hopnhat("batches", "list", cwd=tmp_path)
     assert result.code == 1
-    assert result.err.count("\n") == 1 and result.err.startswith("Error: ")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
     for part in ("[store] url: a URL (and its password) never goes in a file", "unknown section [bogus]",
                  "profile missing.toml not found", "workers must be at least 1", "batch_size must be int"):
-        assert part in result.err
-    assert "s3cret" not in result.err and "Traceback" not in result.err
+        assert part in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
     with pytest.raises(ConfigError) as caught:
         Project.load(tmp_path / "hopnhat.toml")
     assert len(caught.value.problems) == 5
@@ -94,18 +93,18 @@ def test_a_wrong_project_file_names_every_problem_at_once(tmp_path):
 
 def test_a_store_variable_the_file_names_but_nobody_set(project):
     folder, env = project
-    result = hopnhat("batches", "list", cwd=folder, unset=("NB_STORE_URL", "HOPNHAT_STORE_URL", "HOPNHAT_CONFIG"))
+    result = hopnhat("batches", "list", cwd=folder)
     assert result.code == 1
-    assert "names NB_STORE_URL for the store URL, and it is not set" in result.err
+    assert "names NB_STORE_URL for the store URL, and it is not set" in result.stderr
 
 
 def test_run_without_profiles_or_project_file_is_a_usage_error(tmp_path):
-    result = hopnhat("run", cwd=tmp_path, unset=("HOPNHAT_CONFIG",))
+    result = hopnhat("run", cwd=tmp_path)
     assert result.code == 2
-    assert "list them in hopnhat.toml" in result.err
+    assert "list them in hopnhat.toml" in result.stderr
 
 
 def test_a_missing_config_file_is_named(tmp_path):
     result = hopnhat("--config", str(tmp_path / "nope.toml"), "batches", "list")
     assert result.code == 1
-    assert f"project file {tmp_path / 'nope.toml'} not found" in result.err
+    assert f"project file {tmp_path / 'nope.toml'} not found" in result.stderr

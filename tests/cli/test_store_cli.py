@@ -9,31 +9,31 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from mainrun import hopnhat
 from migrate.store import schema
+from tests.harness import hopnhat
 
 
 def test_upgrade_sql_for_postgresql_needs_no_server_and_prints_no_password():
     result = hopnhat("store", "upgrade", "--sql", "--store", "postgresql+psycopg://hopnhat:s3cret@db.invalid/unified")
-    assert result.code == 0, result.err
-    assert "CREATE TABLE batch" in result.out and "BIGSERIAL" in result.out
-    assert "UPDATE alembic_version SET version_num='0003'" in result.out
-    assert "s3cret" not in result.out + result.err
+    assert result.code == 0, result.stderr
+    assert "CREATE TABLE batch" in result.stdout and "BIGSERIAL" in result.stdout
+    assert "UPDATE alembic_version SET version_num='0003'" in result.stdout
+    assert "s3cret" not in result.stdout + result.stderr
 
 
 def test_offline_sql_builds_the_same_sqlite_store_as_a_live_upgrade(tmp_path):
     result = hopnhat("store", "upgrade", "--sql", "--store", f"sqlite:///{tmp_path / 'never-created.sqlite'}")
-    assert result.code == 0, result.err
+    assert result.code == 0, result.stderr
     assert not (tmp_path / "never-created.sqlite").exists()
     offline = tmp_path / "offline.sqlite"
     with sqlite3.connect(offline) as conn:
-        conn.executescript(result.out)
+        conn.executescript(result.stdout)
     live = f"sqlite:///{tmp_path / 'live.sqlite'}"
     schema.upgrade(schema.connect(live, create=True))
     assert _tables(f"sqlite:///{offline}") == _tables(live)
     current = hopnhat("store", "current", "--store", f"sqlite:///{offline}")
     assert current.code == 0
-    assert f"revision {schema.head_revision()}; latest {schema.head_revision()}" in current.out
+    assert f"revision {schema.head_revision()}; latest {schema.head_revision()}" in current.stdout
 
 
 @pytest.mark.postgresql
@@ -41,11 +41,11 @@ def test_offline_sql_from_a_revision_brings_a_postgresql_store_to_head(pg_url):
     engine = schema.connect(pg_url)
     schema.upgrade(engine, "0002")
     result = hopnhat("store", "upgrade", "--sql", "--from", "0002", "--store", pg_url)
-    assert result.code == 0, result.err
-    assert "CREATE TABLE old_identifier" in result.out and "CREATE TABLE batch" not in result.out
+    assert result.code == 0, result.stderr
+    assert "CREATE TABLE old_identifier" in result.stdout and "CREATE TABLE batch" not in result.stdout
     url = make_url(pg_url).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
-        conn.execute(result.out)
+        conn.execute(result.stdout)
     schema.require_current(engine)
     engine.dispose()
 
@@ -54,8 +54,8 @@ def test_history_lists_every_revision_and_marks_the_store(tmp_path):
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
     schema.upgrade(schema.connect(store, create=True), "0002")
     result = hopnhat("store", "history", "--store", store)
-    assert result.code == 0, result.err
-    lines = result.out.splitlines()
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == [r.revision for r in schema.history()]
     assert lines[1].startswith("0002") and lines[1].endswith("(current)")
     assert lines[-2].endswith("(head)")
@@ -65,7 +65,7 @@ def test_history_lists_every_revision_and_marks_the_store(tmp_path):
 def test_history_of_a_store_not_created_yet_creates_nothing(tmp_path):
     result = hopnhat("store", "history", "--store", f"sqlite:///{tmp_path / 'none.sqlite'}")
     assert result.code == 0
-    assert result.out.splitlines()[-1].endswith("revision none.")
+    assert result.stdout.splitlines()[-1].endswith("revision none.")
     assert not (tmp_path / "none.sqlite").exists()
 
 
@@ -76,7 +76,7 @@ def test_history_of_a_store_not_created_yet_creates_nothing(tmp_path):
 def test_upgrade_sql_mistakes_say_what_to_do(tmp_path, args, code, message):
     result = hopnhat("store", "upgrade", *args, "--store", f"sqlite:///{tmp_path / 's.sqlite'}")
     assert result.code == code
-    assert message in result.err and "Traceback" not in result.err
+    assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def _tables(url: str) -> dict[str, list[str]]:

@@ -118,7 +118,14 @@ def test_check_holds_and_lists_ambiguities(migrated):
     assert tables["continuity-reset-notices"] and result.reset_total == len(tables["continuity-reset-notices"])
     dossiers = result.resolutions[0]
     assert dossiers.extracted == dossiers.resolved + dossiers.set_aside
-    json.dumps(result.as_dict())
+    document = json.loads(json.dumps(result.as_dict()))        # what report.json holds
+    assert document["ok"] is True and document["index"]["fresh"] is True
+    assert document["reset_total"] == result.reset_total > 0
+    assert [(r["entity"], r["extracted"], r["resolved"], r["set_aside"]) for r in document["resolutions"]] == \
+        [(r.entity, r.extracted, r.resolved, r.set_aside) for r in result.resolutions]
+    assert [n["dossier_no"] for n in document["continuity-ambiguous-dossier-numbers"]] == [migrated.shared_number]
+    assert len(document["continuity-ambiguous-usernames"]) == 1 and document["continuity-unresolved"] == []
+    assert len(document["continuity-quarantined"]) == len(tables["continuity-quarantined"])
     assert any("0 resolve to nothing" in line for line in result.summary_lines())
 
 

@@ -120,11 +120,12 @@ def test_a_record_gone_from_the_store_is_dropped_by_the_next_refresh(migrated_sq
 
 
 @pytest.mark.parametrize("value,looks", [
-    ("035055755433", "12-digit CCCD"), ("035055755", "9-digit CMND"), ("000.00.35.H01-240115-0001", "dossier number"),
-    ("nguyenvana", "username"),
+    ("099999999999", "a 12-digit CCCD"), ("035055755", "a 9-digit CMND"),
+    ("000.00.35.H01-240115-0001", "a dossier number (agency code-YYMMDD-sequence)"),
+    ("nguyenvanax", "a username or a code"), ("0999999999", "a 10-digit tax code or a phone number"),
 ])
 def test_not_found_says_what_the_value_looks_like(migrated_sqlite, value, looks):
     with migrated_sqlite.engine.connect() as conn:
-        result = lookup(conn, value + "x" if looks == "username" else value)
-    if not result.found:
-        assert looks in result.describe(unmask=True)[0]
+        result = lookup(conn, value)
+    assert not result.found, f"{value} is in the demo store: pick a value that is not"
+    assert result.describe(unmask=True)[0] == f"Not found: {value!r} (looks like {looks})"

@@ -55,26 +55,42 @@ def test_map_stats_counts_merge_split_stay():
 
 
 def test_review_round_trip(tmp_path):
+    split_address = "Phường Ngọc Khánh, Ba Đình, Hà Nội"      # split between 00008, 00025 and 00199
     queue = tmp_path / "queue.csv"
     queue.write_text("source,table,record_key,commune_code,address\n"
                      "hanam,opencps_dossier,17,00016,\n"
-                     "hanam,opencps_dossier,18,00001,\n", encoding="utf-8")
+                     "hanam,opencps_dossier,18,00001,\n"
+                     f"hanam,opencps_dossier,19,,\"{split_address}\"\n", encoding="utf-8")
     out = tmp_path / "review.xlsx"
     result = run("review", "export", str(queue), str(out))
-    assert result.exit_code == 0 and result.output.startswith("1 unresolved reference(s)")
+    assert result.exit_code == 0 and result.output.startswith("2 unresolved reference(s)")
     from openpyxl import load_workbook
     wb = load_workbook(out)
     ws = wb.active
     header = [c.value for c in ws[1]]
-    ws.cell(row=2, column=header.index("decision_new_commune") + 1, value=8)  # zero padding lost
+    rows = {ws.cell(row=r, column=header.index("record_key") + 1).value: r for r in range(2, ws.max_row + 1)}
+    assert set(rows) == {"17", "19"}
+    candidates = ws.cell(row=rows["19"], column=header.index("candidates") + 1).value
+    assert [c.split()[0] for c in candidates.split(";")] == ["00008", "00025", "00199"], candidates
+    decision = header.index("decision_new_commune") + 1
+    ws.cell(row=rows["17"], column=decision, value=8)  # zero padding lost
+    ws.cell(row=rows["19"], column=decision, value="00025")
     wb.save(out)
     decisions = tmp_path / "decisions.csv"
     result = run("review", "import", str(out), "--decisions", str(decisions))
-    assert result.exit_code == 0 and result.output.startswith("1 decision(s) stored")
-    [row] = list(csv.DictReader(decisions.open(encoding="utf-8")))
-    assert row["new_commune"] == "00008"
-    result = run("address", "--explain", "--decisions", str(decisions), input="")
-    assert result.exit_code == 0
+    assert result.exit_code == 0 and result.output.startswith("2 decision(s) stored")
+    stored = {row["new_commune"] for row in csv.DictReader(decisions.open(encoding="utf-8"))}
+    assert stored == {"00008", "00025"}
+    lines = f"{split_address}\nPhường Phúc Xá, Ba Đình, Hà Nội\n"
+    before = run("address", "--explain", input=lines).output.splitlines()
+    assert before[0].startswith("ERROR review:split-ambiguous")
+    after = run("address", "--explain", "--decisions", str(decisions), input=lines)
+    assert after.exit_code == 0
+    decided, untouched = after.output.splitlines()
+    assert decided.startswith("Phường Giảng Võ (00025)|Thành phố Hà Nội (01)|manual|")
+    assert untouched == before[1] and untouched.startswith("Phường Hồng Hà (00097)|")
+    again = run("review", "export", str(queue), str(tmp_path / "again.xlsx"), "--decisions", str(decisions))
+    assert again.exit_code == 0 and again.output.startswith("0 unresolved reference(s)")
 
 
 def test_every_command_has_an_example():

@@ -220,18 +220,35 @@ def test_review_reasons(resolver, ref, rule):
 
 
 def test_same_commune_name_in_two_districts_needs_the_district(resolver, table):
+    """Every old commune name that two districts of one province share: without the district it goes to
+    review naming every commune it could be; with the district it resolves to that unit's new commune, or,
+    for a split unit, to review with exactly that unit's parts."""
     from collections import Counter
     names = Counter((o.province_code, o.commune_name) for o in table.old_communes() if o.commune_code)
-    (prov, name), _ = next((k, v) for k, v in names.items() if v > 1 and k[0] == "01")
-    units = [o for o in table.old_communes(prov) if o.commune_name == name]
-    province = units[0].province_name
-    without = resolver.resolve(UnitRef(address=f"{name}, {province}"))
-    targets = {p.new.code for u in units for p in table.parts(u.commune_code)}
-    if len(targets) > 1:
-        assert without.rule == "review:ambiguous-name" and set(without.candidates) == targets
-    for u in units:
-        d = resolver.resolve(UnitRef(address=f"{name}, {u.district_name}, {province}"))
-        assert d.new_commune in {p.new.code for p in table.parts(u.commune_code)} or d.rule.startswith("review:split")
+    shared = [key for key, n in names.items() if n > 1]
+    assert len(shared) > 100
+    first_in_hanoi = next(key for key in shared if key[0] == "01")
+    resolved = split = 0
+    for prov, name in shared:
+        units = [o for o in table.old_communes(prov) if o.commune_name == name]
+        province = units[0].province_name
+        targets = {p.new.code for u in units for p in table.parts(u.commune_code)}
+        without = resolver.resolve(UnitRef(address=f"{name}, {province}"))
+        assert not without.resolved and without.rule in ("review:ambiguous-name", "review:old-or-new"), (name, province)
+        assert targets <= set(without.candidates), (name, province, without.candidates)
+        if (prov, name) == first_in_hanoi:
+            assert without.rule == "review:ambiguous-name" and set(without.candidates) == targets
+        for u in units:
+            parts = {p.new.code for p in table.parts(u.commune_code)}
+            d = resolver.resolve(UnitRef(address=f"{name}, {u.district_name}, {province}"))
+            if len(parts) == 1:
+                assert (d.rule, d.new_commune) == ("names:address", parts.pop()), (name, u.district_name, d)
+                resolved += 1
+            else:
+                assert (d.rule, d.new_commune) == ("review:split-ambiguous", None), (name, u.district_name, d)
+                assert set(d.candidates) == parts
+                split += 1
+    assert resolved > 300 and split > 10
 
 
 def test_resolve_never_raises_on_odd_input(resolver):

@@ -101,6 +101,35 @@ def test_workbook_has_a_sheet_per_table(report):
             "content-problems", "attachments"} <= set(book.sheetnames)
 
 
+def test_every_sheet_holds_the_rows_of_its_table(report):
+    """Each table's sheet has the same header and cells as its CSV (yes/no for booleans, numbers as numbers),
+    and the summary sheet has one row per summary line of each check."""
+    import csv
+
+    book = load_workbook(report.report_dir / "report.xlsx", read_only=True)
+    compared = 0
+    for path in sorted(report.report_dir.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        sheet = [list(r) for r in book[path.stem[:31]].iter_rows(values_only=True)]
+        assert sheet[0] == rows[0], path.name
+        as_text = [["" if v is None else {True: "True", False: "False"}.get(v, str(v)) if isinstance(v, bool)
+                    else str(v) for v in r] for r in sheet[1:]]
+        in_csv = [[{"True": "yes", "False": "no"}.get(v, v) for v in r] for r in rows[1:]]
+        assert [[{"True": "yes", "False": "no"}.get(v, v) for v in r] for r in as_text] == in_csv, path.name
+        assert all(isinstance(v, int) for r in sheet[1:] for c, v in zip(sheet[0], r)
+                   if c in ("extracted", "loaded", "quarantined", "records")), path.name
+        compared += len(rows) - 1
+    assert book["conservation"].max_row - 1 == len(report.conservation.balances)
+    assert compared > 100
+    summary = list(book["summary"].iter_rows(values_only=True))
+    header = summary.index(("check", "ok", "summary"))
+    lines = [r[2] for r in summary[header + 1:]]
+    for check in report.checks:
+        for line in check.summary_lines():
+            assert line in lines, line
+
+
 def test_a_workbook_forwarded_alone_keeps_its_provenance(report):
     """Verdict, run, time, masked store, mapping table and hashes on the summary sheet; filters on every sheet."""
     import hashlib

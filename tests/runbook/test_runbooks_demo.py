@@ -30,7 +30,8 @@ def work(tmp_path):
 
 
 def _env(work: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV")}
+    keep = {k: v for k, v in os.environ.items()
+            if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV") or k.startswith("COVERAGE_")}
     return {**keep, "WORK": str(work / "cutover")}
 
 
