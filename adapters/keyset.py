@@ -27,6 +27,7 @@ from typing import Literal
 
 from sqlalchemy import JSON, Date, DateTime, Interval, Numeric, Select, String, Table, Text, Time, and_, cast, func, \
     or_, select, type_coerce
+from sqlalchemy.sql.expression import FromClause
 
 from migrate.core.canonical import shown
 from migrate.core.records import DERIVED, SEVERAL, EntitySpec, Key, RawRecord, encode_key, fold, jsonable, \
@@ -138,7 +139,7 @@ class KeysetPager:
         self.nullable = any(c.nullable for c in self.key_columns)
         self.columns = [self.column(ref) for ref in self.names]
         self._hidden: list = []  # selected after the named columns, never in a payload
-        self._source = table
+        self._source: FromClause = table
         for join in entity.joins:
             other = self.joined[join.table]
             self._source = self._source.outerjoin(

@@ -265,8 +265,8 @@ def _entity(problems: Problems, label: str, spec: object, text_encoding: str) ->
         return None
     return EntitySpec(
         name=name,
-        table=table,
-        key=tuple(key),
+        table=str(table),
+        key=tuple(key or ()),
         columns=columns,
         lookups=lookups,
         convert=dict(convert),

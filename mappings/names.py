@@ -62,7 +62,7 @@ class _Names(Generic[T]):
         if threshold is None or len(comp.fold) < 3:
             return [], 0.0, ""
         match = fuzzy.best(comp.fold, self._typo_choices(comp.fold), threshold=threshold)
-        if match.accepted:
+        if match.value is not None:
             return self.by_fold[match.value], match.score, "fuzzy"
         return [], match.score, ""
 
@@ -188,17 +188,17 @@ class NameIndex:
         if district_code and district_code in self.district_by_code:
             districts = [self.district_by_code[district_code]]
         else:
-            scopes = provinces or [None]
+            scopes: list[str | None] = [*provinces] or [None]
             for idx, comp in list(reversed(comps))[:3]:
                 if comp.level in ("commune", "province"):     # "Tỉnh Hà Giang" is not Thành phố Hà Giang
                     continue
                 found: list[OldDistrict] = []
                 best_score = 0.0
                 for scope in scopes:
-                    hits, score, _ = self.districts[scope].find(
+                    near, score, _ = self.districts[scope].find(
                         comp, self.threshold if comp.level and scope else None)
-                    if hits:
-                        found += [h for h in hits if h not in found]
+                    if near:
+                        found += [h for h in near if h not in found]
                         best_score = max(best_score, score)
                 if found:
                     districts, d_idx = found, idx

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mappings.address import PROVINCE_ALIASES, number_key, strip_type
 from mappings.text import drop_inner_digits, name_key, nfc, strip_marks
@@ -104,7 +106,8 @@ class TailReader:
                 return [end, end - n]
         return [end]
 
-    def _longest(self, ws: tuple[str, ...], end: int, scope: str, index: dict) -> list[tuple[int, object]]:
+    def _longest(self, ws: tuple[str, ...], end: int, scope: str, index: Mapping[tuple[str, tuple[str, ...]], list[Any]]
+                 ) -> list[tuple[int, list[Any]]]:
         """(start, hits) for names in ``scope`` ending at ``end``, longest first."""
         found = []
         for n in range(min(_LONGEST, end), 0, -1):

@@ -77,6 +77,10 @@ def note_batch(conn: Connection, source_system: str, entity: str, rows: Sequence
                          .values(name=bindparam("n")), named)
 
 
+def _name(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _codes(entity: str, rows: Sequence[Mapping[str, object]]) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """Agency and procedure codes of a batch's entity rows, each with the first name given to it."""
     agencies: dict[str, str | None] = {}
@@ -85,11 +89,11 @@ def _codes(entity: str, rows: Sequence[Mapping[str, object]]) -> tuple[dict[str,
         return agencies, procedures
     for row in rows:
         code = row.get("agency_code")
-        if code is not None and agencies.get(code) is None:
-            agencies[code] = row.get("agency_name")  # type: ignore[assignment]
+        if code is not None and agencies.get(str(code)) is None:
+            agencies[str(code)] = _name(row.get("agency_name"))
         code = row.get("procedure_code")
-        if code is not None and procedures.get(code) is None:
-            procedures[code] = row.get("procedure_name")  # type: ignore[assignment]
+        if code is not None and procedures.get(str(code)) is None:
+            procedures[str(code)] = _name(row.get("procedure_name"))
     return agencies, procedures
 
 
@@ -115,7 +119,7 @@ def catalog_report(store: Engine, sources: Sequence[str], remaps: RemapTable | N
                     stale.append({"s": r.source_system, "c": r.code, "new_code": want["new_code"],
                                   **({"level": want["level"]} if kind == "agency" else {})})
             if stale:
-                values = {"new_code": bindparam("new_code")}
+                values: dict[str, object] = {"new_code": bindparam("new_code")}
                 if kind == "agency":
                     values["level"] = bindparam("level")
                 conn.execute(update(target).where(target.c.source_system == bindparam("s"),

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -84,7 +85,9 @@ class Project:
                                     f"{', '.join(PROJECT_KEYS[section])}")
                 elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                     problems.append(f"{path}: [{section}] {key} must be {expected.__name__}, got {value!r}")
-        get = lambda section, key: (doc.get(section) if isinstance(doc.get(section), dict) else {}).get(key)  # noqa: E731
+        def get(section: str, key: str) -> Any:
+            table = doc.get(section)
+            return table.get(key) if isinstance(table, dict) else None
         base = path.resolve().parent
         url_env = get("store", "url_env")
         if isinstance(url_env, str) and not _ENV_NAME.match(url_env):

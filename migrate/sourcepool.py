@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from adapters import open_source
+from adapters.base import SourceAdapter
 from migrate.config import SourceSettings
 from migrate.core.errors import RetryableError
 from migrate.core.retry import policy
@@ -29,9 +30,9 @@ class SourcePool:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.ahead = ahead
-        self._adapters: dict[str, object] = {}
+        self._adapters: dict[str, SourceAdapter] = {}
 
-    def adapter(self, source: SourceSettings):
+    def adapter(self, source: SourceSettings) -> SourceAdapter:
         self.ahead.wait()  # an adapter serves one thread at a time
         if source.name not in self._adapters:
             self._adapters[source.name] = open_source(source.name, source.url)

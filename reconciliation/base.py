@@ -14,9 +14,12 @@ unless the operator asks for an unmasked report.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from migrate.core.masking import PERSONAL_FIELDS
+
+if TYPE_CHECKING:
+    from migrate.core.i18n import Language
 
 # Columns whose values the report masks (unless --unmask): the one masking policy's
 # personal fields (:mod:`migrate.core.masking`). A check may also mask its own values.
@@ -35,8 +38,8 @@ class CheckResult(Protocol):
     @property
     def ok(self) -> bool: ...
 
-    def summary_lines(self) -> list[str]:
-        """A few plain sentences for the top of the report and the terminal."""
+    def summary_lines(self, lang: Language | None = None) -> list[str]:
+        """A few plain sentences for the top of the report and the terminal, in ``lang`` (default: the locale's)."""
         ...
 
     def as_dict(self) -> dict:

@@ -233,7 +233,7 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
     for key, row_id in orphans:
         result.add(t, ContentProblem(t.source, t.entity, t.table, key, "row-without-lineage", row_id))
         store_side.add(key, "row-without-lineage")
-    if not compare:
+    if adapter is None or spec is None:
         return
     reread = Tally(progress[0], "re-reading", t.source, progress[1], expected).start()
     source_side = digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec, reread)), width)
@@ -257,11 +257,12 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
             store_open[key] = StoreRecord(key, "loaded", "", row_id, None, None, None, "row-without-lineage")
     shown = 0
     for diff in digests.compare_keys(source_open, {k: r.digest_value for k, r in store_open.items()}):
-        rec = store_open.get(diff.key)
-        result.add(t, ContentProblem(t.source, t.entity, t.table, diff.key, diff.kind, rec.row_id if rec else None))
-        if diff.kind == "changed" and shown < sample and rec is not None and rec.record is not None:
+        found = store_open.get(diff.key)
+        result.add(t, ContentProblem(t.source, t.entity, t.table, diff.key, diff.kind,
+                                     found.row_id if found else None))
+        if diff.kind == "changed" and shown < sample and found is not None and found.record is not None:
             shown += 1
-            result.differences += _field_differences(t, diff.key, source_records[diff.key], rec.record)
+            result.differences += _field_differences(t, diff.key, source_records[diff.key], found.record)
 
 
 def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> None:

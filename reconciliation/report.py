@@ -12,7 +12,6 @@ Tables are written by :mod:`migrate.core.tables` (the one CSV/XLSX writer).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 import re
 import textwrap
@@ -85,10 +84,8 @@ def write_report(out_dir: Path, checks: Sequence[CheckResult], context: ReportCo
 
 
 def summary_lines(check: CheckResult, lang: Language) -> list[str]:
-    """A check's summary in ``lang`` when the check can say it (``summary_lines(lang=...)``), else as it is."""
-    if "lang" in inspect.signature(check.summary_lines).parameters:
-        return check.summary_lines(lang=lang)
-    return check.summary_lines()
+    """A check's summary in ``lang``."""
+    return check.summary_lines(lang)
 
 
 def _context(context: ReportContext) -> dict:
@@ -169,9 +166,9 @@ def _charts(tables: dict[str, list[dict]], lang: Language) -> dict[str, Markup]:
             slot = per.setdefault(label, [0, 0])
             slot[0] += int(u["loaded"])
             slot[1] += int(u["quarantined"])
-        rows = sorted(per.items(), key=lambda kv: (-kv[1][0] - kv[1][1], kv[0]))
+        per_commune = sorted(per.items(), key=lambda kv: (-kv[1][0] - kv[1][1], kv[0]))
         charts["new_communes"] = _bars(
-            "chart-new-communes", lang.gettext("Dossiers per new commune"), [(k, v[0], v[1]) for k, v in rows],
+            "chart-new-communes", lang.gettext("Dossiers per new commune"), [(k, v[0], v[1]) for k, v in per_commune],
             (lang.gettext("loaded"), lang.gettext("quarantined")), lang, keep_flagged=True,
             more=lang.gettext("{n} more new communes (see the table conservation-by-unit)"))
     reasons = tables.get("quarantine-reasons", [])
@@ -246,7 +243,7 @@ def _bars(element_id: str, title: str, rows: list[tuple[str, int, int]], legend:
 def _environment(lang: Language) -> Environment:
     env = Environment(loader=PackageLoader("reconciliation", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), extensions=["jinja2.ext.i18n"])
-    env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)
+    env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
     return env
 
 

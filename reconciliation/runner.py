@@ -174,7 +174,7 @@ def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str |
             profiles=tuple(profiles), store=schema.safe_url(url), run_id=run_id, masked=not unmask,
             files_dir=str(files_dir) if files_dir else None, lang=lang,
         ))
-    if writer is not None:
+    if writer is not None and run_id is not None:
         _finish_run(writer, run_id, checks, ok, out_dir, manifest_sha, checked)
         writer.dispose()
     return Reconciliation(run_id, tuple(checks), out_dir, manifest_sha)
@@ -191,7 +191,9 @@ def _default_files_dir(url: str) -> Path | None:
 
 def _start_run(store: Engine) -> int:
     with store.begin() as conn:
-        return int(conn.execute(insert(reconciliation_run).values(started_at=ledger.now())).inserted_primary_key[0])
+        key = conn.execute(insert(reconciliation_run).values(started_at=ledger.now())).inserted_primary_key
+        assert key is not None  # an insert of one row has its key
+        return int(key[0])
 
 
 def _finish_run(store: Engine, run_id: int, checks: Sequence[CheckResult], ok: bool, out_dir: Path | None,

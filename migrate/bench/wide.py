@@ -310,6 +310,7 @@ def _raw_copy(source: Path, db_url: str) -> float:
     started = time.perf_counter()
     with engine.begin() as conn:
         driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection has its driver's
         name = sql.Identifier("raw_" + TABLE.lower())
         columns = sql.SQL(", ").join(sql.SQL("{} bigint PRIMARY KEY" if c == "Id" else "{} text")
                                      .format(sql.Identifier(c)) for c in COLUMNS)

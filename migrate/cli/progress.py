@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -129,7 +129,7 @@ class Bars:
     """One tqdm bar per step, source and part on a terminal; a completed bar is left standing."""
 
     stream: TextIO
-    _bars: dict[Key, object] = field(default_factory=dict)
+    _bars: dict[Key, Any] = field(default_factory=dict)  # tqdm bars
 
     def __call__(self, step: str, source: str, part: str, done: int, total: int | None) -> None:
         from tqdm import tqdm

@@ -67,7 +67,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     found = project()
     out = out or str(found.report_dir if found is not None and found.report_dir else "hopnhat-report")
     if urls and not profiles:
-        profiles = recorded_profiles(load_settings(store=store), names=list(urls))
+        profiles = tuple(recorded_profiles(load_settings(store=store), names=list(urls)))
     settings = load_settings(profiles, store=store, source_urls=urls, files_dir=files_dir)
     code = report_language(lang)
     with display() as progress:

@@ -23,6 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, text
 
@@ -60,7 +61,7 @@ _RAW_FIELDS = {
                 "tax_code": "tax-code"},
 }
 
-Wanted = tuple[str, str, str, str | None, int | None]  # kind, value, state, target table, target id
+Wanted = tuple[str, object, str, str | None, int | None]  # kind, value (as read), state, target table, target id
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class _Family:
     table: Table
     kinds: frozenset[str]
     columns: tuple[str, ...]
-    wanted: Callable[[object], Iterator[Wanted]]
+    wanted: Callable[[Any], Iterator[Wanted]]
 
 
 @dataclass(frozen=True)
@@ -173,14 +174,15 @@ def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
     with store.begin() as conn:
         tally["deleted"] += _remove_gone(conn)
         conn.execute(text("ANALYZE old_identifier"))  # planner statistics: the normalized index is selective
-        counts = dict(conn.execute(select(old_identifier.c.kind, func.count()).group_by(old_identifier.c.kind)).all())
+        counts: dict[str, int] = dict(conn.execute(select(old_identifier.c.kind, func.count())
+                                                   .group_by(old_identifier.c.kind)).all())
     report = IndexReport({k: int(n) for k, n in counts.items()}, tally["inserted"], tally["updated"],
                          tally["deleted"], time.monotonic() - started)
     log.info("continuity index: %s", report.summary().splitlines()[0])
     return report
 
 
-def _chunk(conn: Connection, family: _Family, after: int) -> list:
+def _chunk(conn: Connection, family: _Family, after: int) -> Sequence[Any]:
     t = family.table
     cols = [t.c.id, t.c.source_system, t.c.source_table, t.c.source_key, *(t.c[c] for c in family.columns)]
     stmt = select(*cols).where(t.c.id > after).order_by(t.c.id).limit(CHUNK)
@@ -290,7 +292,7 @@ def _normalized(items) -> dict[tuple, dict]:
     return wanted
 
 
-def _sync(conn: Connection, family: _Family, rows: list, tally: Counter) -> None:
+def _sync(conn: Connection, family: _Family, rows: Sequence[Any], tally: Counter) -> None:
     wanted = _normalized(((r.source_system, r.source_table, r.source_key, w[0]), w)
                          for r in rows for w in family.wanted(r))
     _write(conn, wanted, _existing(conn, rows, family.kinds or None), tally)
@@ -312,7 +314,7 @@ def _write(conn: Connection, wanted: dict[tuple, dict], have: dict[tuple, dict],
         tally["deleted"] += len(ids)
 
 
-def _existing(conn: Connection, rows: list, kinds: frozenset[str] | None) -> dict[tuple, dict]:
+def _existing(conn: Connection, rows: Sequence[Any], kinds: frozenset[str] | None) -> dict[tuple, dict]:
     """What the index holds for these source records (all kinds, or only ``kinds``)."""
     by_table: dict[tuple[str, str], list[str]] = {}
     for r in rows:

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from migrate.core.entities import REGISTRY, Field
 from migrate.core.records import SEVERAL, SKIPPED, EntitySpec, RawRecord, fold, link_value
@@ -140,7 +141,7 @@ def converter(spec: EntitySpec) -> Converter:
                 continue
             try:
                 if type(value) is str and value.startswith(BLOB):
-                    value = blob_text(value, column)
+                    value = blob_text(value, column or name)
                 record[name] = fn(value)
             except _Invalid as exc:
                 return record, Rejection(raw.source_key, name, f"{column}={shown(value)}: {exc}", raw.payload)
@@ -152,12 +153,12 @@ def converter(spec: EntitySpec) -> Converter:
                 continue
             part = link.part
             if part is None:
-                chosen = payload.get(link.by)
+                chosen = payload.get(link.by) if link.by else None
                 part = link.parts.get(fold(chosen)) if chosen is not None else None
                 if part is None:
                     return record, Rejection(
                         raw.source_key, name, f"{link.by}={chosen!r} names no account part for {column}="
-                        f"{payload.get(column)!r}; the profile's links.{name}.parts know: "
+                        f"{payload.get(column) if column else None!r}; the profile's links.{name}.parts know: "
                         f"{', '.join(sorted(link.parts))}", raw.payload)
             record[name] = link_value(part, record[name])
         if swap:
@@ -204,7 +205,7 @@ def _none_or(value: object, fn: Callable[[object], object]) -> object:
     return None if value is None else fn(value)
 
 
-def _convert(spec: EntitySpec, name: str, field: Field, value: object) -> object:
+def _convert(spec: EntitySpec, name: str, field: Field, value: Any) -> object:
     if isinstance(value, str):
         value = nfc(value)
     if value is None:
@@ -292,7 +293,7 @@ def excluder(spec: EntitySpec) -> Callable[[RawRecord], "str | None"]:
     return excluded
 
 
-def _whole(value: object) -> int:
+def _whole(value: Any) -> int:
     """An integer, from an int, a whole finite float or integer text; never a truncated value."""
     if isinstance(value, bool):
         raise _Invalid("not a whole number")
@@ -407,7 +408,7 @@ def content_hash(entity: str, record: Mapping[str, object]) -> str:
     get = record.get
     body = {}
     for name in _SORTED_FIELDS[entity]:
-        value = get(name)
+        value: Any = get(name)
         kind = type(value)
         if kind is str:
             body[name] = value if value.isascii() else _normalize("NFC", value)

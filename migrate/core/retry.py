@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from tenacity import (Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential,
                       wait_random)
+from tenacity.stop import stop_base
 
 from migrate.core.errors import RetryableError
 
@@ -32,7 +33,7 @@ def policy(*, attempts: int | None = None, patience: float | None = None,
 
     Use as ``for attempt in policy(attempts=3): with attempt: ...`` or ``policy(...)(fn)``.
     """
-    stops = [stop_after_attempt(attempts)] if attempts else []
+    stops: list[stop_base] = [stop_after_attempt(attempts)] if attempts else []
     stops += [stop_after_delay(patience)] if patience else []
     if not stops:
         raise ValueError("a retry policy needs attempts or patience")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from migrate.core.errors import ConfigError
 
@@ -49,7 +50,7 @@ class Problems:
         else:
             self.lines.append(f"{self.file}: {where}: {message}")
 
-    def table(self, where: str, value: object) -> Mapping[str, object]:
+    def table(self, where: str, value: object) -> Mapping[str, Any]:
         """``value`` when it is a TOML table; else a problem and an empty table."""
         if isinstance(value, dict):
             return value
