@@ -18,7 +18,7 @@ _TRANSIENT_TEXT = re.compile(
     r"connection refused|could not connect|server closed the connection|connection reset|broken pipe|"
     r"starting up|shutting down|terminating connection|timeout expired|timed out|database is locked|"
     r"database table is locked|connection is closed|the connection is lost|consuming input failed|"
-    r"recovery mode|not yet accepting connections|no connection to the server|could not (send|receive) data", re.I)
+    r"recovery mode|not (yet )?accepting connections|no connection to the server|could not (send|receive) data", re.I)
 _PERMANENT_TEXT = re.compile(r"authentication failed|no password supplied|does not exist|pg_hba\.conf", re.I)
 
 
@@ -38,6 +38,15 @@ def is_transient(exc: BaseException) -> bool:
     # psycopg reports connection-level failures (refused, reset, recovery mode) as OperationalError without a state
     connection_level = type(orig).__module__.startswith("psycopg") and type(orig).__name__ == "OperationalError"
     return connection_level or bool(_TRANSIENT_TEXT.search(text))
+
+
+_STARTING_TEXT = re.compile(r"starting up|recovery mode|not (yet )?accepting connections", re.I)
+
+
+def is_starting_up(exc: BaseException) -> bool:
+    """True when the server is up but not yet serving: starting, or recovering after a crash."""
+    orig = getattr(exc, "orig", None) or exc
+    return getattr(orig, "sqlstate", None) == "57P03" or bool(_STARTING_TEXT.search(str(orig)))
 
 
 def describe(exc: BaseException, shown_url: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -76,9 +77,23 @@ def _parse(url: str) -> URL:
     return parsed.set(drivername=driver)
 
 
+STARTUP_PATIENCE = 120.0  # seconds a server starting up or recovering after a crash is waited for
+REFUSED_PATIENCE = 5.0    # seconds a refused connection is tried again (a server about to listen)
+
+
 def _try_connection(engine: Engine, shown: str) -> None:
+    """Open one connection: a server starting up (or recovering) is waited out, as a restart
+    mid-run is; a refused connection is tried again for a few seconds; nothing else is retried."""
+    began = time.monotonic()
+
+    def worth_waiting(exc: BaseException) -> bool:
+        if not failures.is_transient(exc):
+            return False
+        return failures.is_starting_up(exc) or time.monotonic() - began < REFUSED_PATIENCE
+
     try:
-        for attempt in policy(attempts=3, transient=failures.is_transient, log=log, what=f"opening store {shown}"):
+        for attempt in policy(patience=STARTUP_PATIENCE, transient=worth_waiting, log=log,
+                              what=f"opening store {shown}"):
             with attempt, engine.connect():
                 pass
     except DBAPIError as exc:

@@ -7,6 +7,7 @@ a database and a user the suite's PostgreSQL server does not have.
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from port_for import get_port
@@ -61,7 +62,8 @@ def test_connection_refused_is_retried_then_named(shell, caplog):
     assert "Connection refused" in message and message.endswith("is the server running and reachable at that "
                                                                 "host and port?")
     assert "s3cret-pw" not in message
-    assert len([r for r in caplog.records if "retrying" in r.getMessage()]) == 2  # transient: 3 attempts
+    retried = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert 2 <= len(retried) <= 12  # a refused connection is tried again for schema.REFUSED_PATIENCE seconds, no more
     out = shell.run("store", "current", "--store", url, expect=EXIT_ERROR)
     assert out.error_line == f"Error: {message}" and "s3cret-pw" not in out.output
 
@@ -86,3 +88,32 @@ def test_a_postgresql_url_without_driver_uses_psycopg(pg_store):
     assert engine.dialect.driver == "psycopg"
     assert schema.current_revision(engine) == schema.head_revision()
     engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_a_server_still_starting_is_waited_for(pg_server, pg_store, shell, caplog):
+    """The suite's server restarted as a standby that accepts no connections (what a server still
+    starting or recovering answers: SQLSTATE 57P03), then promoted two seconds later: opening the store
+    meanwhile waits for it instead of failing; a second command finds it ready."""
+    pg_server.stop("fast")
+    (pg_server.datadir / "standby.signal").touch()
+    options = (f"-p {pg_server.port} -k {pg_server.datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
+               "-c hot_standby=off")
+    pg_server.ctl("start", "-o", options, "-l", str(pg_server.datadir / "server.log"))  # no -w: never ready
+    promote = threading.Timer(2.0, lambda: pg_server.ctl("promote", "-w", check=False))
+    promote.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="migrate.store.schema"):
+            engine = schema.connect(pg_store)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        engine.dispose()
+        waited = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+        assert any("not accepting connections" in m or "starting up" in m for m in waited), waited
+        out = shell.run("store", "current", "--store", pg_store)
+        assert "latest" in out.output and "Error" not in out.output
+    finally:
+        promote.join()
+        pg_server.stop("fast")
+        (pg_server.datadir / "standby.signal").unlink(missing_ok=True)
+        pg_server.start()
