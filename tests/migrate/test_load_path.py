@@ -137,3 +137,31 @@ def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert
     third = pipeline.run(settings, resume=False)  # the same source again: nothing changes
     assert third.ok and _store_state(engine) == state
     engine.dispose()
+
+
+def test_a_value_the_binary_copy_cannot_send_goes_in_the_text_form(pg_store):
+    import pytest
+
+    from migrate.store.copy import CopyValueError, copy_fresh, copy_tuples
+    from migrate.store.models import old_identifier
+
+    names = ("kind", "value", "normalized", "source_system", "source_table", "source_key", "state", "target_id")
+    engine = schema.connect(pg_store)
+    with engine.begin() as conn:
+        with pytest.raises(CopyValueError, match="old_identifier"):  # a target id given as text
+            nested = conn.begin_nested()
+            try:
+                copy_tuples(conn, old_identifier, names, [("dossier-id", "7", "7", "s", "t", "7", "migrated", "12")],
+                            binary=True)
+            finally:
+                nested.rollback()
+        assert copy_fresh(conn, old_identifier, names, [("dossier-id", "7", "7", "s", "t", "7", "migrated", "12"),
+                                                        ("dossier-id", "8", "8", "s", "t", "8", "migrated", 13)],
+                          binary=True)
+        assert not copy_fresh(conn, old_identifier, names, [("dossier-id", "8", "8", "s", "t", "8", "migrated", 13)],
+                              binary=True)  # the key is there: nothing written, the caller merges
+    with engine.connect() as conn:
+        rows = conn.execute(select(old_identifier.c.source_key, old_identifier.c.target_id)
+                            .order_by(old_identifier.c.source_key)).all()
+    assert [tuple(r) for r in rows] == [("7", 12), ("8", 13)]
+    engine.dispose()
