@@ -183,7 +183,7 @@ def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
         values = itemgetter(*names) if len(names) > 1 else lambda row: tuple(row[n] for n in names)
         copy_tuples(conn, target, ("id", *_LINEAGE_VALUES, *names),
                     ((ids[o.prepared.source_key], ctx.source_system, table, o.prepared.source_key, ctx.batch_id,
-                      o.prepared.content_hash, *values(o.row)) for o in loaded), binary=True)
+                      o.prepared.content_hash, *values(o.row or {})) for o in loaded), binary=True)
     if definition.merges:
         copy_tuples(conn, account_alias, ALIAS_COLUMNS,
                     (_alias_row(ctx, table, o, t) for o, t in zip(outcomes, targets)

@@ -38,6 +38,9 @@ def copy_tuples(conn: Connection, into: Table, names: Sequence[str], rows: Itera
     json_at = [i for i, n in enumerate(names) if isinstance(typed.c[n].type, JSON)]
     wire = binary_types(typed, names) if binary else None
     driver = conn.connection.driver_connection
+    if driver is None:
+        raise DBAPIError(f"COPY into {into.name}", None, Exception("the store connection is closed"),
+                         connection_invalidated=True)
     copy_sql = sql.SQL("COPY {} ({}) FROM STDIN{}").format(
         sql.Identifier(into.name), sql.SQL(", ").join(sql.Identifier(n) for n in names),
         sql.SQL(" (FORMAT BINARY)" if wire is not None else ""))
