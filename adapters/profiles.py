@@ -63,7 +63,7 @@ ENTITY_KEYS = {
     "convert": "field = conversion[:format]; accepted per field kind below (date:%d/%m/%Y, bytes:KB)",
     "nulls": "[\"N/A\", \"-1\"] for every field, or { \"*\" = [...], FIELD = [\"1900-01-01\"] }: values read as NULL",
     "null_columns": "{ column = [0] }: a column's values read as NULL wherever it is used (compose, choose, fields)",
-    "exclude": "[[exclude]] column, values, reason: rows set aside, counted as excluded in conservation",
+    "exclude": "[[exclude]] column, values (or present = true: any value, a DeletedAt date), reason: rows set aside, counted as excluded in conservation",
     "links": "[links.applicant_account_key|owner_account_key] part = \"account.X\", or by = column with "
              "parts = { value = \"account.X\" }: the account part a key points into",
     "attachment": "\"required\" (default) or \"optional\": a dossier file naming no file loads without one",
@@ -384,18 +384,22 @@ def _nulls(problems: Problems, where: str, raw: object, fields: Mapping[str, obj
 
 
 def _exclusions(problems: Problems, where: str, raw: object) -> tuple[Exclusion, ...]:
-    """``[[entity.X.exclude]] column = "removed", values = [1], reason = "soft-deleted"``."""
+    """``[[entity.X.exclude]] column = "removed", values = [1], reason = "soft-deleted"``; ``present = true``
+    instead of values sets aside every row whose column holds a value (``DeletedAt`` set: soft-deleted)."""
     if raw is None:
         return ()
     out = []
     for body in (raw if isinstance(raw, list) else [raw]):
         values = body.get("values") if isinstance(body, dict) else None
-        if (not isinstance(body, dict) or not body.get("column") or not body.get("reason")
-                or not isinstance(values, list) or not values or set(body) - set(keys_of(Exclusion))):
-            problems.add(where, f"exclude needs column = \"...\", values = [...] and reason = \"...\" "
-                            "(the reason is reported with every excluded record)")
+        present = body.get("present") if isinstance(body, dict) else None
+        chosen = (isinstance(values, list) and bool(values) and present is None) or (values is None and present is True)
+        if (not isinstance(body, dict) or not body.get("column") or not body.get("reason") or not chosen
+                or set(body) - set(keys_of(Exclusion))):
+            problems.add(where, "exclude needs column = \"...\", values = [...] (or present = true: any value) "
+                            "and reason = \"...\" (the reason is reported with every excluded record)")
             continue
-        out.append(Exclusion(str(body["column"]), tuple(fold(v) for v in values), str(body["reason"])))
+        out.append(Exclusion(str(body["column"]), tuple(fold(v) for v in values or ()), str(body["reason"]),
+                             present=present is True))
     return tuple(out)
 
 

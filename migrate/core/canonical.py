@@ -286,7 +286,8 @@ def excluder(spec: EntitySpec) -> Callable[[RawRecord], "str | None"]:
             return str(raw.payload[SKIPPED])
         for rule in rules:
             value = raw.payload.get(rule.column)
-            if ("" if value is None else fold(value)) in rule.values:
+            folded = "" if value is None else fold(value)
+            if (folded != "") if rule.present else (folded in rule.values):
                 return rule.reason
         return None
 

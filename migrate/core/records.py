@@ -50,11 +50,14 @@ class Exclusion:
     """Rows set aside by a named rule (``exclude``): counted as *excluded* in conservation, never dropped.
 
     ``values`` are compared ignoring case and surrounding spaces; ``""`` also matches NULL.
+    ``present``: every row whose column holds a value (not NULL, not blank) instead, such as the
+    ``DeletedAt`` date that marks a soft-deleted row.
     """
 
     column: str
     values: tuple[str, ...]
     reason: str
+    present: bool = False
 
 
 @dataclass(frozen=True)

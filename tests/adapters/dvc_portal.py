@@ -6,12 +6,14 @@ T-SQL per engine (``translate``): on PostgreSQL they live in the schemas ``ident
 without them, and a DATETIME2 or DATE column keeps the text a clerk typed.
 The rows hold the cases of real portals: citizens and businesses in one table told apart by
 ``LoaiDangKy`` (1, 2; a 3 no account kind matches) and staff in another; a citizen registered twice
-with the same CCCD (merged); SQL Server's 1900-01-01 for "no date"; dates typed as dd/mm/yyyy and
+with the same CCCD (merged; a dossier naming the second registration is the first's); a member of staff
+soft-deleted by a ``DeletedAt`` date; SQL Server's 1900-01-01 for "no date"; dates typed as dd/mm/yyyy and
 DATETIME2 text with seven fraction digits; a dossier's holder in a joined table with several rows when
 corrected (the latest wins), none, or no account (walk-in, by id number); a unit id pointing at a
 district row instead of a commune; unnumbered dossiers and one numbered by the national portal only;
 agency and step codes in mixed case; soft-deleted dossiers and files (BIT IsDeleted); file sizes in
-MB; a component replaced by data (FileID '', no file).
+MB; a component replaced by data (FileID '', no file); and 40 ordinary generated dossiers over the
+four accounts, dates written three ways, every fifth holder corrected, every seventh file soft-deleted.
 The profile (``PROFILE``) is data only: the portal is migrated with no code written for it.
 """
 
@@ -99,6 +101,10 @@ STAFF = [  # [identity].USER_PROFILE
     dict(UserID=2, TenantID=1, Username="cb.mochoan", Email="yen@mochoan.hanam.gov.vn",
          PasswordHash="$2b$12$zyxwvutsrqponmlkjihgfe", PasswordSalt="-", HoVaTen="Đinh Thị Yến",
          CCCD="035087000202", Ngaysinh="1900-01-01", IsActive=0),             # left office: still an account
+    dict(UserID=3, TenantID=1, Username="cb.tamthoi", Email="tam@mochoan.hanam.gov.vn",
+         PasswordHash="$2b$12$0123456789abcdefghijkl", PasswordSalt="-", HoVaTen="Vũ Văn Tâm",
+         CCCD="035089000203", Ngaysinh="1989-09-09", IsActive=0,
+         DeletedAt="2024-01-15 16:30:00.0000000"),                           # soft-deleted by its date
 ]
 
 
@@ -128,6 +134,7 @@ DOSSIERS = [  # [case].HOSO
     _dossier(10, "000.00.12.H35-240307-0010", "2024-03-07 10:00:00", 2, 4, NgayHenTra="31/02/2024"),
     _dossier(11, "000.00.12.H35-240308-0011", "2024-03-08 08:00:00", 5, 5, KenhNop=2),   # cancelled
     _dossier(12, "000.00.12.H35-240308-0012", "2024-03-08 09:00:00", 1, 4),   # no holder row at all
+    _dossier(13, "000.00.12.H35-240308-0013", "2024-03-08 10:00:00", 3, 4),   # holder: the second registration
 ]
 HOLDERS = [  # [case].NGUOIDUNGTENHOSO
     _holder(1, 1, "1", "Nguyễn Thị Lan", "035190000101", "2024-03-02 08:15:00"),
@@ -142,6 +149,7 @@ HOLDERS = [  # [case].NGUOIDUNGTENHOSO
     _holder(10, 9, "1", "Nguyễn Thị Lan", "035190000101", "2024-03-07 09:00:00"),
     _holder(11, 10, "2", "Trần Văn Minh", "035190000102", "2024-03-07 10:00:00"),
     _holder(12, 11, "4", "HTX Nông nghiệp Mộc Hoàn", "0700333444", "2024-03-08 08:00:00"),
+    _holder(13, 13, "8", "Nguyễn Thị Lan", "035190000101", "2024-03-08 10:00:00"),
 ]
 FILES = [  # [document].FILEKEMTHEOHOSO
     dict(FileDinhKemHoSoID=1, HoSoID=1, MaHoSoKemTheo="TK01", FileID="2024/03/0f1e2d.pdf", FileName="to-khai.pdf",
@@ -165,6 +173,36 @@ STEPS = [  # [case].QUATRINHXULY
 ]
 # What each record must become: (part, key) -> outcome, field or rule, values. New communes from the
 # official table: 13291 (Phường Lê Hồng Phong) -> 13291 Phường Phù Vân, 13327 (Xã Mộc Hoàn) -> 13330 Phường Duy Tân.
+# Ordinary traffic, generated: dossiers 101..140 of the four accounts, each date written one of three
+# ways, every fifth holder entered wrong and corrected later, one file each (every seventh soft-deleted).
+HOLDERS_OF = {1: ("Nguyễn Thị Lan", "035190000101"), 2: ("Trần Văn Minh", "035190000102"),
+              3: ("Công ty CP Sông Đáy", "0700111222"), 4: ("HTX Nông nghiệp Mộc Hoàn", "0700333444")}
+KIND_OF = {1: "citizen", 2: "citizen", 3: "business", 4: "business"}
+WARDS = {4: "13291", 5: "13330"}  # unit id -> new commune (official table)
+STATUS = {1: "submitted", 2: "processing", 3: "returned", 4: "rejected", 5: "cancelled"}
+GENERATED = range(101, 141)
+
+
+def _when(n: int) -> tuple[str, str]:
+    """(as the portal holds it, ISO) for the n-th generated dossier."""
+    day, hour = 1 + n % 28, 7 + n % 10
+    written = (f"{day:02d}/04/2024 {hour:02d}:05", f"2024-04-{day:02d} {hour:02d}:05:00.0000000",
+               f"2024-04-{day:02d} {hour:02d}:05:00")[n % 3]
+    return written, f"2024-04-{day:02d}T{hour:02d}:05"
+
+
+for n in GENERATED:
+    account, ward = 1 + n % 4, 4 + n % 2
+    written, _ = _when(n)
+    DOSSIERS.append(_dossier(n, f"000.00.12.H35-2404{n:02d}-{n:04d}", written, 1 + n % 5, ward))
+    if n % 5 == 0:  # entered under the wrong account first
+        wrong = 1 + (n + 1) % 4
+        HOLDERS.append(_holder(1000 + n, n, str(wrong), HOLDERS_OF[wrong][0], HOLDERS_OF[wrong][1],
+                               "2024-04-01 00:00:00"))
+    HOLDERS.append(_holder(n, n, str(account), *HOLDERS_OF[account], "2024-04-02 00:00:00"))
+    FILES.append(dict(FileDinhKemHoSoID=n, HoSoID=n, MaHoSoKemTheo="TK01", FileID=f"2024/04/{n:06x}.pdf",
+                      FileName=f"to-khai-{n}.pdf", DungLuongMB="0.25", IsDeleted=int(n % 7 == 0)))
+
 LAN = ("citizen", "Nguyễn Thị Lan")
 MINH = ("citizen", "Trần Văn Minh")
 TRUTH = {
@@ -180,6 +218,7 @@ TRUTH = {
     ("account.staff", "1"): ("loaded", None, {"kind": "staff", "id_number": "035085000201",
                                               "birth_date": "1985-02-03", "new_commune_code": None}),
     ("account.staff", "2"): ("loaded", None, {"kind": "staff", "birth_date": None, "new_commune_code": None}),
+    ("account.staff", "3"): ("excluded", "exclude:soft-deleted", {}),
     ("dossier", "1"): ("loaded", None, {"dossier_no": "000.00.12.H35-240302-0001", "owner": LAN, "status": "returned",
                                         "agency_code": "000.00.12.H35", "procedure_code": "1.001193",
                                         "received_at": "2024-03-02T08:15", "finished_at": "2024-03-05T10:00",
@@ -200,6 +239,7 @@ TRUTH = {
     ("dossier", "10"): ("quarantined", "due_at", {}),
     ("dossier", "11"): ("loaded", None, {"status": "cancelled", "owner": ("business", "HTX Nông nghiệp Mộc Hoàn")}),
     ("dossier", "12"): ("loaded", None, {"owner": None, "applicant_name": None, "status": "submitted"}),
+    ("dossier", "13"): ("loaded", None, {"owner": LAN}),   # account 8 was merged into account 1
     ("dossier_event", "1"): ("loaded", None, {"action_code": "TIEPNHAN", "occurred_at": "2024-03-02T08:15"}),
     ("dossier_event", "2"): ("loaded", None, {"action_code": "TRAKETQUA", "occurred_at": "2024-03-05T10:00:00"}),
     ("dossier_event", "3"): ("loaded", None, {"action_code": "TIEPNHAN", "occurred_at": None}),
@@ -211,6 +251,14 @@ TRUTH = {
     ("dossier_file", "4"): ("excluded", "exclude:soft-deleted", {}),
     ("dossier_file", "5"): ("quarantined", "dossier_key", {}),
 }
+for n in GENERATED:
+    account = 1 + n % 4
+    TRUTH[("dossier", str(n))] = ("loaded", None, {
+        "dossier_no": f"000.00.12.H35-2404{n:02d}-{n:04d}", "received_at": _when(n)[1],
+        "owner": (KIND_OF[account], HOLDERS_OF[account][0]), "applicant_id_number": HOLDERS_OF[account][1],
+        "status": STATUS[1 + n % 5], "new_commune_code": WARDS[4 + n % 2]})
+    TRUTH[("dossier_file", str(n))] = (("excluded", "exclude:soft-deleted", {}) if n % 7 == 0 else
+                                       ("loaded", None, {"size": MB // 4, "file_state": "stored"}))
 
 
 def truth(backend: str) -> dict:
@@ -268,6 +316,7 @@ created_at = "datetime"
 table = "{identity}USER_PROFILE"
 key = ["UserID"]
 remap = false
+exclude = {{ column = "DeletedAt", present = true, reason = "soft-deleted" }}
 nulls = {{ birth_date = ["1900-01-01"] }}
 constants = {{ kind = "staff" }}
 columns = {{ username = "Username", password_hash = "PasswordHash", full_name = "HoVaTen", id_number = "CCCD", birth_date = "Ngaysinh", email = "Email" }}

@@ -128,6 +128,8 @@ def test_postgresql_dates_the_driver_cannot_represent_are_one_record_problem(pg_
 
 @pytest.mark.parametrize("body, message", [
     ('exclude = { column = "DaXoa", values = [1] }', "reason"),
+    ('exclude = { column = "NgayXoa", values = [1], present = true, reason = "x" }', "or present = true"),
+    ('exclude = { column = "NgayXoa", present = false, reason = "x" }', "or present = true"),
     ('links = { applicant_account_key = { part = "account.nowhere" } }', "no account part"),
     ('convert = { submitted_at = "date" }', "conversion 'date' would not give one"),
     ('convert = { dossier_no = "bytes:TB" }', "would not give one"),
