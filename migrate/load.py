@@ -14,9 +14,9 @@ import logging
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, String, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from mappings.agencies import RemapTable
@@ -98,8 +98,8 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
     if not fresh:
         fresh = first == "refused" and _fresh(conn, ctx, table, [o.prepared.source_key for o in outcomes])
         _upsert_batch(conn, ctx, entity, table, outcomes, fresh)
-    catalog.note_batch(conn, ctx.source_system, entity, [o.row for o in outcomes if o.outcome == "loaded"],
-                       ctx.remaps)
+    catalog.note_batch(conn, ctx.source_system, entity,
+                       [o.row for o in outcomes if o.outcome == "loaded" and o.row is not None], ctx.remaps)
     held = [index.Held(o.prepared.source_key, o.outcome, o.target_id, o.row,
                        o.prepared.record.get("username") if entity == "account" else None,
                        o.prepared.raw.payload if o.outcome == "quarantined" else None) for o in outcomes]
@@ -206,7 +206,7 @@ def _write_entities(conn: Connection, ctx: BatchContext, target, table: str, liv
                     outcomes: Sequence[_Outcome], fresh: bool) -> None:
     """Upsert the entity rows; a row the store refuses quarantines its record with the store's message
     (and the records of this batch merged into it), the others load."""
-    rows = [(o, dict(_lineage_values(ctx, table, o.prepared), **o.row)) for o in live]
+    rows = [(o, dict(_lineage_values(ctx, table, o.prepared), **(o.row or {}))) for o in live]
     refused = write_isolating(conn, rows, lambda part: upsert(conn, target, [r for _, r in part], fresh=fresh))
     if not refused:
         return
@@ -257,7 +257,9 @@ class Statistics:
                 self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
 
 
-FIELD_LENGTH = quarantine.c.field.type.length
+_FIELD_TYPE = quarantine.c.field.type
+assert isinstance(_FIELD_TYPE, String)
+FIELD_LENGTH = _FIELD_TYPE.length
 LOOKUP_COLUMNS = ("source_system", "source_table", "source_key")  # what lookups by source key filter on
 # Tables that grow in step with another and are refreshed with it: each lineage row brings its
 # record's old identifiers (a reloaded batch looks them up by source key).
@@ -278,7 +280,7 @@ _DOCUMENT_OWNER = _DOCUMENT.parent.column  # type: ignore[union-attr]
 
 
 def _first_pass(p: Prepared) -> _Outcome:
-    place = (None, None, None, None)
+    place: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
     if p.ref is not None:
         place = (p.ref.province_code, p.ref.district_code, p.ref.commune_code,
                  p.decision.new_commune if p.decision else None)
@@ -340,7 +342,7 @@ def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outc
         if not definition.files:
             o.row = row
             continue
-        stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])
+        stored = attachments.store_file(ctx.files_root, _text(r["path"]), ctx.files_dir, _text(r["sha256"]))
         if not stored.ok and not (ctx.optional_file and stored.state == "no-path"):
             _quarantine(o, "path", stored.reason)
             continue
@@ -370,7 +372,7 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
             _quarantine(o, "owner_account_key", why)
             continue
         o.place = owner["place"]
-        stored = attachments.store_file(ctx.files_root, r["path"], ctx.files_dir, r["sha256"])
+        stored = attachments.store_file(ctx.files_root, _text(r["path"]), ctx.files_dir, _text(r["sha256"]))
         if not stored.ok and stored.state != "no-path":
             _quarantine(o, "path", stored.reason)
             continue
@@ -381,7 +383,12 @@ def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> Non
 # --- lookups ------------------------------------------------------------------------------
 
 
-def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[object]) -> dict[str, dict]:
+def _text(value: object) -> str | None:
+    """A record's text field as text (None stays None)."""
+    return None if value is None else str(value)
+
+
+def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[object]) -> dict[Any, dict]:
     """Parent records by link value, through the lineage (so merged accounts resolve too).
 
     An account link names its part (``"account.business:5"``, see ``migrate.core.records.split_link``):
