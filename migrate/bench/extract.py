@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from adapters.profiles import load_profile
 
 TABLE = "HoSo"
+ENGINES = ("sqlite", "postgresql")  # the engines a table can be built in
 SCHEMA = "hopnhat_bench"
 _COLUMNS = ("Id", "SoHoSo", "MaThuTuc", "TenThuTuc", "MaCoQuan", "TenCoQuan", "TaiKhoanId", "TenNguoiNop",
             "SoGiayTo", "DiaChi", "MaTinh", "MaHuyen", "MaXa", "NgayNop", "NgayTiepNhan", "NgayHenTra", "NgayTra",
@@ -58,6 +59,20 @@ def _values(i: str, concat) -> list[str]:
         "'35'", "'351'", "'13453'", "'2024-03-01 08:00:00'", "'2024-03-01 09:30:00'", "'2024-03-15 17:00:00'",
         "'2024-03-10 10:00:00'", "'4'", "'2024-03-10 10:00:00'", "'TRUC_TUYEN'",
     ]
+
+
+def parse_plan(rows: str, engines: str) -> tuple[list[int], list[str]]:
+    """``--rows 100000,1000000`` and ``--engines sqlite,postgresql`` as sizes and engine names; a ValueError
+    says what is wrong with either."""
+    sizes = [r.strip() for r in rows.split(",") if r.strip()]
+    if not sizes or not all(r.isdigit() and int(r) > 0 for r in sizes):
+        raise ValueError(f"--rows takes table sizes separated by commas, e.g. 100000,1000000 (got {rows!r})")
+    names = [e.strip() for e in engines.split(",") if e.strip()]
+    unknown = [n for n in names if n not in ENGINES]
+    if unknown or not names:
+        raise ValueError(f"no benchmark for engine {', '.join(map(repr, unknown)) or '(none given)'}; "
+                         f"known: {', '.join(ENGINES)}")
+    return [int(r) for r in sizes], names
 
 
 def build_sqlite(path: Path, rows: int) -> str:
@@ -141,7 +156,7 @@ def run(engines: list[str], sizes: list[int], *, pg_url: str | None = None, batc
                         raise ValueError("the PostgreSQL benchmark needs a database URL (--pg)")
                     url = build_postgresql(pg_url, rows)
                 else:
-                    raise ValueError(f"no benchmark for engine {engine!r}; known: sqlite, postgresql")
+                    raise ValueError(f"no benchmark for engine {engine!r}; known: {', '.join(ENGINES)}")
                 built = time.perf_counter() - started
                 count, seconds, peak, growth = measure(url, batch_size)
                 if count != rows:

@@ -33,8 +33,10 @@ def extract_command(rows: str, engines: str, pg_url: str | None, batch_size: int
     """
     from migrate.bench import extract as bench
 
-    sizes = [int(r) for r in rows.split(",") if r.strip()]
-    names = [e.strip() for e in engines.split(",") if e.strip()]
+    try:
+        sizes, names = bench.parse_plan(rows, engines)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     if "postgresql" in names and not pg_url:
         raise click.UsageError("the PostgreSQL benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")
     click.echo(bench.render([]))

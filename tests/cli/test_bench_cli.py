@@ -80,3 +80,60 @@ def test_bench_reconcile_on_postgresql(shell, pg_url):
 def test_bench_reconcile_refuses_two_stores(shell):
     out = shell.main("bench", "reconcile", "--pg", "postgresql+psycopg://x@h/db", "--sqlite", expect=EXIT_USAGE)
     assert "choose --pg URL or --sqlite, not both" in out.stderr
+
+
+def test_bench_portals_builds_a_portal_and_prints_its_rates(shell, tmp_path):
+    out = shell.run("bench", "portals", "--scale", "25", "--portal", "namdinh", "--out", str(tmp_path / "p"))
+    head, rate, memory = out.stdout.splitlines()
+    found = re.fullmatch(r"portal namdinh: 25 dossiers, ([\d,]+) rows \((.+)\), 0 files", head)
+    assert found, head
+    counts = dict(part.rsplit(" ", 1) for part in found.group(2).split(", "))
+    assert counts["HoSo"] == "25" and sum(int(n.replace(",", "")) for n in counts.values()) == \
+        int(found.group(1).replace(",", ""))
+    assert re.fullmatch(r"time \d+\.\d s: [\d,]+ rows/s, [\d,]+ dossiers/s", rate)
+    assert re.fullmatch(r"peak memory \(max RSS\) \d+ MiB; database \d+ MiB", memory)
+    import sqlite3
+
+    (db,) = (tmp_path / "p").glob("*.sqlite")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM HoSo").fetchone()[0] == 25
+
+
+@pytest.mark.postgresql
+def test_bench_extract_on_postgresql_reads_every_row_and_drops_its_schema(shell, pg_url):
+    out = shell.main("bench", "extract", "--rows", "300", "--engines", "sqlite,postgresql", "--pg", pg_url,
+                     "--batch-size", "100")
+    lines = out.stdout.splitlines()
+    assert [line.split()[:2] for line in lines[1:3]] == [["sqlite", "300"], ["postgresql", "300"]]
+    assert lines[-1] == "2 measurement(s); growth is the extracting process's memory increase"
+    url = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'hopnhat_bench'").fetchone()[0] == 0
+
+
+def test_bench_extract_mistakes_are_named(shell):
+    no_pg = shell.main("bench", "extract", "--rows", "10", "--engines", "postgresql", expect=EXIT_USAGE)
+    assert "the PostgreSQL benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)" in no_pg.stderr
+    unknown = shell.main("bench", "extract", "--rows", "10", "--engines", "sqlite,oracle", expect=EXIT_USAGE)
+    assert "no benchmark for engine 'oracle'; known: sqlite, postgresql" in unknown.stderr
+    assert unknown.stdout == ""
+    sizes = shell.main("bench", "extract", "--rows", "10,many", "--engines", "sqlite", expect=EXIT_USAGE)
+    assert "--rows takes table sizes separated by commas, e.g. 100000,1000000 (got '10,many')" in sizes.stderr
+
+
+def test_bench_addresses_gives_no_wrong_answer(shell):
+    """What the README claims of the resolver, on a small generated sample and the whole real corpus:
+    every code of the official table right or (split communes) in review, and no wrong answer anywhere."""
+    out = shell.main("bench", "addresses", "--sample", "20")
+    lines = out.stdout.splitlines()
+    official = next(line for line in lines if line.startswith("official table, by code"))
+    assert re.search(r"100\.00% right +0 wrong +440 to review", official), official
+    generated = [line for line in lines if line.startswith("generated: ")]
+    assert len(generated) > 8 and all(re.search(r"% right +0 wrong ", line) for line in generated), generated
+    start = lines.index("part / kind                     rows  hopnhat                  ")
+    real = [line.split() for line in lines[start + 1:] if " / " in line]
+    assert real and all(cells[-1] == "0" for cells in real), real        # the wrong column
+    total = next(cells for cells in real if cells[:3] == ["all", "/", "all"])
+    from mappings import corpus
+
+    assert int(total[3]) == len(corpus.load())
