@@ -95,12 +95,14 @@ class Shell:
         return self._checked(Outcome(tuple(args), done.returncode, done.stdout, done.stderr), expect)
 
     def main(self, *args: str, env: Mapping[str, str] | None = None, input: str | None = None,
-             cwd: Path | None = None, expect: int | None = EXIT_OK, terminal: bool = False) -> Outcome:
-        """``migrate.cli.main(ARGS)`` in this process; the code is that of the SystemExit it must raise."""
+             cwd: Path | None = None, expect: int | None = EXIT_OK, terminal: bool = False,
+             keep_env: bool = False) -> Outcome:
+        """``migrate.cli.main(ARGS)`` in this process; the code is that of the SystemExit it must raise.
+        ``keep_env``: keep the ``HOPNHAT_*`` variables the test itself set (``monkeypatch.setenv``)."""
         from migrate.cli import main
 
         with pytest.MonkeyPatch.context() as mp:
-            for name in [k for k in os.environ if k.startswith("HOPNHAT_")]:
+            for name in [k for k in os.environ if k.startswith("HOPNHAT_") and not keep_env]:
                 mp.delenv(name)
             for name, value in (env or {}).items():
                 mp.setenv(name, value)
@@ -126,10 +128,11 @@ class Shell:
 
 
 def hopnhat(*args: str, env: Mapping[str, str] | None = None, cwd: str | Path | None = None,
-            input: str | None = None, expect: int | None = None, terminal: bool = False) -> Outcome:
+            input: str | None = None, expect: int | None = None, terminal: bool = False,
+            keep_env: bool = False) -> Outcome:
     """``hopnhat ARGS`` through ``main()`` in ``cwd`` (default: the current folder), as ``Shell.main`` runs it."""
     return Shell(Path(cwd) if cwd is not None else Path.cwd()).main(
-        *args, env=env, input=input, expect=expect, terminal=terminal)
+        *args, env=env, input=input, expect=expect, terminal=terminal, keep_env=keep_env)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import sys
 import tomllib
 from pathlib import Path
 
@@ -13,9 +12,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from migrate.cli import main
 from migrate.config import report_language
 from migrate.core.i18n import language, normalize
+from tests.harness import hopnhat
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "migrate" / "locale" / "vi" / "LC_MESSAGES" / "hopnhat.po"
@@ -71,27 +70,25 @@ def test_numbers_dates_and_languages():
     assert report_language(None, {"LC_ALL": "C.UTF-8", "LANG": "vi_VN.UTF-8"}) == "en"
 
 
-def _shell(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["hopnhat", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out = capsys.readouterr()
-    return int(exited.value.code or 0), out.out + out.err
+def _shell(*args: str) -> tuple[int, str]:
+    """``hopnhat ARGS`` through main() (tests/harness.py), with the variables the test set: exit code and output."""
+    out = hopnhat(*args, keep_env=True)
+    return out.code, out.output
 
 
-def test_reconcile_speaks_the_chosen_language(tmp_path, monkeypatch, capsys):
+def test_reconcile_speaks_the_chosen_language(tmp_path, monkeypatch):
     store = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    assert _shell(monkeypatch, capsys, "store", "upgrade", "--store", store)[0] == 0
-    code, out = _shell(monkeypatch, capsys, "reconcile", "run", "--store", store, "--out", str(tmp_path / "vi"),
+    assert _shell("store", "upgrade", "--store", store)[0] == 0
+    code, out = _shell("reconcile", "run", "--store", store, "--out", str(tmp_path / "vi"),
                        "--lang", "vi", "--no-record")
     assert code == 4 and "Chưa chuyển đổi dữ liệu nào" in out and "ĐẠT, CÓ CẢNH BÁO (exit 4)" in out
     page = (tmp_path / "vi" / "index.html").read_text("utf-8")
     assert '<html lang="vi">' in page and "Báo cáo đối soát dữ liệu" in page
     monkeypatch.setenv("LC_ALL", "vi_VN.UTF-8")  # no --lang: the locale decides
-    code, out = _shell(monkeypatch, capsys, "reconcile", "run", "--store", store, "--out", str(tmp_path / "loc"),
+    code, out = _shell("reconcile", "run", "--store", store, "--out", str(tmp_path / "loc"),
                        "--no-record")
     assert code == 4 and "kết luận: ĐẠT, CÓ CẢNH BÁO" in out
-    code, out = _shell(monkeypatch, capsys, "reconcile", "run", "--store", store, "--out", str(tmp_path / "en"),
+    code, out = _shell("reconcile", "run", "--store", store, "--out", str(tmp_path / "en"),
                        "--lang", "en", "--no-record")
     assert code == 4 and "verdict: PASSED WITH WARNINGS (exit 4)" in out
 

@@ -11,21 +11,19 @@ import pytest
 from openpyxl import load_workbook
 
 from adapters.inspect import TableInfo, draft_profile
-from migrate.cli import main
 from migrate.core.credentials import hide_credentials
 from migrate.core.masking import mask_reason, mask_text, mask_value
 from runbooks import execute, journal
 from runbooks.model import load_runbook
+from tests.harness import hopnhat
 
 SECRET = "hunter2"
 
 
-def shell(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["hopnhat", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out = capsys.readouterr()
-    return int(exited.value.code or 0), out.out, out.err
+def shell(*args: str) -> tuple[int, str, str]:
+    """``hopnhat ARGS`` through main() (tests/harness.py), with the variables the test set: exit code, stdout, stderr."""
+    out = hopnhat(*args, keep_env=True)
+    return out.code, out.stdout, out.stderr
 
 
 @pytest.mark.parametrize("text,hidden", [
@@ -42,9 +40,9 @@ def test_every_credential_form_is_hidden(text, hidden):
     assert hide_credentials(text) == hidden
 
 
-def test_a_password_in_the_query_never_reaches_the_report(pg_store, tmp_path, monkeypatch, capsys):
+def test_a_password_in_the_query_never_reaches_the_report(pg_store, tmp_path, monkeypatch):
     url = pg_store + ("&" if "?" in pg_store else "?") + f"password={SECRET}"
-    code, out, err = shell(monkeypatch, capsys, "reconcile", "run", "--store", url, "--out", str(tmp_path / "r"))
+    code, out, err = shell("reconcile", "run", "--store", url, "--out", str(tmp_path / "r"))
     assert code == 4, out + err  # an empty store: nothing migrated yet
     assert SECRET not in out + err
     for path in (tmp_path / "r").iterdir():
@@ -85,7 +83,7 @@ def test_a_personal_column_in_a_reason_is_masked_whole():
     assert mask_value("Xóm 3, xã Yên Khánh") == "X** 3, x* Y** K****"
 
 
-def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, monkeypatch, capsys):
+def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, monkeypatch):
     """A portal whose rows carry ids, phones and e-mails in free text and in a reason; exported with defaults."""
     import shutil
 
@@ -105,11 +103,11 @@ def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, mo
     profile = folder / hanam.profile_path.name
     monkeypatch.setenv(load_profile(profile).url_env, f"sqlite:///{db}")
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    assert shell(monkeypatch, capsys, "store", "upgrade", "--store", store)[0] == 0
-    assert shell(monkeypatch, capsys, "run", str(profile), "--store", store)[0] in (0, 4)
+    assert shell("store", "upgrade", "--store", store)[0] == 0
+    assert shell("run", str(profile), "--store", store)[0] in (0, 4)
     for suffix in (".csv", ".jsonl", ".xlsx"):
         out = tmp_path / f"q{suffix}"
-        code, said, _ = shell(monkeypatch, capsys, "quarantine", "export", "--out", str(out), "--store", store)
+        code, said, _ = shell("quarantine", "export", "--out", str(out), "--store", store)
         assert code == 0, said
         if suffix == ".xlsx":
             text = "\n".join(str(v) for ws in load_workbook(out) for row in ws.values for v in row)
@@ -119,7 +117,7 @@ def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, mo
             assert leaked not in text, (suffix, leaked)
         assert "*********555" in text and "a***@example.vn" in text
     unmasked = tmp_path / "u.jsonl"
-    assert shell(monkeypatch, capsys, "quarantine", "export", "--out", str(unmasked), "--store", store,
+    assert shell("quarantine", "export", "--out", str(unmasked), "--store", store,
                  "--unmask")[0] == 0
     assert "035156600555" in unmasked.read_text("utf-8")
 
@@ -146,7 +144,7 @@ def test_log_lines_and_error_lines_hide_credentials_and_mask_ids(tmp_path, monke
         handler.flush()
     text = log.read_text("utf-8") + capsys.readouterr().err
     assert SECRET not in text and "035156600555" not in text and "*********555" in text
-    code, out, err = shell(monkeypatch, capsys, "store", "current", "--store",
+    code, out, err = shell("store", "current", "--store",
                            f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/x?password={SECRET}&connect_timeout=1")
     *waits, last = err.splitlines()
     assert code == 1 and last.startswith("Error: ") and SECRET not in out + err

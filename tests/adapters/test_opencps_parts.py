@@ -8,30 +8,26 @@ opencps_dossieraction and opencps_dossierlog (``dossier_event.log``).
 from __future__ import annotations
 
 import sqlite3
-import sys
 
 import pytest
 from sqlalchemy import select, update
 
 from adapters.profiles import builtin_profile_path
 from migrate import pipeline
-from migrate.cli import main
 from migrate.config import Settings
 from migrate.preflight import preflight
 from migrate.store import schema
 from migrate.store.models import dossier_event
 from reconciliation.runner import reconcile
+from tests.harness import hopnhat
 
 SECOND_PARTS = {"account.staff": "opencps_employee", "dossier_event.log": "opencps_dossierlog"}
 
 
-def _hopnhat(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    """Run the ``hopnhat`` entry point as a shell would: the exit code and what it printed."""
-    monkeypatch.setattr(sys, "argv", ["hopnhat", *args])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    captured = capsys.readouterr()
-    return int(exit_.value.code or 0), captured.out + captured.err
+def _hopnhat(*args: str) -> tuple[int, str]:
+    """``hopnhat ARGS`` through main() (tests/harness.py), with the variables the test set: exit code and output."""
+    out = hopnhat(*args, keep_env=True)
+    return out.code, out.output
 
 
 def _legacy(url: str) -> sqlite3.Connection:
@@ -43,22 +39,22 @@ def _settings(url, files_root, store, tmp_path) -> Settings:
                          environ={"HOPNHAT_SOURCE_OPENCPS_FILES": str(files_root)})
 
 
-def test_freeze_check_sees_every_part(opencps_sqlite, tmp_path, monkeypatch, capsys):
+def test_freeze_check_sees_every_part(opencps_sqlite, tmp_path, monkeypatch):
     url, _, _ = opencps_sqlite
     profile = str(builtin_profile_path("opencps-v2"))
     record = tmp_path / "freeze.json"
-    code, out = _hopnhat(monkeypatch, capsys, "freeze", "take", profile, "--source", f"opencps-v2={url}",
+    code, out = _hopnhat("freeze", "take", profile, "--source", f"opencps-v2={url}",
                          "--out", str(record))
     assert code == 0, out
     for label in SECOND_PARTS:
         assert f"opencps-v2/{label}:" in out
-    code, out = _hopnhat(monkeypatch, capsys, "freeze", "check", str(record), profile, "--source",
+    code, out = _hopnhat("freeze", "check", str(record), profile, "--source",
                          f"opencps-v2={url}")
     assert (code, out.strip()) == (0, "Sources unchanged since the freeze."), out
     with _legacy(url) as db:
         db.execute("delete from opencps_dossierlog")
         db.execute("update opencps_employee set fullName = fullName || ' (renamed)'")
-    code, out = _hopnhat(monkeypatch, capsys, "freeze", "check", str(record), profile, "--source",
+    code, out = _hopnhat("freeze", "check", str(record), profile, "--source",
                          f"opencps-v2={url}")
     assert code == 3, out
     assert "Sources unchanged" not in out

@@ -10,21 +10,17 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import sys
 
 import pytest
 
-from migrate.cli import main
 from migrate.verdict import EXIT_WARNINGS, EntityShare, Verdict, attachment_warning, entity_warnings
+from tests.harness import hopnhat
 
 
-def shell(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """``hopnhat ARGS`` through main(): the exit code a shell sees, stdout and stderr."""
-    monkeypatch.setattr(sys, "argv", ["hopnhat", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out = capsys.readouterr()
-    return int(exited.value.code or 0), out.out, out.err
+def shell(*args: str) -> tuple[int, str, str]:
+    """``hopnhat ARGS`` through main() (tests/harness.py), with the variables the test set: exit code, stdout, stderr."""
+    out = hopnhat(*args, keep_env=True)
+    return out.code, out.stdout, out.stderr
 
 
 @pytest.fixture
@@ -45,23 +41,23 @@ def stripped_portal(demo_portals, tmp_path, monkeypatch):
     return profile
 
 
-def test_run_and_reconcile_exit_4_naming_what_was_not_migrated(stripped_portal, tmp_path, monkeypatch, capsys):
+def test_run_and_reconcile_exit_4_naming_what_was_not_migrated(stripped_portal, tmp_path, monkeypatch):
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    code, out, _ = shell(monkeypatch, capsys, "store", "upgrade", "--store", store)
+    code, out, _ = shell("store", "upgrade", "--store", store)
     assert code == 0, out
-    code, out, _ = shell(monkeypatch, capsys, "run", str(stripped_portal), "--store", store)
+    code, out, _ = shell("run", str(stripped_portal), "--store", store)
     assert code == EXIT_WARNINGS == 4, out
     assert "warning entity-wholly-quarantined: hanam-portal/dossier_file: all" in out
     assert "warning empty-source-table: hanam-portal/document" in out
     assert "verdict: PASSED WITH WARNINGS (exit 4)" in out
 
-    code, out, _ = shell(monkeypatch, capsys, "run", str(stripped_portal), "--store", store, "--lang", "vi")
+    code, out, _ = shell("run", str(stripped_portal), "--store", store, "--lang", "vi")
     assert code == 4, out
     assert "cảnh báo entity-wholly-quarantined: hanam-portal/dossier_file: toàn bộ" in out
     assert "kết luận: ĐẠT, CÓ CẢNH BÁO (exit 4)" in out and "cách ly: " in out
 
     report = tmp_path / "report"
-    code, out, _ = shell(monkeypatch, capsys, "reconcile", "run", str(stripped_portal), "--store", store,
+    code, out, _ = shell("reconcile", "run", str(stripped_portal), "--store", store,
                          "--out", str(report))
     assert code == 4, out
     assert "conservation holds" in out  # accounted for...
@@ -77,10 +73,10 @@ def test_run_and_reconcile_exit_4_naming_what_was_not_migrated(stripped_portal, 
     assert 'id="quarantine-totals"' in html and 'data-code="no-attachments-verified"' in html
 
 
-def test_reconcile_on_an_empty_store_says_nothing_migrated_yet(tmp_path, monkeypatch, capsys):
+def test_reconcile_on_an_empty_store_says_nothing_migrated_yet(tmp_path, monkeypatch):
     store = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    assert shell(monkeypatch, capsys, "store", "upgrade", "--store", store)[0] == 0
-    code, out, err = shell(monkeypatch, capsys, "reconcile", "run", "--store", store, "--out",
+    assert shell("store", "upgrade", "--store", store)[0] == 0
+    code, out, err = shell("reconcile", "run", "--store", store, "--out",
                            str(tmp_path / "report"))
     assert code == 4, out + err
     assert "nothing migrated yet" in out and "BROKEN" not in out

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
-import pytest
 from sqlalchemy import func, select
 
-from migrate.cli import main
 from migrate.store import schema
 from migrate.store.models import batch
 
@@ -21,19 +17,15 @@ def _states(url: str) -> dict[tuple[str, str], int]:
     return {(s, state): int(n) for s, state, n in rows}
 
 
-def test_reconcile_only_one_source_verifies_only_its_batches(migrated, tmp_path, monkeypatch):
+def test_reconcile_only_one_source_verifies_only_its_batches(migrated, tmp_path, shell):
     before = _states(migrated.store_url)
     names = sorted({s for s, _ in before})
     assert "hanam-portal" in names and len(names) == 3
     assert all(state == "loaded" for _, state in before)
     hanam = next(s for s in migrated.sources if s.name == "hanam-portal")
-    monkeypatch.setenv(hanam.profile.url_env, hanam.url)
-    monkeypatch.setattr(sys, "argv", ["hopnhat", "reconcile", "run", str(hanam.profile.path), "--only",
-                                      "hanam-portal", "--store", migrated.store_url, "--out",
-                                      str(tmp_path / "report"), "--files-dir", str(migrated.files_dir)])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    assert exit_.value.code == 0
+    shell.main("reconcile", "run", str(hanam.profile.path), "--only", "hanam-portal", "--store", migrated.store_url,
+               "--out", str(tmp_path / "report"), "--files-dir", str(migrated.files_dir),
+               env={hanam.profile.url_env: hanam.url})
     after = _states(migrated.store_url)
     assert after[("hanam-portal", "verified")] == before[("hanam-portal", "loaded")]
     assert ("hanam-portal", "loaded") not in after
