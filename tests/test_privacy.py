@@ -149,3 +149,14 @@ def test_log_lines_and_error_lines_hide_credentials_and_mask_ids(tmp_path, monke
     *waits, last = err.splitlines()
     assert code == 1 and last.startswith("Error: ") and SECRET not in out + err
     assert all("WARNING migrate.store.schema: opening store" in w and "retrying" in w for w in waits), waits
+
+
+def test_a_url_object_or_text_is_printed_with_its_password_hidden():
+    from sqlalchemy.engine import make_url
+
+    from migrate.core.credentials import safe_url
+
+    url = make_url(f"postgresql+psycopg://hopnhat:{SECRET}@db.internal/unified")
+    assert safe_url(url) == safe_url(str(url)) == "postgresql+psycopg://hopnhat:***@db.internal/unified"
+    assert safe_url(f"mssql+pymssql://db/x?PWD={SECRET}") == "mssql+pymssql://db/x?PWD=***"
+    assert hide_credentials("") == "" and safe_url("sqlite:///store.sqlite") == "sqlite:///store.sqlite"

@@ -18,17 +18,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from migrate.core.credentials import hide_credentials
+from migrate.core.credentials import safe_url  # noqa: F401 - callers print URLs through schema.safe_url
 from migrate.core.errors import StoreError
 from migrate.core.retry import policy
 from migrate.store import failures
 
 log = logging.getLogger(__name__)
-
-
-def safe_url(url: str) -> str:
-    """The URL with every credential hidden (see :mod:`migrate.core.credentials`), for messages and logs."""
-    return hide_credentials(str(url))
 
 
 STORE_URLS = "postgresql+psycopg://USER@HOST/DB or sqlite:///FILE"
