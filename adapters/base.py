@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -24,7 +24,10 @@ class SourceAdapter(Protocol):
 
     ``since`` (optional everywhere) restricts to records whose ``entity.modified``
     column is at or after the watermark: the delta of a cutover window. Pages
-    are still keyset pages on the entity key.
+    are still keyset pages on the entity key. A part read as a delta carries its
+    filter itself (``entity.delta``: the watermark and key ranges), so every read of
+    it (pages, key ranges, reruns) reads the same records. ``keys`` streams the
+    main table's keys alone, for the key comparison that finds deleted records.
     """
 
     engine: ClassVar[str]
@@ -39,6 +42,9 @@ class SourceAdapter(Protocol):
                    since: object | None = None) -> Iterator[list[RawRecord]]: ...
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest: ...
+
+    def keys(self, entity: EntitySpec, *, batch_size: int, since: object | None = None
+             ) -> Iterator[Sequence[Sequence[object]]]: ...  # rows (key columns..., rows sharing, fresh)
 
     def watermark(self, entity: EntitySpec) -> object | None: ...
 

@@ -34,7 +34,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -154,6 +154,10 @@ class FilesSource:
                 acc ^= int(row_digest(record.payload), 16)
                 count += 1
         return RangeDigest(lo, hi, count, hashlib.sha256(acc.to_bytes(32, "big")).hexdigest())
+
+    def keys(self, entity: EntitySpec, *, batch_size: int, since: object | None = None) -> Iterator[Sequence]:
+        self._ready(entity)
+        yield from self._sql.keys(entity, batch_size=batch_size, since=since)
 
     def watermark(self, entity: EntitySpec) -> object | None:
         self._ready(entity)

@@ -25,8 +25,8 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
-from sqlalchemy import JSON, Date, DateTime, Interval, Numeric, Select, String, Table, Text, Time, and_, cast, func, \
-    or_, select, type_coerce
+from sqlalchemy import JSON, Date, DateTime, Interval, Numeric, Select, String, Table, Text, Time, and_, case, cast, \
+    func, literal, or_, select, type_coerce
 from sqlalchemy.sql.expression import FromClause
 
 from migrate.core.canonical import shown
@@ -221,6 +221,28 @@ class KeysetPager:
             return stmt
         return stmt.where(*[c.is_not(None) for c in self.key_columns])
 
+    def keys_page(self, after: Key | None, limit: int, since: object | None = None) -> Select:
+        """Keys alone, in key order, from the main table: (key columns..., rows sharing the key, fresh).
+
+        ``fresh`` is 1 when a row's ``modified`` column is at or after ``since`` (0 otherwise, NULL
+        without ``since``): the key comparison of a delta run (:mod:`migrate.delta`). Rows whose key
+        is NULL are left out (they are set apart, never compared by key). In a table whose key is
+        not guaranteed unique, rows sharing a key come as one, with how many share it.
+        """
+        fresh = None if since is None else case((self._modified() >= _typed_watermark(self._modified(), since), 1),
+                                                 else_=0)
+        if self.unique:
+            stmt = select(*self.key_columns, literal(1), fresh if fresh is not None else literal(None))
+        else:
+            stmt = select(*self.key_columns, func.count(),
+                          func.max(fresh) if fresh is not None else literal(None)).group_by(*self.key_columns)
+        stmt = stmt.select_from(self.table).order_by(*self.key_columns).limit(limit)
+        if self.nullable:
+            stmt = stmt.where(*[c.is_not(None) for c in self.key_columns])
+        if after is not None:
+            stmt = stmt.where(after_clause(self.key_columns, after))
+        return stmt
+
     def watermark(self) -> Select:
         """The newest modification time in the table: the next delta starts there."""
         return select(func.max(self._modified()))
@@ -231,10 +253,21 @@ class KeysetPager:
         return self.column(self.entity.modified)
 
     def _since(self, stmt: Select, since: object | None) -> Select:
-        if since is None:
-            return stmt
-        column = self._modified()
-        return stmt.where(column >= _typed_watermark(column, since))
+        """Rows whose watermark is at or after ``since``; and, for a part read as a delta
+        (``entity.delta``), the rows it names: watermark at or after its ``since``, or a key in one
+        of its ranges (records the store did not hold whose watermark had not moved)."""
+        delta = self.entity.delta
+        if since is not None:
+            column = self._modified()
+            stmt = stmt.where(column >= _typed_watermark(column, since))
+        if delta is not None:
+            terms = [and_(at_least_clause(self.key_columns, lo), at_most_clause(self.key_columns, hi))
+                     for lo, hi in delta.ranges]
+            if delta.since is not None:
+                column = self._modified()
+                terms.insert(0, column >= _typed_watermark(column, delta.since))
+            stmt = stmt.where(or_(*terms)) if terms else stmt.where(literal(False))
+        return stmt
 
     # --- rows -> records --------------------------------------------------------------------
     def to_records(self, rows: Sequence, shared: Mapping[Key, int] | None = None) -> list[RawRecord]:

@@ -41,6 +41,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from mappings.address import ParsedAddress, parse_address, strip_type
@@ -172,11 +173,8 @@ class Resolver:
     threshold: float = DEFAULT_THRESHOLD
     _manual: dict[str, ManualDecision] = field(init=False, repr=False)
     _defaults: dict[str, str] = field(init=False, repr=False)
-    _names: NameIndex = field(init=False, repr=False)
-    _tail: TailReader = field(init=False, repr=False)
     _cache: dict[UnitRef, Decision] = field(init=False, repr=False)
     _code_cache: dict[tuple, Decision | None] = field(init=False, repr=False)  # codes -> decision, see by_codes
-    _official_names: dict[str, OldUnit] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         items = self.manual.values() if isinstance(self.manual, Mapping) else (self.manual or ())
@@ -194,11 +192,28 @@ class Resolver:
         if bad:
             raise MappingError("Default parts must name a part of a split old commune: " + ", ".join(bad))
         self._defaults = defaults
-        self._names = NameIndex(self.table, threshold=self.threshold)
-        self._tail = TailReader(self.table)
         self._cache = {}
         self._code_cache = self._code_decisions()
-        self._official_names = _official_names(self.table)
+
+    # The name indexes cost seconds to build and only records without usable codes need them:
+    # built on first use, so a run (a cutover delta) whose records carry their codes never waits for them.
+    @cached_property
+    def _names(self) -> NameIndex:
+        return NameIndex(self.table, threshold=self.threshold)
+
+    @cached_property
+    def _tail(self) -> TailReader:
+        return TailReader(self.table)
+
+    @cached_property
+    def _official_names(self) -> dict[str, OldUnit]:
+        return _official_names(self.table)
+
+    def ready(self) -> Resolver:
+        """Build every index now (a benchmark times resolving, not building); returns the resolver."""
+        built = (self._names, self._tail, self._official_names)  # each built on first access
+        log.debug("resolver ready: %d name indexes", len(built))
+        return self
 
     def _code_decisions(self) -> dict[tuple, Decision | None]:
         """Every code tuple an old commune that went whole is written with in the official form

@@ -126,6 +126,9 @@ class Project:
         )
 
 
+DELTA_MARGIN = 3600.0  # seconds: clocks of application servers and transactions committing late (migrate.delta)
+
+
 @dataclass(frozen=True)
 class SourceSettings:
     profile: SourceProfile
@@ -150,6 +153,8 @@ class Settings:
     default_part_policy: bool = False
     operator: str = "hopnhat"
     dates: DateRange = DateRange()  # plausible dates; others are quarantined (rule date:implausible)
+    full: bool = False  # read every part in full even where a delta would do (hopnhat run --full)
+    delta_margin: float = DELTA_MARGIN  # seconds a delta reads before the last watermark (see migrate.delta)
 
     @classmethod
     def load(
@@ -165,6 +170,8 @@ class Settings:
         remaps: str | Path | None = None,
         default_part_policy: bool | None = None,
         earliest_date: str | None = None,
+        full: bool = False,
+        delta_margin: float | None = None,
         environ: Mapping[str, str] | None = None,
         project: Project | None = None,
     ) -> Settings:
@@ -225,6 +232,16 @@ class Settings:
                 problems.append(f"earliest plausible date {earliest!r} is not a date (YYYY-MM-DD)")
             else:
                 dates = DateRange(earliest=day)
+        margin = delta_margin
+        if margin is None:
+            text = env.get("HOPNHAT_DELTA_MARGIN")
+            try:
+                margin = float(text) if text else DELTA_MARGIN
+            except ValueError:
+                problems.append(f"HOPNHAT_DELTA_MARGIN must be a number of seconds, got {text!r}")
+                margin = DELTA_MARGIN
+        if margin < 0:
+            problems.append(f"the delta margin must be 0 seconds or more, got {margin}")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -239,6 +256,8 @@ class Settings:
                                      else p.default_part_policy),
             operator=env.get("HOPNHAT_OPERATOR") or env.get("USER") or "hopnhat",
             dates=dates,
+            full=full,
+            delta_margin=margin,
         )
 
 

@@ -27,7 +27,7 @@ from migrate.core.errors import StoreError
 from migrate.core.records import Key, jsonable
 from migrate.store.inlist import each_one_of
 from migrate.store.limits import storable_reason
-from migrate.store.models import batch, migration_run, source_snapshot
+from migrate.store.models import batch, lineage, migration_run, source_snapshot
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
 UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
@@ -152,7 +152,9 @@ def run_profiles(conn: Connection, run_id: int) -> list[dict]:
     return list(value or [])
 
 
-def record_snapshot(conn: Connection, run_id: int, source: str, entity: str, table: str, count: int) -> None:
+def record_snapshot(conn: Connection, run_id: int, source: str, entity: str, table: str, count: int,
+                    read_plan: dict | None = None) -> None:
+    """The part's count at the snapshot, and how the run reads it (``migrate.delta.ReadPlan.as_dict``)."""
     existing = conn.execute(
         select(source_snapshot.c.id).where(
             source_snapshot.c.run_id == run_id,
@@ -161,10 +163,51 @@ def record_snapshot(conn: Connection, run_id: int, source: str, entity: str, tab
         )
     ).scalar()
     values = dict(source_table=table, source_count=count, taken_at=now())
+    if read_plan is not None:
+        values["read_plan"] = read_plan
     if existing is None:
         conn.execute(insert(source_snapshot).values(run_id=run_id, source_system=source, entity=entity, **values))
     else:
         conn.execute(update(source_snapshot).where(source_snapshot.c.id == existing).values(**values))
+
+
+@dataclass(frozen=True)
+class PastSnapshot:
+    """The newest snapshot of a part in an earlier finished run, and what that run was started with."""
+
+    run_id: int
+    read_plan: dict | None
+    profile_sha256: str | None
+    mapping_sha256: str | None
+
+
+def previous_snapshot(conn: Connection, source: str, entity: str, *, before: int) -> PastSnapshot | None:
+    """The part's snapshot in the newest run before ``before`` that finished (state done)."""
+    row = conn.execute(
+        select(source_snapshot.c.run_id, source_snapshot.c.read_plan, migration_run.c.profiles,
+               migration_run.c.mapping_sha256)
+        .join(migration_run, migration_run.c.id == source_snapshot.c.run_id)
+        .where(source_snapshot.c.source_system == source, source_snapshot.c.entity == entity,
+               source_snapshot.c.run_id < before, migration_run.c.state == "done")
+        .order_by(source_snapshot.c.run_id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    profile = next((p for p in (row.profiles or []) if p.get("name") == source), {})
+    return PastSnapshot(int(row.run_id), row.read_plan, profile.get("sha256"), row.mapping_sha256)
+
+
+def snapshot_plans(conn: Connection, run_id: int) -> dict[Pair, dict]:
+    """How the run reads each part (the read plans recorded with its snapshot)."""
+    rows = conn.execute(select(source_snapshot.c.source_system, source_snapshot.c.entity, source_snapshot.c.read_plan)
+                        .where(source_snapshot.c.run_id == run_id))
+    return {(s, e): plan for s, e, plan in rows if plan}
+
+
+def store_holds(conn: Connection, source: str, table: str) -> bool:
+    """Whether any record of the source table has a lineage row (was extracted by some run)."""
+    return conn.execute(select(lineage.c.id).where(lineage.c.source_system == source,
+                                                   lineage.c.source_table == table).limit(1)).first() is not None
 
 
 # --- planning ---------------------------------------------------------------------

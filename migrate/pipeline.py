@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from adapters import open_source
@@ -31,7 +31,7 @@ from adapters.inspect import schema_findings
 from mappings.agencies import RemapTable
 from mappings.rules import ManualDecision, Resolver
 from mappings.units import UnitTable
-from migrate import ledger, quarantine
+from migrate import delta, ledger, quarantine
 from migrate.catalog import CatalogReport, catalog_report
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
@@ -65,6 +65,30 @@ class EntityResult:
     counts: ledger.Counts = field(default_factory=ledger.Counts)
     failed_batches: list[int] = field(default_factory=list)
     error: str | None = None
+    plan: delta.ReadPlan | None = None  # how the run read the part (full or delta) and what was deleted
+    part_quarantined: int | None = None  # a delta's part: open quarantine entries of the whole part
+
+    @property
+    def share(self) -> EntityShare:
+        """What the verdict weighs. A delta reads a few records, some of them again only because of the
+        margin: its warnings weigh the whole part (read + carried over, the part's open quarantine)."""
+        c = self.counts
+        if self.plan is not None and self.plan.delta and self.part_quarantined is not None:
+            extracted = c.extracted + self.carried
+            return EntityShare(self.source, self.entity, self.source_count, extracted,
+                               extracted - self.part_quarantined - c.excluded, self.part_quarantined)
+        return EntityShare(self.source, self.entity, self.source_count, c.extracted, c.loaded + c.merged,
+                           c.quarantined)
+
+    @property
+    def carried(self) -> int:
+        """Source records a delta did not read again: the store holds them unchanged."""
+        return self.plan.carried(self.counts.extracted) if self.plan is not None else 0
+
+    @property
+    def deleted(self) -> int:
+        """Records the store holds that the source no longer has (kept, marked deleted-in-source)."""
+        return self.plan.deleted if self.plan is not None else 0
 
 
 @dataclass
@@ -88,8 +112,7 @@ class RunReport:
     @property
     def verdict(self) -> Verdict:
         """Failed batches are errors (exit 1, see ``ok``); this names what loaded but was not migrated."""
-        shares = tuple(EntityShare(r.source, r.entity, r.source_count, r.counts.extracted,
-                                   r.counts.loaded + r.counts.merged, r.counts.quarantined) for r in self.results)
+        shares = tuple(r.share for r in self.results)
         return Verdict((), tuple(entity_warnings(shares)), shares)
 
     def summary(self, lang: Language | None = None) -> str:
@@ -110,6 +133,8 @@ class RunReport:
                          + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])))
             if r.error:
                 lines.append(f"    error: {r.error}")
+        for r in self.results:
+            lines += [f"  {line}" for line in _read_lines(r, lang)]
         for batch_id in self.failed_batches:
             lines.append(f"  Batch {batch_id} failed. Rerun: hopnhat batches rerun {batch_id}")
         if self.catalog is not None:
@@ -121,6 +146,38 @@ class RunReport:
         if self.ok:
             lines += [f"  {line}" for line in self.verdict.lines(lang)]
         return "\n".join(lines)
+
+
+def _read_lines(r: EntityResult, lang: Language) -> list[str]:
+    """How a part was read (a delta, or in full and why) and the records deleted in its source."""
+    p = r.plan
+    if p is None:
+        return []
+    _, n = lang.gettext, lang.number
+    part = f"{r.source}/{r.entity}"
+    out = []
+    if p.delta:
+        out.append(_("{part}: delta: {read} record(s) changed or new since {since} (the last watermark {previous} "
+                     "minus {margin} s) read; {carried} carried over unchanged").format(
+            part=part, read=n(r.counts.extracted), since=p.since, previous=p.previous, margin=n(round(p.margin)),
+            carried=n(r.carried)))
+        if p.unreached:
+            out.append(_("{part}: {n} new record(s) without a watermark past the last one, read by key").format(
+                part=part, n=n(p.unreached)))
+        if p.retried:
+            out.append(_("{part}: {n} record(s) with a reviewer's decision not applied yet, read again by key").format(
+                part=part, n=n(p.retried)))
+    elif p.reason and p.reason != "first load":
+        out.append(_("{part}: read in full: {reason}").format(part=part, reason=p.reason))
+    if p.deleted:
+        out.append(_("{part}: {n} record(s) deleted in the source ({new} found by this run): kept in the store, "
+                     "marked deleted-in-source").format(part=part, n=n(p.deleted), new=n(p.marked)))
+    if p.back:
+        out.append(_("{part}: {n} record(s) marked deleted before are in the source again: mark taken off").format(
+            part=part, n=n(p.back)))
+    if not p.compared and p.note and p.reason != "first load":
+        out.append(_("{part}: deletions not looked for: {note}").format(part=part, note=p.note))
+    return out
 
 
 def build_resolver(settings: Settings, store: Engine, units: UnitTable) -> Resolver:
@@ -230,13 +287,19 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
                 if mismatch:
                     problems += mismatch
                     continue
+                plans = ledger.snapshot_plans(conn, run_id) if resumed else {}
                 for spec in source.profile.ordered():
                     try:
+                        known = plans.get((source.name, spec.label))  # a resumed run reads as it began
+                        plan = known if known is not None else delta.plan(
+                            conn, adapter, spec, source=source.name, run_id=run_id,
+                            profile_sha256=source.profile.sha256, mapping_sha256=units.sha256, full=settings.full,
+                            margin=settings.delta_margin, scratch=None).as_dict()
                         count = adapter.count(spec)
                     except HopnhatError as exc:
                         errors[(source.name, spec.label)] = str(exc)
                         continue
-                    ledger.record_snapshot(conn, run_id, source.name, spec.label, spec.table, count)
+                    ledger.record_snapshot(conn, run_id, source.name, spec.label, spec.table, count, plan)
             finally:
                 adapter.close()
         if problems:  # raised inside the transaction: no run is started or reopened
@@ -316,17 +379,27 @@ def _work_child(settings: Settings, run_id: int) -> None:
 
 def _report(store: Engine, settings: Settings, run_id: int, resumed: bool, errors: dict[ledger.Pair, str],
             seconds: float) -> RunReport:
+    results = []
     with store.connect() as conn:
         totals = ledger.run_totals(conn, run_id)
-    results = []
+        plans = ledger.snapshot_plans(conn, run_id)
+        _results(conn, settings, totals, plans, errors, results)
+    if ("*", "*") in errors:
+        results.append(EntityResult("*", "workers", 0, error=errors[("*", "*")]))
+    return RunReport(run_id, resumed, results, seconds)
+
+
+def _results(conn: Connection, settings: Settings, totals: dict, plans: dict[ledger.Pair, dict],
+             errors: dict[ledger.Pair, str], results: list[EntityResult]) -> None:
+    """One result per part of every profile: the run's counts, how the part was read."""
     for source in settings.sources:
         for spec in source.profile.ordered():
             name = spec.label
             count, counts, failed = totals.get((source.name, name), (0, ledger.Counts(), []))
-            results.append(EntityResult(source.name, name, count, counts, failed, errors.get((source.name, name))))
-    if ("*", "*") in errors:
-        results.append(EntityResult("*", "workers", 0, error=errors[("*", "*")]))
-    return RunReport(run_id, resumed, results, seconds)
+            plan = delta.ReadPlan.from_dict(plans.get((source.name, name)))
+            held = quarantine.open_count(conn, source.name, spec.table) if plan is not None and plan.delta else None
+            results.append(EntityResult(source.name, name, count, counts, failed, errors.get((source.name, name)),
+                                        plan, held))
 
 
 # --- reruns ----------------------------------------------------------------------------------
@@ -399,6 +472,7 @@ def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Seque
             if spec is None:
                 raise StoreError(f"{row.describe()}: the profile of {source.name} no longer has entity {row.entity}")
             worker = workers.setdefault(row.run_id, Worker(settings, store, resolver, row.run_id, tallies))
+            spec = worker.read_spec(source, spec)  # a batch of a delta run reads the delta's records again
             if worker.execute(source, spec, row.id, row.key_lo, row.key_hi) == "taken":
                 raise StoreError(f"{row.describe()} is being worked on by another worker; try again when it ends")
     finally:

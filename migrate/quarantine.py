@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from adapters.profiles import SourceProfile
 from migrate.core.records import MAIN_ACCOUNT, RawRecord, split_link
@@ -28,7 +28,7 @@ from migrate.core.masking import personal_columns as masked_columns
 from migrate.core.tables import TableWriter
 from migrate.store.inlist import each_one_of
 from migrate.store.limits import column_limit
-from migrate.store.models import lineage, quarantine
+from migrate.store.models import lineage, quarantine, remap_decision, review_item
 
 EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
 
@@ -122,6 +122,34 @@ def personal_columns(profiles: Iterable[SourceProfile]) -> dict[tuple[str, str],
 
 
 # --- what a rerun should re-read -------------------------------------------------------------
+
+
+def decided_keys(conn: Connection, source: str, table: str) -> Iterator[str]:
+    """Source keys of one table's records with a reviewer's decision the store does not show yet: a remap
+    decided in review whose record's decision is not that manual one, or any decided review of a record
+    still in quarantine. The next run must read them again to apply it (a delta reads them by key)."""
+    same = and_(review_item.c.source_system == source, review_item.c.source_table == table,
+                review_item.c.state == "decided")
+    applied = (select(remap_decision.c.id)
+               .where(remap_decision.c.source_system == review_item.c.source_system,
+                      remap_decision.c.source_table == review_item.c.source_table,
+                      remap_decision.c.source_key == review_item.c.source_key, remap_decision.c.rule == "manual",
+                      remap_decision.c.new_commune_code == review_item.c.decision).exists())
+    held = (select(quarantine.c.id)
+            .where(quarantine.c.source_system == review_item.c.source_system,
+                   quarantine.c.source_table == review_item.c.source_table,
+                   quarantine.c.source_key == review_item.c.source_key, quarantine.c.released_at.is_(None)).exists())
+    stmt = (select(review_item.c.source_key).distinct()
+            .where(same, or_(and_(review_item.c.kind == "remap", ~applied), held))
+            .execution_options(yield_per=5000))
+    yield from conn.execute(stmt).scalars()
+
+
+def open_count(conn: Connection, source: str, table: str) -> int:
+    """Open quarantine entries of one source table, whichever run put them there."""
+    return int(conn.execute(select(func.count()).select_from(quarantine)
+                            .where(quarantine.c.source_system == source, quarantine.c.source_table == table,
+                                   quarantine.c.released_at.is_(None))).scalar_one())
 
 
 def batches_with_open_entries(conn: Connection, sources: Sequence[str]) -> list[int]:

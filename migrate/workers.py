@@ -41,6 +41,7 @@ from migrate.core.errors import HopnhatError, RetryableError
 from migrate.core.progress import Tallies
 from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
+from migrate.delta import ReadPlan
 from migrate.leases import (  # noqa: F401 - re-exported for the pipeline and older callers
     ACCOUNT_LOCK,
     RUN_LOCK,
@@ -74,6 +75,7 @@ class Worker:
     failed: list[int] = field(default_factory=list)
     identifiers: Counter[str] = field(default_factory=Counter)  # old-identifier index rows written
     _planned: set[ledger.Pair] = field(default_factory=set)
+    _plans: dict[ledger.Pair, dict] | None = None  # how the run reads each part (migrate.delta), read once
     _statistics: Statistics = field(default_factory=Statistics)
 
     def __post_init__(self) -> None:
@@ -88,11 +90,19 @@ class Worker:
         """Work through every stage of the run until no batch of it is left."""
         try:
             for stage in ledger.STAGES:
-                pairs = [(s, spec) for s in self.settings.sources for spec in s.profile.ordered()
+                pairs = [(s, self.read_spec(s, spec)) for s in self.settings.sources for spec in s.profile.ordered()
                          if spec.name in stage]
                 self._work_stage(pairs)
         finally:
             self.close()
+
+    def read_spec(self, source: SourceSettings, spec: EntitySpec) -> EntitySpec:
+        """The part as this worker's run reads it: with its delta filter where the run reads a delta, so
+        every page, key range and rerun of its batches reads the same records."""
+        if self._plans is None:
+            self._plans = self.session.txn(lambda conn: ledger.snapshot_plans(conn, self.run_id))
+        plan = ReadPlan.from_dict(self._plans.get((source.name, spec.label)))
+        return plan.spec(spec) if plan is not None else spec
 
     def _work_stage(self, pairs: Pairs) -> None:
         while True:

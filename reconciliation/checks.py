@@ -6,7 +6,14 @@ Each term is counted from a different place, so the equation can fail:
 - extracted: what the batch ledger says the newest run read (``batch.extracted``);
 - loaded: rows present in the entity table (joined to their lineage);
 - merged: accounts that joined an account of another record (``account_alias``);
-- quarantined: open quarantine rows; excluded: records set aside by a named rule.
+- quarantined: open quarantine rows; excluded: records set aside by a named rule;
+- deleted in source: records the store keeps that the source no longer has, found by
+  a run's key comparison and marked (``source_deletion``, see :mod:`migrate.deletions`).
+
+After a delta run (:mod:`migrate.delta`) *extracted* is what it read plus what it
+carried over unchanged (the source records its key comparison found in the store);
+the equation is then source count = extracted, and loaded + merged + quarantined +
+excluded = extracted + deleted in source.
 
 The same equation is broken down per old province, district and commune and
 per new commune from the lineage joined to the entity tables.
@@ -22,7 +29,9 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from mappings.units import UnitTable
+from migrate import deletions
 from migrate.core.entities import ENTITIES, base_name, entity_of
+from migrate.delta import ReadPlan
 from migrate.store.models import (
     account_alias,
     batch,
@@ -50,6 +59,9 @@ class Balance:
     excluded: int
     problems: tuple[str, ...] = ()
     table: str = ""  # the source table this entity is read from
+    carried: int = 0  # of extracted: records a delta run did not read again (the store holds them unchanged)
+    deleted_in_source: int = 0  # records the store keeps, marked, that the source no longer has
+    read: str = "full"  # how the newest run read it: full or delta
 
     @property
     def accounted(self) -> int:
@@ -129,9 +141,27 @@ class ConservationResult:
         lines.append(_("The sources were counted again now, read-only.") if self.recounted else
                      _("Source counts are those taken at the snapshot (pass the profiles to count the sources "
                        "again)."))
+        lines += self.delta_lines(lang)
         lines.append(_("Per old unit and new commune: {held} of {total} groups hold.").format(
             held=lang.number(sum(u.ok for u in self.units)), total=lang.number(len(self.units))))
         lines += [f"BROKEN {p}" for p in self.broken()[:50]]
+        return lines
+
+    def delta_lines(self, lang: Language | None = None) -> list[str]:
+        """What deletions in the sources and delta runs mean for the equation, when there are any."""
+        lang = lang or language()
+        _ = lang.gettext
+        lines = []
+        deleted = sum(b.deleted_in_source for b in self.balances)
+        if deleted:
+            lines.append(_("{n} record(s) deleted in the source since they were loaded are kept in the store, marked "
+                           "deleted-in-source: loaded + merged + quarantined + excluded = extracted + deleted in "
+                           "source.").format(n=lang.number(deleted)))
+        carried = sum(b.carried for b in self.balances)
+        if carried:
+            lines.append(_("{n} record(s) were carried over unchanged by a delta run (found in the store by its key "
+                           "comparison, not read again): extracted = read + carried over.").format(
+                n=lang.number(carried)))
         return lines
 
     def tables(self) -> dict[str, list[dict]]:
@@ -210,7 +240,7 @@ def _balance(conn: Connection, source: str, entity: str,
         .where(source_snapshot.c.source_system == source, source_snapshot.c.entity == entity)
     ).scalar_one()
     snap = conn.execute(
-        select(source_snapshot.c.source_count, source_snapshot.c.source_table)
+        select(source_snapshot.c.source_count, source_snapshot.c.source_table, source_snapshot.c.read_plan)
         .where(source_snapshot.c.run_id == run_id, source_snapshot.c.source_system == source,
                source_snapshot.c.entity == entity)
     ).one()
@@ -220,7 +250,11 @@ def _balance(conn: Connection, source: str, entity: str,
         .where(batch.c.run_id == run_id, batch.c.source_system == source, batch.c.entity == entity)
         .group_by(batch.c.state)
     ).all()
-    extracted = sum(int(total) for state, _, total in ledger_rows if state in ("loaded", "verified"))
+    read_now = sum(int(total) for state, _, total in ledger_rows if state in ("loaded", "verified"))
+    plan = ReadPlan.from_dict(snap.read_plan)
+    carried = plan.carried(read_now) if plan is not None else 0
+    extracted = read_now + carried
+    deleted = deletions.count(conn, source, table)
     unfinished = sum(int(n) for state, n, _ in ledger_rows if state not in ("loaded", "verified"))
     target = entity_of(entity).store_table
     loaded = _count(conn, target, source, table)
@@ -241,7 +275,8 @@ def _balance(conn: Connection, source: str, entity: str,
         .where(lineage.c.source_system == source, lineage.c.source_table == table, lineage.c.outcome == "excluded")
     ).scalar_one()
     b = Balance(source, entity, int(snap.source_count), extracted, loaded, int(merged), int(quarantined),
-                int(excluded), table=table)
+                int(excluded), table=table, carried=carried, deleted_in_source=deleted,
+                read=plan.mode if plan is not None else "full")
     problems = []
     if unfinished:
         problems.append(f"{unfinished} batch(es) not loaded; see: hopnhat batches list --state failed")
@@ -251,10 +286,15 @@ def _balance(conn: Connection, source: str, entity: str,
     elif now is not None and now != b.source_count:
         problems.append(f"the source counts {now} records now but counted {b.source_count} at the snapshot: "
                         "it changed since the migration read it")
+    if carried < 0:
+        problems.append(f"the delta read {read_now} records but its key comparison found {carried + read_now} in "
+                        "the source: the source changed while the run read it; run hopnhat run --full")
     if b.extracted != b.source_count:
-        problems.append(f"extracted {b.extracted} but the source counted {b.source_count} at the snapshot")
-    if b.accounted != b.extracted:
-        problems.append(f"extracted {b.extracted} but loaded {b.loaded} + merged {b.merged} + quarantined "
+        how = f" ({read_now} read, {carried} carried over unchanged)" if carried else ""
+        problems.append(f"extracted {b.extracted}{how} but the source counted {b.source_count} at the snapshot")
+    if b.accounted != b.extracted + deleted:
+        gone = f" + deleted in source {deleted}" if deleted else ""
+        problems.append(f"extracted {b.extracted}{gone} but loaded {b.loaded} + merged {b.merged} + quarantined "
                         f"{b.quarantined} + excluded {b.excluded} = {b.accounted}")
     return Balance(**{**asdict(b), "problems": tuple(problems)})
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from adapters import open_source
+from migrate import deletions
 from migrate.core.records import EntitySpec
 from migrate.core.canonical import content_hash, hash_value, to_canonical
 from migrate.config import SourceSettings
@@ -81,6 +82,7 @@ class TableContent:
     segments: int = 0
     differing_segments: int = 0
     problem_counts: dict[str, int] = field(default_factory=dict)
+    deleted_in_source: int = 0  # records kept in the store, marked deleted in the source: not compared with it
 
     @property
     def ok(self) -> bool:
@@ -93,6 +95,7 @@ class TableContent:
                 "source_records_rehashed": self.source_records if compared else None,
                 "segments": self.segments if compared else None,
                 "differing_segments": self.differing_segments if compared else None,
+                "deleted_in_source": self.deleted_in_source,
                 "problems": sum(self.problem_counts.values()),
                 "problem_kinds": ", ".join(f"{k} {n}" for k, n in sorted(self.problem_counts.items()) if n),
                 "ok": self.ok}
@@ -132,6 +135,11 @@ class ContentResult:
                                                                     differing=lang.number(bad)))
         else:
             lines.append(_("Not compared with the sources (pass the profiles to read the sources again)."))
+        gone = sum(t.deleted_in_source for t in self.tables_checked)
+        if gone:
+            lines.append(_("{n} record(s) deleted in the source since they were loaded are kept in the store, "
+                           "marked deleted-in-source: rehashed in the store, not looked for in the source.").format(
+                n=lang.number(gone)))
         lines += self.notes_failing + self.notes
         lines += [_("DIFFERS") + f" {p.line()}" for p in self.problems[:30]]
         return lines
@@ -222,10 +230,12 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
     def stored() -> Iterator[StoreRecord]:
         return store_records(conn, t.source, t.table, t.entity, parent_table=parent_table)
 
+    gone = set(deletions.keys(conn, t.source, t.table))  # as many as the source deleted since loading
+    t.deleted_in_source = len(gone)
     for rec in stored():
         t.records += 1
         _check_inside(result, t, rec)
-        if compare:
+        if compare and rec.source_key not in gone:
             store_side.add(rec.source_key, rec.digest_value)
         if t.records % TICK == 0:
             rehashed.set(t.records)
@@ -251,7 +261,8 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
             source_open[key] = digest
             source_records[key] = record
     store_open: dict[str, StoreRecord] = {r.source_key: r for r in stored()
-                                          if digests.segment_of(r.source_key, width) in wanted}
+                                          if digests.segment_of(r.source_key, width) in wanted
+                                          and r.source_key not in gone}
     for key, row_id in orphans:
         if digests.segment_of(key, width) in wanted:
             store_open[key] = StoreRecord(key, "loaded", "", row_id, None, None, None, "row-without-lineage")

@@ -75,16 +75,19 @@ class Reconciliation:
             return "\n".join([f"{title}: " + _("nothing migrated yet (the store holds no migration run)"),
                               *others, *self._report_lines(lang), *(f"  {line}" for line in self.verdict.lines(lang))])
         lines = [f"{title}: " + (_("conservation holds") if cons.ok else _("conservation BROKEN"))]
+        gone = any(b.deleted_in_source for b in cons.balances)  # a column only when the sources deleted records
         head = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."),
-                _("excl."), _("holds"))
-        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9, 7), head)]
-        lines.append("  " + head[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(head[1:7], w[1:]))
-                     + "  " + head[7])
+                _("excl."), *((_("del.src."),) if gone else ()), _("holds"))
+        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9, 7, 9), head)]
+        lines.append("  " + head[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(head[1:-1], w[1:]))
+                     + "  " + head[-1])
         n, yes, no = lang.number, _("yes"), _("NO")
         for b in cons.balances:
-            figures = (b.source_count, b.extracted, b.loaded, b.merged, b.quarantined, b.excluded)
+            figures = (b.source_count, b.extracted, b.loaded, b.merged, b.quarantined, b.excluded,
+                       *((b.deleted_in_source,) if gone else ()))
             lines.append("  " + (b.source + "/" + b.entity).ljust(w[0])
                          + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])) + "  " + (yes if b.ok else no))
+        lines += [f"  {line}" for line in cons.delta_lines(lang)]
         units = cons.units
         lines.append("  " + _("per old commune and new commune: {held} of {total} groups hold").format(
             held=n(sum(u.ok for u in units)), total=n(len(units))))

@@ -10,8 +10,10 @@ process, so each size has its own peak).
 
 With a delta share, the source is then changed as a cutover's last days would
 change it: that share of rows modified (their ``NgayCapNhat`` watermark moves
-on), the same number added and the same number deleted; and the second run over
-the changed source is timed.
+on), the same number added (with old watermarks, as records imported from
+elsewhere have: the key comparison finds them) and the same number deleted; and
+the second run over the changed source is timed: it reads the delta
+(:mod:`migrate.delta`), and the summary says what it read and found deleted.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class WideBench:
     copy_client_cpu_seconds: float | None = None
     server_cpu_seconds: float | None = None  # the database server's processes (a server on this machine only)
     copy_server_cpu_seconds: float | None = None
+    delta_read: str = ""  # how the delta run read the table and what it found deleted
 
     @property
     def run_rate(self) -> float:
@@ -85,6 +88,7 @@ class WideBench:
             lines.append(f"  delta run after changing, adding and deleting {self.delta_share:.1%} of the rows "
                          f"({self.delta_rows:,} each): {self.delta_seconds:.1f} s, "
                          f"{self.delta_seconds / self.run_seconds:.1%} of the full load")
+            lines.append(f"    {self.delta_read}")
         return "\n".join(lines)
 
 
@@ -129,7 +133,9 @@ def _values(communes: int) -> list[str]:
         "'Số ' || (x % 300) || ', thôn Đồng Ao, ' || xa.ten || ', huyện Thanh Liêm, tỉnh Hà Nam'",
         f"'{PROVINCE}'", "xa.huyen", "xa.xa",
         f"{day} || ' 08:00:00'", f"{day} || ' 09:30:00'", f"{day} || ' 17:00:00'", f"{day} || ' 10:00:00'",
-        "'' || (1 + x % 6)", f"{day} || ' 10:00:00'",
+        "'' || (1 + x % 6)", f"{day} || printf(' %02d:%02d:%02d', x / 84 % 24, x / 2016 % 60, x / 7 % 60)",
+        # modified: stamped to the second, the rows of one day spread over its hours, as portals stamp them
+        # (a delta reads again what was modified within its margin before the last watermark)
         "'TRUC_TUYEN'", "'Cổng dịch vụ công tỉnh'",
         "'Hồ sơ đã được tiếp nhận và chuyển phòng chuyên môn xử lý theo quy trình liên thông, ' || "
         "'người nộp đã bổ sung giấy tờ theo yêu cầu ngày ' || x % 28",
@@ -182,13 +188,35 @@ def bench_wide(pg_url: str, rows: int, workdir: Path, *, batch_size: int = 5000,
         if delta_share:
             changed = max(1, round(rows * delta_share))
             change_source(source, rows, changed)
-            delta = changed, *_in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers)
+            delta = changed, _in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers)[0], \
+                _how_read(db_url)
     finally:
         if not keep:
             _drop_database(pg_url, db_url)
     return WideBench(rows, row_bytes, run_seconds, copy_seconds, peak, cpu, workers, batch_size,
                      delta_share, delta[0] if delta else 0, delta[1] if delta else None,
-                     copy_client, run_server, copy_server)
+                     copy_client, run_server, copy_server, delta[2] if delta else "")
+
+
+def _how_read(db_url: str) -> str:
+    """How the newest run read the table (migrate.delta), from the store's ledger."""
+    from migrate import ledger
+    from migrate.delta import ReadPlan
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            run_id = ledger.newest_run(conn)
+            plan = ReadPlan.from_dict(ledger.snapshot_plans(conn, run_id).get((SOURCE, "dossier")))
+            read = ledger.run_totals(conn, run_id)[(SOURCE, "dossier")][1].extracted
+    finally:
+        engine.dispose()
+    if plan is None:
+        return f"{read:,} records read"
+    if plan.delta:
+        return (f"read as a delta: {read:,} records read, {plan.carried(read):,} carried over unchanged, "
+                f"{plan.deleted:,} deleted in the source (kept, marked)")
+    return f"read in full ({plan.reason}): {read:,} records, {plan.deleted:,} deleted in the source (kept, marked)"
 
 
 class ServerClock:

@@ -77,11 +77,20 @@ def run(report) -> dict:
         "entities": [{"source": r.source, "entity": r.entity, "source_count": r.source_count,
                       "extracted": r.counts.extracted, "loaded": r.counts.loaded, "merged": r.counts.merged,
                       "quarantined": r.counts.quarantined, "excluded": r.counts.excluded,
-                      "failed_batches": list(r.failed_batches), "error": masked(r.error)} for r in report.results],
+                      "failed_batches": list(r.failed_batches), "error": masked(r.error),
+                      "read": _read(r)} for r in report.results],
         "failed_batches": report.failed_batches,
         "exit_code": report.verdict.exit_code if report.ok else 1,
         "warnings": [w.as_dict() for w in report.verdict.warnings],
     }
+
+
+def _read(result) -> dict:
+    """How the run read a part: ``full`` (with the reason) or ``delta`` (since when), and what it found deleted."""
+    plan = result.plan
+    return {"mode": plan.mode if plan else "full", "reason": plan.reason if plan else None,
+            "since": plan.since if plan else None, "carried": result.carried,
+            "deleted_in_source": result.deleted}
 
 
 def reconciliation(result) -> dict:
@@ -94,7 +103,8 @@ def reconciliation(result) -> dict:
             "ok": cons.ok,
             "balances": [{"source": b.source, "entity": b.entity, "source_count": b.source_count,
                           "extracted": b.extracted, "loaded": b.loaded, "merged": b.merged,
-                          "quarantined": b.quarantined, "excluded": b.excluded, "ok": b.ok}
+                          "quarantined": b.quarantined, "excluded": b.excluded, "carried": b.carried,
+                          "deleted_in_source": b.deleted_in_source, "ok": b.ok}
                          for b in cons.balances],
             "unit_groups": len(cons.units), "unit_groups_holding": sum(u.ok for u in cons.units),
         },

@@ -50,6 +50,11 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
 @run_options
 @click.option("--no-resume", is_flag=True, help="Start a new run even if the last one did not finish.")
 @click.option("--workers", type=click.IntRange(1), default=None, help="Worker processes (PostgreSQL store; 1).")
+@click.option("--full", is_flag=True,
+              help="Read every part in full, even where the store already holds it and a delta would do.")
+@click.option("--delta-margin", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="A delta reads records modified up to this long before the last watermark "
+                   "(env HOPNHAT_DELTA_MARGIN; 3600).")
 @json_option
 @lang_option
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], no_resume: bool,
@@ -57,6 +62,12 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     """Extract, remap and load the sources described by PROFILES; resumes an unfinished run.
 
     PROFILES default to the [run] profiles of the project file (hopnhat.toml).
+
+    Run again over a source the store already holds, it reads only the records
+    whose watermark column (the profile's `modified`) passed the last snapshot,
+    compares keys to find records deleted in the source (kept in the store,
+    marked, and named in the summary) and says how each part was read; --full
+    reads everything again.
 
     Exits 1 when a batch failed, 4 when everything loaded but with named
     warnings (an entity wholly or mostly quarantined, an empty source table).
@@ -68,6 +79,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     Example:
         HOPNHAT_SOURCE_HANAM_URL=sqlite:///hanam.sqlite hopnhat run --store sqlite:///store.sqlite hanam.toml
         hopnhat run    # with a hopnhat.toml in this folder
+        hopnhat run --full hanam.toml    # read every record again
     """
     from migrate import pipeline
 

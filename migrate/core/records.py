@@ -106,6 +106,20 @@ DERIVED = "="  # payload names of derived values (constants, composed text) star
 
 
 @dataclass(frozen=True)
+class Delta:
+    """The records a delta run reads of one part (see :mod:`migrate.delta`).
+
+    Those whose ``modified`` column is at or after ``since`` (the last snapshot's
+    watermark minus the safety margin), and those whose key lies in one of
+    ``ranges`` (lo, hi inclusive): records the store did not hold whose watermark had
+    not moved past it (inserted with an old or empty ``modified``).
+    """
+
+    since: object | None
+    ranges: tuple[tuple[Key, Key], ...] = ()
+
+
+@dataclass(frozen=True)
 class Part:
     """One legacy table of a profile feeding a canonical entity: its table, key and columns.
 
@@ -136,6 +150,7 @@ class Part:
     attachment: str = "required"  # dossier_file: "optional" loads a record that names no file
     remap: bool = True  # False: this part's records get no new commune (staff)
     layouts: Mapping[str, SheetLayout] = field(default_factory=dict)  # export file (table) -> how it was saved
+    delta: Delta | None = None  # set by a delta run: read only these records (never in a profile)
 
     @property
     def label(self) -> str:

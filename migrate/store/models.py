@@ -341,7 +341,24 @@ source_snapshot = Table(
     Column("source_count", BigInteger, nullable=False),
     Column("taken_at", DateTime, nullable=False),
     Column("planned_at", DateTime),  # set when every batch of the entity is planned (keys read to the end)
+    # how the run reads the part: full or delta, why, the watermark taken, the key comparison's figures
+    # (migrate.delta.ReadPlan); NULL in runs from before delta reads
+    Column("read_plan", JSON),
     UniqueConstraint("run_id", "source_system", "entity"),
+)
+
+# Records the store holds that the source no longer has: found by a run's key comparison
+# (migrate.delta) and kept in the store, marked here; a record back in the source loses its mark.
+source_deletion = Table(
+    "source_deletion",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_system", String(100), nullable=False),
+    Column("source_table", String(200), nullable=False),
+    Column("source_key", String(400), nullable=False),
+    Column("run_id", Id, ForeignKey("migration_run.id"), nullable=False),  # the run that found it gone
+    Column("found_at", DateTime, nullable=False),
+    UniqueConstraint("source_system", "source_table", "source_key"),
 )
 
 reconciliation_run = Table(

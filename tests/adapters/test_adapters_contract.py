@@ -9,6 +9,7 @@ adapter sends is still compiled with SQLAlchemy's SQL Server dialect (see
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import mssql
 from sqlalchemy.sql import ClauseElement
 
 from adapters import open_source
-from migrate.core.records import EntitySpec
+from migrate.core.records import Delta, EntitySpec
 from migrate.core.errors import ConfigError, SourceError
 
 ROWS = 57
@@ -124,6 +125,19 @@ def test_contract(source_url):
         assert len(changed) == source.count(SPEC, since=since) == sum(r.payload["NgayCapNhat"] >= since
                                                                        for r in records)
         assert source.watermark(SPEC) == max(r.payload["NgayCapNhat"] for r in records)
+        # keys alone, in key order, each with whether its watermark passed (the delta's key comparison)
+        streamed = [row for page in source.keys(SPEC, batch_size=10, since=since) for row in page]
+        assert [tuple(row[:2]) for row in streamed] == [r.key for r in records]  # (MaDonVi, Id, rows, fresh)
+        assert all(row[2] == 1 for row in streamed)
+        assert [row[3] for row in streamed] == [int(r.payload["NgayCapNhat"] >= since) for r in records]
+        assert all(row[3] is None for page in source.keys(SPEC, batch_size=50) for row in page)
+        # a part read as a delta: its watermark or its key ranges, on every read of it
+        ranges = ((records[2].key, records[4].key), (records[40].key, records[40].key))
+        part = dataclasses.replace(SPEC, delta=Delta(since, ranges))
+        picked = [i for i, r in enumerate(records) if r.payload["NgayCapNhat"] >= since or 2 <= i <= 4 or i == 40]
+        assert [r.key for r in _all(source, part, batch_size=4)] == [records[i].key for i in picked]
+        assert [r.key for p in source.read_range(part, records[0].key, records[10].key, batch_size=3)
+                for r in p] == [records[i].key for i in picked if i <= 10]
     finally:
         source.close()
 
@@ -159,6 +173,8 @@ def test_every_statement_compiles_for_sql_server(tmp_path):
     source.count(SPEC)
     source.count(SPEC, since="2024-03-25 08:00:00")
     source.watermark(SPEC)
+    list(source.keys(SPEC, batch_size=10, since="2024-03-25 08:00:00"))
+    _all(source, dataclasses.replace(SPEC, delta=Delta("2024-03-25 08:00:00", ((records[2].key, records[4].key),))))
     source.distinct_values("HoSo", "TrangThai")
     source.row_count("HoSo")
     source.close()

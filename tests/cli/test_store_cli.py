@@ -17,7 +17,7 @@ def test_upgrade_sql_for_postgresql_needs_no_server_and_prints_no_password():
     result = hopnhat("store", "upgrade", "--sql", "--store", "postgresql+psycopg://hopnhat:s3cret@db.invalid/unified")
     assert result.code == 0, result.stderr
     assert "CREATE TABLE batch" in result.stdout and "BIGSERIAL" in result.stdout
-    assert "UPDATE alembic_version SET version_num='0003'" in result.stdout
+    assert "UPDATE alembic_version SET version_num='0004'" in result.stdout
     assert "s3cret" not in result.stdout + result.stderr
 
 

@@ -1,0 +1,175 @@
+"""The cutover delta: a run over a source already loaded reads only what changed, and finds what was deleted.
+
+At each run's snapshot, for every part of every profile, :func:`plan` decides how
+the part is read and records it with the snapshot (``source_snapshot.read_plan``):
+
+- **delta** when the store already holds the part from an earlier finished run
+  whose snapshot took a watermark (the newest value of the profile's ``modified``
+  column), with the same profile and the same official mapping table: only the
+  records whose ``modified`` is at or after that watermark minus a safety margin
+  (``--delta-margin``, 1 hour by default: application servers' clocks and
+  transactions that commit late can stamp a change earlier than the newest one
+  already seen; loads are idempotent, so what the margin reads again changes nothing);
+- **full** otherwise, with the reason: the first load, ``--full``, no ``modified``
+  column in the profile, a profile or mapping table that changed since (a delta
+  would leave the older records mapped the old way), records the store lacks
+  spread over too many key ranges.
+
+Whatever the mode, a part the store already holds gets a **key comparison**
+(:mod:`migrate.keydiff`): the keys of the source and of the store's lineage,
+keys only, streamed through a scratch SQLite file on disk (never a table in
+memory). It finds
+
+- records the store does not hold whose watermark did not move past the last
+  one (inserted with an old or empty ``modified``): a delta reads their key ranges
+  too, so no new record is missed;
+- records with a reviewer's decision the store does not show yet (``hopnhat map
+  review import``): a delta reads them again by key too, so the next run applies
+  the decision, as a full read would;
+- records the store holds that the source no longer has: **deleted in source**.
+  They stay in the store, marked (:mod:`migrate.deletions`); the run summary, the
+  conservation equation and the reconciliation report name them.
+
+Conservation after a delta: *extracted* is what this run read plus what it
+carried over unchanged (the source records the comparison found in the store,
+not read again), and loaded + merged + quarantined + excluded = extracted +
+deleted in source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Connection
+
+from migrate import ledger
+from migrate.core.records import Delta, EntitySpec, Key
+from migrate.keydiff import KeyDiff, compare_keys
+
+MAX_RANGES = 100  # key ranges of records the store lacks a delta reads besides the watermark; more: full read
+
+Mode = Literal["full", "delta"]
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """How one run reads one part, and what its key comparison found (kept with the snapshot)."""
+
+    mode: Mode
+    reason: str = ""  # why the part is read in full ("" for a delta)
+    watermark: object | None = None  # the newest ``modified`` at this snapshot: where the next delta starts
+    since: object | None = None  # a delta reads records whose ``modified`` is at or after this
+    previous: object | None = None  # the last snapshot's watermark (since = previous - margin)
+    margin: float = 0.0  # seconds (Settings.delta_margin)
+    ranges: tuple[tuple[Key, Key], ...] = ()  # key ranges of records the store lacked, read besides
+    compared: bool = False  # the key comparison ran
+    note: str = ""  # why it did not, when it did not
+    kept: int = 0  # source records the store already held
+    added: int = 0  # source records the store did not hold
+    unreached: int = 0  # of those, whose watermark had not moved past the last one
+    deleted: int = 0  # store records the source no longer has (all of them, marked)
+    marked: int = 0  # of those, found gone by this run
+    back: int = 0  # records marked before that are in the source again (mark taken off)
+    retried: int = 0  # records with a reviewer's decision not applied yet: a delta reads them again by key
+
+    @property
+    def delta(self) -> bool:
+        return self.mode == "delta"
+
+    def spec(self, spec: EntitySpec) -> EntitySpec:
+        """The part as this run reads it: with its delta filter for a delta."""
+        if not self.delta:
+            return spec
+        return dataclasses.replace(spec, delta=Delta(self.since, self.ranges))
+
+    def carried(self, extracted: int) -> int:
+        """Source records a delta did not read again (the store holds them unchanged); 0 for a full read."""
+        return self.kept + self.added - extracted if self.delta else 0
+
+    def as_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["ranges"] = [[list(lo), list(hi)] for lo, hi in self.ranges]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> ReadPlan | None:
+        if not data:
+            return None
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["ranges"] = tuple((tuple(lo), tuple(hi)) for lo, hi in data.get("ranges") or ())
+        return cls(**values)
+
+
+def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, profile_sha256: str,
+         mapping_sha256: str, full: bool, margin: float, scratch: Path) -> ReadPlan:
+    """Decide how this run reads one part, run its key comparison (marking deletions), return the plan.
+
+    Call inside the transaction that records the snapshot; the watermark is taken first, so a
+    record changed while the run reads is read again by the next one.
+    """
+    watermark = adapter.watermark(spec) if spec.modified else None
+    last = ledger.previous_snapshot(conn, source, spec.label, before=run_id)
+    last_plan = ReadPlan.from_dict(last.read_plan) if last is not None else None
+    holds = ledger.store_holds(conn, source, spec.table)
+    mode, reason, since, previous = "full", "", None, None
+    if not holds:  # nothing to compare with, nothing a watermark could leave out
+        return ReadPlan(mode, "first load" if last is None else "the store holds none of it yet", watermark,
+                        margin=margin, note="the store holds none of it yet")
+    if full:
+        reason = "--full"
+    elif not spec.modified:
+        reason = "the profile names no watermark column (modified) for this part"
+    elif last is None:
+        reason = "no earlier finished run read this part"
+    elif last_plan is None or last_plan.watermark is None:
+        reason = "the last snapshot took no watermark"
+    elif last.profile_sha256 != profile_sha256:
+        reason = "the profile changed since the last run"
+    elif last.mapping_sha256 != mapping_sha256:
+        reason = "the official mapping table changed since the last run"
+    else:
+        mode, previous = "delta", last_plan.watermark
+        since = minus_margin(previous, margin)
+    diff = compare_keys(conn, adapter, spec, source=source, run_id=run_id, since=since, scratch=scratch,
+                        now=ledger.now(), max_ranges=MAX_RANGES)
+    if not diff.compared:  # a delta without the comparison could miss a new record with an old watermark
+        if mode == "delta":
+            mode, since, reason = "full", None, f"the key comparison could not run ({diff.note})"
+        return ReadPlan(mode, reason, watermark, since, previous, margin, note=diff.note)
+    if mode == "delta" and len(diff.ranges) > MAX_RANGES:
+        mode, since, reason = "full", None, (
+            f"{diff.unreached} records the store lacks have no watermark past the last one and {diff.retried} have "
+            f"a reviewer's decision not applied yet, spread over more than {MAX_RANGES} key ranges")
+    return ReadPlan(mode, reason, watermark, since, previous, margin, diff.ranges if mode == "delta" else (),
+                    True, "", diff.kept, diff.added, diff.unreached, diff.deleted, diff.marked, diff.back,
+                    diff.retried if mode == "delta" else 0)
+
+
+def minus_margin(watermark: object, margin: float) -> object:
+    """The watermark moved back by ``margin`` seconds, in the form the source holds it.
+
+    ISO timestamps (``2025-06-30 12:00:00`` or with a ``T``) move by the margin, dates by whole days
+    (rounded up); a number (a row version, a counter) is left as it is: a margin of seconds means
+    nothing to it.
+    """
+    if isinstance(watermark, str):
+        text = watermark.strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                return (day - dt.timedelta(days=math.ceil(margin / 86400))).isoformat()
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return watermark
+        moved = moment - dt.timedelta(seconds=margin)
+        return moved.isoformat(sep="T" if "T" in text else " ")
+    return watermark
+
+
+__all__ = ["MAX_RANGES", "KeyDiff", "ReadPlan", "minus_margin", "plan"]
