@@ -11,7 +11,6 @@ from migrate.bench.wide import TABLE, build_source, profile_text
 from migrate.config import Settings
 from migrate.delta import MAX_RANGES, minus_margin
 from migrate.keydiff import set_apart
-from migrate.store import schema
 from reconciliation.checks import conservation
 from sqlalchemy import create_engine
 
@@ -44,7 +43,7 @@ def _settings(tmp_path, source, **kw) -> Settings:
                          source_urls={"wide-portal": f"sqlite:///{source}"}, environ={}, **kw)
 
 
-def test_additions_without_a_watermark_spread_over_many_ranges_make_a_full_read(tmp_path):
+def test_additions_without_a_watermark_spread_over_many_ranges_make_a_full_read(tmp_path, sqlite_store):
     source = tmp_path / "wide.sqlite"
     build_source(source, 2 * MAX_RANGES + 100)
     db = sqlite3.connect(source, isolation_level=None)
@@ -52,8 +51,7 @@ def test_additions_without_a_watermark_spread_over_many_ranges_make_a_full_read(
     db.execute(f'DELETE FROM "{TABLE}" WHERE "Id" IN (SELECT "Id" FROM later)')
     held = db.execute(f'SELECT count(*) FROM "{TABLE}"').fetchone()[0]
     back = db.execute("SELECT count(*) FROM later").fetchone()[0]
-    settings = _settings(tmp_path, source)
-    schema.upgrade(schema.connect(settings.store_url))
+    settings = _settings(tmp_path, source)  # the store: sqlite_store, tmp_path / "store.sqlite"
     first = pipeline.run(settings).results[0]
     assert first.plan.reason == "first load" and first.counts.extracted == held
     # the odd rows come back with their old watermarks, each between two rows the store holds
@@ -74,11 +72,10 @@ def test_additions_without_a_watermark_spread_over_many_ranges_make_a_full_read(
     assert balance.deleted_in_source == 1 and balance.extracted == total
 
 
-def test_a_changed_profile_is_read_in_full(tmp_path):
+def test_a_changed_profile_is_read_in_full(tmp_path, sqlite_store):
     source = tmp_path / "wide.sqlite"
     build_source(source, 50)
-    settings = _settings(tmp_path, source)
-    schema.upgrade(schema.connect(settings.store_url))
+    settings = _settings(tmp_path, source)  # the store: sqlite_store, tmp_path / "store.sqlite"
     pipeline.run(settings)
     profile = settings.sources[0].profile.path
     profile.write_text(profile.read_text("utf-8").replace('status = "TrangThai"\n', ""), "utf-8")
