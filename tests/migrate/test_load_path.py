@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import func, select, text
 
 from migrate import ledger, pipeline, workers
@@ -128,6 +130,7 @@ def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert
             & (dossier.c.source_key == old_identifier.c.source_key)))).scalar_one()
     assert linked == decided == 300 and indexed == 3 * 300  # dossier id, dossier number, applicant id number
     change_source(tmp_path / "wide.sqlite", 300, 15)  # 15 modified, 15 added, 15 deleted
+    settings = dataclasses.replace(settings, full=True)  # every record read again (not a delta: test_delta.py)
     second = pipeline.run(settings, resume=False)  # batches mixing records in the store and new ones
     assert second.ok and second.results[0].counts.extracted == 300, second.summary()
     state = _store_state(engine)
