@@ -118,7 +118,7 @@ class SourceProfile:
 # fallbacks are written as a list of columns in ``columns``; its layouts come from [export.*]); SOURCE_KEYS and
 # ENTITY_KEYS describe each.
 _SOURCE_KEYS = keys_of(SourceProfile, skip=("entities", "path", "sha256"))
-_ENTITY_KEYS = keys_of(EntitySpec, skip=("name", "part", "fallbacks", "layouts"), rename={"joins": "join"})
+_ENTITY_KEYS = keys_of(EntitySpec, skip=("name", "part", "fallbacks", "layouts", "delta"), rename={"joins": "join"})
 
 
 def builtin_profile_path(name: str) -> Path:

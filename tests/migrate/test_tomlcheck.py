@@ -23,7 +23,7 @@ def _problems(load, path) -> list[str]:
 
 def test_keys_come_from_the_dataclasses():
     assert keys_of(Step) == tuple(f.name for f in dataclasses.fields(Step))
-    assert keys_of(Part, skip=("name", "part", "fallbacks", "layouts"), rename={"joins": "join"}) == (
+    assert keys_of(Part, skip=("name", "part", "fallbacks", "layouts", "delta"), rename={"joins": "join"}) == (
         "table", "key", "columns", "lookups", "convert", "modified", "join", "constants", "compose", "choose", "text",
         "nulls", "null_columns", "exclude", "links", "attachment", "remap")
 
