@@ -76,6 +76,7 @@ class ReadPlan:
     marked: int = 0  # of those, found gone by this run
     back: int = 0  # records marked before that are in the source again (mark taken off)
     retried: int = 0  # records with a reviewer's decision not applied yet: a delta reads them again by key
+    apart: int = 0  # source records the comparison sets apart (a NULL or shared key): the store holds them apart
 
     @property
     def delta(self) -> bool:
@@ -89,7 +90,7 @@ class ReadPlan:
 
     def carried(self, extracted: int) -> int:
         """Source records a delta did not read again (the store holds them unchanged); 0 for a full read."""
-        return self.kept + self.added - extracted if self.delta else 0
+        return self.kept + self.added + self.apart - extracted if self.delta else 0
 
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -107,7 +108,7 @@ class ReadPlan:
 
 
 def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, profile_sha256: str,
-         mapping_sha256: str, full: bool, margin: float, scratch: Path) -> ReadPlan:
+         mapping_sha256: str, full: bool, margin: float, scratch: Path | None, count: int) -> ReadPlan:
     """Decide how this run reads one part, run its key comparison (marking deletions), return the plan.
 
     Call inside the transaction that records the snapshot; the watermark is taken first, so a
@@ -148,7 +149,7 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
             f"a reviewer's decision not applied yet, spread over more than {MAX_RANGES} key ranges")
     return ReadPlan(mode, reason, watermark, since, previous, margin, diff.ranges if mode == "delta" else (),
                     True, "", diff.kept, diff.added, diff.unreached, diff.deleted, diff.marked, diff.back,
-                    diff.retried if mode == "delta" else 0)
+                    diff.retried if mode == "delta" else 0, max(0, count - diff.kept - diff.added))
 
 
 def minus_margin(watermark: object, margin: float) -> object:

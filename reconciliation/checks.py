@@ -59,9 +59,10 @@ class Balance:
     excluded: int
     problems: tuple[str, ...] = ()
     table: str = ""  # the source table this entity is read from
-    carried: int = 0  # of extracted: records a delta run did not read again (the store holds them unchanged)
     deleted_in_source: int = 0  # records the store keeps, marked, that the source no longer has
-    read: str = "full"  # how the newest run read it: full or delta
+    # how the newest run read it, not what the store holds: two balances of the same store state are equal
+    carried: int = field(default=0, compare=False)  # of extracted: records a delta did not read again
+    read: str = field(default="full", compare=False)  # full or delta
 
     @property
     def accounted(self) -> int:
