@@ -118,7 +118,8 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
     last = ledger.previous_snapshot(conn, source, spec.label, before=run_id)
     last_plan = ReadPlan.from_dict(last.read_plan) if last is not None else None
     holds = ledger.store_holds(conn, source, spec.table)
-    mode, reason, since, previous = "full", "", None, None
+    mode: Mode = "full"
+    reason, since, previous = "", None, None
     if not holds:  # nothing to compare with, nothing a watermark could leave out
         return ReadPlan(mode, "first load" if last is None else "the store holds none of it yet", watermark,
                         margin=margin, note="the store holds none of it yet")

@@ -18,9 +18,9 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, and_, func, insert, or_, select, update
 
 from migrate.core.entities import REGISTRY, STAGES, base_name
 from migrate.core.errors import StoreError
@@ -112,7 +112,7 @@ def start_run(conn: Connection, *, tool_version: str, mapping_version: str, mapp
             mapping_sha256=mapping_sha256, profiles=list(profiles), state="running",
         )
     )
-    return int(result.inserted_primary_key[0])
+    return _new_id(result)
 
 
 def resumable_run(conn: Connection, profile_names: Sequence[str]) -> int | None:
@@ -193,7 +193,7 @@ def previous_snapshot(conn: Connection, source: str, entity: str, *, before: int
     ).first()
     if row is None:
         return None
-    profile = next((p for p in (row.profiles or []) if p.get("name") == source), {})
+    profile: dict[str, Any] = next((p for p in (row.profiles or []) if p.get("name") == source), {})
     return PastSnapshot(int(row.run_id), row.read_plan, profile.get("sha256"), row.mapping_sha256)
 
 
@@ -288,7 +288,7 @@ def open_batch(conn: Connection, *, run_id: int, source: str, entity: str, table
             extracted=0, loaded=0, merged=0, quarantined=0, excluded=0,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return _new_id(result)
 
 
 def worker_name() -> str:
@@ -420,3 +420,10 @@ def _row(row) -> BatchRow:
         counts=Counts(row.extracted, row.loaded, row.merged, row.quarantined, row.excluded),
         error=row.error, started_at=row.started_at, finished_at=row.finished_at, worker=row.worker,
     )
+
+
+def _new_id(result: CursorResult) -> int:
+    """The id the store gave the row one insert wrote."""
+    key = result.inserted_primary_key
+    assert key is not None  # an insert of one row has its key
+    return int(key[0])

@@ -122,10 +122,10 @@ class RunReport:
         head = _("Run {id} (resumed): {n} source entities in {seconds}s") if self.resumed else \
             _("Run {id}: {n} source entities in {seconds}s")
         lines = [head.format(id=self.run_id, n=n(len(self.results)), seconds=n(round(self.seconds, 1)))]
-        head = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."),
-                _("excluded"))
-        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9, 9), head)]
-        lines.append("  " + head[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(head[1:], w[1:])))
+        columns = (_("source/entity"), _("source"), _("extracted"), _("loaded"), _("merged"), _("quarant."),
+                   _("excluded"))
+        w = [max(d, len(h) + 1) for d, h in zip((34, 9, 10, 9, 8, 9, 9), columns)]
+        lines.append("  " + columns[0].ljust(w[0]) + "".join(h.rjust(x) for h, x in zip(columns[1:], w[1:])))
         for r in self.results:
             c = r.counts
             figures = (r.source_count, c.extracted, c.loaded, c.merged, c.quarantined, c.excluded)
@@ -379,7 +379,7 @@ def _work_child(settings: Settings, run_id: int) -> None:
 
 def _report(store: Engine, settings: Settings, run_id: int, resumed: bool, errors: dict[ledger.Pair, str],
             seconds: float) -> RunReport:
-    results = []
+    results: list[EntityResult] = []
     with store.connect() as conn:
         totals = ledger.run_totals(conn, run_id)
         plans = ledger.snapshot_plans(conn, run_id)

@@ -207,6 +207,8 @@ def _how_read(db_url: str) -> str:
     try:
         with engine.connect() as conn:
             run_id = ledger.newest_run(conn)
+            if run_id is None:
+                return "no run in the store"
             plan = ReadPlan.from_dict(ledger.snapshot_plans(conn, run_id).get((SOURCE, "dossier")))
             read = ledger.run_totals(conn, run_id)[(SOURCE, "dossier")][1].extracted
     finally:
