@@ -15,7 +15,7 @@ from typing import TypeVar
 from adapters import open_source
 from adapters.base import SourceAdapter
 from migrate.config import SourceSettings
-from migrate.core.errors import RetryableError
+from migrate.core.errors import SourceError
 from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
 from migrate.readahead import ReadAhead, first_page
@@ -52,11 +52,12 @@ class SourcePool:
         def once() -> T:
             try:
                 return fn()
-            except RetryableError:
+            except SourceError:
                 self.forget(source)
                 raise
 
-        return policy(attempts=self.max_attempts, log=log, what=f"reading {source.name}/{spec.label}")(once)
+        return policy(attempts=self.max_attempts, transient=source_failed, log=log,
+                      what=f"reading {source.name}/{spec.label}")(once)
 
     def forget(self, source: SourceSettings) -> None:
         """Close the source's adapter (it failed); the next use opens a new one."""
@@ -71,3 +72,10 @@ class SourcePool:
             adapter.close()
         self._adapters.clear()
 
+
+def source_failed(exc: BaseException) -> bool:
+    """A source that fails mid-run is read again (reopened), up to the run's attempts: it was readable
+    when the run began (the profile check refuses unknown tables and columns before the first batch),
+    so a failure now is a source going away and coming back (a server restarting, an export file
+    being replaced)."""
+    return isinstance(exc, SourceError)

@@ -37,7 +37,7 @@ from mappings.agencies import RemapTable
 from mappings.rules import Resolver
 from migrate import ledger
 from migrate.config import Settings, SourceSettings
-from migrate.core.errors import HopnhatError, RetryableError
+from migrate.core.errors import HopnhatError, SourceError
 from migrate.core.progress import Tallies
 from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
@@ -54,7 +54,7 @@ from migrate.load import BatchContext, Statistics, load_batch
 from migrate.prepare import Prepared, prepare_page
 from migrate.readahead import Page, ReadAhead
 from migrate.session import StoreSession, one_line
-from migrate.sourcepool import SourcePool
+from migrate.sourcepool import SourcePool, source_failed
 
 log = logging.getLogger(__name__)
 
@@ -201,14 +201,15 @@ class Worker:
                                      self.settings.batch_size, self.resolver, source.profile.old_province,
                                      self.settings.dates)
                 return self._load_once(source, spec, batch_id, prepared)
-            except RetryableError:  # a source that went away may come back: read it again
+            except SourceError:  # a source that went away may come back: read it again
                 page, prepared = None, None
                 self.sources.forget(source)
                 raise
 
         try:
             try:
-                counts = policy(attempts=self.settings.max_attempts, log=log, what=f"batch {batch_id}")(attempt)
+                counts = policy(attempts=self.settings.max_attempts, transient=source_failed, log=log,
+                                what=f"batch {batch_id}")(attempt)
             except LeaseLost:
                 log.warning("batch %s was taken over by another worker", batch_id)
                 return "taken"

@@ -1,7 +1,8 @@
 """``hopnhat store downgrade`` on a populated store, as a shell runs it, on SQLite and PostgreSQL.
 
-upgrade → downgrade → upgrade keeps every row of every table the downgrade does not drop: 0003 → 0002
-drops only the old-identifier index (rebuilt by ``hopnhat continuity index``), 0002 → 0001 only the
+upgrade → downgrade → upgrade keeps every row of every table the downgrade does not drop: 0004 → 0003
+drops only the marks of records deleted in the source and how each part was read, 0003 → 0002 only the
+old-identifier index (rebuilt by ``hopnhat continuity index``), 0002 → 0001 only the
 snapshot's ``planned_at`` column; ``base`` drops everything hopnhat created.
 """
 
@@ -66,13 +67,18 @@ def test_downgrade_and_upgrade_again_keep_what_they_promise(shell, populated):
     for way in (shell.run, shell.main):
         assert way("store", "current", "--store", store).stdout.endswith(f"revision {HEAD}; latest {HEAD}.\n")
 
+    down = shell.run("store", "downgrade", "--store", store, "0003")
+    assert down.stdout == f"Store {schema.safe_url(store)} is at schema revision 0003.\n" and down.stderr == ""
+    at_0003 = _without(_without(before, "source_deletion"), "source_snapshot", "read_plan")
+    assert _contents(store) == at_0003
+
     down = shell.run("store", "downgrade", "--store", store, "0002")
     assert down.stdout == f"Store {schema.safe_url(store)} is at schema revision 0002.\n" and down.stderr == ""
-    assert _contents(store) == _without(before, "old_identifier")
+    assert _contents(store) == _without(at_0003, "old_identifier")
 
     shell.main("store", "downgrade", "--store", store, "0001")
     at_0001 = _contents(store)
-    assert at_0001 == _without(_without(before, "old_identifier"), "source_snapshot", "planned_at")
+    assert at_0001 == _without(_without(at_0003, "old_identifier"), "source_snapshot", "planned_at")
     assert shell.main("store", "current", "--store", store).stdout.endswith(f"revision 0001; latest {HEAD}.\n")
 
     # a store behind the schema is refused with the command that fixes it, exit 1, one line
@@ -85,11 +91,15 @@ def test_downgrade_and_upgrade_again_keep_what_they_promise(shell, populated):
     after = _contents(store)
     assert after["old_identifier"] == []                           # the index comes back empty ...
     emptied = after["source_snapshot"]
-    assert all(r[planned] == "None" for r in emptied)              # ... and planned_at unset
+    read_plan = before["source_snapshot:columns"][0].index("read_plan")
+    assert all(r[planned] == "None" and r[read_plan] == "None" for r in emptied)  # ... planned_at, read_plan unset
     restored = {**after, "old_identifier": before["old_identifier"], "source_snapshot": before["source_snapshot"]}
     assert restored == before
-    assert [r[:planned] + r[planned + 1:] for r in emptied] == \
-        [r[:planned] + r[planned + 1:] for r in before["source_snapshot"]]
+
+    def kept(r: tuple) -> tuple:
+        return tuple(v for i, v in enumerate(r) if i not in (planned, read_plan))
+
+    assert [kept(r) for r in emptied] == [kept(r) for r in before["source_snapshot"]]
 
     index = shell.main("continuity", "index", "--store", store, str(portal.profile_path), env=env)
     assert index.stdout.startswith(f"Continuity index: {len(before['old_identifier'])} old identifiers "
