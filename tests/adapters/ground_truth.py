@@ -59,3 +59,21 @@ def compare(found: dict, expected: dict) -> list[str]:
                 wrong.append(f"{key}: {name} = {have!r}, expected {value!r}")
     wrong += [f"{key}: in the store, not in the ground truth" for key in sorted(set(found) - set(expected))]
     return wrong
+
+
+def migrate_matches_truth(profile, source_url: str, url_env: str, store_url: str, tmp_path, expected: dict,
+                          batch_size: int):
+    """Run ``profile`` over ``source_url`` into ``store_url``, assert every record matches ``expected`` and
+    the reconciliation (source re-read, files) passes; the reconciliation, for the caller's own checks."""
+    from migrate import pipeline
+    from migrate.config import Settings
+    from reconciliation.runner import reconcile
+
+    settings = Settings.load([profile], store=store_url, files_dir=tmp_path / "store-files", batch_size=batch_size,
+                             environ={url_env: source_url})
+    report = pipeline.run(settings)
+    assert report.ok, report.summary()
+    assert compare(outcomes(store_url, settings.sources[0].profile), expected) == []
+    result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
+    assert result.ok, result.summary()
+    return result

@@ -8,23 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
-from ground_truth import compare, outcomes
-from migrate import pipeline
-from migrate.config import Settings
+from ground_truth import migrate_matches_truth
 from oep_portal import build, truth
-from reconciliation.runner import reconcile
 
 
 def _assert_oep(source_url: str, store_url: str, tmp_path) -> None:
-    profile = build(source_url, tmp_path)
-    settings = Settings.load([profile], store=store_url, files_dir=tmp_path / "store-files", batch_size=2,
-                             environ={"HOPNHAT_SOURCE_OEP_URL": source_url})
-    report = pipeline.run(settings)
-    assert report.ok, report.summary()
     expected = truth(make_url(source_url).get_backend_name())
-    assert compare(outcomes(store_url, settings.sources[0].profile), expected) == []
-    result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
-    assert result.ok, result.summary()
+    result = migrate_matches_truth(build(source_url, tmp_path), source_url, "HOPNHAT_SOURCE_OEP_URL", store_url, tmp_path, expected,
+                                   batch_size=2)
     excluded = {b.entity: b.excluded for b in result.conservation.balances}
     assert excluded["dossier_file"] == 1
 
