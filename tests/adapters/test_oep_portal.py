@@ -14,8 +14,8 @@ from oep_portal import build, truth
 
 def _assert_oep(source_url: str, store_url: str, tmp_path) -> None:
     expected = truth(make_url(source_url).get_backend_name())
-    result = migrate_matches_truth(build(source_url, tmp_path), source_url, "HOPNHAT_SOURCE_OEP_URL", store_url, tmp_path, expected,
-                                   batch_size=2)
+    result = migrate_matches_truth(build(source_url, tmp_path), source_url, "HOPNHAT_SOURCE_OEP_URL", store_url,
+                                   tmp_path, expected, batch_size=2)
     excluded = {b.entity: b.excluded for b in result.conservation.balances}
     assert excluded["dossier_file"] == 1
 
