@@ -26,10 +26,6 @@ class Match(Generic[T]):
     runner_up: T | None = None
     runner_up_score: float = 0.0
 
-    @property
-    def accepted(self) -> bool:
-        return self.value is not None
-
 
 def best(query: str, choices: Sequence[tuple[str, T]], *, threshold: float,
          margin: float = DEFAULT_MARGIN, partial: bool = False) -> Match[T]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from migrate.core.errors import StoreError
 from migrate.core.retry import policy
 from migrate.store import failures
+from migrate.store.failures import one_line
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,3 @@ class StoreSession:
             self._conn = None
         self.on_lost()
 
-
-def one_line(exc: BaseException) -> str:
-    """The first line of an error's message (the driver's, when it wraps one)."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -51,7 +51,7 @@ def is_starting_up(exc: BaseException) -> bool:
 
 def describe(exc: BaseException, shown_url: str) -> str:
     """One line: what went wrong opening the store at ``shown_url`` (password hidden) and what to do."""
-    text = _first_line(getattr(exc, "orig", None) or exc)
+    text = one_line(exc)
     lower = text.lower()
     if "authentication failed" in lower or "no password supplied" in lower:
         hint = ("check the user and its password (in the URL given by --store or HOPNHAT_STORE_URL, "
@@ -69,6 +69,7 @@ def describe(exc: BaseException, shown_url: str) -> str:
     return f"cannot open the store {shown_url}: {text}; {hint}"
 
 
-def _first_line(exc: object) -> str:
-    text = str(exc).strip()
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message (the driver's, when it wraps one)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
