@@ -9,7 +9,8 @@
   TX./TP./T., no diacritics, decomposed Unicode, lower case without commas, cells
   separated by tabs), and with one typing slip in the commune, district or province name
   (a letter doubled or dropped, a digit inside a word, a tone mark changed; a slip that
-  spells another unit of the same scope is not generated, since no reader could tell);
+  spells another unit of the same scope, or spells it once marks are left out as people
+  often do, is not generated, since no reader could tell);
 - on the real addresses of ``mappings/data/bench/real-addresses.csv`` (see :mod:`mappings.corpus`:
   each row with its public source, the old commune it names and the expected new commune from the
   official table), hopnhat and, when installed (``pip install 'hopnhat[bench]'``), the
@@ -40,7 +41,7 @@ from pathlib import Path
 from mappings import corpus
 from mappings.address import strip_type
 from mappings.rules import Resolver, UnitRef
-from mappings.text import name_key, strip_marks
+from mappings.text import fold_key, name_key, strip_marks
 from mappings.units import OldUnit, UnitTable
 
 REAL = corpus.CORPUS
@@ -122,6 +123,7 @@ def slipped(table: UnitTable, o: OldUnit, rng: random.Random) -> list[tuple[str,
                if x.district_code == o.district_code],
               [name_key(strip_type(x.district_name)) for x in table.old_communes(o.province_code)],
               [name_key(strip_type(n)) for n in table.old_provinces().values()])
+    folded = [{strip_marks(k) for k in scope} for scope in scopes]
     out = []
     for kind in SLIPS:
         for level in range(3):
@@ -129,6 +131,9 @@ def slipped(table: UnitTable, o: OldUnit, rng: random.Random) -> list[tuple[str,
             typed = slip(names[level], kind, rng)
             if typed is None or name_key(strip_type(typed)) in scopes[level]:
                 continue
+            typed_fold, own_fold = fold_key(strip_type(typed)), fold_key(strip_type(names[level]))
+            if typed_fold != own_fold and typed_fold in folded[level]:
+                continue   # another unit of the scope written without marks ("Ea Bia" → "Ea Ba" is Ea Bá)
             names[level] = typed
             out.append((kind, ", ".join(names)))
     return out

@@ -25,3 +25,19 @@ def test_generated_slips_are_one_slip_and_never_another_unit(table):
     assert all(t != f"{o.commune_name}, {o.district_name}, {o.province_name}" for _, t in texts)
     styles = {s.name for s in bench.generated(table, lambda: Resolver(table), sample=20, seed=3)}
     assert {"generated: tab-separated", "generated: slip: wrong tone mark"} <= styles
+
+
+def test_no_slip_spells_a_neighbour_written_without_marks(table):
+    """"Xã Ea Bia" with its i dropped is "Xã Ea Ba": Ea Bá of the same district as people type it
+    without marks, which no reader could tell from a slip; such a slip is not generated."""
+    import random
+    from mappings.address import strip_type
+    from mappings.text import fold_key
+    o = next(x for x in table.old_communes() if x.commune_name == "Xã Ea Bia")
+    neighbours = {fold_key(strip_type(x.commune_name)) for x in table.old_communes(o.province_code)
+                  if x.district_code == o.district_code and x.commune_code != o.commune_code}
+    assert "eaba" in neighbours
+    for seed in range(200):
+        for _, text in bench.slipped(table, o, random.Random(seed)):
+            commune = text.split(", ")[0]
+            assert fold_key(strip_type(commune)) not in neighbours, text
