@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 
 ADAPTERS = {
     "files": "adapters.files",
@@ -30,5 +31,6 @@ def open_source(name: str, url: str):
     scheme = {"postgres": "postgresql", "file": "files"}.get(scheme, scheme)
     if scheme not in ADAPTERS:
         known = ", ".join(sorted(ADAPTERS))
-        raise ConfigError(f"Unknown engine '{scheme}' for source {name}. Known: {known}.")
+        raise ConfigError(msg("Unknown engine '{engine}' for source {source}. Known: {known}.",
+                              engine=scheme, source=name, known=known))
     return import_module(ADAPTERS[scheme]).open_source(name, url)

@@ -46,6 +46,7 @@ from adapters.sheets import ExportReader
 from migrate.core.records import SKIPPED, EntitySpec, Key, RawRecord, SheetLayout, row_digest
 from adapters.sqlsource import SqlSource
 from migrate.core.errors import ConfigError, SourceError
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,11 @@ def parse_files_url(url: str) -> tuple[Path, dict[str, str]]:
 def open_source(name: str, url: str) -> FilesSource:
     folder, options = parse_files_url(url)
     if not folder.is_dir():
-        raise SourceError(f"export folder not found: {folder}", source=name)
+        raise SourceError(msg("export folder not found: {folder}", folder=str(folder)), source=name)
     unknown = sorted(set(options) - {"encoding", "delimiter", "staging"})
     if unknown:
-        raise ConfigError(f"source {name}: unknown files:// option(s) {', '.join(unknown)}; "
-                          "known: encoding, delimiter, staging")
+        raise ConfigError(msg("source {source}: unknown files:// option(s) {options}; "
+                              "known: encoding, delimiter, staging", source=name, options=", ".join(unknown)))
     return FilesSource(name, folder, encoding=options.get("encoding", "utf-8"),
                        delimiter=options.get("delimiter", ","), staging=options.get("staging"))
 
@@ -179,8 +180,8 @@ class FilesSource:
         table = self._sql.table(entity.table)
         missing = [k for k in entity.key if k not in table.c]
         if missing:
-            raise SourceError(f"key column(s) {', '.join(missing)} not in {self.files()[entity.table].name}",
-                              source=self.name, table=entity.table)
+            raise SourceError(msg("key column(s) {columns} not in {file}", columns=", ".join(missing),
+                                  file=self.files()[entity.table].name), source=self.name, table=entity.table)
         self._key_skipped(table, entity.key[0])
         self._index(table, entity.key, unique=True)
         if entity.modified and entity.modified in table.c:
@@ -225,8 +226,9 @@ class FilesSource:
         """Copy one export file into the staging database unless the same file is staged already."""
         files = self.files()
         if table not in files:
-            raise SourceError(f"no export file {table}.csv or {table}.xlsx in {self.folder} "
-                              f"(files: {', '.join(sorted(files)) or 'none'})", source=self.name, table=table)
+            raise SourceError(msg("no export file {table}.csv or {table}.xlsx in {folder} (files: {files})",
+                                  table=table, folder=str(self.folder), files=", ".join(sorted(files)) or msg("none")),
+                              source=self.name, table=table)
         path = files[table]
         stat = path.stat()
         layout = self._layouts.get(table, SheetLayout())

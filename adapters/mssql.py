@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 
 from adapters.sqlsource import SqlSource, driver_url, split_schema
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 
 TYPE_MAP = {
     "datetime2": "timestamp",
@@ -83,7 +84,7 @@ def open_source(name: str, url: str) -> SqlSource:
     try:
         import pymssql  # noqa: F401
     except ImportError as exc:
-        raise ConfigError("SQL Server sources need pymssql: pip install 'hopnhat[mssql]'") from exc
+        raise ConfigError(msg("SQL Server sources need pymssql: pip install 'hopnhat[mssql]'")) from exc
     parsed, schema = split_schema(engine_url(url))
     engine = create_engine(parsed, pool_pre_ping=True)
     return SqlSource(name, engine, engine_name="mssql", type_map=TYPE_MAP, is_transient=is_transient,

@@ -7,6 +7,7 @@ from sqlalchemy.engine import URL
 
 from adapters.sqlsource import SqlSource, driver_url, split_schema
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 
 TYPE_MAP = {
     "integer": "int",
@@ -54,7 +55,7 @@ def open_source(name: str, url: str) -> SqlSource:
     try:
         import psycopg  # noqa: F401
     except ImportError as exc:
-        raise ConfigError("PostgreSQL sources need psycopg 3: pip install 'psycopg[binary]'") from exc
+        raise ConfigError(msg("PostgreSQL sources need psycopg 3: pip install 'psycopg[binary]'")) from exc
     parsed, schema = split_schema(engine_url(url))
     engine = create_engine(parsed, pool_pre_ping=True,
                            connect_args={"options": "-c default_transaction_read_only=on -c DateStyle=ISO,YMD "

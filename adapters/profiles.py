@@ -42,6 +42,7 @@ from adapters.text import MODES
 from migrate.core.canonical import ACCEPTS, FIELDS, KNOWN_CONVERSIONS, SIZE_UNITS
 from migrate.core.errors import ConfigError
 from migrate.core.tomlcheck import Problems, keys_of
+from migrate.core.messages import msg
 from migrate.core.tomlfile import read_toml
 
 # every key a profile may hold, with what it means (``hopnhat source fields`` prints these)
@@ -124,7 +125,7 @@ _ENTITY_KEYS = keys_of(EntitySpec, skip=("name", "part", "fallbacks", "layouts",
 def builtin_profile_path(name: str) -> Path:
     """The file of a built-in profile (shipped in ``adapters/profiles/``)."""
     if name not in BUILTIN:
-        raise ConfigError(f"no built-in profile {name!r}; built in: {', '.join(BUILTIN)}")
+        raise ConfigError(msg("no built-in profile {name}; built in: {known}", name=repr(name), known=", ".join(BUILTIN)))
     return Path(str(resources.files("adapters").joinpath("profiles", f"{name}.toml")))
 
 
@@ -133,11 +134,11 @@ def load_profile(path: str | Path) -> SourceProfile:
     if isinstance(path, str) and path in BUILTIN and not Path(path).exists():
         path = builtin_profile_path(path)
     path = Path(path)
-    data, raw = read_toml(path, "profile")
+    data, raw = read_toml(path, msg("profile"))
     problems = Problems(f"profile {path}")
     source = data.get("source")
     if not isinstance(source, dict):
-        raise ConfigError(f"profile {path}: missing [source] table")
+        raise ConfigError(msg("profile {path}: missing [source] table", path=str(path)))
     problems.unknown("[source]", source, _SOURCE_KEYS)
     problems.required("[source]", source, ("name", "engine", "url_env"))
     if "url" in source or "password" in source:

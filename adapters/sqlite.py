@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.sqlsource import SqlSource
 from migrate.core.errors import SourceError
+from migrate.core.messages import msg
 
 TYPE_MAP = {
     "integer": "int",
@@ -44,7 +45,7 @@ def open_source(name: str, url: str) -> SqlSource:
     """``sqlite:///path/to/portal.sqlite``; the file must exist (never created)."""
     path = make_url(url).database
     if not path or not Path(path).is_file():
-        raise SourceError(f"SQLite file not found: {path}", source=name)
+        raise SourceError(msg("SQLite file not found: {path}", path=str(path)), source=name)
     uri = Path(path).resolve().as_uri() + "?mode=ro"
     engine = create_engine("sqlite://", creator=lambda: _connect_ro(uri))
     return SqlSource(name, engine, engine_name="sqlite", type_map=TYPE_MAP, is_transient=_transient,

@@ -21,6 +21,7 @@ from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, rows_dige
 from adapters.keyset import KeysetPager, RawRead, pages, resolve_column
 from adapters.text import TextRepair
 from migrate.core.errors import ConfigError, RetryableError, SourceError
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class SqlSource:
         """Up to ``limit`` distinct values of one column (to check a profile's lookups)."""
         col = resolve_column(self.table(table), {}, column)
         if col is None:
-            raise SourceError(f"column {column} not found", source=self.name, table=table)
+            raise SourceError(msg("column {column} not found", column=column), source=self.name, table=table)
         stmt = select(col).distinct().where(col.is_not(None)).order_by(col).limit(limit)
         with self._errors(table), self._db.connect() as conn:
             return [jsonable(v) for v in conn.execute(stmt).scalars()]
@@ -203,8 +204,8 @@ class SqlSource:
             missing += [f"{join.table}.{right}" for _, right in join.on
                         if resolve_column(joined[join.table], {}, right) is None]
         if missing:
-            raise SourceError(f"columns not found: {', '.join(dict.fromkeys(missing))}", source=self.name,
-                              table=entity.table)
+            raise SourceError(msg("columns not found: {columns}", columns=", ".join(dict.fromkeys(missing))),
+                              source=self.name, table=entity.table)
         repair = self._repairs.setdefault(entity.label, TextRepair(entity.text))
         return KeysetPager(table, entity, joined, repair, raw=self.raw, unique=self._is_unique(entity))
 
@@ -239,7 +240,7 @@ class SqlSource:
         except SourceError:
             raise
         except NoSuchTableError as exc:
-            raise SourceError(f"table {exc} not found", source=self.name, table=table) from exc
+            raise SourceError(msg("table {table} not found", table=str(exc)), source=self.name, table=table) from exc
         except DBAPIError as exc:
             kind = RetryableError if (exc.connection_invalidated or self._is_transient(exc)) else SourceError
             raise kind(_first_line(exc.orig), source=self.name, table=table) from exc
@@ -261,8 +262,8 @@ def driver_url(url: str, *, driver: str, aliases: tuple[str, ...], what: str) ->
     if parsed.drivername in aliases:
         parsed = parsed.set(drivername=driver)
     if parsed.drivername != driver:
-        raise ConfigError(f"{what} sources are read through {driver.split('+')[1]}: use {driver}://, "
-                          f"not {parsed.drivername}://")
+        raise ConfigError(msg("{engine} sources are read through {module}: use {driver}://, not {given}://",
+                              engine=what, module=driver.split('+')[1], driver=driver, given=parsed.drivername))
     return parsed
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError
 from adapters.profiles import SourceProfile, load_profile
 from migrate.core.credentials import hide_credentials
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 from migrate.core.tomlfile import read_toml
 from migrate.prepare import DateRange
 
@@ -68,48 +69,56 @@ class Project:
     @classmethod
     def load(cls, path: Path) -> Project:
         """Read and validate the whole file; every problem in one ConfigError."""
-        doc, _ = read_toml(path, "project file")
+        doc, _ = read_toml(path, msg("project file"))
         problems: list[str] = []
         for section, body in doc.items():
             if section not in PROJECT_KEYS or not isinstance(body, dict):
-                problems.append(f"{path}: unknown section [{section}]; known: "
-                                f"{', '.join(f'[{k}]' for k in PROJECT_KEYS)}")
+                problems.append(msg("{path}: unknown section [{section}]; known: {known}", path=str(path),
+                                    section=section, known=", ".join(f"[{k}]" for k in PROJECT_KEYS)))
                 continue
             for key, value in body.items():
                 expected = PROJECT_KEYS[section].get(key)
                 if key == "url" and section == "store":
-                    problems.append(f"{path}: [store] url: a URL (and its password) never goes in a file; "
-                                    f"name the environment variable holding it: url_env = \"HOPNHAT_STORE_URL\"")
+                    problems.append(msg("{path}: [store] url: a URL (and its password) never goes in a file; name "
+                                        "the environment variable holding it: url_env = \"HOPNHAT_STORE_URL\"",
+                                        path=str(path)))
                 elif expected is None:
-                    problems.append(f"{path}: [{section}] unknown key {key!r}; known: "
-                                    f"{', '.join(PROJECT_KEYS[section])}")
+                    problems.append(msg("{path}: [{section}] unknown key {key}; known: {known}", path=str(path),
+                                        section=section, key=repr(key), known=", ".join(PROJECT_KEYS[section])))
                 elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                    problems.append(f"{path}: [{section}] {key} must be {expected.__name__}, got {value!r}")
+                    problems.append(msg("{path}: [{section}] {key} must be {kind}, got {value}", path=str(path),
+                                        section=section, key=key, kind=expected.__name__, value=repr(value)))
         def get(section: str, key: str) -> Any:
             table = doc.get(section)
             return table.get(key) if isinstance(table, dict) else None
         base = path.resolve().parent
         url_env = get("store", "url_env")
         if isinstance(url_env, str) and not _ENV_NAME.match(url_env):
-            problems.append(f"{path}: [store] url_env must name an environment variable, got {url_env!r}")
+            problems.append(msg("{path}: [store] url_env must name an environment variable, got {value}",
+                                path=str(path), value=repr(url_env)))
         profiles = get("run", "profiles") or []
         if isinstance(profiles, list):
             for item in profiles:
                 if not isinstance(item, str):
-                    problems.append(f"{path}: [run] profiles must be file names, got {item!r}")
+                    problems.append(msg("{path}: [run] profiles must be file names, got {value}", path=str(path),
+                                        value=repr(item)))
                 elif not (base / item).is_file():
-                    problems.append(f"{path}: [run] profile {item} not found (relative to {base})")
+                    problems.append(msg("{path}: [run] profile {file} not found (relative to {base})",
+                                        path=str(path), file=item, base=str(base)))
         for key in ("split_rules", "remaps"):
             value = get("run", key)
             if isinstance(value, str) and not (base / value).is_file():
-                problems.append(f"{path}: [run] {key} file {value} not found (relative to {base})")
+                problems.append(msg("{path}: [run] {key} file {file} not found (relative to {base})",
+                                    path=str(path), key=key, file=value, base=str(base)))
         for key in ("batch_size", "workers"):
             value = get("run", key)
             if isinstance(value, int) and not isinstance(value, bool) and value < 1:
-                problems.append(f"{path}: [run] {key} must be at least 1, got {value}")
+                problems.append(msg("{path}: [run] {key} must be at least 1, got {value}", path=str(path),
+                                    key=key, value=str(value)))
         earliest = get("run", "earliest_date")
         if isinstance(earliest, str) and _iso_date(earliest) is None:
-            problems.append(f"{path}: [run] earliest_date must be a date (YYYY-MM-DD), got {earliest!r}")
+            problems.append(msg("{path}: [run] earliest_date must be a date (YYYY-MM-DD), got {value}",
+                                path=str(path), value=repr(earliest)))
         if problems:
             raise ConfigError(problems)
 
@@ -182,13 +191,14 @@ class Settings:
         if not store_url and project is not None and project.store_url_env:
             store_url = env.get(project.store_url_env)
             if not store_url:
-                problems.append(f"store: {project.path} names {project.store_url_env} for the store URL, "
-                                f"and it is not set; export it (or pass --store)")
+                problems.append(msg("store: {path} names {variable} for the store URL, and it is not set; "
+                                    "export it (or pass --store)", path=str(project.path),
+                                    variable=project.store_url_env))
         store_url = store_url or DEFAULT_STORE
         try:
             parsed = make_url(store_url)
         except ArgumentError:
-            problems.append(f"store URL is not a database URL: {hide_credentials(store_url)!r}")
+            problems.append(msg("store URL is not a database URL: {url}", url=repr(hide_credentials(store_url))))
             parsed = None
         p = project or Project(Path(PROJECT_FILE))
         if files_dir is None:
@@ -202,34 +212,32 @@ class Settings:
                 continue
             url = (source_urls or {}).get(profile.name) or env.get(profile.url_env)
             if not url:
-                problems.append(
-                    f"source {profile.name}: no URL; set {profile.url_env} (or pass --source) "
-                    f"to the URL of the legacy database"
-                )
+                problems.append(msg("source {source}: no URL; set {variable} (or pass --source) to the URL of the "
+                                    "legacy database", source=profile.name, variable=profile.url_env))
                 continue
             root = env.get(profile.files_root_env) if profile.files_root_env else None
             sources.append(SourceSettings(profile, url, Path(root) if root else profile.files_root))
         names = [s.name for s in sources]
         for name in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(f"source name {name} is used by two profiles; names must be unique")
+            problems.append(msg("source name {source} is used by two profiles; names must be unique", source=name))
         size = batch_size if batch_size is not None else int(env.get("HOPNHAT_BATCH_SIZE") or p.batch_size or 1000)
         if size < 1:
-            problems.append(f"batch size must be at least 1, got {size}")
+            problems.append(msg("batch size must be at least 1, got {value}", value=str(size)))
         count = workers if workers is not None else int(env.get("HOPNHAT_WORKERS") or p.workers or 1)
         if count < 1:
-            problems.append(f"workers must be at least 1, got {count}")
+            problems.append(msg("workers must be at least 1, got {value}", value=str(count)))
         split_rules = split_rules or env.get("HOPNHAT_SPLIT_RULES") or p.split_rules
         if split_rules and not Path(split_rules).is_file():
-            problems.append(f"split rules file {split_rules} not found")
+            problems.append(msg("split rules file {file} not found", file=str(split_rules)))
         remaps = remaps or env.get("HOPNHAT_REMAPS") or p.remaps
         if remaps and not Path(remaps).is_file():
-            problems.append(f"agency/procedure remap table {remaps} not found")
+            problems.append(msg("agency/procedure remap table {file} not found", file=str(remaps)))
         earliest = earliest_date or env.get("HOPNHAT_EARLIEST_DATE") or p.earliest_date
         dates = DateRange()
         if earliest:
             day = _iso_date(earliest)
             if day is None:
-                problems.append(f"earliest plausible date {earliest!r} is not a date (YYYY-MM-DD)")
+                problems.append(msg("earliest plausible date {value} is not a date (YYYY-MM-DD)", value=repr(earliest)))
             else:
                 dates = DateRange(earliest=day)
         margin = delta_margin
@@ -238,10 +246,11 @@ class Settings:
             try:
                 margin = float(text) if text else DELTA_MARGIN
             except ValueError:
-                problems.append(f"HOPNHAT_DELTA_MARGIN must be a number of seconds, got {text!r}")
+                problems.append(msg("HOPNHAT_DELTA_MARGIN must be a number of seconds, got {value}",
+                                    value=repr(text)))
                 margin = DELTA_MARGIN
         if margin < 0:
-            problems.append(f"the delta margin must be 0 seconds or more, got {margin}")
+            problems.append(msg("the delta margin must be 0 seconds or more, got {value}", value=str(margin)))
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -288,13 +297,13 @@ def operator(environ: Mapping[str, str] | None = None) -> str:
 
 
 def report_language(chosen: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """``--lang`` if given, else the locale's language (LC_ALL, LC_MESSAGES, LANG): 'vi' or 'en'."""
+    """``--lang`` if given, else HOPNHAT_LANG, else the locale's language (LC_ALL, LC_MESSAGES, LANG): 'vi' or 'en'."""
     from migrate.core.i18n import normalize
 
     if chosen:
         return normalize(chosen)
     env = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in ("HOPNHAT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         if env.get(name):
             return normalize(env[name])
     return normalize(None)

@@ -18,6 +18,7 @@ from adapters import open_source
 from migrate.core.records import rows_digest
 from migrate.config import Settings
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def compare(settings: Settings, record_path: Path) -> list[FreezeDiff]:
         record = json.loads(record_path.read_text("utf-8"))
         before = {(f["source"], f["entity"]): Fingerprint(**f) for f in record["sources"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"freeze record {record_path} is unreadable: {exc}") from exc
+        raise ConfigError(msg("freeze record {path} is unreadable: {problem}", path=str(record_path),
+                              problem=str(exc))) from exc
     now = {(f.source, f.entity): f for f in fingerprints(settings)}
     diffs = []
     for key in sorted(set(before) | set(now)):

@@ -28,6 +28,7 @@ from migrate.core.records import Key, jsonable
 from migrate.store.inlist import each_one_of
 from migrate.store.limits import storable_reason
 from migrate.store.models import batch, lineage, migration_run, source_snapshot
+from migrate.core.messages import msg
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
 UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
@@ -350,9 +351,8 @@ def require(conn: Connection, batch_ids: Sequence[int]) -> list[BatchRow]:
     rows = {i: get(conn, i) for i in dict.fromkeys(batch_ids)}
     missing = [str(i) for i, row in rows.items() if row is None]
     if missing:
-        raise StoreError(f"There is no batch {', '.join(missing)} in the store "
-                         f"{conn.engine.url.render_as_string(hide_password=True)}. "
-                         "List the batches: hopnhat batches list")
+        raise StoreError(msg("There is no batch {ids} in the store {store}. List the batches: hopnhat batches list",
+                             ids=", ".join(missing), store=conn.engine.url.render_as_string(hide_password=True)))
     return [rows[i] for i in batch_ids]  # type: ignore[misc]
 
 

@@ -35,6 +35,7 @@ from migrate import delta, ledger, quarantine
 from migrate.catalog import CatalogReport, catalog_report
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
+from migrate.core.messages import msg
 from migrate.core.i18n import Language, language
 from migrate.core.progress import Progress, Tallies
 from migrate.store import schema
@@ -226,8 +227,8 @@ def run(settings: Settings, *, progress: Progress | None = None, resume: bool = 
     started = time.monotonic()
     store = open_store(settings)
     if settings.workers > 1 and not is_postgresql(store):
-        raise ConfigError(f"--workers {settings.workers} needs a PostgreSQL store: an SQLite store takes one "
-                          "writer at a time. Use --workers 1, or a postgresql+psycopg:// store")
+        raise ConfigError(msg("--workers {workers} needs a PostgreSQL store: an SQLite store takes one writer at a "
+                              "time. Use --workers 1, or a postgresql+psycopg:// store", workers=str(settings.workers)))
     units = UnitTable.load()
     seed_units(store, units)
     run_id, resumed, errors = _start(settings, store, units, resume)
@@ -467,14 +468,17 @@ def _rerun_rows(settings: Settings, store: Engine, units: UnitTable, rows: Seque
         for row in rows:
             source = next((s for s in settings.sources if s.name == row.source_system), None)
             if source is None:
-                raise StoreError(f"{row.describe()} belongs to source {row.source_system}; pass its profile")
+                raise StoreError(msg("{batch} belongs to source {source}; pass its profile", batch=row.describe(),
+                                     source=row.source_system))
             spec = source.profile.entities.get(row.entity)
             if spec is None:
-                raise StoreError(f"{row.describe()}: the profile of {source.name} no longer has entity {row.entity}")
+                raise StoreError(msg("{batch}: the profile of {source} no longer has entity {entity}",
+                                     batch=row.describe(), source=source.name, entity=row.entity))
             worker = workers.setdefault(row.run_id, Worker(settings, store, resolver, row.run_id, tallies))
             spec = worker.read_spec(source, spec)  # a batch of a delta run reads the delta's records again
             if worker.execute(source, spec, row.id, row.key_lo, row.key_hi) == "taken":
-                raise StoreError(f"{row.describe()} is being worked on by another worker; try again when it ends")
+                raise StoreError(msg("{batch} is being worked on by another worker; try again when it ends",
+                                     batch=row.describe()))
     finally:
         for worker in workers.values():
             worker.close()
@@ -500,11 +504,11 @@ def profiles_for(settings: Settings, batch_ids: Sequence[int] | None = None) -> 
             for p in ledger.run_profiles(conn, run_id):
                 paths.setdefault(p["name"], p.get("resolved") or p["path"])
     if not paths:
-        raise ConfigError("no run in the store names its profiles; pass the profile files")
+        raise ConfigError(msg("no run in the store names its profiles; pass the profile files"))
     missing = [p for p in paths.values() if not Path(p).is_file()]
     if missing:
-        raise ConfigError(f"profile file(s) recorded at run start are gone: {', '.join(missing)}; "
-                          "pass the profiles on the command line")
+        raise ConfigError(msg("profile file(s) recorded at run start are gone: {files}; "
+                              "pass the profiles on the command line", files=", ".join(missing)))
     return list(paths.values())
 
 

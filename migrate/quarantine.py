@@ -23,6 +23,7 @@ from migrate.core.canonical import to_canonical
 from migrate.config import SourceSettings
 from migrate.core.entities import REGISTRY
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 from migrate.core.masking import PERSONAL_FIELDS, mask_reason, mask_tree
 from migrate.core.masking import personal_columns as masked_columns
 from migrate.core.tables import TableWriter
@@ -78,7 +79,8 @@ def export(rows: Iterable[Entry], path: Path | str, *, mask: bool = True,
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
-        raise ConfigError(f"cannot export quarantine to {path.name}: use one of {', '.join(EXPORT_FORMATS)}")
+        raise ConfigError(msg("cannot export quarantine to {file}: use one of {formats}", file=path.name,
+                              formats=", ".join(EXPORT_FORMATS)))
     personal = personal or {}
     records = (_export_row(e, mask, personal.get((e.source_system, e.source_table), ())) for e in rows)
     columns = list(asdict(_template()).keys())

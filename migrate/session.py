@@ -20,6 +20,7 @@ from migrate.core.errors import StoreError
 from migrate.core.retry import policy
 from migrate.store import failures
 from migrate.store.failures import one_line
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,8 @@ class StoreSession:
         except DBAPIError as exc:
             if not failures.is_transient(exc):
                 raise
-            raise StoreError(f"the store stayed unreachable for {self.patience:.0f}s: "
-                             f"{one_line(exc)}. Rerun hopnhat run to resume") from exc
+            raise StoreError(msg("the store stayed unreachable for {seconds}s: {problem}. Rerun hopnhat run to resume",
+                                 seconds=format(self.patience, ".0f"), problem=one_line(exc))) from exc
 
     def drop(self) -> None:
         """Throw the connection away (it is broken)."""

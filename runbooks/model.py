@@ -30,6 +30,7 @@ from pathlib import Path
 
 from migrate.core.errors import ConfigError
 from migrate.core.tomlcheck import Problems, keys_of
+from migrate.core.messages import msg
 from migrate.core.tomlfile import read_toml
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -72,7 +73,7 @@ _STEP_KEYS = keys_of(Step)  # a [[step]] holds the fields of a Step
 
 def load_runbook(path: str | Path) -> Runbook:
     path = Path(path)
-    data, raw = read_toml(path, "runbook")
+    data, raw = read_toml(path, msg("runbook"))
     problems = Problems(f"runbook {path}")
     head = problems.table("[runbook]", data.get("runbook") or {})
     if not head.get("name"):

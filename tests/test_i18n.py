@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -21,13 +21,22 @@ PO = ROOT / "migrate" / "locale" / "vi" / "LC_MESSAGES" / "hopnhat.po"
 _PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")
 
 
-def _extracted() -> set:
+_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "msg": None}
+_PACKAGES = ("adapters", "mappings", "migrate", "reconciliation", "runbooks")
+
+
+def _extracted(keywords: dict = _KEYWORDS, packages: tuple[str, ...] = _PACKAGES) -> set:
+    """Every message id the code marks (``msg`` for the CLI's messages and errors, gettext's keywords)."""
     with (ROOT / "babel.cfg").open() as fh:
         methods, options = parse_mapping_cfg(fh)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found = set()
-    for package in ("migrate", "reconciliation"):
-        for _, _, message, _, _ in extract_from_dir(str(ROOT / package), methods, options, keywords=keywords):
+    for package in packages:
+        path = ROOT / package
+        if path.is_file():
+            with path.open("rb") as fh:
+                found |= {m for _, m, _, _ in extract("python", fh, keywords=keywords)}
+            continue
+        for _, _, message, _, _ in extract_from_dir(str(path), methods, options, keywords=keywords):
             found.add(message)
     return found
 
@@ -48,6 +57,16 @@ def test_every_message_in_the_code_has_a_vietnamese_translation():
         target = translated[message]
         target = " ".join(target) if isinstance(target, tuple) else target
         assert set(_PLACEHOLDER.findall(target)) <= set(_PLACEHOLDER.findall(source)), message
+
+
+def test_the_cli_messages_keep_every_value_in_vietnamese():
+    """A message of the CLI (``msg``, click's usage patterns) says every value it is given, in both languages."""
+    catalog = read_po(PO.open("rb"), locale="vi")
+    translated = {m.id: m.string for m in catalog if m.id}
+    cli = _extracted(keywords={"msg": None}) | _extracted(keywords={"_": None}, packages=("migrate/cli/usage.py",))
+    assert len(cli) > 100
+    for message in cli:
+        assert sorted(_PLACEHOLDER.findall(translated[message])) == sorted(_PLACEHOLDER.findall(message)), message
 
 
 def test_the_catalogue_ships_with_the_package():

@@ -19,17 +19,19 @@ from typing import NoReturn
 
 import click
 
-from migrate.cli import edge
+from migrate.cli import edge, speech, usage
 from migrate.core.credentials import hide_credentials
-from migrate.core.errors import EXIT_ERROR, HopnhatError
+from migrate.core.errors import EXIT_ERROR, EXIT_OK, HopnhatError
 from migrate.core.masking import mask_text
+from migrate.core.messages import msg
 
 
 def _fail(ctx: click.Context, exc: BaseException, message: str, code: int) -> NoReturn:
     """One line on stderr (the traceback first with --debug), then the exit code."""
     if ctx.find_root().params.get("debug"):
         traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"Error: {mask_text(hide_credentials(message))}", err=True)
+    line = speech.text(msg("Error: {message}", message=message), ctx)
+    click.echo(mask_text(hide_credentials(line)), err=True)
     raise click.exceptions.Exit(code) from exc
 
 
@@ -41,16 +43,17 @@ class HopnhatGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
                 KeyboardInterrupt, BrokenPipeError):
-            raise  # click prints usage errors (exit 2), "Aborted!" (exit 1), and ends quietly on a closed pipe
+            raise  # main() prints usage errors (exit 2), "Aborted!" (exit 1); a closed pipe ends quietly
         except HopnhatError as exc:
-            _fail(ctx, exc, str(exc), exc.exit_code)
+            _fail(ctx, exc, exc.render(speech.current(ctx)), exc.exit_code)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            _fail(ctx, exc, f"{exc.strerror or exc}:{where}. Check the path, its permissions and free space",
-                  EXIT_ERROR)
+            _fail(ctx, exc, speech.text(msg("{problem}:{where}. Check the path, its permissions and free space",
+                                            problem=exc.strerror or str(exc), where=where), ctx), EXIT_ERROR)
         except Exception as exc:  # noqa: BLE001 - a bug: still one line unless --debug
-            _fail(ctx, exc, f"unexpected {type(exc).__name__}: {exc}. This is a bug in hopnhat: "
-                            "run the command again with --debug and report the traceback", EXIT_ERROR)
+            _fail(ctx, exc, speech.text(msg("unexpected {kind}: {problem}. This is a bug in hopnhat: run the "
+                                            "command again with --debug and report the traceback",
+                                            kind=type(exc).__name__, problem=str(exc)), ctx), EXIT_ERROR)
 
 
 @click.group(cls=HopnhatGroup)
@@ -87,6 +90,22 @@ _register()
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Run ``hopnhat`` with ``argv`` (default: the process arguments) and exit with the code a shell sees."""
-    cli.main(args=list(argv) if argv is not None else None, prog_name="hopnhat", standalone_mode=True)
-    raise AssertionError("click's standalone mode always exits")  # pragma: no cover
+    """Run ``hopnhat`` with ``argv`` (default: the process arguments) and exit with the code a shell sees.
+
+    The one place an outcome becomes an exit code: what a command returns (0), ``Exit(n)`` (n),
+    a usage error (2, said in the chosen language), ``Aborted!`` (1); ``HopnhatGroup`` has already
+    turned every other error into its ``Error:`` line and code.
+    """
+    args = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        code = cli.main(args=args, prog_name="hopnhat", standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        usage.show(exc, speech.current(exc.ctx, args))
+        sys.exit(exc.exit_code)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo(speech.text(msg("Aborted!")), err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

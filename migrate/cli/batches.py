@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli import speech
+from migrate.core.messages import msg
+
 from migrate.cli.options import json_option, store_option, load_settings
 from migrate.cli.progress import display
 from migrate.core.errors import HopnhatError
@@ -122,9 +125,9 @@ def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, qua
     click.echo(f"{len(rows)} batch(es) rerun: {len(rows) - len(left)} loaded, {len(left)} still failed")
     if left:
         ids = " ".join(str(r.id) for r in left)
-        raise HopnhatError(f"{len(left)} batch(es) still failed after the rerun: {ids}. The cause is still "
-                           f"there: read it (hopnhat batches show {left[0].id}), fix it, then "
-                           f"hopnhat batches rerun {ids}")
+        raise HopnhatError(msg("{n} batch(es) still failed after the rerun: {ids}. The cause is still there: read "
+                               "it (hopnhat batches show {first}), fix it, then hopnhat batches rerun {ids}",
+                               n=len(left), ids=ids, first=str(left[0].id)))
 
 
 def _split_targets(targets: tuple[str, ...], selection: bool) -> tuple[list[int], list[str]]:
@@ -134,7 +137,7 @@ def _split_targets(targets: tuple[str, ...], selection: bool) -> tuple[list[int]
     for path in profiles:
         click.Path(exists=True, dir_okay=False).convert(path, None, None)
     if bool(ids) == selection:
-        raise click.UsageError("name batch ids, or use --failed or --quarantined (one of them)")
+        raise click.UsageError(speech.text(msg("name batch ids, or use --failed or --quarantined (one of them)")))
     return ids, profiles
 
 

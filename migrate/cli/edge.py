@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import click
 
-from migrate.cli import logs
+from migrate.cli import logs, speech
 from migrate.config import Project
+from migrate.core.messages import msg
 
 
 def global_options(func: Callable) -> Callable:
@@ -26,6 +27,10 @@ def global_options(func: Callable) -> Callable:
                      help="json: one JSON object per log line (time, level, logger, message, fields)."),
         click.option("--config", type=click.Path(dir_okay=False), default=None, metavar="FILE",
                      help="Project file (default: env HOPNHAT_CONFIG, else hopnhat.toml in this folder, if any)."),
+        click.option("--lang", type=click.Choice(["vi", "en"]), default=None, envvar="HOPNHAT_LANG",
+                     callback=speech.remember, expose_value=False, is_eager=True,
+                     help="Language of every message, summary and report: vi or en (default: env HOPNHAT_LANG, "
+                          "else the locale's, from LC_ALL, LC_MESSAGES or LANG)."),
     )):
         func = option(func)
     return func
@@ -35,8 +40,8 @@ def setup(ctx: click.Context, *, debug: bool, verbose: int, quiet: bool, log_fil
           log_format: logs.LogFormat, config: str | None) -> None:
     """Configure logging, read the project file, remember what the commands need."""
     if quiet and verbose:
-        raise click.UsageError("-q and -v contradict each other; give one of them")
-    ctx.obj = {"debug": debug, "quiet": quiet, "config": config}
+        raise click.UsageError(speech.text(msg("-q and -v contradict each other; give one of them"), ctx))
+    ctx.obj = {**(ctx.obj or {}), "debug": debug, "quiet": quiet, "config": config}  # keeps --lang
     logs.configure(level=logs.level_for(verbose=verbose, quiet=quiet, debug=debug), log_file=log_file,
                    fmt=log_format)
 

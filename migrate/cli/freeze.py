@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from migrate.core.messages import msg
+
 from migrate.cli.options import parse_sources, load_settings
 from migrate.core.errors import CheckFailed
 
@@ -58,6 +60,7 @@ def check_command(record: str, profiles: tuple[str, ...], sources: tuple[str, ..
     for d in diffs:
         click.echo(f"CHANGED {d.describe()}")
     if diffs:
-        raise CheckFailed(f"{len(diffs)} source table(s) changed after the freeze recorded in {record}: "
-                          "run a final delta, then freeze again (hopnhat freeze take PROFILE... --out FILE)")
+        raise CheckFailed(msg("{n} source table(s) changed after the freeze recorded in {record}: run a final "
+                              "delta, then freeze again (hopnhat freeze take PROFILE... --out FILE)",
+                              n=len(diffs), record=record))
     click.echo("Sources unchanged since the freeze.")

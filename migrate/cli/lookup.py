@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from migrate.core.messages import msg
+
 from migrate.cli.options import load_settings, store_option
 from migrate.cli.progress import display
 from migrate.core.errors import HopnhatError
@@ -42,8 +44,8 @@ def lookup_command(value: str, store: str | None, kinds: tuple[str, ...], source
     else:
         click.echo("\n".join(result.describe(unmask=unmask)))
     if not result.found:
-        raise HopnhatError("no record has this identifier (the closest ones, if any, are listed above); "
-                           "refresh the index after a run: hopnhat continuity index")
+        raise HopnhatError(msg("no record has this identifier (the closest ones, if any, are listed above); "
+                               "refresh the index after a run: hopnhat continuity index"))
 
 
 @click.group("continuity")
@@ -123,4 +125,4 @@ def check_command(store: str | None, config_path: str | None) -> None:
     result = continuity(open_store(load_settings(store=store)), verifiable=config.verifiable)
     click.echo("\n".join(result.summary_lines()))
     if not result.ok:
-        raise ConservationBroken("continuity does not hold: some old identifiers resolve to nothing")
+        raise ConservationBroken(msg("continuity does not hold: some old identifiers resolve to nothing"))

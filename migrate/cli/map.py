@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from migrate.cli import speech
+from migrate.core.messages import msg
+
 from mappings import review, review_store, summary
 from migrate.core.errors import HopnhatError
 from mappings.rules import Resolver
@@ -83,8 +86,8 @@ def code_command(code: str) -> None:
     for line in lines:
         click.echo(line)
     if lines[0].startswith("ERROR"):
-        raise HopnhatError(f"old code {code!r} is not in the official table (see above); "
-                           "find the unit by name: hopnhat map address ADDRESS")
+        raise HopnhatError(msg("old code {code} is not in the official table (see above); "
+                               "find the unit by name: hopnhat map address ADDRESS", code=repr(code)))
 
 
 @map_group.command("stats")
@@ -135,7 +138,7 @@ def review_export_command(paths: tuple[str, ...], store: str | None, split_rules
     elif len(paths) == 1:
         count = review_store.export_open(_store(store), UnitTable.load(), paths[0])
     else:
-        raise click.UsageError("Give OUT.csv|OUT.xlsx (store queue), or QUEUE.csv OUT (file queue).")
+        raise click.UsageError(speech.text(msg("Give OUT.csv|OUT.xlsx (store queue), or QUEUE.csv OUT (file queue).")))
     out = Path(paths[-1]).name
     click.echo(f"{count} unresolved reference(s) written to {out}; fill in decision_new_commune "
                f"(and decided_by), then: hopnhat map review import {out}")
@@ -202,5 +205,5 @@ def agencies_check_command(table_csv: str, kind: str, codes: str, codes_file: st
     report = RemapTable.load(table_csv).check(kind, found)  # type: ignore[arg-type]
     click.echo(report.summary())
     if not report.complete:
-        raise HopnhatError(f"{table_csv} leaves legacy codes unmapped (listed above): add a row for each, "
-                           f"then hopnhat map agencies check {table_csv} again")
+        raise HopnhatError(msg("{table} leaves legacy codes unmapped (listed above): add a row for each, "
+                               "then hopnhat map agencies check {table} again", table=table_csv))

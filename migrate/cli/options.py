@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import click
 
+from migrate.cli import speech
 from migrate.config import Settings
 from migrate.core.credentials import hide_credentials
+from migrate.core.messages import msg
 
 log = logging.getLogger("hopnhat")
 
@@ -66,13 +68,16 @@ def parse_sources(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         name, sep, url = value.partition("=")
         if not sep or not name or not url:
-            raise click.BadParameter(f"expected NAME=URL, got {hide_credentials(value)!r}", param_hint="--source")
+            raise click.BadParameter(speech.text(msg("expected NAME=URL, got {value}",
+                                                     value=repr(hide_credentials(value)))), param_hint="--source")
         out[name] = url
     return out
 
 
 def lang_option(func: Callable) -> Callable:
+    """``--lang`` on a command: as ``hopnhat --lang``, for this command's summary, report and messages."""
     return click.option(
-        "--lang", type=click.Choice(["vi", "en"]), default=None, envvar="HOPNHAT_LANG",
-        help="Language of the summary and the report (default: the locale's, from LC_ALL, LC_MESSAGES or LANG).",
+        "--lang", type=click.Choice(["vi", "en"]), default=None, callback=speech.remember,
+        help="Language of the messages, the summary and the report (default: hopnhat --lang, env HOPNHAT_LANG, "
+             "else the locale's, from LC_ALL, LC_MESSAGES or LANG).",
     )(func)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from migrate.core.messages import msg
+
 from migrate.cli.options import parse_sources, store_option, load_settings
 from migrate.core.errors import CheckFailed
 
@@ -35,5 +37,5 @@ def preflight_command(profiles: tuple[str, ...], store: str | None, sources: tup
     click.echo(result.summary())
     if not result.go:
         failed = ", ".join(r.name for r in result.results if not r.go)
-        raise CheckFailed(f"preflight is a NO-GO ({failed}): fix what the lines above name, then run "
-                          "hopnhat preflight again")
+        raise CheckFailed(msg("preflight is a NO-GO ({failed}): fix what the lines above name, then run "
+                              "hopnhat preflight again", failed=failed))

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from migrate.cli import speech
+from migrate.core.messages import msg
+
 from migrate.cli.options import (json_option, lang_option, load_settings, parse_sources, project_profiles,
                                  store_option)
 from migrate.cli.progress import display
-from migrate.config import report_language
 from migrate.core.errors import ConservationBroken
 from migrate.core.i18n import language
 
@@ -69,7 +71,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     if urls and not profiles:
         profiles = tuple(recorded_profiles(load_settings(store=store), names=list(urls)))
     settings = load_settings(profiles, store=store, source_urls=urls, files_dir=files_dir)
-    code = report_language(lang)
+    code = speech.current().code
     with display() as progress:
         result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
                            files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress,
@@ -82,7 +84,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
         click.echo(result.summary(language(code)))
     judged = result.verdict
     if judged.failed:
-        raise ConservationBroken("reconciliation failed; do not sign off (see the report)")
+        raise ConservationBroken(msg("reconciliation failed; do not sign off (see the report)"))
     if judged.exit_code:  # every check passed, but not everything was migrated
         raise click.exceptions.Exit(judged.exit_code)
 
@@ -103,4 +105,4 @@ def verify_command(report_dir: str, store: str | None) -> None:
     result = verify(Path(report_dir), store)
     click.echo(result.summary())
     if not result.ok:
-        raise ConservationBroken(f"report {report_dir} was altered after it was written")
+        raise ConservationBroken(msg("report {folder} was altered after it was written", folder=report_dir))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli import speech
+from migrate.core.messages import msg
+
 from migrate.cli.options import (json_option, lang_option, load_settings, parse_sources, project_profiles,
                                  run_options, store_option)
 from migrate.cli.progress import display
-from migrate.config import report_language
 from migrate.core.errors import ConservationBroken, HopnhatError
-from migrate.core.i18n import language
 
 
 @click.command("demo")
@@ -41,7 +42,7 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
         result = run_demo(Path(out), scale=scale, seed=seed, store=store, files=not no_files, progress=progress,
                           announce=progress.echo)
     if not result.reconciliation.ok:
-        raise ConservationBroken("conservation does not hold; see the report")
+        raise ConservationBroken(msg("conservation does not hold; see the report"))
 
 
 @click.command("run")
@@ -85,7 +86,8 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
 
     profiles = project_profiles(profiles)
     if not profiles:
-        raise click.UsageError("name the PROFILES to migrate, or list them in hopnhat.toml ([run] profiles)")
+        raise click.UsageError(speech.text(msg("name the PROFILES to migrate, or list them in hopnhat.toml "
+                                               "([run] profiles)")))
     settings = load_settings(profiles, store=store, source_urls=parse_sources(sources), **options)
     with display() as progress:
         report = pipeline.run(settings, progress=progress, resume=not no_resume)
@@ -94,9 +96,9 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
 
         jsonout.emit(jsonout.run(report))
     else:
-        click.echo(report.summary(language(report_language(lang))))
+        click.echo(report.summary(speech.current()))
     if not report.ok:
-        raise HopnhatError("the run did not load everything (see the lines above): fix the cause, then "
-                           "hopnhat batches rerun --failed, or hopnhat run again to resume")
+        raise HopnhatError(msg("the run did not load everything (see the lines above): fix the cause, then "
+                               "hopnhat batches rerun --failed, or hopnhat run again to resume"))
     if report.verdict.exit_code:  # loaded, with named warnings: an entity (mostly) quarantined, an empty table
         raise click.exceptions.Exit(report.verdict.exit_code)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from migrate.core.messages import msg
+
 from migrate import config
 from migrate.core.errors import HopnhatError
 from runbooks import execute
@@ -55,8 +57,8 @@ def run_command(runbook: str, dry_run: bool, start_from: str | None, until: str 
     )
     click.echo(outcome.summary())
     if not outcome.ok:
-        raise HopnhatError(f"runbook {book.name} stopped (see above); fix the cause, then resume: "
-                           f"hopnhat runbook run {runbook}")
+        raise HopnhatError(msg("runbook {name} stopped (see above); fix the cause, then resume: "
+                               "hopnhat runbook run {file}", name=book.name, file=runbook))
 
 
 @runbook_group.command("status")
@@ -102,5 +104,6 @@ def rollback_command(runbook: str, step: str, journal: str | None) -> None:
     click.echo(f"{step}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
     click.echo(result.output)
     if result.verdict != "rolled-back":
-        raise HopnhatError(f"the rollback of step {step} did not complete ({result.verdict}); "
-                           f"see its output above, then: hopnhat runbook rollback {runbook} {step}")
+        raise HopnhatError(msg("the rollback of step {step} did not complete ({verdict}); "
+                               "see its output above, then: hopnhat runbook rollback {file} {step}",
+                               step=step, verdict=result.verdict, file=runbook))

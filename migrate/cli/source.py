@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from migrate.core.errors import ConfigError, HopnhatError
+from migrate.core.messages import msg
 
 
 @click.group("source")
@@ -50,8 +51,8 @@ def check_command(profile: str, url: str | None) -> None:
         source.close()
     click.echo(result.summary())
     if not result.ok:
-        raise HopnhatError(f"profile {profile} does not match its source (see above): edit it, then "
-                           f"hopnhat source check {profile} again")
+        raise HopnhatError(msg("profile {profile} does not match its source (see above): edit it, then "
+                               "hopnhat source check {profile} again", profile=profile))
 
 
 @source_group.command("inspect")
@@ -92,7 +93,7 @@ def show_command(name: str) -> None:
     from adapters.profiles import BUILTIN, builtin_profile_path
 
     if name not in BUILTIN:
-        raise ConfigError(f"no built-in profile {name!r}; built in: {', '.join(BUILTIN)}")
+        raise ConfigError(msg("no built-in profile {name}; built in: {known}", name=repr(name), known=", ".join(BUILTIN)))
     click.echo(builtin_profile_path(name).read_text(encoding="utf-8"), nl=False)
 
 

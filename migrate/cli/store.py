@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli import speech
+from migrate.core.messages import msg
+
 from migrate.cli.options import json_option, store_option, load_settings
 from migrate.store import schema
 
@@ -37,7 +40,8 @@ def upgrade_command(store: str | None, revision: str, sql: bool, start: str | No
         hopnhat store upgrade --sql --from 0002 --store postgresql+psycopg://hopnhat@db/unified > upgrade.sql
     """
     if start and not sql:
-        raise click.UsageError("--from goes with --sql (a live upgrade reads the store's revision itself)")
+        raise click.UsageError(speech.text(msg("--from goes with --sql (a live upgrade reads the store's revision "
+                                               "itself)")))
     settings = load_settings(store=store)
     if sql:
         click.echo(schema.upgrade_sql(settings.store_url, revision, start=start), nl=False)

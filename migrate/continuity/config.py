@@ -23,6 +23,7 @@ from pathlib import Path
 
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE
 from migrate.core.tomlcheck import Problems, keys_of
+from migrate.core.messages import msg
 from migrate.core.tomlfile import read_toml
 
 OLD_FIELDS = frozenset({"dossier_no", "source_key"})
@@ -63,7 +64,7 @@ def load_config(path: str | Path | None) -> ContinuityConfig:
     if path is None:
         return ContinuityConfig()
     path = Path(path)
-    data, _ = read_toml(path, "continuity config")
+    data, _ = read_toml(path, msg("continuity config"))
     problems = Problems(str(path))
     for unknown in sorted(set(data) - set(_TABLES)):
         problems.add("", f"unknown table [{unknown}]; known: [defaults], [source.NAME], [accounts]")

@@ -30,6 +30,7 @@ from migrate.continuity.index import is_built
 from migrate.continuity.lookup import Match, resolve
 from migrate.continuity.redirects import NGINX_HEADER, REDIRECT_COLUMNS, driving_kind, redirect
 from migrate.core.errors import StoreError
+from migrate.core.messages import msg
 from migrate.core.progress import Progress, Tally
 from migrate.core.tables import TableWriter
 from migrate.store.models import old_identifier
@@ -89,7 +90,7 @@ def export(store: Engine, out_dir: Path, config: ContinuityConfig, *, unmask: bo
     started = time.monotonic()
     with store.connect() as conn:
         if not is_built(conn):
-            raise StoreError("The continuity index is empty; build it first: hopnhat continuity index --store URL")
+            raise StoreError(msg("The continuity index is empty; build it first: hopnhat continuity index --store URL"))
         shared = ambiguous_identifiers(conn)
         shared_in_source = ambiguous_identifiers(conn, per_source=True)
     out_dir.mkdir(parents=True, exist_ok=True)

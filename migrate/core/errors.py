@@ -7,6 +7,11 @@ step: bad configuration, an unreachable source, a broken invariant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from migrate.core.i18n import Language
+from migrate.core.messages import say
+
 # The exit codes a shell sees from ``hopnhat`` (README, "Exit codes").
 EXIT_OK = 0
 EXIT_ERROR = 1  # a HopnhatError: bad configuration, unreachable store or source, failed batches
@@ -20,13 +25,20 @@ class HopnhatError(Exception):
 
     exit_code = EXIT_ERROR
 
+    def render(self, lang: Language) -> str:
+        """The message in ``lang`` (a :class:`migrate.core.messages.Message` is said again; other text stays)."""
+        return say(self.args[0], lang) if self.args else ""
+
 
 class ConfigError(HopnhatError):
     """Settings or a profile are wrong. Carries every problem found at once."""
 
-    def __init__(self, problems: list[str] | str) -> None:
+    def __init__(self, problems: Sequence[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("; ".join(self.problems))
+
+    def render(self, lang: Language) -> str:
+        return "; ".join(say(p, lang) for p in self.problems)
 
 
 class SourceError(HopnhatError):
@@ -35,8 +47,15 @@ class SourceError(HopnhatError):
     def __init__(self, message: str, *, source: str = "", table: str = "") -> None:
         self.source = source
         self.table = table
-        where = "/".join(p for p in (source, table) if p)
-        super().__init__(f"{where}: {message}" if where else message)
+        self.message = message
+        super().__init__(self._where(message))
+
+    def _where(self, message: str) -> str:
+        where = "/".join(p for p in (self.source, self.table) if p)
+        return f"{where}: {message}" if where else message
+
+    def render(self, lang: Language) -> str:
+        return self._where(say(self.message, lang))
 
 
 class RetryableError(SourceError):

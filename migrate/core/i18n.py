@@ -10,7 +10,8 @@ Numbers and dates follow the language's conventions: Vietnamese writes
 ``1.234.567`` and ``31/12/2025``; English keeps ``1234567`` and ``2025-12-31``
 (what scripts reading the English output have always parsed).
 
-To add or change messages: ``pybabel extract -F babel.cfg -o hopnhat.pot .``,
+To add or change messages: ``pybabel extract -F babel.cfg -k msg -o hopnhat.pot .``
+(``msg`` marks the CLI's messages and errors, see migrate/core/messages.py),
 ``pybabel update -i hopnhat.pot -d migrate/locale -D hopnhat``, translate,
 and run ``tests/test_i18n.py``, which fails on any message without a translation.
 """

@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from migrate.core.errors import ConfigError
+from migrate.core.messages import msg
 
 
 def read_toml(path: Path, what: str) -> tuple[dict, bytes]:
@@ -14,6 +15,7 @@ def read_toml(path: Path, what: str) -> tuple[dict, bytes]:
         raw = path.read_bytes()
         return tomllib.loads(raw.decode("utf-8")), raw
     except FileNotFoundError as exc:
-        raise ConfigError(f"{what} {path} not found") from exc
+        raise ConfigError(msg("{what} {path} not found", what=what, path=str(path))) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{what} {path}: not valid TOML: {exc}") from exc
+        raise ConfigError(msg("{what} {path}: not valid TOML: {problem}", what=what, path=str(path),
+                              problem=str(exc))) from exc

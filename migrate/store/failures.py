@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.exc import DBAPIError, InterfaceError
+from migrate.core.messages import msg
 
 # PostgreSQL SQLSTATEs worth another attempt: class 08 (connection), shutdowns, start-up, deadlock, serialization.
 TRANSIENT_STATES = {"40001", "40P01", "57P01", "57P02", "57P03", "53300", "55P03"}
@@ -50,23 +51,26 @@ def is_starting_up(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException, shown_url: str) -> str:
-    """One line: what went wrong opening the store at ``shown_url`` (password hidden) and what to do."""
+    """One line: what went wrong opening the store at ``shown_url`` (password hidden) and what to do.
+
+    The driver's own text stays as the server wrote it (often English); the rest is a message the CLI says
+    in the user's language."""
     text = one_line(exc)
     lower = text.lower()
     if "authentication failed" in lower or "no password supplied" in lower:
-        hint = ("check the user and its password (in the URL given by --store or HOPNHAT_STORE_URL, "
-                "or in ~/.pgpass)")
+        hint = msg("check the user and its password (in the URL given by --store or HOPNHAT_STORE_URL, "
+                   "or in ~/.pgpass)")
     elif re.search(r'database "[^"]+" does not exist', text):
-        hint = "create the database on the server (createdb NAME), then: hopnhat store upgrade --store URL"
+        hint = msg("create the database on the server (createdb NAME), then: hopnhat store upgrade --store URL")
     elif re.search(r'role "[^"]+" does not exist', text):
-        hint = "use a user the server knows"
+        hint = msg("use a user the server knows")
     elif "connection refused" in lower or "could not connect" in lower or "timeout" in lower:
-        hint = "is the server running and reachable at that host and port?"
+        hint = msg("is the server running and reachable at that host and port?")
     elif "unable to open database file" in lower:
-        hint = "check the folder exists and is writable"
+        hint = msg("check the folder exists and is writable")
     else:
-        hint = "check the URL given by --store or HOPNHAT_STORE_URL"
-    return f"cannot open the store {shown_url}: {text}; {hint}"
+        hint = msg("check the URL given by --store or HOPNHAT_STORE_URL")
+    return msg("cannot open the store {store}: {problem}; {hint}", store=shown_url, problem=text, hint=hint)
 
 
 def one_line(exc: BaseException) -> str:

@@ -22,11 +22,12 @@ from migrate.core.credentials import safe_url  # noqa: F401 - callers print URLs
 from migrate.core.errors import StoreError
 from migrate.core.retry import policy
 from migrate.store import failures
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
 
-STORE_URLS = "postgresql+psycopg://USER@HOST/DB or sqlite:///FILE"
+STORE_URLS = msg("postgresql+psycopg://USER@HOST/DB or sqlite:///FILE")
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg", "sqlite": "sqlite",
             "sqlite+pysqlite": "sqlite+pysqlite"}
 
@@ -47,8 +48,8 @@ def connect(url: str, *, create: bool = False) -> Engine:
         in_memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
         if not in_memory and not Path(database).is_file():
             if not create:
-                raise StoreError(f"there is no store at {shown} (no file {database}). "
-                                 f"Create it: hopnhat store upgrade --store {shown}")
+                raise StoreError(msg("there is no store at {store} (no file {file}). "
+                                     "Create it: hopnhat store upgrade --store {store}", store=shown, file=database))
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -63,12 +64,17 @@ def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"the store URL {url.split('@')[-1]!r} is not a database URL: use {STORE_URLS}") from None
+        raise StoreError(msg("the store URL {url} is not a database URL: use {known}",
+                             url=repr(url.split('@')[-1]), known=STORE_URLS)) from None
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:
         shown = parsed.render_as_string(hide_password=True)
-        raise StoreError(f"unknown store URL scheme {parsed.drivername}:// in {shown}: use {STORE_URLS}"
-                         + (" (postgresql+psycopg://, not postgres://)" if parsed.drivername == "postgres" else ""))
+        if parsed.drivername == "postgres":
+            raise StoreError(msg("unknown store URL scheme {scheme}:// in {store}: use {known} "
+                                 "(postgresql+psycopg://, not postgres://)",
+                                 scheme=parsed.drivername, store=shown, known=STORE_URLS))
+        raise StoreError(msg("unknown store URL scheme {scheme}:// in {store}: use {known}",
+                             scheme=parsed.drivername, store=shown, known=STORE_URLS))
     return parsed.set(drivername=driver)
 
 
@@ -182,9 +188,10 @@ def upgrade_sql(url: str, revision: str = "head", *, start: str | None = None) -
     try:
         dialect = make_url(url).get_backend_name()
     except ArgumentError:
-        raise StoreError(f"store URL is not a database URL: {url.split('@')[-1]!r}") from None
+        raise StoreError(msg("store URL is not a database URL: {url}", url=repr(url.split('@')[-1]))) from None
     if dialect not in ("postgresql", "sqlite"):
-        raise StoreError(f"offline SQL is written for PostgreSQL and SQLite stores, not {dialect}")
+        raise StoreError(msg("offline SQL is written for PostgreSQL and SQLite stores, not {dialect}",
+                             dialect=dialect))
     buffer = io.StringIO()
     config = alembic_config()
     config.output_buffer = buffer
@@ -193,8 +200,8 @@ def upgrade_sql(url: str, revision: str = "head", *, start: str | None = None) -
     try:
         command.upgrade(config, target, sql=True)
     except CommandError as exc:
-        raise StoreError(f"cannot write the upgrade SQL {target}: {exc}. Known revisions: hopnhat store history") \
-            from None
+        raise StoreError(msg("cannot write the upgrade SQL {target}: {problem}. Known revisions: hopnhat store history",
+                             target=target, problem=str(exc))) from None
     return buffer.getvalue()
 
 
@@ -202,7 +209,6 @@ def require_current(engine: Engine) -> None:
     """Refuse to work on a store that is not at the latest schema."""
     current, head = current_revision(engine), head_revision()
     if current != head:
-        raise StoreError(
-            f"Store {safe_url(str(engine.url))} is at schema revision {current or 'none'}, "
-            f"this hopnhat needs {head}. Run: hopnhat store upgrade --store URL"
-        )
+        raise StoreError(msg("Store {store} is at schema revision {current}, this hopnhat needs {head}. "
+                             "Run: hopnhat store upgrade --store URL",
+                             store=safe_url(str(engine.url)), current=current or msg("none"), head=head))
