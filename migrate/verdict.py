@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from migrate.core.entities import FILE_ENTITIES
 from migrate.core.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_WARNINGS
 from migrate.core.i18n import Language, language
 
 EXIT_FAILED = EXIT_CHECK_FAILED
 MOSTLY = 0.5  # an entity with more than this share of its records in quarantine is "mostly quarantined"
-FILE_ENTITIES = ("dossier_file", "document")
 
 
 def N_(message: str) -> str:

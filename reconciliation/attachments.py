@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select
 from migrate.attachments import verify_file
 from migrate.core.i18n import Language, language
 from migrate.core.progress import Progress, Tallies
-from migrate.store.models import document, dossier_file
+from migrate.core.entities import ENTITY_TABLES, FILE_ENTITIES
 
 TICK = 500  # rows between two progress reports
 KEEP = 1000
@@ -72,7 +72,7 @@ def attachments(conn: Connection, files_dir: Path | None, *, source: str | None 
     result = AttachmentResult(str(files_dir) if files_dir is not None else None)
     if files_dir is None:
         return result
-    for entity, table in (("dossier_file", dossier_file), ("document", document)):
+    for entity, table in ((e, ENTITY_TABLES[e]) for e in FILE_ENTITIES):
         stmt = (select(table.c.source_system, table.c.source_key, table.c.sha256, table.c.recorded_sha256,
                        table.c.file_state)
                 .where(table.c.file_state == "stored").order_by(table.c.sha256)

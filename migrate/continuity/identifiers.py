@@ -15,7 +15,6 @@ from migrate.core.masking import mask_text, mask_value
 # kind -> what an operator reads
 KINDS: dict[str, str] = {
     "dossier-no": "dossier number",
-    "receipt-code": "receipt code",
     "dossier-id": "old dossier id",
     "applicant-id-number": "applicant ID number",
     "file-id": "old file id",
@@ -31,7 +30,7 @@ KINDS: dict[str, str] = {
 # sharing such a value are an ambiguity to list. Old record ids (dossier-id,
 # file-id, ...) only mean something within their source; an applicant's ID
 # number names a person with many dossiers, not one record.
-UNIQUE_KINDS = frozenset({"dossier-no", "receipt-code", "username", "id-number", "legacy-id-number", "tax-code"})
+UNIQUE_KINDS = frozenset({"dossier-no", "username", "id-number", "legacy-id-number", "tax-code"})
 
 # kinds whose values identify a person: masked unless asked otherwise
 PERSONAL = frozenset({"applicant-id-number", "username", "id-number", "legacy-id-number", "tax-code"})

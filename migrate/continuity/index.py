@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, 
 
 from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
+from migrate.core.entities import REGISTRY
 from migrate.core.progress import Progress, Tally
 from migrate.store.limits import storable_reason
 from migrate.store.models import (
@@ -51,15 +52,19 @@ KEY = ("source_system", "source_table", "source_key", "kind")
 _PAYLOAD = ("value", "normalized", "state", "target_table", "target_id")
 CHUNK = 5000
 
-# kind of the source key of a record of each entity
-ID_KINDS = {"dossier": "dossier-id", "dossier_file": "file-id", "document": "document-id", "account": "account-id"}
+# The kinds of old identifier each entity's records carry, from the entity registry: the kind of its
+# source key, and (field, kind) of its fields holding identifiers, in its own row or in its alias row.
+ID_KINDS = {e.name: e.key_kind for e in REGISTRY.values() if e.key_kind}
+_ROW_IDENTIFIERS = {e.name: tuple((f.identifier, f.store_column) for f in e.identifier_fields() if not f.table)
+                    for e in REGISTRY.values()}
 # canonical fields read from a quarantined record's raw payload (through its profile), by entity
-_RAW_FIELDS = {
-    "dossier": {"dossier_no": "dossier-no", "receipt_code": "receipt-code",
-                "applicant_id_number": "applicant-id-number"},
-    "account": {"username": "username", "id_number": "id-number", "legacy_id_number": "legacy-id-number",
-                "tax_code": "tax-code"},
-}
+_RAW_FIELDS = {e.name: {f.name: f.identifier for f in e.identifier_fields()}
+               for e in REGISTRY.values() if e.identifier_fields()}
+# an account's old record id and its username are kept in its alias row (one per source account, merged or not)
+_ACCOUNT = REGISTRY[account.name]
+_ALIAS_IDENTIFIERS = tuple((f.identifier, f.store_column) for f in _ACCOUNT.identifier_fields()
+                           if f.table == account_alias.name)
+_USERNAME_KIND = dict((c, k) for k, c in _ALIAS_IDENTIFIERS)["username"]
 
 Wanted = tuple[str, object, str, str | None, int | None]  # kind, value (as read), state, target table, target id
 
@@ -99,31 +104,32 @@ def _text(value: object) -> str | None:
     return text[:MAX_LENGTH] or None
 
 
-def _dossier_rows(r) -> Iterator[Wanted]:
-    yield "dossier-id", r.source_key, "migrated", "dossier", r.id
-    for kind, value in (("dossier-no", r.dossier_no), ("applicant-id-number", r.applicant_id_number),
-                        ("receipt-code", getattr(r, "receipt_code", None))):
-        if _text(value):
-            yield kind, value, "migrated", "dossier", r.id
+def _row_wanted(entity: str) -> Callable[[Any], Iterator[Wanted]]:
+    """The identifiers of one stored row of ``entity``: its old record id (unless its records merge, when the
+    alias rows hold it) and its identifier columns."""
+    key_kind = "" if REGISTRY[entity].merges else ID_KINDS[entity]
+    table = REGISTRY[entity].store_table_name
+    pairs = _ROW_IDENTIFIERS[entity]
 
-
-def _account_rows(r) -> Iterator[Wanted]:
-    for kind, value in (("id-number", r.id_number), ("legacy-id-number", r.legacy_id_number),
-                        ("tax-code", r.tax_code)):
-        if _text(value):
-            yield kind, value, "migrated", "account", r.id
+    def wanted(r: Any) -> Iterator[Wanted]:
+        if key_kind:
+            yield key_kind, r.source_key, "migrated", table, r.id
+        for kind, column in pairs:
+            value = getattr(r, column)
+            if _text(value):
+                yield kind, value, "migrated", table, r.id
+    return wanted
 
 
 def _alias_rows(r) -> Iterator[Wanted]:
     state = "migrated" if r.match_rule == "self" else "merged"
-    yield "account-id", r.source_key, state, "account", r.account_id
-    if _text(r.username):
-        yield "username", r.username, state, "account", r.account_id
+    yield _ACCOUNT.key_kind, r.source_key, state, account.name, r.account_id
+    for kind, column in _ALIAS_IDENTIFIERS:
+        if _text(getattr(r, column)):
+            yield kind, getattr(r, column), state, account.name, r.account_id
 
 
 def _families(profiles: Sequence[SourceProfile]) -> list[_Family]:
-    dossier_columns = ("dossier_no", "applicant_id_number") + (
-        ("receipt_code",) if "receipt_code" in dossier.c else ())
     raw_columns = {(p.name, entity): {field: spec.columns[field] for field in fields if field in spec.columns}
                    for p in profiles for entity, spec in p.entities.items()
                    if (fields := _RAW_FIELDS.get(entity))}
@@ -135,17 +141,14 @@ def _families(profiles: Sequence[SourceProfile]) -> list[_Family]:
             if _text(payload.get(column)):
                 yield _RAW_FIELDS[r.entity][field], payload.get(column), "quarantined", None, None
 
+    rows = [_Family(e.name, e.store_table,
+                    frozenset({*((e.key_kind,) if not e.merges else ()), *(k for k, _ in _ROW_IDENTIFIERS[e.name])}),
+                    tuple(c for _, c in _ROW_IDENTIFIERS[e.name]), _row_wanted(e.name))
+            for e in REGISTRY.values() if e.key_kind]
     return [
-        _Family("dossier", dossier, frozenset({"dossier-id", "dossier-no", "applicant-id-number", "receipt-code"}),
-                dossier_columns, _dossier_rows),
-        _Family("dossier_file", dossier_file, frozenset({"file-id"}), (),
-                lambda r: iter([("file-id", r.source_key, "migrated", "dossier_file", r.id)])),
-        _Family("document", document, frozenset({"document-id"}), (),
-                lambda r: iter([("document-id", r.source_key, "migrated", "document", r.id)])),
-        _Family("account", account, frozenset({"id-number", "legacy-id-number", "tax-code"}),
-                ("id_number", "legacy_id_number", "tax_code"), _account_rows),
-        _Family("account_alias", account_alias, frozenset({"account-id", "username"}),
-                ("account_id", "username", "match_rule"), _alias_rows),
+        *rows,
+        _Family("account_alias", account_alias, frozenset({_ACCOUNT.key_kind, *(k for k, _ in _ALIAS_IDENTIFIERS)}),
+                ("account_id", *(c for _, c in _ALIAS_IDENTIFIERS), "match_rule"), _alias_rows),
         _Family("quarantined", lineage, frozenset(), ("entity",), quarantined),
     ]
 
@@ -225,25 +228,19 @@ def batch_wanted(entity: str, records: Sequence[Held], raw_columns: Mapping[str,
                 if _text(payload.get(column)):
                     yield r.source_key, (kind, payload.get(column), "quarantined", None, None)
             continue
-        if entity == "account":
+        definition = REGISTRY[entity]
+        if definition.merges:  # the old record id and the username, from the alias row every source account keeps
             state = "migrated" if r.outcome == "loaded" else "merged"
-            yield r.source_key, ("account-id", r.source_key, state, "account", r.target_id)
+            yield r.source_key, (kind_of_key, r.source_key, state, entity, r.target_id)
             if _text(r.username):
-                yield r.source_key, ("username", r.username, state, "account", r.target_id)
+                yield r.source_key, (_USERNAME_KIND, r.username, state, entity, r.target_id)
         if r.outcome != "loaded" or r.row is None:
             continue
-        if entity == "account":
-            for kind, column in (("id-number", "id_number"), ("legacy-id-number", "legacy_id_number"),
-                                 ("tax-code", "tax_code")):
-                if _text(r.row.get(column)):
-                    yield r.source_key, (kind, r.row.get(column), "migrated", "account", r.target_id)
-            continue
-        yield r.source_key, (kind_of_key, r.source_key, "migrated", entity, r.target_id)
-        if entity == "dossier":
-            for kind, column in (("dossier-no", "dossier_no"), ("applicant-id-number", "applicant_id_number"),
-                                 ("receipt-code", "receipt_code")):
-                if _text(r.row.get(column)):
-                    yield r.source_key, (kind, r.row.get(column), "migrated", "dossier", r.target_id)
+        if not definition.merges:
+            yield r.source_key, (kind_of_key, r.source_key, "migrated", entity, r.target_id)
+        for kind, column in _ROW_IDENTIFIERS[entity]:
+            if _text(r.row.get(column)):
+                yield r.source_key, (kind, r.row.get(column), "migrated", entity, r.target_id)
 
 
 def note_batch(conn: Connection, source_system: str, source_table: str, entity: str, records: Sequence[Held],

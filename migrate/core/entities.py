@@ -47,6 +47,7 @@ class Field:
     choices: tuple[str, ...] = ()
     column: str = ""
     table: str = ""
+    identifier: str = ""  # the kind of old identifier its value is in the continuity index ("dossier-no")
 
     @property
     def store_column(self) -> str:
@@ -76,6 +77,7 @@ class Entity:
     merges: bool = False  # records of several sources may merge into one row (their lineage says "merged")
     files: bool = False  # carries an attachment (path, size, sha256) the loader copies into the file area
     table: str = ""  # store table (the entity's name when empty)
+    key_kind: str = ""  # the kind of old identifier its source key is in the continuity index ("dossier-id")
 
     @property
     def store_table_name(self) -> str:
@@ -106,6 +108,10 @@ class Entity:
     def row_fields(self) -> tuple[Field, ...]:
         """The fields stored in the entity's own row (neither a parent key nor in another table)."""
         return tuple(f for f in self.fields if not f.table and not self.is_parent_field(f.name))
+
+    def identifier_fields(self) -> tuple[Field, ...]:
+        """The fields whose values are old identifiers an official can look the record up by after cutover."""
+        return tuple(f for f in self.fields if f.identifier)
 
     def side_fields(self, table: str) -> tuple[Field, ...]:
         """The fields stored in another store table (``account_alias``)."""
@@ -149,12 +155,12 @@ _PLACE = (_f("province_code", "code", column="old_province_code"),
 _DEFINED = (
     Entity("account", (
         _f("kind", "enum", True, choices=("citizen", "business", "staff")),
-        _f("username", "text", table="account_alias"),
+        _f("username", "text", table="account_alias", identifier="username"),
         _f("password_hash", "text", table="account_alias"),
         _f("full_name", "text"),
-        _f("id_number", "id_number"),
-        _f("legacy_id_number", "legacy_id_number"),
-        _f("tax_code", "tax_code"),
+        _f("id_number", "id_number", identifier="id-number"),
+        _f("legacy_id_number", "legacy_id_number", identifier="legacy-id-number"),
+        _f("tax_code", "tax_code", identifier="tax-code"),
         _f("birth_date", "date"),
         _f("gender", "text"),
         _f("phone", "text"),
@@ -163,16 +169,17 @@ _DEFINED = (
         *_PLACE,
         _f("created_at", "datetime"),
         _f("agency_code", "code"),
-    ), placed=True, merges=True),
+    ), placed=True, merges=True, key_kind="account-id"),
     Entity("dossier", (
-        _f("dossier_no", "text"),  # a dossier not numbered yet (online, not received) is still a dossier
+        # a dossier not numbered yet (online, not received) is still a dossier
+        _f("dossier_no", "text", identifier="dossier-no"),
         _f("procedure_code", "code"),
         _f("procedure_name", "text"),
         _f("agency_code", "code"),
         _f("agency_name", "text"),
         _f("applicant_account_key", "code"),
         _f("applicant_name", "text"),
-        _f("applicant_id_number", "text"),
+        _f("applicant_id_number", "text", identifier="applicant-id-number"),
         _f("address", "text"),
         *_PLACE,
         _f("submitted_at", "datetime"),
@@ -182,7 +189,7 @@ _DEFINED = (
         _f("status", "text"),
         _f("modified_at", "datetime"),
     ), parent=ParentLink("applicant_account_key", "account", "account_id", required=False),
-        placed=True, commune_required=True),
+        placed=True, commune_required=True, key_kind="dossier-id"),
     Entity("dossier_event", (
         _f("dossier_key", "code", True),
         _f("action_code", "code"),
@@ -197,7 +204,7 @@ _DEFINED = (
         _f("path", "text", column="source_path"),
         _f("size", "int"),
         _f("sha256", "code", column="recorded_sha256"),
-    ), parent=ParentLink("dossier_key", "dossier", "dossier_id"), files=True),
+    ), parent=ParentLink("dossier_key", "dossier", "dossier_id"), files=True, key_kind="file-id"),
     Entity("document", (
         _f("owner_account_key", "code"),
         _f("owner_id_number", "text"),
@@ -209,7 +216,7 @@ _DEFINED = (
         _f("path", "text", column="source_path"),
         _f("size", "int"),
         _f("sha256", "code", column="recorded_sha256"),
-    ), parent=ParentLink("owner_account_key", "account", "account_id"), files=True),
+    ), parent=ParentLink("owner_account_key", "account", "account_id"), files=True, key_kind="document-id"),
 )
 
 REGISTRY: dict[str, Entity] = {e.name: e for e in _DEFINED}
@@ -221,6 +228,9 @@ STAGES: tuple[tuple[str, ...], ...] = tuple(
     tuple(e.name for e in _DEFINED if e.stage == n) for n in range(max(e.stage for e in _DEFINED) + 1)
 )
 """Entities grouped by stage: each stage looks up the one before."""
+
+FILE_ENTITIES: tuple[str, ...] = tuple(e.name for e in _DEFINED if e.files)
+"""The entities whose records carry an attachment."""
 
 ENTITY_TABLES: dict[str, Table] = {e.name: e.store_table for e in _DEFINED}
 """entity -> its store table."""

@@ -26,6 +26,17 @@ def test_upper_bound_closes_a_prefix_range():
     assert "0000035h02" >= upper_bound("0000035h01")
 
 
+def test_the_kinds_an_official_can_look_up_are_the_ones_the_index_writes():
+    """Every kind offered (`hopnhat lookup --kind`) comes from the entity registry: an entity's old record id
+    or a field holding an identifier; none the index never writes."""
+    from migrate.continuity.identifiers import KINDS, PERSONAL, UNIQUE_KINDS
+    from migrate.core.entities import REGISTRY
+    written = {e.key_kind for e in REGISTRY.values() if e.key_kind} | {
+        f.identifier for e in REGISTRY.values() for f in e.identifier_fields()}
+    assert set(KINDS) == written
+    assert UNIQUE_KINDS <= written and PERSONAL <= written
+
+
 def test_masking():
     assert mask("id-number", "035055755433") == "*********433"
     assert mask("username", "chivh.1") == "c****.*"  # one policy: usernames are personal, masked like names
