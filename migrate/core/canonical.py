@@ -54,6 +54,7 @@ _DATETIME_FORMATS = (
     "%d-%m-%Y",
 )
 _DIGITS = re.compile(r"\D")
+_WHOLE_DECIMAL = re.compile(r"\s*([+-]?\d+)\.0*\s*")  # 2048.00: a DECIMAL column's whole number, with its scale
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,8 @@ def excluder(spec: EntitySpec) -> Callable[[RawRecord], "str | None"]:
 
 
 def _whole(value: Any) -> int:
-    """An integer, from an int, a whole finite float or integer text; never a truncated value."""
+    """An integer, from an int, a whole finite float, integer text or decimal text whose fraction is zeros
+    (``2048.00``: how a NUMERIC(12,2) or money column's value reaches a record); never a truncated value."""
     if isinstance(value, bool):
         raise _Invalid("not a whole number")
     if isinstance(value, float):
@@ -304,6 +306,8 @@ def _whole(value: Any) -> int:
         if not value.is_integer():
             raise _Invalid("not a whole number")
         return int(value)
+    if isinstance(value, str) and (whole := _WHOLE_DECIMAL.fullmatch(value)):
+        value = whole.group(1)
     try:
         return int(value)
     except (TypeError, ValueError, OverflowError):

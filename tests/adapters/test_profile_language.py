@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from adapters import open_source
 from adapters.inspect import check_profile
@@ -22,6 +22,7 @@ from migrate import pipeline
 from migrate.config import Settings
 from migrate.core.errors import ConfigError
 from migrate.store import schema
+from migrate.store.models import remap_decision, review_item
 from reconciliation.runner import reconcile
 
 
@@ -43,6 +44,14 @@ def _assert_migrated(source_url: str, store_url: str, tmp_path) -> None:
     result = reconcile(store_url, tmp_path / "report", sources=settings.sources, files_dir=settings.files_dir)
     assert result.ok, result.summary()
     assert {b.entity: b.excluded for b in result.conservation.balances}["dossier"] == 1
+    engine = schema.connect(store_url)
+    with engine.connect() as conn:
+        reviewed = set(conn.execute(select(review_item.c.source_table, review_item.c.source_key)).all())
+        decided = set(conn.execute(select(remap_decision.c.source_table)).scalars())
+    engine.dispose()
+    staff, dossiers = profile.entities["account.staff"].table, profile.entities["dossier"].table
+    assert staff not in {table for table, _ in reviewed} and staff not in decided  # remap = false: no remap
+    assert (dossiers, "10") in reviewed  # the district-only dossier does go to review
     again = pipeline.run(settings)  # idempotent: nothing changes on a second run
     assert all(r.counts.loaded == counts[r.entity].loaded for r in again.results)
     assert compare(outcomes(store_url, profile), TRUTH) == []
@@ -57,8 +66,9 @@ def test_layered_portal_in_postgresql_schemas(pg_url, pg_store, tmp_path):
     _assert_migrated(pg_url, pg_store, tmp_path)
 
 
-def test_source_check_samples_conversions(tmp_path):
-    url = f"sqlite:///{tmp_path / 'portal.sqlite'}"
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_source_check_samples_conversions(engine, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 'portal.sqlite'}" if engine == "sqlite" else request.getfixturevalue("pg_url")
     build(url, tmp_path)
     profile = load_profile(tmp_path / "layered.toml")
     source = open_source("layered", url)
@@ -70,6 +80,38 @@ def test_source_check_samples_conversions(tmp_path):
     warnings = {(f.where, f.message.split(":", 1)[0]) for f in check.findings if f.level == "warning"}
     assert ("account", "birth_date") in warnings and ("dossier", "submitted_at") in warnings
     assert ("dossier", "applicant_account_key") in warnings  # 'to chuc' names no account part
+
+
+def test_schemas_and_reserved_names_compile_for_sql_server(pg_url, tmp_path):
+    """No SQL Server here: every statement reading the portal's three schemas (``nguoidung.user``,
+    ``hoso.order``, a join into ``danhmuc``) is compiled with the SQL Server dialect as it is sent."""
+    from sqlalchemy import event
+    from sqlalchemy.dialects import mssql
+    from sqlalchemy.sql import ClauseElement
+
+    build(pg_url, tmp_path)
+    profile = load_profile(tmp_path / "layered.toml")
+    source = open_source("layered", pg_url)
+    compiled = []
+    try:
+        counts = {label: source.count(spec) for label, spec in profile.entities.items()}  # tables reflected
+
+        @event.listens_for(source._db, "before_execute")
+        def compile_for_mssql(conn, clause, multiparams, params, execution_options):
+            if isinstance(clause, ClauseElement):
+                compiled.append(str(clause.compile(dialect=mssql.dialect())))
+
+        for label, spec in profile.entities.items():
+            assert sum(len(page) for page in source.read(spec, after=None, batch_size=2)) == counts[label]
+    finally:
+        source.close()
+    sql = "\n".join(compiled)
+    assert len(compiled) > len(profile.entities)
+    for name in ("nguoidung.[user]", "nguoidung.[DoanhNghiep]", "nguoidung.[CanBo]", "hoso.[order]",
+                 "hoso.[TepDinhKem]", "hoso.[GiayTo]"):  # reserved and mixed-case names bracketed
+        assert f"FROM {name}" in sql, name
+    assert "LEFT OUTER JOIN danhmuc.[DonViHanhChinh] ON hoso.[order].[MaDonVi] = danhmuc.[DonViHanhChinh].[Ma]" in sql
+    assert "LEFT OUTER JOIN hoso.[PhienBan]" in sql and "TOP" in sql and "OFFSET" not in sql
 
 
 def test_sqlite_typed_columns_holding_text_never_crash_a_read(tmp_path):
