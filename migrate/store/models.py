@@ -21,6 +21,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.schema import SchemaItem
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -44,14 +46,26 @@ metadata = MetaData(naming_convention=NAMING)
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _lineage_columns() -> list[Column]:
-    """The columns every migrated entity row carries (invariant 2)."""
+def _batch_key() -> ForeignKeyConstraint:
+    """A row's ``batch_id`` as a foreign key to ``batch``: on SQLite only.
+
+    No invariant needs it (batches are never deleted, and a batch's rows commit
+    with its ledger row), and on PostgreSQL it costs a check per row written;
+    SQLite keeps it because dropping it means rebuilding tables that other rows
+    reference (revision 0005 drops it on PostgreSQL).
+    """
+    return ForeignKeyConstraint(["batch_id"], ["batch.id"]).ddl_if(dialect="sqlite")
+
+
+def _lineage_columns() -> list[SchemaItem]:
+    """The columns every migrated entity row carries (invariant 2), with its batch key."""
     return [
         Column("source_system", String(100), nullable=False),
         Column("source_table", String(200), nullable=False),
         Column("source_key", String(400), nullable=False),
-        Column("batch_id", Id, ForeignKey("batch.id"), nullable=False),
+        Column("batch_id", Id, nullable=False),
         Column("content_hash", String(64), nullable=False),
+        _batch_key(),
     ]
 
 
@@ -259,7 +273,7 @@ lineage = Table(
     Column("source_table", String(200), nullable=False),
     Column("source_key", String(400), nullable=False),
     Column("entity", String(40), nullable=False),
-    Column("batch_id", Id, ForeignKey("batch.id"), nullable=False, index=True),
+    Column("batch_id", Id, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("outcome", String(20), nullable=False),  # loaded, merged, quarantined, excluded
     Column("target_id", Id),  # row id in the entity table (merged: the account kept)
@@ -270,13 +284,15 @@ lineage = Table(
     Column("new_commune_code", String(5)),
     UniqueConstraint("source_system", "source_table", "source_key"),
     Index(None, "source_system", "entity", "outcome"),
+    Index(None, "batch_id").ddl_if(dialect="sqlite"),  # no query reads lineage by batch (revision 0005)
+    _batch_key(),
 )
 
 quarantine = Table(
     "quarantine",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("batch_id", Id, ForeignKey("batch.id"), nullable=False, index=True),
+    Column("batch_id", Id, nullable=False, index=True),
     Column("source_system", String(100), nullable=False),
     Column("source_table", String(200), nullable=False),
     Column("source_key", String(400), nullable=False),
@@ -287,6 +303,7 @@ quarantine = Table(
     Column("created_at", DateTime, nullable=False),
     Column("released_at", DateTime),  # set when a later rerun loads the record
     UniqueConstraint("source_system", "source_table", "source_key"),
+    _batch_key(),
 )
 
 remap_decision = Table(
@@ -297,7 +314,7 @@ remap_decision = Table(
     Column("source_table", String(200), nullable=False),
     Column("source_key", String(400), nullable=False),
     Column("entity", String(40), nullable=False),
-    Column("batch_id", Id, ForeignKey("batch.id"), nullable=False),
+    Column("batch_id", Id, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("old_province_code", String(20)),
     Column("old_district_code", String(20)),
@@ -310,6 +327,7 @@ remap_decision = Table(
     Column("detail", Text),
     UniqueConstraint("source_system", "source_table", "source_key"),
     Index(None, "rule"),
+    _batch_key(),
 )
 
 review_item = Table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -115,6 +116,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN")
+
+
+def made_on(dialect: str) -> Callable[[object, str | None, str, bool, object], bool]:
+    """Alembic's ``include_object`` for a store on ``dialect``: a model's index or constraint created on
+    another engine only (``ddl_if(dialect=...)``, as the batch keys SQLite alone keeps) is not expected."""
+    def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return reflected or condition is None or condition.dialect in (None, dialect)
+
+    return include
 
 
 def alembic_config() -> Config:

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from migrate.store.models import metadata
+from migrate.store.schema import made_on
 
 config = context.config
 
@@ -22,6 +23,7 @@ def _run(connection) -> None:
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=made_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
