@@ -53,6 +53,10 @@ COLUMNS = {
     "field": N_("field"), "reason": N_("reason"), "records": N_("records"),
     "source_key": N_("source key"), "source_value": N_("source value"), "store_value": N_("store value"),
     "rows": N_("rows"), "rows_intact": N_("rows intact"), "sha256": N_("SHA-256"),
+    "source_table": N_("source table"), "lineage_records": N_("records with lineage"),
+    "rows_rehashed": N_("rows rehashed"), "source_records_rehashed": N_("source records rehashed"),
+    "segments": N_("segments"), "differing_segments": N_("differing segments"), "problem_kinds": N_("problem kinds"),
+    "meaning": N_("meaning"), "store_row_id": N_("store row id"), "(no rows)": N_("(no rows)"),
 }
 
 _IDENTIFYING = ("id", "key", "code", "no", "number", "year", "run")

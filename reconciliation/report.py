@@ -123,10 +123,10 @@ def _workbook(path: Path, checks: Sequence[CheckResult], tables: dict[str, list[
     """One sheet per table, named and headed in ``lang``; the summary sheet opens with what a workbook
     forwarded alone must carry. Returns table -> sheet name."""
     _ = lang.gettext
-    summary = [{"check": labels.check_name(c.name, lang), "ok": c.ok, "summary": line}
+    summary = [{"check": labels.check_name(c.name, lang), "ok": labels.cell("ok", c.ok, lang), "summary": line}
                for c in checks for line in summary_lines(c, lang)]
-    summary += [{"check": _("verdict"), "ok": not judged.failed, "summary": f"{w.code}: {w.text(lang)}"}
-                for w in judged.warnings]
+    summary += [{"check": _("verdict"), "ok": labels.cell("ok", not judged.failed, lang),
+                 "summary": f"{w.code}: {w.text(lang)}"} for w in judged.warnings]
     run = context.run_id if context.run_id is not None else _("not recorded")
     provenance = [
         (_("verdict"), f"{judged.word(lang)} (exit {judged.exit_code})"), ("", judged.headline(lang)),

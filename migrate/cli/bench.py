@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from migrate.cli.benchload import load_command
-from migrate.core.errors import HopnhatError
+from migrate.core.errors import CheckFailed, HopnhatError
 
 
 @click.group("bench")
@@ -68,6 +68,10 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
     result = bench.run(dossiers, pg_url=pg_url, work_dir=Path(keep) if keep else None,
                        echo=lambda line: click.echo(line, err=True))
     click.echo(result.summary())
+    if not result.ok:
+        where = f"see the report in {Path(keep) / 'report'}" if keep else "rerun with --keep DIR to keep the report"
+        raise CheckFailed(f"hopnhat bench reconcile: the reconciliation of the benchmark store FAILED, so its "
+                          f"time is not that of a clean reconciliation; {where}")
 
 
 bench_group.add_command(load_command)

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.harness import EXIT_USAGE
+from tests.harness import EXIT_CHECK_FAILED, EXIT_USAGE
 
 
 def _databases(server_url: str) -> set[str]:
@@ -69,6 +69,30 @@ def test_bench_reconcile_on_sqlite_keeps_the_report(shell, tmp_path):
     assert (keep / "store.sqlite").is_file() and (keep / "report" / "index.html").is_file()
     report = json.loads((keep / "report" / "report.json").read_text("utf-8"))
     assert report["ok"] is True and report["checks"]["conservation"]["ok"] is True
+
+
+def test_bench_reconcile_exits_3_when_its_reconciliation_fails(shell, tmp_path):
+    """A kept store altered after the first run: the rerun carries the altered row over (delta), the
+    reconciliation finds it, and the benchmark exits 3 as ``reconcile run`` does, its figures still printed."""
+    import sqlite3
+
+    keep = tmp_path / "kept"
+    shell.main("bench", "reconcile", "--dossiers", "20", "--sqlite", "--keep", str(keep))
+    with sqlite3.connect(keep / "store.sqlite") as db:
+        (status,) = db.execute("select status from dossier where id = (select min(id) from dossier)").fetchone()
+        db.execute("update dossier set status = 'returned-forged' where id = (select min(id) from dossier)")
+    out = shell.run("bench", "reconcile", "--dossiers", "20", "--sqlite", "--keep", str(keep),
+                    expect=EXIT_CHECK_FAILED)
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("reconcile bench: 20 dossiers; source rows ")
+    assert re.match(r"  reconcile with the source +\d+\.\d s  \(FAILED\)$", lines[3]), lines[3]
+    assert out.error_line == ("Error: hopnhat bench reconcile: the reconciliation of the benchmark store FAILED, "
+                              "so its time is not that of a clean reconciliation; see the report in "
+                              f"{keep / 'report'}")
+    report = json.loads((keep / "report" / "report.json").read_text("utf-8"))
+    assert report["ok"] is False and report["checks"]["content"]["ok"] is False
+    differences = (keep / "report" / "content-field-differences.csv").read_text("utf-8-sig").splitlines()
+    assert [line.split(",")[3:] for line in differences[1:]] == [["status", status, "returned-forged"]]
 
 
 @pytest.mark.postgresql

@@ -29,6 +29,21 @@ def reconciled(migrated_template, tmp_path_factory):
     return migrated, result
 
 
+@pytest.fixture(scope="module")
+def written_in(reconciled, tmp_path_factory):
+    """The module's store reconciled again (not recorded) with its report in a language, once per language."""
+    made = {}
+
+    def written(lang: str):
+        if lang not in made:
+            migrated, _ = reconciled
+            made[lang] = reconcile(migrated.store_url, tmp_path_factory.mktemp(f"report-{lang}") / "report",
+                                   sources=migrated.sources, files_dir=migrated.files_dir, record=False, lang=lang)
+        return made[lang]
+
+    return written
+
+
 @pytest.fixture
 def migrated(reconciled):
     return reconciled[0]
@@ -199,19 +214,17 @@ def test_html_page_in_a_headless_browser(report, tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["en", "vi"])
-def test_the_page_in_both_languages_in_a_headless_browser(reconciled, lang, tmp_path):
+def test_the_page_in_both_languages_in_a_headless_browser(written_in, lang, tmp_path):
     """The same reconciliation written in English and in Vietnamese, opened in Chromium."""
     from migrate.core.i18n import language
 
     browser = _chromium()
     if browser is None:
         needed("Chromium not installed (apt-get install chromium)")
-    migrated, _ = reconciled
-    result = reconcile(migrated.store_url, tmp_path / "report", sources=migrated.sources,
-                       files_dir=migrated.files_dir, record=False, lang=lang)
+    result = written_in(lang)
     run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                           "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                          "--dump-dom", (tmp_path / "report" / "index.html").resolve().as_uri()],
+                          "--dump-dom", (result.report_dir / "index.html").resolve().as_uri()],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     dom, words = run.stdout, language(lang)
@@ -223,12 +236,61 @@ def test_the_page_in_both_languages_in_a_headless_browser(reconciled, lang, tmp_
     if lang == "vi":
         assert "Báo cáo đối soát dữ liệu" in dom and "hồ sơ" in dom and "đơn vị hành chính cấp xã" in dom
         assert re.search(r"Lập lúc \d{2}/\d{2}/\d{4}", dom)  # dates as dd/mm/yyyy
-        book = load_workbook(tmp_path / "report" / "report.xlsx", read_only=True)
+        book = load_workbook(result.report_dir / "report.xlsx", read_only=True)
         assert "tóm tắt" in book.sheetnames and "bảo toàn theo đơn vị" in book.sheetnames
     else:
         assert "Every check passed" in dom and "Reconciliation report" in dom
     svg = dom[dom.find('id="chart-quarantine-reasons"'):]
     assert "…" not in svg[:svg.find("</svg>")]  # reason labels wrap, never cut
+
+
+def test_the_vietnamese_workbook_is_headed_and_filled_in_vietnamese(written_in):
+    """--lang vi: the provenance labels and the verdict cell, the summary's header, check names, yes/no and
+    lines (numbers grouped 1.234, times dd/mm/yyyy), and on every table's sheet the labels over the CSV's
+    columns, the entity names and yes/no in Vietnamese, with the CSV's figures as numbers."""
+    import csv
+
+    from migrate.core.i18n import language
+    from reconciliation import labels
+
+    vi, result = language("vi"), written_in("vi")
+    book = load_workbook(result.report_dir / "report.xlsx", read_only=True)
+    summary = list(book["tóm tắt"].iter_rows(values_only=True))
+    head = {row[0]: row[1] for row in summary[:10]}
+    assert head["kết luận"] == "ĐẠT (exit 0)" == f"{result.verdict.word(vi)} (exit 0)"
+    assert summary[1][1] == result.verdict.headline(vi) and summary[1][1].startswith("Mọi phép kiểm tra đều đạt")
+    assert head["lần đối soát"] == "không ghi nhận" and head["dữ liệu cá nhân"] == "đã che"
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} UTC", head["thời điểm lập"]), head
+    assert {"kho dữ liệu", "bảng chuyển đổi đơn vị hành chính", "SHA-256 của report.json"} <= set(head)
+    header = summary.index(("phép kiểm tra", "đạt", "kết quả"))
+    rows = summary[header + 1:]
+    assert {r[0] for r in rows} == {"bảo toàn số lượng", "nội dung", "tệp đính kèm"}
+    assert {r[1] for r in rows} == {"có"}
+    lines = [r[2] for r in rows]
+    assert lines == [line for check in result.checks for line in check.summary_lines(vi)]
+    grouped = [line for line in lines if re.search(r"\d\.\d{3}\b", line)]
+    assert grouped and not any(re.search(r"\d,\d{3}\b", line) for line in lines), lines  # 2.629, never 2,629
+    entities = {vi.gettext(name) for name in labels.ENTITIES.values()}
+    assert "hồ sơ" in entities and "tài khoản" in entities
+    compared = 0
+    for path in sorted(result.report_dir.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            columns, *in_csv = list(csv.reader(fh))
+        sheet = list(book[labels.table_name(path.stem, vi)[:31]].iter_rows(values_only=True))
+        assert list(sheet[0]) == [labels.column_label(c, vi) for c in columns], path.name
+        assert not any("_" in h for h in sheet[0]), sheet[0]  # no machine name left as a header
+        cells = [dict(zip(columns, r)) for r in sheet[1:]]
+        assert len(cells) == len(in_csv), path.name
+        for cell, row in zip(cells, (dict(zip(columns, r)) for r in in_csv)):
+            if "entity" in row:
+                assert cell["entity"] == labels.entity_name(row["entity"], vi) and cell["entity"] in entities
+            if "ok" in row:
+                assert cell["ok"] == {"True": "có", "False": "không"}[row["ok"]]
+            for column in ("source_count", "extracted", "loaded", "quarantined", "records", "rows"):
+                if column in row:
+                    assert isinstance(cell[column], int) and cell[column] == int(row[column]), (path.name, column)
+            compared += 1
+    assert compared > 100
 
 
 def test_charts_fold_without_a_long_bar_and_show_quarantined():
