@@ -22,6 +22,7 @@ from pathlib import Path
 from mappings.rules import Decision, ManualDecision, UnitRef
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def write_table(data: list[dict[str, object]], columns: tuple[str, ...], path: P
             writer.writeheader()
             writer.writerows(data)
     else:
-        raise MappingError(f"Review file {path.name}: use a .csv or .xlsx file name.")
+        raise MappingError(msg("Review file {file}: use a .csv or .xlsx file name.", file=path.name))
     log.info("wrote %d review rows to %s", len(data), path.name)
 
 
@@ -116,7 +117,7 @@ def read_rows(path: Path | str) -> Iterator[tuple[int, dict[str, str]]]:
             for n, row in enumerate(csv.DictReader(fh), start=2):
                 yield n, {k.strip(): (v or "").strip() for k, v in row.items() if k}
     else:
-        raise MappingError(f"Review file {path.name}: use a .csv or .xlsx file name.")
+        raise MappingError(msg("Review file {file}: use a .csv or .xlsx file name.", file=path.name))
 
 
 def _cell(value: object) -> str:
@@ -140,32 +141,36 @@ def import_decisions(path: Path | str, table: UnitTable | None = None) -> list[M
     for n, row in read_rows(path):
         seen_header = True
         if "ref_key" not in row or "decision_new_commune" not in row:
-            raise MappingError(f"{name}: not a review file (needs columns ref_key and decision_new_commune).")
+            raise MappingError(msg("{file}: not a review file (needs columns ref_key and decision_new_commune).",
+                                   file=name))
         value = row["decision_new_commune"].split(" ")[0].strip()
         if not value:
             continue
         ref_key = row["ref_key"]
         if not ref_key:
-            problems.append(f"{name} row {n}, field ref_key: empty")
+            problems.append(msg("{file} row {row}, field ref_key: empty", file=name, row=str(n)))
             continue
         code = value.zfill(5) if value.isdigit() else value
         if not (code.isdigit() and len(code) == 5):
-            problems.append(f"{name} row {n}, field decision_new_commune: {value!r} is not a 5-digit commune code")
+            problems.append(msg("{file} row {row}, field decision_new_commune: {value} is not a 5-digit commune code",
+                                file=name, row=str(n), value=repr(value)))
             continue
         if table is not None and table.new_commune(code) is None:
-            problems.append(f"{name} row {n}, field decision_new_commune: {code} is not a new commune "
-                            f"in table {table.version}")
+            problems.append(msg("{file} row {row}, field decision_new_commune: {code} is not a new commune in table "
+                                "{version}", file=name, row=str(n), code=code, version=table.version))
             continue
         earlier = decisions.get(ref_key)
         if earlier is not None and earlier.new_commune != code:
-            problems.append(f"{name} row {n}, field decision_new_commune: {code} contradicts "
-                            f"{earlier.new_commune} given earlier for the same ref_key {ref_key}")
+            problems.append(msg("{file} row {row}, field decision_new_commune: {code} contradicts {earlier} given "
+                                "earlier for the same ref_key {key}", file=name, row=str(n), code=code,
+                                earlier=earlier.new_commune, key=ref_key))
             continue
         decisions[ref_key] = ManualDecision(ref_key, code, row.get("decided_by", ""), row.get("note", ""))
     if not seen_header and Path(path).suffix.lower() == ".csv" and not Path(path).read_text("utf-8-sig").strip():
-        raise MappingError(f"{name}: the file is empty.")
+        raise MappingError(msg("{file}: the file is empty.", file=name))
     if problems:
-        raise MappingError(f"{len(problems)} problem(s) in {name}: " + "; ".join(problems))
+        raise MappingError(msg("{n} problem(s) in {file}: {problems}", n=len(problems), file=name,
+                               problems=tuple(problems)))
     return list(decisions.values())
 
 

@@ -30,6 +30,7 @@ from mappings import fuzzy
 from mappings.address import Component, component
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,9 @@ def parse_rules(text: str, table: UnitTable, *, source: str = "") -> list[SplitR
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise MappingError(f"{source or 'split rules'}: missing columns {', '.join(missing)} "
-                           f"(expected {', '.join(COLUMNS)}, source)")
+        raise MappingError(msg("{file}: missing columns {missing} (expected {expected}, source)",
+                               file=source or msg("split rules"), missing=", ".join(missing),
+                               expected=", ".join(COLUMNS)))
     problems: list[str] = []
     rules: list[SplitRule] = []
     for row_no, row in enumerate(reader, start=2):

@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mappings.agencies import RemapTable
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.store.models import agency, procedure
 
 
@@ -34,15 +36,20 @@ class CatalogReport:
     def complete(self) -> bool:
         return self.remaps_given and not any(self.unmapped.values())
 
-    def summary(self) -> str:
-        head = f"Catalog: {self.agencies} agencies, {self.procedures} procedures"
+    def summary(self, lang: Language | None = None) -> str:
+        """One line (and the codes without a remap), in ``lang`` (English by default)."""
+        lang = lang or language()
+        counts = {"agencies": self.agencies, "procedures": self.procedures}
         if not self.remaps_given:
-            return head + "; no agency/procedure remap table given (--remaps), none remapped"
+            return say(msg("Catalog: {agencies} agencies, {procedures} procedures; no agency/procedure remap table "
+                           "given (--remaps), none remapped", **counts), lang)
         missing = {k: v for k, v in self.unmapped.items() if v}
         if not missing:
-            return head + "; every code maps"
-        lines = [head + "; codes without a remap:"]
-        lines += [f"  {k}: {', '.join(v[:20])}{' …' if len(v) > 20 else ''} ({len(v)})" for k, v in missing.items()]
+            return say(msg("Catalog: {agencies} agencies, {procedures} procedures; every code maps", **counts), lang)
+        lines = [say(msg("Catalog: {agencies} agencies, {procedures} procedures; codes without a remap:", **counts),
+                     lang)]
+        lines += [f"  {k}: {', '.join(v[:20])}{' …' if len(v) > 20 else ''} ({lang.number(len(v))})"
+                  for k, v in missing.items()]
         return "\n".join(lines)
 
     def as_dict(self) -> dict:

@@ -48,6 +48,7 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from migrate import ledger
+from migrate.core.messages import msg
 from migrate.core.records import Delta, EntitySpec, Key
 from migrate.keydiff import KeyDiff, compare_keys
 
@@ -121,20 +122,20 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
     mode: Mode = "full"
     reason, since, previous = "", None, None
     if not holds:  # nothing to compare with, nothing a watermark could leave out
-        return ReadPlan(mode, "first load" if last is None else "the store holds none of it yet", watermark,
-                        margin=margin, note="the store holds none of it yet")
+        return ReadPlan(mode, "first load" if last is None else msg("the store holds none of it yet"), watermark,
+                        margin=margin, note=msg("the store holds none of it yet"))
     if full:
         reason = "--full"
     elif not spec.modified:
-        reason = "the profile names no watermark column (modified) for this part"
+        reason = msg("the profile names no watermark column (modified) for this part")
     elif last is None:
-        reason = "no earlier finished run read this part"
+        reason = msg("no earlier finished run read this part")
     elif last_plan is None or last_plan.watermark is None:
-        reason = "the last snapshot took no watermark"
+        reason = msg("the last snapshot took no watermark")
     elif last.profile_sha256 != profile_sha256:
-        reason = "the profile changed since the last run"
+        reason = msg("the profile changed since the last run")
     elif last.mapping_sha256 != mapping_sha256:
-        reason = "the official mapping table changed since the last run"
+        reason = msg("the official mapping table changed since the last run")
     else:
         mode, previous = "delta", last_plan.watermark
         since = minus_margin(previous, margin)
@@ -142,12 +143,13 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
                         now=ledger.now(), max_ranges=MAX_RANGES)
     if not diff.compared:  # a delta without the comparison could miss a new record with an old watermark
         if mode == "delta":
-            mode, since, reason = "full", None, f"the key comparison could not run ({diff.note})"
+            mode, since, reason = "full", None, msg("the key comparison could not run ({note})", note=diff.note)
         return ReadPlan(mode, reason, watermark, since, previous, margin, note=diff.note)
     if mode == "delta" and len(diff.ranges) > MAX_RANGES:
-        mode, since, reason = "full", None, (
-            f"{diff.unreached} records the store lacks have no watermark past the last one and {diff.retried} have "
-            f"a reviewer's decision not applied yet, spread over more than {MAX_RANGES} key ranges")
+        mode, since, reason = "full", None, msg(
+            "{unreached} records the store lacks have no watermark past the last one and {retried} have a reviewer's "
+            "decision not applied yet, spread over more than {ranges} key ranges", unreached=diff.unreached,
+            retried=diff.retried, ranges=MAX_RANGES)
     return ReadPlan(mode, reason, watermark, since, previous, margin, diff.ranges if mode == "delta" else (),
                     True, "", diff.kept, diff.added, diff.unreached, diff.deleted, diff.marked, diff.back,
                     diff.retried if mode == "delta" else 0, max(0, count - diff.kept - diff.added))

@@ -39,12 +39,14 @@ class FreezeDiff:
         b, a = self.before, self.after
         name = f"{(b or a).source}/{(b or a).entity}"  # type: ignore[union-attr]
         if b is None:
-            return f"{name}: not in the freeze record"
+            return msg("{part}: not in the freeze record", part=name)
         if a is None:
-            return f"{name}: no longer readable"
+            return msg("{part}: no longer readable", part=name)
         if b.count != a.count:
-            return f"{name} ({a.table}): {b.count} rows at the freeze, {a.count} now"
-        return f"{name} ({a.table}): same {a.count} rows but their content changed since the freeze"
+            return msg("{part} ({table}): {before} rows at the freeze, {now} now", part=name, table=a.table,
+                       before=b.count, now=a.count)
+        return msg("{part} ({table}): same {n} rows but their content changed since the freeze", part=name,
+                   table=a.table, n=a.count)
 
 
 def fingerprints(settings: Settings, batch_size: int = 5000) -> list[Fingerprint]:

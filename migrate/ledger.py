@@ -24,11 +24,11 @@ from sqlalchemy import Connection, CursorResult, and_, func, insert, or_, select
 
 from migrate.core.entities import REGISTRY, STAGES, base_name
 from migrate.core.errors import StoreError
+from migrate.core.messages import msg
 from migrate.core.records import Key, jsonable
 from migrate.store.inlist import each_one_of
 from migrate.store.limits import storable_reason
 from migrate.store.models import batch, lineage, migration_run, source_snapshot
-from migrate.core.messages import msg
 
 BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
 UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
@@ -77,7 +77,8 @@ class BatchRow:
 
     def describe(self) -> str:
         lo, hi = _show_key(self.key_lo), _show_key(self.key_hi)
-        return f"Batch {self.id} ({self.source_system}/{self.entity}, keys {lo}..{hi})"
+        return msg("Batch {id} ({source}/{entity}, keys {lo}..{hi})", id=str(self.id), source=self.source_system,
+                   entity=self.entity, lo=lo, hi=hi)
 
 
 def now() -> dt.datetime:

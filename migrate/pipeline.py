@@ -35,15 +35,15 @@ from migrate import delta, ledger, quarantine
 from migrate.catalog import CatalogReport, catalog_report
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
-from migrate.core.messages import msg
 from migrate.core.i18n import Language, language
+from migrate.core.messages import Message, msg, say
 from migrate.core.progress import Progress, Tallies
+from migrate.leases import RUN_LOCK, advisory_xact_lock, is_postgresql
 from migrate.store import schema
 from migrate.store.models import new_unit, review_item
 from migrate.store.upsert import upsert
-from migrate.walkin import WalkInLinks, link_walk_ins
 from migrate.verdict import EntityShare, Verdict, entity_warnings
-from migrate.leases import RUN_LOCK, advisory_xact_lock, is_postgresql
+from migrate.walkin import WalkInLinks, link_walk_ins
 from migrate.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -133,17 +133,17 @@ class RunReport:
             lines.append("  " + (r.source + "/" + r.entity).ljust(w[0])
                          + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])))
             if r.error:
-                lines.append(f"    error: {r.error}")
+                lines.append("    " + say(msg("error: {error}", error=r.error), lang))
         for r in self.results:
             lines += [f"  {line}" for line in _read_lines(r, lang)]
         for batch_id in self.failed_batches:
-            lines.append(f"  Batch {batch_id} failed. Rerun: hopnhat batches rerun {batch_id}")
+            lines.append("  " + say(msg("Batch {id} failed. Rerun: hopnhat batches rerun {id}", id=str(batch_id)), lang))
         if self.catalog is not None:
-            lines.append("  " + self.catalog.summary().replace("\n", "\n  "))
+            lines.append("  " + self.catalog.summary(lang).replace("\n", "\n  "))
         if self.identifiers:
-            lines.append(f"  Old identifiers: {self.identifiers}")
+            lines.append("  " + say(msg("Old identifiers: {index}", index=self.identifiers), lang))
         if self.walk_ins is not None and (self.walk_ins.linked or self.walk_ins.ambiguous or self.walk_ins.waiting):
-            lines.append(f"  Walk-in documents: {self.walk_ins.summary()}")
+            lines.append("  " + say(msg("Walk-in documents: {links}", links=self.walk_ins.summary()), lang))
         if self.ok:
             lines += [f"  {line}" for line in self.verdict.lines(lang)]
         return "\n".join(lines)
@@ -169,7 +169,7 @@ def _read_lines(r: EntityResult, lang: Language) -> list[str]:
             out.append(_("{part}: {n} record(s) with a reviewer's decision not applied yet, read again by key").format(
                 part=part, n=n(p.retried)))
     elif p.reason and p.reason != "first load":
-        out.append(_("{part}: read in full: {reason}").format(part=part, reason=p.reason))
+        out.append(_("{part}: read in full: {reason}").format(part=part, reason=_said(p.reason, lang)))
     if p.deleted:
         out.append(_("{part}: {n} record(s) deleted in the source ({new} found by this run): kept in the store, "
                      "marked deleted-in-source").format(part=part, n=n(p.deleted), new=n(p.marked)))
@@ -177,8 +177,13 @@ def _read_lines(r: EntityResult, lang: Language) -> list[str]:
         out.append(_("{part}: {n} record(s) marked deleted before are in the source again: mark taken off").format(
             part=part, n=n(p.back)))
     if not p.compared and p.note and p.reason != "first load":
-        out.append(_("{part}: deletions not looked for: {note}").format(part=part, note=p.note))
+        out.append(_("{part}: deletions not looked for: {note}").format(part=part, note=_said(p.note, lang)))
     return out
+
+
+def _said(text: str, lang: Language) -> str:
+    """A reason of a read plan in ``lang``: worded again, or (read back from the store) looked up as a message id."""
+    return say(text, lang) if isinstance(text, Message) else lang.gettext(text) if text else text
 
 
 def build_resolver(settings: Settings, store: Engine, units: UnitTable) -> Resolver:
@@ -253,8 +258,10 @@ def run(settings: Settings, *, progress: Progress | None = None, resume: bool = 
     report.catalog = catalog_report(store, [s.name for s in settings.sources],
                                     RemapTable.load(settings.remaps) if settings.remaps else None)
     n = identifiers
-    report.identifiers = (f"indexed with each batch ({n['inserted']} new, {n['updated']} changed, "
-                          f"{n['deleted']} removed{' by this process' if children else ''})")
+    report.identifiers = (msg("indexed with each batch ({new} new, {changed} changed, {removed} removed by this "
+                              "process)", new=n["inserted"], changed=n["updated"], removed=n["deleted"]) if children
+                          else msg("indexed with each batch ({new} new, {changed} changed, {removed} removed)",
+                                   new=n["inserted"], changed=n["updated"], removed=n["deleted"]))
     with store.begin() as conn:
         ledger.finish_run(conn, run_id, "done" if report.ok else "failed")
     return report

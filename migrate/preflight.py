@@ -23,6 +23,8 @@ from mappings.units import UnitTable
 from migrate.core.canonical import to_canonical
 from migrate.config import Settings
 from migrate.core.errors import HopnhatError
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.pipeline import build_resolver
 from migrate.prepare import unit_ref
 from migrate.store import schema
@@ -48,11 +50,16 @@ class Preflight:
     def go(self) -> bool:
         return all(r.go for r in self.results)
 
-    def summary(self) -> str:
-        lines = [f"[{'go' if r.go else 'NO-GO':>5}] {r.name}: {r.message}" for r in self.results]
+    def summary(self, lang: Language | None = None) -> str:
+        """What the terminal shows, in ``lang`` (English by default); check names stay those of ``--only``."""
+        lang = lang or language()
+        go, no_go = say(msg("go"), lang), say(msg("NO-GO"), lang)
+        width = max(len(go), len(no_go))
+        lines = [f"[{(go if r.go else no_go):>{width}}] {r.name}: {say(r.message, lang)}" for r in self.results]
         for r in self.results:
-            lines += [f"        {r.name}: {d}" for d in r.details[:20]]
-        lines.append("Preflight: GO" if self.go else "Preflight: NO-GO — fix the checks above before the cutover")
+            lines += [f"        {r.name}: {say(d, lang)}" for d in r.details[:20]]
+        lines.append(say(msg("Preflight: GO") if self.go else
+                         msg("Preflight: NO-GO — fix the checks above before the cutover"), lang))
         return "\n".join(lines)
 
 
@@ -63,16 +70,16 @@ def preflight(settings: Settings, only: Sequence[str] = CHECKS, signed_off: Path
         try:
             out.results.append(_CHECKS[name](settings, store, signed_off))
         except HopnhatError as exc:
-            out.results.append(CheckResult(name, False, str(exc)))
+            out.results.append(CheckResult(name, False, exc.args[0] if exc.args else str(exc)))
     return out
 
 
 def _schema(settings: Settings, store, _signed_off) -> CheckResult:
     current, head = schema.current_revision(store), schema.head_revision()
     if current == head:
-        return CheckResult("schema", True, f"store at revision {head} (latest)")
-    return CheckResult("schema", False, f"store at revision {current or 'none'}, latest is {head}; "
-                                        "run: hopnhat store upgrade")
+        return CheckResult("schema", True, msg("store at revision {head} (latest)", head=head))
+    return CheckResult("schema", False, msg("store at revision {current}, latest is {head}; run: hopnhat store upgrade",
+                                            current=current or msg("none"), head=head))
 
 
 def _sources(settings: Settings, _store, _signed_off) -> CheckResult:
@@ -81,20 +88,24 @@ def _sources(settings: Settings, _store, _signed_off) -> CheckResult:
         try:
             adapter = open_source(source.name, source.url)
         except HopnhatError as exc:
-            return CheckResult("sources", False, f"{source.name} unreachable: {exc}")
+            return CheckResult("sources", False, msg("{source} unreachable: {problem}", source=source.name,
+                                                     problem=exc.args[0] if exc.args else str(exc)))
         try:
             for spec in source.profile.ordered():
                 try:
                     count = adapter.count(spec)
                     next(iter(adapter.read(spec, after=None, batch_size=1)), None)
-                    details.append(f"{source.name}/{spec.label} ({spec.table}): {count} rows")
+                    part = f"{source.name}/{spec.label}"
+                    details.append(msg("{part} ({table}): {n} rows", part=part, table=spec.table, n=count))
                 except HopnhatError as exc:
                     ok = False
-                    details.append(f"{source.name}/{spec.label} ({spec.table}): {exc}")
+                    part = f"{source.name}/{spec.label}"
+                    details.append(msg("{part} ({table}): {problem}", part=part, table=spec.table,
+                                       problem=exc.args[0] if exc.args else str(exc)))
         finally:
             adapter.close()
-    return CheckResult("sources", ok, f"{len(settings.sources)} source(s) read" if ok else "a source is not readable",
-                       tuple(details))
+    return CheckResult("sources", ok, msg("{n} source(s) read", n=len(settings.sources)) if ok
+                       else msg("a source is not readable"), tuple(details))
 
 
 def _accepted(signed_off: Path | None) -> set[str]:
@@ -134,10 +145,10 @@ def _mapping(settings: Settings, store, signed_off: Path | None) -> CheckResult:
     if unresolved:
         total = sum(unresolved.values())
         return CheckResult("mapping", False,
-                           f"{total} dossier(s) of {refs} records resolve to no new commune: decide them "
-                           "(hopnhat map review export / import) or sign them off",
+                           msg("{n} dossier(s) of {refs} records resolve to no new commune: decide them "
+                               "(hopnhat map review export / import) or sign them off", n=total, refs=refs),
                            tuple(f"{k}: {n}" for k, n in unresolved.most_common()) + details)
-    return CheckResult("mapping", True, f"all {refs} place references resolve", details)
+    return CheckResult("mapping", True, msg("all {n} place references resolve", n=refs), details)
 
 
 def _review(settings: Settings, store, signed_off: Path | None) -> CheckResult:
@@ -149,11 +160,11 @@ def _review(settings: Settings, store, signed_off: Path | None) -> CheckResult:
         ).all()
     pending = [r for r in rows if f"{r.source_system}/{r.source_table}/{r.source_key}" not in accepted]
     if not pending:
-        return CheckResult("review", True, f"{len(rows)} open review item(s), all signed off" if rows
-                           else "review queue empty")
+        return CheckResult("review", True, msg("{n} open review item(s), all signed off", n=len(rows)) if rows
+                           else msg("review queue empty"))
     return CheckResult("review", False,
-                       f"{len(pending)} open review item(s) not signed off "
-                       "(hopnhat map review export, then import decisions, or list them in the sign-off file)",
+                       msg("{n} open review item(s) not signed off (hopnhat map review export, then import "
+                           "decisions, or list them in the sign-off file)", n=len(pending)),
                        tuple(f"{r.source_system}/{r.source_table}/{r.source_key}: {r.reason}" for r in pending))
 
 
@@ -173,9 +184,11 @@ def _disk(settings: Settings, _store, _signed_off) -> CheckResult:
     target = settings.files_dir
     probe = target if target.exists() else next((p for p in target.parents if p.exists()), Path("."))
     free = shutil.disk_usage(probe).free
-    message = f"attachments declare {need / 1e6:.1f} MB; {free / 1e9:.1f} GB free at {target}"
-    return CheckResult("disk", free >= need * DISK_MARGIN, message if free >= need * DISK_MARGIN
-                       else message + f" (need {DISK_MARGIN:.0%} of it)")
+    values = {"need": round(need / 1e6, 1), "free": round(free / 1e9, 1), "folder": str(target)}
+    if free >= need * DISK_MARGIN:
+        return CheckResult("disk", True, msg("attachments declare {need} MB; {free} GB free at {folder}", **values))
+    return CheckResult("disk", False, msg("attachments declare {need} MB; {free} GB free at {folder} (need {margin} "
+                                          "of it)", margin=format(DISK_MARGIN, ".0%"), **values))
 
 
 _CHECKS = {"schema": _schema, "sources": _sources, "mapping": _mapping, "review": _review, "disk": _disk}

@@ -17,10 +17,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from migrate.core.errors import StoreError
+from migrate.core.messages import msg
 from migrate.core.retry import policy
 from migrate.store import failures
 from migrate.store.failures import one_line
-from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
-from migrate.store.models import account, document
+from migrate.core.messages import msg
 from migrate.store.inlist import one_of
+from migrate.store.models import account, document
 
 CHUNK = 5000
 
@@ -29,9 +30,9 @@ class WalkInLinks:
     waiting: int  # documents whose number no account holds yet
 
     def summary(self) -> str:
-        return (f"{self.linked} linked to an account that appeared with their owner's id number, "
-                f"{self.ambiguous} left unlinked (several accounts hold the number), {self.waiting} still "
-                "owned by the number alone")
+        return msg("{linked} linked to an account that appeared with their owner's id number, {ambiguous} left "
+                   "unlinked (several accounts hold the number), {waiting} still owned by the number alone",
+                   linked=self.linked, ambiguous=self.ambiguous, waiting=self.waiting)
 
 
 def compact(number: object) -> str:

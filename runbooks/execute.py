@@ -18,6 +18,8 @@ from pathlib import Path
 
 from migrate.core.credentials import hide_credentials
 from migrate.core.errors import ConfigError
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from runbooks import journal
 from runbooks.model import Runbook, Step
 
@@ -46,23 +48,28 @@ class Outcome:
     def ok(self) -> bool:
         return self.stopped_at is None
 
-    def summary(self) -> str:
-        lines = [f"Runbook {self.runbook.name}: {self.runbook.title}"]
+    def summary(self, lang: Language | None = None) -> str:
+        """What the terminal shows, in ``lang`` (English by default); the runbook's own titles as written."""
+        lang = lang or language()
+        lines = [say(msg("Runbook {name}: {title}", name=self.runbook.name, title=self.runbook.title), lang)]
         for r in self.results:
-            lines.append(f"  [{r.verdict:>9}] {r.step.id}: {r.step.title}")
+            lines.append(f"  [{verdict_word(r.verdict, lang):>9}] {r.step.id}: {r.step.title}")
             if r.verdict == "dry-run":
                 lines.append(f"              $ {r.command}")
-                checks = [f"exit {r.step.expect_exit}"] + [f"shows /{p}/" for p in r.step.expect] + \
-                         [f"never /{p}/" for p in r.step.refuse]
-                lines.append(f"              go if: {', '.join(checks)}")
+                checks = [say(msg("exit {code}", code=str(r.step.expect_exit)), lang)] + \
+                         [say(msg("shows /{pattern}/", pattern=p), lang) for p in r.step.expect] + \
+                         [say(msg("never /{pattern}/", pattern=p), lang) for p in r.step.refuse]
+                lines.append("              " + say(msg("go if: {checks}", checks=", ".join(checks)), lang))
                 if r.step.rollback:
-                    lines.append(f"              rollback: {self._text(r.step.rollback)}")
+                    lines.append("              " + say(msg("rollback: {rollback}", rollback=self._text(r.step.rollback)),
+                                                        lang))
         if self.stopped_at is not None:
             s = self.stopped_at
-            lines += ["", f"STOPPED at {s.step.id}: {s.reason}"]
+            lines += ["", say(msg("STOPPED at {step}: {reason}", step=s.step.id, reason=s.reason), lang)]
             if s.step.rollback:
-                lines.append(f"Rollback: {self._text(s.step.rollback)}")
-            lines.append(f"Fix the cause, then resume: hopnhat runbook run {self.runbook.path}")
+                lines.append(say(msg("Rollback: {rollback}", rollback=self._text(s.step.rollback)), lang))
+            lines.append(say(msg("Fix the cause, then resume: hopnhat runbook run {file}", file=str(self.runbook.path)),
+                             lang))
         return "\n".join(lines)
 
     def _text(self, text: str) -> str:
@@ -70,6 +77,16 @@ class Outcome:
             return hide_credentials(expand(text, self.runbook, self.environ))
         except ConfigError:
             return text
+
+
+# A step's verdict as the journal keeps it, and as the terminal says it.
+VERDICTS = {"go": msg("go"), "no-go": msg("no-go"), "confirmed": msg("confirmed"), "dry-run": msg("dry-run"),
+            "rolled-back": msg("rolled-back"), "rollback-failed": msg("rollback-failed"), "pending": msg("pending")}
+
+
+def verdict_word(verdict: str, lang: Language) -> str:
+    """``go`` -> ``đạt`` (vi); a verdict this version does not know stays as the journal wrote it."""
+    return say(VERDICTS[verdict], lang) if verdict in VERDICTS else verdict
 
 
 def expand(command: str, book: Runbook, environ: Mapping[str, str]) -> str:
@@ -85,8 +102,11 @@ def expand(command: str, book: Runbook, environ: Mapping[str, str]) -> str:
 
 
 def with_vars(book: Runbook, environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment for the steps: the runbook's [vars] as defaults, the real environment wins."""
-    env = dict(environ)
+    """The environment for the steps: the runbook's [vars] as defaults, the real environment wins.
+
+    Steps speak English (HOPNHAT_LANG=en), whatever the operator's language: their checks
+    (``expect``, ``refuse``) are English patterns. A step's own ``--lang vi`` still wins (a report)."""
+    env = {**environ, "HOPNHAT_LANG": "en"}
     for name, value in book.vars.items():
         if name not in env:
             env[name] = expand(value, book, env)

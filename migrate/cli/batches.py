@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 
 from migrate.cli import speech
-from migrate.core.messages import msg
-
 from migrate.cli.options import json_option, store_option, load_settings
 from migrate.cli.progress import display
 from migrate.core.errors import HopnhatError
+from migrate.core.messages import msg, say
 
 
 @click.group("batches")
@@ -47,14 +46,18 @@ def list_command(store: str | None, state: str | None, source: str | None, run_i
         from migrate.cli import jsonout
 
         return jsonout.emit(jsonout.batches(rows))
-    click.echo(f"{'id':>6}  {'source/entity':<32}{'keys':<24}{'state':<10}{'tries':>5}{'extr.':>7}{'load.':>7}"
-               f"{'merg.':>6}{'quar.':>6}  worker")
+    lang = speech.current()
+    n = lang.number
+    head = [say(msg(h), lang) for h in ("id", "source/entity", "keys", "state", "tries", "extr.", "load.", "merg.",
+                                         "quar.", "worker")]
+    click.echo(f"{head[0]:>6}  {head[1]:<32}{head[2]:<24}{head[3]:<10}{head[4]:>5}{head[5]:>7}{head[6]:>7}"
+               f"{head[7]:>6}{head[8]:>6}  {head[9]}")
     for r in rows:
         keys = f"{','.join(map(str, r.key_lo))}..{','.join(map(str, r.key_hi))}"
         c = r.counts
         click.echo(f"{r.id:>6}  {r.source_system + '/' + r.entity:<32}{keys:<24}{r.state:<10}{r.attempts:>5}"
-                   f"{c.extracted:>7}{c.loaded:>7}{c.merged:>6}{c.quarantined:>6}  {r.worker or '-'}")
-    click.echo(f"{len(rows)} batch(es)")
+                   f"{n(c.extracted):>7}{n(c.loaded):>7}{n(c.merged):>6}{n(c.quarantined):>6}  {r.worker or '-'}")
+    speech.echo(msg("{n} batch(es)", n=len(rows)))
 
 
 @batches_group.command("show")
@@ -78,15 +81,24 @@ def show_command(store: str | None, batch_id: int, as_json: bool) -> None:
         from migrate.cli import jsonout
 
         return jsonout.emit(jsonout.batch(row))
-    click.echo(row.describe())
-    for name in ("run_id", "seq", "source_table", "state", "attempts", "worker", "started_at", "finished_at"):
+    lang = speech.current()
+    click.echo(say(row.describe(), lang))
+    for name, label in _SHOWN:
         value = getattr(row, name)
-        click.echo(f"  {name}: {'-' if value is None else value}")
+        shown = "-" if value is None else lang.datetime(value) if name.endswith("_at") and lang.code != "en" else value
+        click.echo(f"  {say(label, lang)}: {shown}")
     c = row.counts
-    click.echo(f"  counts: extracted {c.extracted}, loaded {c.loaded}, merged {c.merged}, "
-               f"quarantined {c.quarantined}, excluded {c.excluded}")
+    speech.echo(msg("  counts: extracted {extracted}, loaded {loaded}, merged {merged}, quarantined {quarantined}, "
+                    "excluded {excluded}", extracted=c.extracted, loaded=c.loaded, merged=c.merged,
+                    quarantined=c.quarantined, excluded=c.excluded))
     if row.error:
-        click.echo(f"  error: {row.error}")
+        speech.echo(msg("  error: {error}", error=row.error))
+
+
+# What ``batches show`` prints of a batch: the ledger's field and its label (the field's name in English).
+_SHOWN = (("run_id", msg("run_id")), ("seq", msg("seq")), ("source_table", msg("source_table")),
+          ("state", msg("state")), ("attempts", msg("attempts")), ("worker", msg("worker")),
+          ("started_at", msg("started_at")), ("finished_at", msg("finished_at")))
 
 
 @batches_group.command("rerun")
@@ -119,10 +131,12 @@ def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, qua
         rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined,
                                        progress=progress)
     for row in rows:
-        click.echo(row.error if row.state == "failed" and row.error else
-                   f"{row.describe()}: {row.state} after {row.attempts} attempt(s)")
+        speech.echo(row.error if row.state == "failed" and row.error else
+                    msg("{batch}: {state} after {attempts} attempt(s)", batch=row.describe(), state=row.state,
+                        attempts=row.attempts))
     left = [r for r in rows if r.state == "failed"]
-    click.echo(f"{len(rows)} batch(es) rerun: {len(rows) - len(left)} loaded, {len(left)} still failed")
+    speech.echo(msg("{n} batch(es) rerun: {loaded} loaded, {failed} still failed", n=len(rows),
+                    loaded=len(rows) - len(left), failed=len(left)))
     if left:
         ids = " ".join(str(r.id) for r in left)
         raise HopnhatError(msg("{n} batch(es) still failed after the rerun: {ids}. The cause is still there: read "
@@ -174,7 +188,7 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool, as_js
         return jsonout.emit(jsonout.quarantine(rows))
     for entry in rows:
         click.echo(entry.line())
-    click.echo(f"{len(rows)} record(s) in quarantine")
+    speech.echo(msg("{n} record(s) in quarantine", n=len(rows)))
 
 
 @quarantine_group.command("export")
@@ -203,7 +217,7 @@ def quarantine_export(store: str | None, out: str, source: str | None, show_all:
     with open_store(settings).connect() as conn:
         rows = quarantine.entries(conn, source=source, include_released=show_all)
     count = quarantine.export(rows, out, mask=not unmasked, personal=_personal_columns(settings))
-    click.echo(f"{count} record(s) written to {out}")
+    speech.echo(msg("{n} record(s) written to {file}", n=count, file=out))
 
 
 def _personal_columns(settings) -> dict[tuple[str, str], frozenset[str]]:

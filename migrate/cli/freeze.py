@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from migrate.core.messages import msg
-
+from migrate.cli import speech
 from migrate.cli.options import parse_sources, load_settings
 from migrate.core.errors import CheckFailed
+from migrate.core.messages import msg
 
 
 @click.group("freeze")
@@ -38,8 +38,9 @@ def take_command(profiles: tuple[str, ...], out: str, sources: tuple[str, ...]) 
     settings = load_settings(profiles, source_urls=parse_sources(sources))
     prints = freeze.take(settings, Path(out))
     for f in prints:
-        click.echo(f"{f.source}/{f.entity}: {f.count} rows, digest {f.digest[:16]}")
-    click.echo(f"Freeze recorded in {out}")
+        speech.echo(msg("{source}/{entity}: {n} rows, digest {digest}", source=f.source, entity=f.entity, n=f.count,
+                        digest=f.digest[:16]))
+    speech.echo(msg("Freeze recorded in {file}", file=out))
 
 
 @freeze_group.command("check")
@@ -58,9 +59,9 @@ def check_command(record: str, profiles: tuple[str, ...], sources: tuple[str, ..
     settings = load_settings(profiles, source_urls=parse_sources(sources))
     diffs = freeze.compare(settings, Path(record))
     for d in diffs:
-        click.echo(f"CHANGED {d.describe()}")
+        speech.echo(msg("CHANGED {change}", change=d.describe()))
     if diffs:
         raise CheckFailed(msg("{n} source table(s) changed after the freeze recorded in {record}: run a final "
                               "delta, then freeze again (hopnhat freeze take PROFILE... --out FILE)",
                               n=len(diffs), record=record))
-    click.echo("Sources unchanged since the freeze.")
+    speech.echo(msg("Sources unchanged since the freeze."))

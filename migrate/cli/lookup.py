@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from migrate.core.messages import msg
-
 from migrate.cli.options import load_settings, store_option
 from migrate.cli.progress import display
-from migrate.core.errors import HopnhatError
 from migrate.continuity.identifiers import KINDS
+from migrate.core.errors import HopnhatError
+from migrate.core.messages import msg
 
 
 @click.command("lookup")

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import click
 
-from migrate.cli import speech
-from migrate.core.messages import msg
-
 from mappings import review, review_store, summary
-from migrate.core.errors import HopnhatError
 from mappings.rules import Resolver
 from mappings.split_rules import SplitRules
 from mappings.units import UnitTable
+from migrate.cli import speech
+from migrate.core.errors import HopnhatError
+from migrate.core.messages import msg
 
 
 def _resolver(split_rules: str | None, decisions: str | None, default_part_policy: bool) -> Resolver:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from migrate.core.messages import msg
-
+from migrate.cli import speech
 from migrate.cli.options import parse_sources, store_option, load_settings
 from migrate.core.errors import CheckFailed
+from migrate.core.messages import msg
 
 
 @click.command("preflight")
@@ -34,7 +34,7 @@ def preflight_command(profiles: tuple[str, ...], store: str | None, sources: tup
 
     settings = load_settings(profiles, store=store, source_urls=parse_sources(sources), files_dir=files_dir)
     result = preflight(settings, only or CHECKS, Path(signed_off) if signed_off else None)
-    click.echo(result.summary())
+    click.echo(result.summary(speech.current()))
     if not result.go:
         failed = ", ".join(r.name for r in result.results if not r.go)
         raise CheckFailed(msg("preflight is a NO-GO ({failed}): fix what the lines above name, then run "

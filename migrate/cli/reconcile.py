@@ -7,13 +7,12 @@ from pathlib import Path
 import click
 
 from migrate.cli import speech
-from migrate.core.messages import msg
-
 from migrate.cli.options import (json_option, lang_option, load_settings, parse_sources, project_profiles,
                                  store_option)
 from migrate.cli.progress import display
 from migrate.core.errors import ConservationBroken
 from migrate.core.i18n import language
+from migrate.core.messages import msg
 
 
 @click.group("reconcile")

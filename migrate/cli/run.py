@@ -5,12 +5,11 @@ from __future__ import annotations
 import click
 
 from migrate.cli import speech
-from migrate.core.messages import msg
-
 from migrate.cli.options import (json_option, lang_option, load_settings, parse_sources, project_profiles,
                                  run_options, store_option)
 from migrate.cli.progress import display
 from migrate.core.errors import ConservationBroken, HopnhatError
+from migrate.core.messages import msg
 
 
 @click.command("demo")

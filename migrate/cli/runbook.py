@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from migrate.core.messages import msg
-
 from migrate import config
+from migrate.cli import speech
 from migrate.core.errors import HopnhatError
+from migrate.core.messages import msg
 from runbooks import execute
 from runbooks.model import load_runbook
 
@@ -55,7 +55,7 @@ def run_command(runbook: str, dry_run: bool, start_from: str | None, until: str 
         book, _journal(book, journal), operator=operator or config.operator(), dry_run=dry_run,
         start_from=start_from, until=until, confirmed=frozenset(confirm), environ=config.environment(), echo=lambda line: click.echo(line, err=True),
     )
-    click.echo(outcome.summary())
+    click.echo(outcome.summary(speech.current()))
     if not outcome.ok:
         raise HopnhatError(msg("runbook {name} stopped (see above); fix the cause, then resume: "
                                "hopnhat runbook run {file}", name=book.name, file=runbook))
@@ -73,18 +73,21 @@ def status_command(runbook: str, journal: str | None) -> None:
     """
     book = load_runbook(runbook)
     rows = execute.status(book, _journal(book, journal))
-    click.echo(f"Runbook {book.name}: {book.title}")
+    lang = speech.current()
+    speech.echo(msg("Runbook {name}: {title}", name=book.name, title=book.title))
     next_step = None
     for step, entry in rows:
         if entry is None:
-            click.echo(f"  [  pending] {step.id}: {step.title}")
+            click.echo(f"  [{execute.verdict_word('pending', lang):>9}] {step.id}: {step.title}")
         else:
-            click.echo(f"  [{entry.verdict:>9}] {step.id}: {step.title}  ({entry.finished_at}, {entry.operator})")
+            when = lang.datetime(entry.finished_at) if lang.code != "en" else entry.finished_at
+            click.echo(f"  [{execute.verdict_word(entry.verdict, lang):>9}] {step.id}: {step.title}  "
+                       f"({when}, {entry.operator})")
             if entry.reason and entry.verdict not in ("go", "confirmed"):
                 click.echo(f"              {entry.reason}")
         if next_step is None and (entry is None or entry.verdict not in ("go", "confirmed")):
             next_step = step.id
-    click.echo(f"Next step: {next_step}" if next_step else "All steps done.")
+    speech.echo(msg("Next step: {step}", step=next_step) if next_step else msg("All steps done."))
 
 
 @runbook_group.command("rollback")
@@ -101,7 +104,8 @@ def rollback_command(runbook: str, step: str, journal: str | None) -> None:
     book = load_runbook(runbook)
     result = execute.rollback(book, step, _journal(book, journal), operator=config.operator(),
                               environ=config.environment())
-    click.echo(f"{step}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""))
+    lang = speech.current()
+    click.echo(f"{step}: {execute.verdict_word(result.verdict, lang)}" + (f" ({result.reason})" if result.reason else ""))
     click.echo(result.output)
     if result.verdict != "rolled-back":
         raise HopnhatError(msg("the rollback of step {step} did not complete ({verdict}); "

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from migrate.cli import speech
-from migrate.core.messages import msg
-
 from migrate.cli.options import json_option, store_option, load_settings
+from migrate.core.messages import msg, say
 from migrate.store import schema
 
 
@@ -47,7 +46,8 @@ def upgrade_command(store: str | None, revision: str, sql: bool, start: str | No
         click.echo(schema.upgrade_sql(settings.store_url, revision, start=start), nl=False)
         return
     reached = schema.upgrade(schema.connect(settings.store_url, create=True), revision)
-    click.echo(f"Store {schema.safe_url(settings.store_url)} is at schema revision {reached}.")
+    speech.echo(msg("Store {store} is at schema revision {revision}.", store=schema.safe_url(settings.store_url),
+                    revision=reached))
 
 
 @store_group.command("downgrade")
@@ -62,7 +62,8 @@ def downgrade_command(store: str | None, revision: str) -> None:
     """
     settings = load_settings(store=store)
     reached = schema.downgrade(schema.connect(settings.store_url), revision)
-    click.echo(f"Store {schema.safe_url(settings.store_url)} is at schema revision {reached}.")
+    speech.echo(msg("Store {store} is at schema revision {revision}.", store=schema.safe_url(settings.store_url),
+                    revision=reached))
 
 
 @store_group.command("current")
@@ -82,8 +83,8 @@ def current_command(store: str | None, as_json: bool) -> None:
 
         return jsonout.emit(jsonout.store_current(schema.safe_url(settings.store_url), current,
                                                   schema.head_revision()))
-    click.echo(f"Store {schema.safe_url(settings.store_url)}: revision {current or 'none'}; "
-               f"latest {schema.head_revision()}.")
+    speech.echo(msg("Store {store}: revision {current}; latest {head}.", store=schema.safe_url(settings.store_url),
+                    current=current or msg("none"), head=schema.head_revision()))
 
 
 @store_group.command("history")
@@ -98,10 +99,13 @@ def history_command(store: str | None) -> None:
     settings = load_settings(store=store)
     current = _current_if_present(settings.store_url)
     head = schema.head_revision()
+    lang = speech.current()
     for rev in schema.history():
-        marks = [m for m, on in (("head", rev.revision == head), ("current", rev.revision == current)) if on]
+        marks = [say(m, lang) for m, on in ((msg("head"), rev.revision == head), (msg("current"), rev.revision == current))
+                 if on]
         click.echo(f"{rev.revision}  {rev.created:<10}  {rev.message}" + (f"  ({', '.join(marks)})" if marks else ""))
-    click.echo(f"Store {schema.safe_url(settings.store_url)}: revision {current or 'none'}.")
+    speech.echo(msg("Store {store}: revision {current}.", store=schema.safe_url(settings.store_url),
+                    current=current or msg("none")))
 
 
 def _current_if_present(url: str) -> str | None:

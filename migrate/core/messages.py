@@ -8,8 +8,9 @@ English or Vietnamese; the CLI does. So a message is kept as its gettext id
 
 A :class:`Message` *is* the English text (a ``str``): logs, ``str(exc)``,
 joins and ``in`` tests see English as before, and :func:`say` words it again
-in another language. Values that are ``int`` are written as numbers of that
-language (``1.234.567`` in Vietnamese); pass identifiers a user types back
+in another language. Values that are ``int`` or ``float`` are written as numbers of
+that language (``1.234.567``, ``1,5`` in Vietnamese), a ``tuple`` of messages is
+said one after the other (``"; "`` between them); pass identifiers a user types back
 (batch and run ids) as ``str`` so they stay plain digits. A message built by
 concatenating a Message with other text is plain English again: put every part
 in the message id instead.
@@ -60,6 +61,8 @@ def _format(template: str, values: Mapping[str, object], lang: Language) -> str:
 def _shown(value: object, lang: Language) -> str:
     if isinstance(value, Message):
         return value.render(lang)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, tuple):  # several problems, each a message: one after the other
+        return "; ".join(_shown(v, lang) for v in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return lang.number(value)
     return str(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.exc import DBAPIError, InterfaceError
+
 from migrate.core.messages import msg
 
 # PostgreSQL SQLSTATEs worth another attempt: class 08 (connection), shutdowns, start-up, deadlock, serialization.

@@ -21,9 +21,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from migrate.core.credentials import safe_url  # noqa: F401 - callers print URLs through schema.safe_url
 from migrate.core.errors import StoreError
+from migrate.core.messages import msg
 from migrate.core.retry import policy
 from migrate.store import failures
-from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 

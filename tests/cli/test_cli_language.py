@@ -146,3 +146,4 @@ def test_messages_keep_english_and_say_numbers_the_vietnamese_way():
     problems = ConfigError([msg("workers must be at least 1, got {value}", value="0"), "a plain problem"])
     assert str(problems) == "workers must be at least 1, got 0; a plain problem"
     assert problems.render(vi) == "số tiến trình (workers) phải từ 1 trở lên, nhận được 0; a plain problem"
+

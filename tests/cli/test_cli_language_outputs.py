@@ -1,0 +1,147 @@
+"""What the operator's commands print, in Vietnamese and in English, on SQLite and PostgreSQL.
+
+One demo portal is loaded (``hopnhat --lang vi run``), then the ledger, the quarantine,
+the store, preflight, the freeze and a runbook are read in both languages through
+``main()``. Exit codes are the same in both; ``--json`` stays machine names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from adapters.profiles import load_profile
+from migrate.store import schema
+from tests.harness import EXIT_CHECK_FAILED, EXIT_OK
+
+RUNBOOK = """
+[runbook]
+name = "check-store"
+title = "Kho ở phiên bản mới nhất"
+
+[[step]]
+id = "store-schema"
+title = "The store exists at the latest schema"
+run = "hopnhat store upgrade --store ${STORE}"
+expect = ["is at schema revision"]
+rollback = "Nothing to undo."
+
+[[step]]
+id = "sign"
+title = "The auditor signs"
+manual = true
+"""
+
+
+@pytest.fixture
+def loaded(store_url, demo_portals, shell, tmp_path):
+    """One demo portal loaded in Vietnamese: (store, env, profile, what the run printed)."""
+    portal = demo_portals[0]
+    env = {load_profile(portal.profile_path).url_env: f"sqlite:///{portal.db_path}", "HOPNHAT_STORE_URL": store_url,
+           "HOPNHAT_FILES_DIR": str(tmp_path / "files")}
+    run = shell.main("--lang", "vi", "run", str(portal.profile_path), "--batch-size", "100", env=env, expect=None)
+    assert run.code in (EXIT_OK, 4), run
+    return store_url, env, str(portal.profile_path), run
+
+
+def test_the_run_summary_in_vietnamese(loaded):
+    store, env, profile, run = loaded
+    lines = run.stdout.splitlines()
+    assert re.fullmatch(r"Lần chạy 1: \d+ loại dữ liệu nguồn trong [\d,]+ giây", lines[0]), run
+    assert lines[1].split() == ["nguồn/loại", "dữ", "liệu", "nguồn", "đã", "trích", "xuất", "đã", "nạp", "đã", "hợp",
+                                "nhất", "cách", "ly", "loại", "trừ"]
+    assert any(line.startswith("  Danh mục: ") and " cơ quan, " in line and "thủ tục hành chính" in line
+               for line in lines), run
+    assert any(line.startswith("  Mã định danh cũ: được lập chỉ mục theo từng lô (") for line in lines), run
+    assert lines[-1].startswith("  kết luận: ĐẠT"), run
+    for english in ("Catalog:", "Old identifiers:", "verdict:", "extracted"):
+        assert english not in run.stdout, english
+
+
+def test_batches_in_both_languages(loaded, shell):
+    store, env, profile, _ = loaded
+    vi = shell.main("--lang", "vi", "batches", "list", env=env)
+    en = shell.main("batches", "list", "--json", env={**env, "HOPNHAT_LANG": "vi"})
+    document = json.loads(en.stdout)  # --json keeps its machine names whatever the language
+    count = document["count"]
+    assert count == len(document["batches"]) > 0 and {"id", "state"} <= set(document["batches"][0])
+    assert vi.stdout.splitlines()[0].split()[:4] == ["mã", "nguồn/loại", "dữ", "liệu"]
+    assert vi.stdout.splitlines()[-1] == f"{count} lô"
+    assert shell.main("--lang", "en", "batches", "list", env=env).stdout.splitlines()[-1] == f"{count} batch(es)"
+    first = re.search(r"^\s+(\d+)\s", vi.stdout.splitlines()[1]).group(1)
+    shown = shell.main("batches", "show", first, "--store", store, env={"HOPNHAT_LANG": "vi"})
+    assert shown.stdout.splitlines()[0].startswith(f"Lô {first} (")
+    assert "  trạng thái: verified" in shown.stdout or "  trạng thái: loaded" in shown.stdout
+    assert re.search(r"^  bắt đầu: \d\d/\d\d/\d{4} \d\d:\d\d:\d\d$", shown.stdout, re.MULTILINE), shown
+    assert "  số lượng: đã trích xuất " in shown.stdout
+    english = shell.main("--lang", "en", "batches", "show", first, "--store", store)
+    assert english.stdout.splitlines()[0].startswith(f"Batch {first} (") and "  counts: extracted " in english.stdout
+    rerun = shell.main("--lang", "vi", "batches", "rerun", first, profile, env=env)
+    assert rerun.stdout.splitlines()[-1] == "đã chạy lại 1 lô: 1 đã nạp, 0 vẫn lỗi"
+    assert re.search(rf"^Lô {first} \(.*\): loaded sau \d+ lần thử$", rerun.stdout, re.MULTILINE), rerun
+
+
+def test_quarantine_and_store_in_both_languages(loaded, shell, tmp_path):
+    store, env, profile, _ = loaded
+    vi = shell.main("--lang", "vi", "quarantine", "list", env=env)
+    count = int(vi.stdout.splitlines()[-1].split()[0].replace(".", ""))
+    assert vi.stdout.splitlines()[-1].endswith(" bản ghi đang bị cách ly")
+    assert shell.main("--lang", "en", "quarantine", "list", env=env).stdout.splitlines()[-1] == \
+        f"{count} record(s) in quarantine"
+    out = tmp_path / "q.csv"
+    exported = shell.main("--lang", "vi", "quarantine", "export", "--out", str(out), env=env)
+    assert exported.stdout.strip().endswith(f" bản ghi vào {out}")
+    assert out.read_text("utf-8-sig").splitlines()[0].startswith("id,batch_id,source_system,")  # machine names
+    shown, head = schema.safe_url(store), schema.head_revision()
+    current = shell.main("--lang", "vi", "store", "current", env=env)
+    assert current.stdout.strip() == f"Kho {shown}: phiên bản {head}; mới nhất {head}."
+    history = shell.main("--lang", "vi", "store", "history", env=env)
+    assert history.stdout.splitlines()[-2].endswith("(mới nhất, hiện tại)")
+    assert history.stdout.splitlines()[-1] == f"Kho {shown}: phiên bản {head}."
+    upgraded = shell.main("--lang", "vi", "store", "upgrade", env=env)
+    assert upgraded.stdout.strip() == f"Kho {shown} đang ở phiên bản lược đồ {head}."
+    english = shell.main("--lang", "en", "store", "current", env=env)
+    assert english.stdout.strip() == f"Store {shown}: revision {head}; latest {head}."
+
+
+def test_preflight_and_freeze_in_both_languages(loaded, shell, tmp_path):
+    store, env, profile, _ = loaded
+    go = shell.main("--lang", "vi", "preflight", profile, "--only", "schema", "--only", "sources", env=env)
+    lines = go.stdout.splitlines()
+    assert lines[0] == f"[      đạt] schema: kho ở phiên bản {schema.head_revision()} (mới nhất)"
+    assert lines[1] == "[      đạt] sources: đã đọc 1 nguồn" and lines[-1] == "Kiểm tra trước chuyển đổi: ĐẠT"
+    assert re.search(r"^        sources: \S+/dossier \(\w+\): [\d.]+ dòng$", go.stdout, re.MULTILINE), go
+    assert shell.main("--lang", "en", "preflight", profile, "--only", "schema", env=env).stdout.splitlines()[-1] == \
+        "Preflight: GO"
+    record = tmp_path / "freeze.json"
+    taken = shell.main("--lang", "vi", "freeze", "take", profile, "--out", str(record), env=env)
+    assert taken.stdout.splitlines()[-1] == f"Đã ghi bản đóng băng vào {record}"
+    assert re.search(r"^\S+/dossier: [\d.]+ dòng, mã tóm tắt [0-9a-f]{16}$", taken.stdout, re.MULTILINE), taken
+    same = shell.main("--lang", "vi", "freeze", "check", str(record), profile, env=env)
+    assert same.stdout == "Các nguồn không thay đổi kể từ lần đóng băng.\n"
+    frozen = json.loads(record.read_text("utf-8"))  # a machine file: the same names in every language
+    assert {"source", "entity", "table", "count", "digest"} <= set(frozen["sources"][0])
+    frozen["sources"][0]["count"] += 1  # as if the portal had one more row at the freeze
+    record.write_text(json.dumps(frozen), "utf-8")
+    moved = shell.main("--lang", "vi", "freeze", "check", str(record), profile, env=env, expect=EXIT_CHECK_FAILED)
+    assert re.search(r"^ĐÃ THAY ĐỔI \S+ \(\w+\): [\d.]+ dòng lúc đóng băng, nay [\d.]+$", moved.stdout, re.MULTILINE)
+    assert moved.stderr.startswith("Lỗi: 1 bảng nguồn đã thay đổi sau lần đóng băng ghi trong ")
+
+
+def test_a_runbook_in_vietnamese_runs_its_steps_in_english(loaded, shell, tmp_path):
+    store, env, profile, _ = loaded
+    book = tmp_path / "check.toml"
+    book.write_text(RUNBOOK, "utf-8")
+    env = {**env, "STORE": store, "HOPNHAT_LANG": "vi"}
+    stopped = shell.main("runbook", "run", str(book), env=env, expect=1)
+    assert "  [      đạt] store-schema: The store exists at the latest schema" in stopped.stdout  # its expect held
+    assert "  [không đạt] sign: The auditor signs" in stopped.stdout
+    assert stopped.stderr.splitlines()[-1].startswith("Lỗi: quy trình (runbook) check-store đã dừng")
+    status = shell.main("runbook", "status", str(book), env=env)
+    assert status.stdout.splitlines()[0] == "Quy trình (runbook) check-store: Kho ở phiên bản mới nhất"
+    assert re.search(r"^  \[      đạt\] store-schema: .*\(\d\d/\d\d/\d{4} ", status.stdout, re.MULTILINE), status
+    assert status.stdout.splitlines()[-1] == "Bước tiếp theo: sign"
+    english = shell.main("--lang", "en", "runbook", "status", str(book), env=env)
+    assert english.stdout.splitlines()[-1] == "Next step: sign"
