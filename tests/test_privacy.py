@@ -83,8 +83,10 @@ def test_a_personal_column_in_a_reason_is_masked_whole():
     assert mask_value("Xóm 3, xã Yên Khánh") == "X** 3, x* Y** K****"
 
 
-def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, monkeypatch):
-    """A portal whose rows carry ids, phones and e-mails in free text and in a reason; exported with defaults."""
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_quarantine_export_masks_reasons_and_payloads(engine, demo_portals, tmp_path, monkeypatch, request):
+    """A portal whose rows carry ids, phones and e-mails in free text and in a reason; exported with defaults,
+    from an SQLite store and from the suite's PostgreSQL."""
     import shutil
 
     from adapters.profiles import load_profile
@@ -102,9 +104,9 @@ def test_quarantine_export_masks_reasons_and_payloads(demo_portals, tmp_path, mo
                      " || 'an.nguyen@example.vn' WHERE Id IN (1, 2)")
     profile = folder / hanam.profile_path.name
     monkeypatch.setenv(load_profile(profile).url_env, f"sqlite:///{db}")
-    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}" if engine == "sqlite" else request.getfixturevalue("pg_store")
     assert shell("store", "upgrade", "--store", store)[0] == 0
-    assert shell("run", str(profile), "--store", store)[0] in (0, 4)
+    assert shell("run", str(profile), "--store", store, "--files-dir", str(tmp_path / "files"))[0] in (0, 4)
     for suffix in (".csv", ".jsonl", ".xlsx"):
         out = tmp_path / f"q{suffix}"
         code, said, _ = shell("quarantine", "export", "--out", str(out), "--store", store)
@@ -128,6 +130,32 @@ def test_source_inspect_writes_valid_toml_for_any_name():
     parsed = tomllib.loads(text)
     assert parsed["source"]["name"] == 'portal "a"'
     assert parsed["entity"]["dossier"]["table"] == 'Ho"So\\x'
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_source_inspect_of_a_live_source_writes_a_profile_that_reads_it(engine, tmp_path, request):
+    """A table and a column whose names hold a quote, in a real SQLite file and in PostgreSQL: the draft is
+    valid TOML naming them exactly, and ``source check`` reads the source through it."""
+    from sqlalchemy import create_engine, text
+
+    from adapters.profiles import load_profile
+
+    url = f"sqlite:///{tmp_path / 'portal.sqlite'}" if engine == "sqlite" else request.getfixturevalue("pg_url")
+    db = create_engine(url)
+    with db.begin() as conn:
+        conn.execute(text('DROP TABLE IF EXISTS "Ho""So"'))
+        conn.execute(text('CREATE TABLE "Ho""So" ("Id" INTEGER PRIMARY KEY, "So""HoSo" TEXT, "MaXa" TEXT)'))
+        conn.execute(text('INSERT INTO "Ho""So" VALUES (1, :n, :x)'), {"n": "HS-1", "x": "13291"})
+    db.dispose()
+    out = tmp_path / "draft.toml"
+    code, said, err = shell("source", "inspect", "--source", url, "--name", 'portal "a"', "--out", str(out))
+    assert code == 0, said + err
+    parsed = tomllib.loads(out.read_text("utf-8"))
+    assert parsed["source"]["name"] == 'portal "a"' and parsed["entity"]["dossier"]["table"] == 'Ho"So'
+    assert 'So"HoSo' in parsed["entity"]["dossier"]["columns"].values()
+    assert load_profile(out).entities["dossier"].key == ("Id",)
+    code, said, err = shell("source", "check", str(out), "--source", url)
+    assert code == 0 and ": OK" in said, said + err
 
 
 def test_log_lines_and_error_lines_hide_credentials_and_mask_ids(tmp_path, monkeypatch, capsys):

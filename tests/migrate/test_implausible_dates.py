@@ -46,6 +46,7 @@ def test_an_implausible_date_is_quarantined_and_reviewed_until_the_earliest_date
     shutil.copy(demo_portal.db_path, db)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE TaiKhoan SET NgayTao = '1890-03-04 08:00:00' WHERE Id = 2")
+        conn.execute("UPDATE TaiKhoan SET NgayTao = '2999-01-01 08:00:00' WHERE Id = 3")  # after the snapshot
     manifest = dataclasses.replace(demo_portal, db_path=db)
     settings = demo_settings([manifest], store_url, tmp_path / "files", batch_size=20)
     assert not pipeline.run(settings).failed_batches
@@ -53,11 +54,13 @@ def test_an_implausible_date_is_quarantined_and_reviewed_until_the_earliest_date
     assert outcome["2"] == "quarantined" and "before 1900-01-01" in reasons["2"]
     assert reviews["2"].state == "open" and reviews["2"].reason == reasons["2"]
     assert reviews["2"].context == {"field": "created_at", "rule": "date:implausible"}
+    assert outcome["3"] == "quarantined" and "after the snapshot" in reasons["3"] and reviews["3"].state == "open"
     # the operator decides 1890 is plausible for this portal: the record loads, its review item is resolved
     earlier = demo_settings([manifest], store_url, tmp_path / "files", batch_size=20, earliest_date="1850-01-01")
     pipeline.rerun_quarantined(earlier)
     reviews, outcome, reasons = _items(store_url)
     assert outcome["2"] == "loaded" and "2" not in reasons and reviews["2"].state == "resolved"
+    assert outcome["3"] == "quarantined" and reviews["3"].state == "open"  # the future stays implausible
 
 
 def test_the_earliest_date_comes_from_flag_environment_or_project_file(tmp_path):

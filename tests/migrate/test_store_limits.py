@@ -186,3 +186,129 @@ def test_an_identifier_read_from_a_raw_payload_is_written_as_the_index_holds_it(
     assert _text("0351\x0056") == "0351\\x0056"
     assert _text("ab\udcffc") == "ab\\udcffc"
     assert _text("  ") is None
+
+
+# --- through a run, into both stores: one bad value changes its record's outcome and nothing else ------------
+
+SPOILS = [  # (table, key, column, value, field, words of the reason)
+    ("HoSo", 5, "TenNguoiNop", "Nguyễn\x00Văn", "applicant_name", "NUL character at position 6 (rule text:nul)"),
+    ("HoSo", 6, "MaThuTuc", "P" * 150, "procedure_code", "longer than store column dossier.procedure_code"),
+    ("HoSo", 7, "NgayNop", "2999-01-01 08:00:00", "submitted_at", "after the snapshot"),
+    ("HoSo", 8, "NgayNop", "31/02/2024 08:00", "submitted_at", "not a date"),
+    ("TaiKhoan", 2, "HoTen", b"\xff\xfe\x00\x81", "full_name", "binary data, not text (rule blob:not-text)"),
+    ("TepDinhKem", 1, "KichThuoc", 1e20, "size", "out of range for store column dossier_file.size"),
+    ("TepDinhKem", 2, "KichThuoc", float("inf"), "size", "not a finite number"),
+    ("TepDinhKem", 3, "KichThuoc", str(2 ** 70), "size", "out of range"),
+    ("TepDinhKem", 4, "DuongDan", lambda path: path.rsplit("/", 1)[0] + "/" + "x" * 300 + ".pdf", "path",
+     "File name too long"),  # in a folder that exists
+    ("KhoDuLieu", 1, "SoGiayTo", "0" * 45, "owner_id_number",
+     "45 characters, longer than store column document.owner_id_number (at most 40)"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_portal(tmp_path_factory):
+    from migrate.demo.generate import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("limits-portal"), scale=8, seed=11, files=True)[0]
+
+
+def _run(portal, db, store_url: str, files):
+    import dataclasses
+
+    from migrate import pipeline
+    from migrate.demo.flow import demo_settings
+
+    settings = demo_settings([dataclasses.replace(portal, db_path=db)], store_url, files, batch_size=4)
+    report = pipeline.run(settings)
+    assert report.ok and not report.failed_batches, report.summary()
+    return settings
+
+
+def _outcomes(store_url: str) -> dict[tuple[str, str], tuple[str, str | None, str | None, object]]:
+    from sqlalchemy import select
+
+    from migrate.store import schema
+    from migrate.store.models import lineage, quarantine
+
+    engine = schema.connect(store_url)
+    with engine.connect() as conn:
+        held = {(r.source_table, r.source_key): r for r in conn.execute(
+            select(quarantine.c.source_table, quarantine.c.source_key, quarantine.c.field, quarantine.c.reason,
+                   quarantine.c.raw_payload).where(quarantine.c.released_at.is_(None)))}
+        out = {}
+        for r in conn.execute(select(lineage.c.source_table, lineage.c.source_key, lineage.c.outcome)):
+            q = held.get((r.source_table, r.source_key))
+            out[(r.source_table, r.source_key)] = (r.outcome, *((q.field, q.reason, q.raw_payload) if q else
+                                                                (None, None, None)))
+    engine.dispose()
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean_outcomes(demo_portal, tmp_path_factory):
+    """What a run of the unspoiled portal makes of every record (SQLite store)."""
+    from migrate.store import schema
+
+    folder = tmp_path_factory.mktemp("limits-clean")
+    clean_store = f"sqlite:///{folder / 'store.sqlite'}"
+    schema.upgrade(schema.connect(clean_store, create=True))
+    _run(demo_portal, demo_portal.db_path, clean_store, folder / "files")
+    return _outcomes(clean_store)
+
+
+def test_values_past_the_store_limits_quarantine_their_record_alone_on_both_stores(demo_portal, clean_outcomes,
+                                                                                    store_url, tmp_path):
+    """The issue's cases in one portal: the bad record is quarantined with its field and reason, its batch
+    loads, and every other record ends as in a clean run (children of a quarantined dossier as orphans)."""
+    import shutil
+    import sqlite3
+
+    from migrate import pipeline
+    from migrate.store import schema
+    from reconciliation.checks import conservation
+
+    baseline = clean_outcomes
+
+    db = tmp_path / "spoiled.sqlite"
+    shutil.copy(demo_portal.db_path, db)
+    with sqlite3.connect(db) as conn:
+        for table, key, column, value, _, _ in SPOILS:
+            if callable(value):
+                value = value(conn.execute(f'SELECT "{column}" FROM "{table}" WHERE Id = ?', (key,)).fetchone()[0])
+            conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE Id = ?', (value, key))
+        spoiled_dossiers = {str(k) for t, k, *_ in SPOILS if t == "HoSo"}
+        orphans = {(t, str(i)) for t in ("QuaTrinhXuLy", "TepDinhKem")
+                   for (i, parent) in conn.execute(f'SELECT Id, HoSoId FROM "{t}"') if str(parent) in spoiled_dossiers}
+    settings = _run(demo_portal, db, store_url, tmp_path / "files")
+    found = _outcomes(store_url)
+
+    assert set(found) == set(baseline)
+    for table, key, column, _, field, words in SPOILS:
+        outcome, got_field, reason, payload = found[(table, str(key))]
+        assert (outcome, got_field) == ("quarantined", field), (table, key, reason)
+        assert words in reason and payload["Id"] == key, (table, key, reason)
+        assert len(reason) < 600
+    spoiled = {(t, str(k)) for t, k, *_ in SPOILS}
+    for ref, (outcome, field, _, _) in baseline.items():
+        if ref in spoiled:
+            continue
+        if ref in orphans and outcome == "loaded":
+            assert found[ref][:2] == ("quarantined", "dossier_key"), ref
+        else:
+            assert found[ref][:2] == (outcome, field), (ref, found[ref], baseline[ref])
+    store = schema.connect(store_url)
+    assert conservation(store).ok
+    # the batch holding a bad record reruns as it is: loaded, nothing changes (it used to fail forever)
+    from sqlalchemy import select
+
+    from migrate.store.models import lineage
+
+    with store.connect() as conn:
+        batches = {r.batch_id for r in conn.execute(select(lineage.c.source_table, lineage.c.source_key,
+                                                           lineage.c.batch_id))
+                   if (r.source_table, r.source_key) == ("HoSo", "5")}
+    store.dispose()
+    (batch_id,) = batches
+    assert pipeline.rerun(settings, batch_id).state == "loaded"
+    assert _outcomes(store_url) == found
