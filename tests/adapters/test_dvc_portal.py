@@ -36,3 +36,16 @@ def test_dvc_from_sqlite_into_sqlite_store(tmp_path, sqlite_store):
 
 def test_dvc_from_postgresql_into_postgresql_store(pg_url, pg_store, tmp_path):
     _assert_dvc(pg_url, pg_store, tmp_path)
+
+
+def test_a_reserved_schema_name_compiles_for_sql_server(pg_url, tmp_path):
+    """DVC v2 is a SQL Server design: its reads from the ``case`` schema (a reserved word), as a SQL Server
+    source would be sent them, bracket it (no SQL Server here: compiled with SQLAlchemy's dialect)."""
+    from adapters.profiles import load_profile
+    from mssql_compile import statements_for_sql_server
+
+    profile = load_profile(build(pg_url, tmp_path))
+    sql = "\n".join(statements_for_sql_server("dvc", pg_url, profile))
+    # PostgreSQL folded the DDL's names to lower case; ``case`` and ``identity`` are T-SQL reserved words
+    assert "FROM [case].hoso" in sql and "FROM [case].quatrinhxuly" in sql
+    assert "FROM [identity].user_profile" in sql and "FROM document.filekemtheohoso" in sql
