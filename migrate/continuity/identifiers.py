@@ -45,7 +45,8 @@ def normalize(value: object) -> str:
     """The form every identifier is indexed and looked up by; '' when nothing is left."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).casefold()
+    text = value if value.__class__ is str else str(value)
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()  # the same on ASCII
     return _SEPARATORS.sub("", text)[:MAX_LENGTH]
 
 

@@ -100,7 +100,13 @@ def _text(value: object) -> str | None:
     were not UTF-8 (read from a quarantined record's raw payload) written escaped, as the store takes them."""
     if value is None:
         return None
-    text = storable_reason(unicodedata.normalize("NFC", str(value)).strip())
+    text = value if value.__class__ is str else str(value)
+    if text.isascii():  # the usual case: NFC already, nothing to escape but a NUL
+        text = text.strip()
+        if "\x00" in text:
+            text = text.replace("\x00", "\\x00")
+    else:
+        text = storable_reason(unicodedata.normalize("NFC", text).strip())
     return text[:MAX_LENGTH] or None
 
 
@@ -213,7 +219,11 @@ class Held:
 
 def batch_wanted(entity: str, records: Sequence[Held], raw_columns: Mapping[str, str] = {}) -> Iterator[
         tuple[str, Wanted]]:
-    """(source key, identifier) of one batch's records: the rows a refresh would derive from the store."""
+    """(source key, identifier) of one batch's records: the rows a refresh would derive from the store.
+
+    A value that is empty, or nothing once normalized, is dropped by the writers
+    (:func:`_fresh_rows`, :func:`_normalized`), not here: it is looked at once.
+    """
     kind_of_key = ID_KINDS.get(entity)
     if kind_of_key is None:
         return
@@ -225,22 +235,19 @@ def batch_wanted(entity: str, records: Sequence[Held], raw_columns: Mapping[str,
             yield r.source_key, (kind_of_key, r.source_key, "quarantined", None, None)
             payload = r.raw or {}
             for kind, column in raw_kinds.items():
-                if _text(payload.get(column)):
-                    yield r.source_key, (kind, payload.get(column), "quarantined", None, None)
+                yield r.source_key, (kind, payload.get(column), "quarantined", None, None)
             continue
         definition = REGISTRY[entity]
         if definition.merges:  # the old record id and the username, from the alias row every source account keeps
             state = "migrated" if r.outcome == "loaded" else "merged"
             yield r.source_key, (kind_of_key, r.source_key, state, entity, r.target_id)
-            if _text(r.username):
-                yield r.source_key, (_USERNAME_KIND, r.username, state, entity, r.target_id)
+            yield r.source_key, (_USERNAME_KIND, r.username, state, entity, r.target_id)
         if r.outcome != "loaded" or r.row is None:
             continue
         if not definition.merges:
             yield r.source_key, (kind_of_key, r.source_key, "migrated", entity, r.target_id)
         for kind, column in _ROW_IDENTIFIERS[entity]:
-            if _text(r.row.get(column)):
-                yield r.source_key, (kind, r.row.get(column), "migrated", entity, r.target_id)
+            yield r.source_key, (kind, r.row.get(column), "migrated", entity, r.target_id)
 
 
 def note_batch(conn: Connection, source_system: str, source_table: str, entity: str, records: Sequence[Held],
@@ -270,6 +277,8 @@ def note_batch(conn: Connection, source_system: str, source_table: str, entity: 
 def _fresh_rows(source_system: str, source_table: str, found: Iterator[tuple[str, Wanted]]) -> Iterator[tuple]:
     """The index rows of a batch none of whose records is in the store yet, in the order of ``KEY + _PAYLOAD``."""
     for key, (kind, value, state, target_table, target_id) in found:
+        if value is None:
+            continue
         clean = _text(value)
         normalized = normalize(clean)
         if normalized:

@@ -88,9 +88,9 @@ def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
     """``n`` new ids from the sequence of ``table``'s ``id`` column (one statement; gaps are harmless)."""
     if n == 0:
         return []
-    return [int(i) for i in conn.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
-        .bindparams(bindparam("table", table.name), bindparam("n", n))).scalars()]
+    return list(conn.execute(  # one row holding an array: read in one piece by the driver
+        text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)")
+        .bindparams(bindparam("table", table.name), bindparam("n", n))).scalar_one())
 
 
 def copy_fresh(conn: Connection, into: Table, names: Sequence[str], rows: Sequence[Sequence[object]], *,
