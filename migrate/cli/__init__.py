@@ -84,6 +84,7 @@ def _register() -> None:
     from migrate.cli import lookup
     cli.add_command(lookup.lookup_command)
     cli.add_command(lookup.continuity_group)
+    speech.add_lang_option(cli)
 
 
 _register()

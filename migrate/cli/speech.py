@@ -1,8 +1,8 @@
 """The language ``hopnhat`` speaks on the terminal, and the one way commands print a message in it.
 
 Chosen as the reports choose theirs (``migrate.config.report_language``):
-``--lang`` on a command, else ``--lang`` on ``hopnhat`` itself (``hopnhat --lang vi
-batches list``), else HOPNHAT_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG),
+``--lang`` on a command (every command takes it: ``hopnhat batches list --lang vi``),
+else ``--lang`` on ``hopnhat`` itself (``hopnhat --lang vi batches list``), else HOPNHAT_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG),
 else English. A usage error found before any option is read still honours a
 ``--lang`` written on the command line.
 """
@@ -26,6 +26,17 @@ def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> 
             root.obj = {}
         root.obj["lang"] = value
     return value
+
+
+def add_lang_option(group: click.Group) -> None:
+    """Give every command under ``group`` a ``--lang`` of its own (those declaring one keep theirs)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            add_lang_option(command)
+        elif not any(p.name == "lang" for p in command.params):
+            command.params.append(click.Option(
+                ["--lang"], type=click.Choice(["vi", "en"]), default=None, callback=remember, expose_value=False,
+                help="Language of the messages: vi or en (default: hopnhat --lang, env HOPNHAT_LANG, else the locale)."))
 
 
 def current(ctx: click.Context | None = None, argv: Sequence[str] = ()) -> Language:

@@ -147,3 +147,21 @@ def test_messages_keep_english_and_say_numbers_the_vietnamese_way():
     assert str(problems) == "workers must be at least 1, got 0; a plain problem"
     assert problems.render(vi) == "số tiến trình (workers) phải từ 1 trở lên, nhận được 0; a plain problem"
 
+
+
+def test_every_command_takes_lang_after_its_name(shell, tmp_path):
+    import click
+
+    from migrate.cli import cli
+
+    def leaves(group: click.Group):
+        for command in group.commands.values():
+            yield from leaves(command) if isinstance(command, click.Group) else [command]
+
+    assert all(any(p.name == "lang" for p in c.params) for c in leaves(cli))
+    out = shell.main("batches", "list", "--lang", "vi", "--store", "mysql://db/x", expect=EXIT_ERROR)
+    assert _error(out).startswith("Lỗi: không nhận ra kiểu URL của kho mysql:// trong mysql://db/x")
+    out = shell.main("store", "current", "--stor", "x", "--lang", "vi", expect=EXIT_USAGE)  # read before parsing
+    assert _error(out) == "Lỗi: Không có tùy chọn '--stor'. (Có phải ý bạn là một trong: '--json', '--store'?)"
+    out = shell.main("--lang", "vi", "store", "current", "--lang", "en", "--store", "mysql://db/x", expect=EXIT_ERROR)
+    assert _error(out).startswith("Error: unknown store URL scheme mysql://")
