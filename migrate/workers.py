@@ -37,6 +37,7 @@ from mappings.agencies import RemapTable
 from mappings.rules import Resolver
 from migrate import ledger
 from migrate.config import Settings, SourceSettings
+from migrate.core.entities import REGISTRY
 from migrate.core.errors import HopnhatError, SourceError
 from migrate.core.progress import Tallies
 from migrate.core.retry import policy
@@ -248,7 +249,7 @@ class Worker:
         def load(conn: Connection) -> ledger.Counts:
             changed.clear()  # a transaction retried after a lost connection counts again
             self.leases.require(conn, batch_id)
-            if spec.name == "account":
+            if REGISTRY[spec.name].merges:  # matching sees every account loaded before, by any worker
                 advisory_xact_lock(conn, ACCOUNT_LOCK)
             counts = load_batch(conn, ctx, spec.name, spec.table, prepared, changed)
             ledger.mark_loaded(conn, batch_id, counts)
