@@ -2,8 +2,8 @@
 
 Chosen as the reports choose theirs (``migrate.config.report_language``):
 ``--lang`` on a command (every command takes it: ``hopnhat batches list --lang vi``),
-else ``--lang`` on ``hopnhat`` itself (``hopnhat --lang vi batches list``), else HOPNHAT_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG),
-else English. A usage error found before any option is read still honours a
+else ``--lang`` on ``hopnhat`` itself (``hopnhat --lang vi batches list``), else
+HOPNHAT_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), else English. A usage error found before any option is read still honours a
 ``--lang`` written on the command line.
 """
 

@@ -101,12 +101,9 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     text = value if value.__class__ is str else str(value)
-    if text.isascii():  # the usual case: NFC already, nothing to escape but a NUL
-        text = text.strip()
-        if "\x00" in text:
-            text = text.replace("\x00", "\\x00")
-    else:
-        text = storable_reason(unicodedata.normalize("NFC", text).strip())
+    if not text.isascii():  # the usual case, ASCII, is NFC already
+        text = unicodedata.normalize("NFC", text)
+    text = storable_reason(text.strip())
     return text[:MAX_LENGTH] or None
 
 
@@ -121,9 +118,7 @@ def _row_wanted(entity: str) -> Callable[[Any], Iterator[Wanted]]:
         if key_kind:
             yield key_kind, r.source_key, "migrated", table, r.id
         for kind, column in pairs:
-            value = getattr(r, column)
-            if _text(value):
-                yield kind, value, "migrated", table, r.id
+            yield kind, getattr(r, column), "migrated", table, r.id
     return wanted
 
 
@@ -131,8 +126,7 @@ def _alias_rows(r) -> Iterator[Wanted]:
     state = "migrated" if r.match_rule == "self" else "merged"
     yield _ACCOUNT.key_kind, r.source_key, state, account.name, r.account_id
     for kind, column in _ALIAS_IDENTIFIERS:
-        if _text(getattr(r, column)):
-            yield kind, getattr(r, column), state, account.name, r.account_id
+        yield kind, getattr(r, column), state, account.name, r.account_id
 
 
 def _families(profiles: Sequence[SourceProfile]) -> list[_Family]:
@@ -144,8 +138,7 @@ def _families(profiles: Sequence[SourceProfile]) -> list[_Family]:
         yield ID_KINDS[r.entity], r.source_key, "quarantined", None, None
         payload = r.raw_payload or {}
         for field, column in raw_columns.get((r.source_system, r.entity), {}).items():
-            if _text(payload.get(column)):
-                yield _RAW_FIELDS[r.entity][field], payload.get(column), "quarantined", None, None
+            yield _RAW_FIELDS[r.entity][field], payload.get(column), "quarantined", None, None
 
     rows = [_Family(e.name, e.store_table,
                     frozenset({*((e.key_kind,) if not e.merges else ()), *(k for k, _ in _ROW_IDENTIFIERS[e.name])}),
