@@ -6,6 +6,7 @@ import click
 
 from migrate.cli.benchload import load_command
 from migrate.core.errors import CheckFailed, HopnhatError
+from migrate.core.messages import msg
 
 
 @click.group("bench")
@@ -69,9 +70,10 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
                        echo=lambda line: click.echo(line, err=True))
     click.echo(result.summary())
     if not result.ok:
-        where = f"see the report in {Path(keep) / 'report'}" if keep else "rerun with --keep DIR to keep the report"
-        raise CheckFailed(f"hopnhat bench reconcile: the reconciliation of the benchmark store FAILED, so its "
-                          f"time is not that of a clean reconciliation; {where}")
+        where = (msg("see the report in {folder}", folder=str(Path(keep) / "report")) if keep
+                 else msg("rerun with --keep DIR to keep the report"))
+        raise CheckFailed(msg("hopnhat bench reconcile: the reconciliation of the benchmark store FAILED, so its "
+                              "time is not that of a clean reconciliation; {where}", where=where))
 
 
 bench_group.add_command(load_command)
