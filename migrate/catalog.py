@@ -20,9 +20,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mappings.agencies import RemapTable
+from migrate.core.entities import REGISTRY
 from migrate.core.i18n import Language, language
 from migrate.core.messages import msg, say
 from migrate.store.models import agency, procedure
+
+CATALOGUED = frozenset({"agency_code", "procedure_code"})  # the fields whose codes the catalogue keeps
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def _codes(entity: str, rows: Sequence[Mapping[str, object]]) -> tuple[dict[str,
     """Agency and procedure codes of a batch's entity rows, each with the first name given to it."""
     agencies: dict[str, str | None] = {}
     procedures: dict[str, str | None] = {}
-    if entity not in ("dossier", "account"):
+    if not CATALOGUED & set(REGISTRY[entity].field_names):
         return agencies, procedures
     for row in rows:
         code = row.get("agency_code")

@@ -1,9 +1,11 @@
 """Continuity: every old dossier number and every old account still leads somewhere after cutover.
 
-For each source record of a dossier or an account (from the lineage):
+For each source record of an entity holding an identifier meant to be unique (the
+entity registry's: dossiers and accounts), from the lineage:
 
-- loaded: its row is in the store (dossier), or its alias points at an account
-  that is (account; merged accounts point at the account they joined);
+- loaded: its row is in the store (dossier), or, for an entity whose records
+  merge, its alias points at an account that is (merged accounts point at the
+  account they joined);
 - quarantined or excluded: listed, with the reason, as not yet in the new system;
 - anything else resolves to nothing, and the check fails.
 
@@ -25,12 +27,11 @@ from migrate.continuity.export import ambiguous_identifiers
 from migrate.continuity.identifiers import mask
 from migrate.continuity.index import ID_KINDS, is_built
 from migrate.continuity.passwords import DEFAULT_VERIFIABLE, identify
-from migrate.core.entities import ENTITY_TABLES
+from migrate.core.entities import REGISTRY, Entity
 from migrate.core.i18n import Language, language
 from migrate.store.inlist import each_one_of
 from reconciliation import labels
 from migrate.store.models import (
-    account,
     account_alias,
     dossier,
     lineage,
@@ -39,6 +40,11 @@ from migrate.store.models import (
 )
 
 LISTED = 1000  # rows per table in the report; counts are always complete
+# The entities whose old records must still lead somewhere: those holding an identifier meant to be unique
+# (the registry's), the numbered records (children) before the accounts they hang from.
+CONTINUED = tuple(e.name for e in sorted((e for e in REGISTRY.values() if e.continued), key=lambda e: -e.stage))
+# Where the records of an entity whose records merge keep their old identity: one alias row per source record.
+_ALIAS_TARGET = account_alias.c.account_id
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class Resolution:
         lang = lang or language()
         _ = lang.gettext
         n = lang.number
-        if self.entity == "account":
+        if REGISTRY[self.entity].merges:
             said = _("old {entity}s: {extracted}; {resolved} resolve to a new {entity}, {merged} to the account they "
                      "were merged into, {set_aside} held in quarantine or excluded (listed), {unresolved} resolve "
                      "to nothing")
@@ -156,8 +162,8 @@ def continuity(store: Engine | Connection, *, verifiable: frozenset[str] = DEFAU
     conn = store
     built = is_built(conn)
     resolutions, unresolved, set_aside = [], [], []
-    for entity in ("dossier", "account"):
-        r, bad, aside = _resolution(conn, entity)
+    for entity in CONTINUED:
+        r, bad, aside = _resolution(conn, REGISTRY[entity])
         resolutions.append(r)
         unresolved += bad
         set_aside += aside
@@ -168,15 +174,17 @@ def continuity(store: Engine | Connection, *, verifiable: frozenset[str] = DEFAU
                             tuple(usernames), schemes, tuple(resets), reset_total, require_index)
 
 
-def _resolution(conn: Connection, entity: str) -> tuple[Resolution, list[dict], list[dict]]:
+def _resolution(conn: Connection, definition: Entity) -> tuple[Resolution, list[dict], list[dict]]:
     L = lineage.c
-    if entity == "dossier":
-        joined = lineage.outerjoin(dossier, _same(dossier, lineage))
-        present = dossier.c.id
-    else:
+    entity, table = definition.name, definition.store_table
+    if definition.merges:  # a source record resolves through its alias row to the record it is (or joined)
         joined = lineage.outerjoin(account_alias, _same(account_alias, lineage)).outerjoin(
-            account, account.c.id == account_alias.c.account_id)
-        present = account.c.id
+            table, table.c.id == _ALIAS_TARGET)
+        where = f"account aliases or {table.name}s"
+    else:
+        joined = lineage.outerjoin(table, _same(table, lineage))
+        where = f"{table.name} table"
+    present = table.c.id
     live = L.outcome.in_(["loaded", "merged"])
     state = case((~live, "set-aside"), (present.is_(None), "nothing"), (L.outcome == "merged", "merged"),
                  else_="resolved")
@@ -192,7 +200,6 @@ def _resolution(conn: Connection, entity: str) -> tuple[Resolution, list[dict], 
         row = {"entity": entity, "source_system": r.source_system, "source_table": r.source_table,
                "source_key": r.source_key, "outcome": r.outcome}
         if r.outcome in ("loaded", "merged"):
-            where = "dossier table" if entity == "dossier" else "account aliases or accounts"
             unresolved.append(row | {"problem": f"{r.outcome} per the lineage but not in the {where}"})
         else:
             aside.append(row | {"reason": f"{r.field}: {r.reason}" if r.reason else (r.rule or r.outcome)})
@@ -218,20 +225,29 @@ def _index_state(conn: Connection) -> IndexState:
         select(func.count()).select_from(old_identifier)
         .where(o.state == "quarantined",
                ~exists().where(_same(lineage, old_identifier), L.outcome == "quarantined"))).scalar_one()
-    for name, table in ENTITY_TABLES.items():
-        if name == "dossier_event":
-            continue
+    for e in REGISTRY.values():
+        if not e.key_kind and not e.identifier_fields():
+            continue  # the index points at no row of it
+        table = e.store_table
         outdated += conn.execute(
             select(func.count()).select_from(old_identifier)
-            .where(o.target_table == name, ~exists().where(table.c.id == o.target_id))).scalar_one()
-    for kind, table, target in (("dossier-id", dossier, dossier.c.id), ("account-id", account_alias,
-                                                                        account_alias.c.account_id)):
-        outdated += conn.execute(  # a record reloaded under another id, an account merged differently
+            .where(o.target_table == table.name, ~exists().where(table.c.id == o.target_id))).scalar_one()
+    for e in REGISTRY.values():
+        if not e.key_kind:
+            continue
+        # a record reloaded under another id, an account merged differently: its old id points elsewhere
+        table, target = (account_alias, _ALIAS_TARGET) if e.merges else (e.store_table, e.store_table.c.id)
+        outdated += conn.execute(
             select(func.count()).select_from(old_identifier.join(table, _same(table, old_identifier)))
-            .where(o.kind == kind, o.target_id != target)).scalar_one()
-    outdated += conn.execute(  # a dossier number changed by a later load
-        select(func.count()).select_from(old_identifier.join(dossier, dossier.c.id == o.target_id))
-        .where(o.kind == "dossier-no", o.target_table == "dossier", o.value != dossier.c.dossier_no)).scalar_one()
+            .where(o.kind == e.key_kind, o.target_id != target)).scalar_one()
+    for e in REGISTRY.values():
+        if not e.number:
+            continue
+        table, field = e.store_table, e.field(e.number)
+        outdated += conn.execute(  # a record's number changed by a later load
+            select(func.count()).select_from(old_identifier.join(table, table.c.id == o.target_id))
+            .where(o.kind == field.identifier, o.target_table == table.name,
+                   o.value != table.c[field.store_column])).scalar_one()
     return IndexState(True, int(total), int(missing), int(outdated))
 
 

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from migrate.core.credentials import hide_credentials
+from migrate.core.entities import REGISTRY
 from migrate.core.i18n import Language, language
 from migrate.core.masking import mask_row, mask_tree
 from migrate.core.tables import write_table, write_workbook
@@ -35,6 +36,8 @@ from reconciliation.manifest import clear_folder, sha256_file, write_manifest
 
 HTML_ROWS = 200  # rows of each table shown in the page; the CSV and XLSX hold them all
 LABEL_CHARS = 64  # a chart label longer than this wraps onto the next line
+# The records charted per new commune: those that must have one (the registry's commune_required: dossiers).
+CHARTED = frozenset(e.name for e in REGISTRY.values() if e.commune_required)
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def _slug(name: str) -> str:
 
 def _charts(tables: dict[str, list[dict]], lang: Language) -> dict[str, Markup]:
     charts = {}
-    units = [u for u in tables.get("conservation-by-unit", []) if u.get("entity") == "dossier"]
+    units = [u for u in tables.get("conservation-by-unit", []) if u.get("entity") in CHARTED]
     if units:
         per: dict[str, list[int]] = {}
         for u in units:

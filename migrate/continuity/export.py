@@ -27,7 +27,7 @@ from migrate.continuity.accounts import ACCOUNT_COLUMNS, RESET_COLUMNS, old_acco
 from migrate.continuity.config import ContinuityConfig
 from migrate.continuity.identifiers import UNIQUE_KINDS, mask, normalize
 from migrate.continuity.index import is_built
-from migrate.continuity.lookup import Match, resolve
+from migrate.continuity.lookup import NUMBERED_TABLES, Match, resolve
 from migrate.continuity.redirects import NGINX_HEADER, REDIRECT_COLUMNS, driving_kind, redirect
 from migrate.core.errors import StoreError
 from migrate.core.messages import msg
@@ -165,7 +165,7 @@ def _identifier_row(m: Match, matches: int, unmask: bool) -> dict:
     return {"kind": m.kind, "old_value": m.value if unmask else mask(m.kind, m.value),
             "source_system": m.source_system, "source_table": m.source_table, "source_key": m.source_key,
             "state": m.state, "new_table": m.target_table, "new_id": m.target_id,
-            "new_dossier_id": m.dossier_id or (m.target_id if m.target_table == "dossier" else None),
+            "new_dossier_id": m.dossier_id or (m.target_id if m.target_table in NUMBERED_TABLES else None),
             "new_commune_code": m.new_commune_code, "new_commune_name": m.new_commune_name,
             "matches": matches, "ambiguous": "yes" if matches > 1 and m.kind in UNIQUE_KINDS else "no"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from migrate.core.entities import REGISTRY
 from migrate.core.masking import mask_text, mask_value
 
 # kind -> what an operator reads
@@ -26,11 +27,10 @@ KINDS: dict[str, str] = {
     "tax-code": "tax code",
 }
 
-# kinds meant to name one record across every former province: two records
-# sharing such a value are an ambiguity to list. Old record ids (dossier-id,
-# file-id, ...) only mean something within their source; an applicant's ID
-# number names a person with many dossiers, not one record.
-UNIQUE_KINDS = frozenset({"dossier-no", "username", "id-number", "legacy-id-number", "tax-code"})
+# kinds meant to name one record across every former province (the registry's unique identifier fields): two
+# records sharing such a value are an ambiguity to list. Old record ids (dossier-id, file-id, ...) only mean
+# something within their source; an applicant's ID number names a person with many dossiers, not one record.
+UNIQUE_KINDS = frozenset(f.identifier for e in REGISTRY.values() for f in e.identifier_fields() if f.unique)
 
 # kinds whose values identify a person: masked unless asked otherwise
 PERSONAL = frozenset({"applicant-id-number", "username", "id-number", "legacy-id-number", "tax-code"})

@@ -18,8 +18,12 @@ from sqlalchemy import Connection, Row, Select, select
 
 from migrate.continuity.identifiers import KINDS, looks_like, mask, mask_typed, normalize, upper_bound
 from migrate.store.inlist import each_one_of
-from migrate.store.models import account, dossier, dossier_file, document, new_unit, old_identifier, quarantine
+from migrate.core.entities import REGISTRY, Entity, ParentLink
+from migrate.store.models import new_unit, old_identifier, quarantine
 
+# The store tables of numbered records (dossiers) and the kinds of their numbers, from the entity registry.
+NUMBERED_TABLES = frozenset(e.store_table_name for e in REGISTRY.values() if e.number)
+NUMBER_KINDS = frozenset(e.field(e.number).identifier for e in REGISTRY.values() if e.number)
 NEIGHBOURS = 25
 PREFIX_ROWS = 200
 MIN_SCORE = 50.0
@@ -53,12 +57,12 @@ class Match:
             lines.append(f"  now:     not in the new system: held in quarantine ({self.note or 'no reason recorded'})")
             return lines
         now = f"{self.target_table} {self.target_id}"
-        if self.target_table == "dossier_file" and self.dossier_id is not None:
+        if self.dossier_id is not None:  # a file: of its dossier
             now += f" of dossier {self.dossier_id}"
         if self.state == "merged":
             now += " (this old account was merged into it)"
         lines.append(f"  now:     {now}")
-        if self.dossier_no and self.kind != "dossier-no":
+        if self.dossier_no and self.kind not in NUMBER_KINDS:
             lines.append(f"  dossier: {self.dossier_no}")
         if self.status:
             lines.append(f"  status:  {self.status}")
@@ -179,22 +183,32 @@ def closest_statements(norm: str) -> list[Select]:
 
 
 def resolve(conn: Connection, rows: Iterable) -> list[Match]:
-    """Old identifier rows -> matches with their new record, commune and status (primary-key reads)."""
+    """Old identifier rows -> matches with their new record, commune and status (primary-key reads).
+
+    Follows the entity registry: a record not placed by its own fields (a file, a
+    document) is shown with the record it hangs from (its dossier, its account),
+    which gives the new commune; the numbered record reached (a dossier) gives the
+    number and status.
+    """
     rows = list(rows)
     ids: dict[str, set[int]] = {}
     for r in rows:
         if r.target_table is not None:
             ids.setdefault(r.target_table, set()).add(int(r.target_id))
-    files = _by_id(conn, dossier_file, ids.get("dossier_file"), dossier_file.c.dossier_id,
-                   dossier_file.c.file_state)
-    docs = _by_id(conn, document, ids.get("document"), document.c.account_id, document.c.file_state)
-    dossier_ids = (ids.get("dossier") or set()) | {f.dossier_id for f in files.values()}
-    dossiers = _by_id(conn, dossier, dossier_ids, dossier.c.dossier_no, dossier.c.status,
-                      dossier.c.new_commune_code)
-    account_ids = (ids.get("account") or set()) | {d.account_id for d in docs.values() if d.account_id}
-    accounts = _by_id(conn, account, account_ids, account.c.kind, account.c.new_commune_code)
-    communes = {c for c in (*(d.new_commune_code for d in dossiers.values()),
-                            *(a.new_commune_code for a in accounts.values())) if c}
+    found: dict[str, dict[int, Row]] = {}
+    for e in reversed(tuple(REGISTRY.values())):  # children before their parents: the parents' ids are known
+        wanted = ids.get(e.store_table_name)
+        if not wanted:
+            continue
+        table = e.store_table
+        found[e.name] = _by_id(conn, table, wanted, *(table.c[c] for c in _shown(e)))
+        link = _climbs(e)
+        if link is not None:
+            parent = REGISTRY[link.entity].store_table_name
+            ids.setdefault(parent, set()).update(
+                getattr(row, link.column) for row in found[e.name].values() if getattr(row, link.column))
+    placed = {row.new_commune_code for e in REGISTRY.values() if e.placed for row in found.get(e.name, {}).values()}
+    communes = {c for c in placed if c}
     units = {}
     if communes:
         units = {u.code: u for u in conn.execute(
@@ -204,38 +218,75 @@ def resolve(conn: Connection, rows: Iterable) -> list[Match]:
     out = []
     for r in rows:
         extra: dict = {}
-        d = a = None
-        if r.target_table == "dossier":
-            d = dossiers.get(r.target_id)
-        elif r.target_table == "dossier_file":
-            f = files.get(r.target_id)
-            if f is not None:
-                d = dossiers.get(f.dossier_id)
-                extra.update(dossier_id=f.dossier_id, note=f"file {f.file_state}")
-        elif r.target_table == "document":
-            doc = docs.get(r.target_id)
-            if doc is not None:
-                a = accounts.get(doc.account_id)
-                extra.update(note=f"document of account {doc.account_id}, file {doc.file_state}")
-        elif r.target_table == "account":
-            a = accounts.get(r.target_id)
-            if a is not None:
-                extra.update(status=f"{a.kind} account")
-        else:
+        if r.target_table is None:
             extra.update(note=reasons.get((r.source_system, r.source_table, r.source_key)))
-        if d is not None:
-            extra.update(dossier_no=d.dossier_no, status=d.status, new_commune_code=d.new_commune_code)
-        elif a is not None:
-            extra.update(new_commune_code=a.new_commune_code)
-        if r.target_table is not None and d is None and a is None:
-            extra.update(note=f"{r.target_table} {r.target_id} is no longer in the store: "
-                              "rebuild the index (hopnhat continuity index)")
+        else:
+            extra.update(_where_now(_BY_TABLE[r.target_table], int(r.target_id), found))
         unit = units.get(extra.get("new_commune_code"))
         if unit is not None:
             extra.update(new_commune_name=unit.name, new_province_name=unit.province_name)
         out.append(Match(r.kind, r.value, r.source_system, r.source_table, r.source_key, r.state,
                          r.target_table, int(r.target_id) if r.target_id is not None else None, **extra))
     return out
+
+
+_BY_TABLE = {e.store_table_name: e for e in REGISTRY.values()}
+
+
+def _climbs(e: Entity) -> ParentLink | None:
+    """The link a lookup follows from a record of ``e``: to its parent, unless its own fields place it."""
+    return e.parent if e.parent is not None and not e.placed else None
+
+
+def _shown(e: Entity) -> tuple[str, ...]:
+    """The columns of ``e`` a lookup reads: the link it follows, file state, new commune, number, status."""
+    link = _climbs(e)
+    return tuple(dict.fromkeys((
+        *((link.column,) if link else ()), *(("file_state",) if e.files else ()),
+        *(("new_commune_code",) if e.placed else ()), *((e.field(e.number).store_column,) if e.number else ()),
+        *(e.field(f).store_column for f in e.status_fields()))))
+
+
+def _where_now(e: Entity, target_id: int, found: dict[str, dict[int, Row]]) -> dict:
+    """What a match shows of its record: the record it hangs from, the numbered one's number and status (or
+    its own status), the placed one's new commune; a note when it, or the record placing it, is gone."""
+    row = found.get(e.name, {}).get(target_id)
+    extra: dict = {}
+    status = _status(e, row)
+    gone = f"{e.store_table_name} {target_id} is no longer in the store: rebuild the index (hopnhat continuity index)"
+    link = _climbs(e)
+    if row is not None:
+        notes = []
+        if link is not None:
+            parent_id = getattr(row, link.column)
+            if REGISTRY[link.entity].number:  # a file of a dossier: the dossier's id
+                extra.update(dossier_id=parent_id)
+            else:
+                notes.append(f"{e.name} of {link.entity} {parent_id}")
+        if e.files:
+            notes.append(f"file {row.file_state}")
+        if notes:
+            extra.update(note=", ".join(notes))
+    while row is not None and link is not None:  # up to the record its place comes from
+        e = REGISTRY[link.entity]
+        parent_id = getattr(row, link.column)
+        row = found.get(e.name, {}).get(parent_id) if parent_id else None
+        status = status or (_status(e, row) if e.number else None)
+        link = _climbs(e)
+    if row is None:
+        return extra | {"note": gone}
+    if e.number:
+        extra.update(dossier_no=getattr(row, e.field(e.number).store_column))
+    if status is not None:
+        extra.update(status=status)
+    extra.update(new_commune_code=row.new_commune_code)
+    return extra
+
+
+def _status(e: Entity, row: Row | None) -> str | None:
+    if row is None or not e.status:
+        return None
+    return e.status.format(**{f: getattr(row, e.field(f).store_column) for f in e.status_fields()})
 
 
 def _by_id(conn: Connection, table, ids: set[int] | None, *columns) -> dict[int, Row]:

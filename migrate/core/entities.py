@@ -20,6 +20,7 @@ store column of a field and ``Entity.length(field)`` its limit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import string
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -48,6 +49,7 @@ class Field:
     column: str = ""
     table: str = ""
     identifier: str = ""  # the kind of old identifier its value is in the continuity index ("dossier-no")
+    unique: bool = False  # an identifier meant to name one record across every former province (shared: ambiguous)
 
     @property
     def store_column(self) -> str:
@@ -78,6 +80,8 @@ class Entity:
     files: bool = False  # carries an attachment (path, size, sha256) the loader copies into the file area
     table: str = ""  # store table (the entity's name when empty)
     key_kind: str = ""  # the kind of old identifier its source key is in the continuity index ("dossier-id")
+    number: str = ""  # the field of the number people know the record by (a dossier's tracking number)
+    status: str = ""  # how a lookup states a record's status, from its fields ("{kind} account")
 
     @property
     def store_table_name(self) -> str:
@@ -112,6 +116,15 @@ class Entity:
     def identifier_fields(self) -> tuple[Field, ...]:
         """The fields whose values are old identifiers an official can look the record up by after cutover."""
         return tuple(f for f in self.fields if f.identifier)
+
+    @property
+    def continued(self) -> bool:
+        """Its old records must still lead somewhere after cutover: it holds an identifier meant to be unique."""
+        return any(f.unique for f in self.identifier_fields())
+
+    def status_fields(self) -> tuple[str, ...]:
+        """The fields ``status`` names."""
+        return tuple(name for _, name, _, _ in string.Formatter().parse(self.status) if name)
 
     def side_fields(self, table: str) -> tuple[Field, ...]:
         """The fields stored in another store table (``account_alias``)."""
@@ -155,12 +168,12 @@ _PLACE = (_f("province_code", "code", column="old_province_code"),
 _DEFINED = (
     Entity("account", (
         _f("kind", "enum", True, choices=("citizen", "business", "staff")),
-        _f("username", "text", table="account_alias", identifier="username"),
+        _f("username", "text", table="account_alias", identifier="username", unique=True),
         _f("password_hash", "text", table="account_alias"),
         _f("full_name", "text"),
-        _f("id_number", "id_number", identifier="id-number"),
-        _f("legacy_id_number", "legacy_id_number", identifier="legacy-id-number"),
-        _f("tax_code", "tax_code", identifier="tax-code"),
+        _f("id_number", "id_number", identifier="id-number", unique=True),
+        _f("legacy_id_number", "legacy_id_number", identifier="legacy-id-number", unique=True),
+        _f("tax_code", "tax_code", identifier="tax-code", unique=True),
         _f("birth_date", "date"),
         _f("gender", "text"),
         _f("phone", "text"),
@@ -169,10 +182,10 @@ _DEFINED = (
         *_PLACE,
         _f("created_at", "datetime"),
         _f("agency_code", "code"),
-    ), placed=True, merges=True, key_kind="account-id"),
+    ), placed=True, merges=True, key_kind="account-id", status="{kind} account"),
     Entity("dossier", (
         # a dossier not numbered yet (online, not received) is still a dossier
-        _f("dossier_no", "text", identifier="dossier-no"),
+        _f("dossier_no", "text", identifier="dossier-no", unique=True),
         _f("procedure_code", "code"),
         _f("procedure_name", "text"),
         _f("agency_code", "code"),
@@ -189,7 +202,7 @@ _DEFINED = (
         _f("status", "text"),
         _f("modified_at", "datetime"),
     ), parent=ParentLink("applicant_account_key", "account", "account_id", required=False),
-        placed=True, commune_required=True, key_kind="dossier-id"),
+        placed=True, commune_required=True, key_kind="dossier-id", number="dossier_no", status="{status}"),
     Entity("dossier_event", (
         _f("dossier_key", "code", True),
         _f("action_code", "code"),

@@ -13,7 +13,8 @@ from migrate.cli import cli
 from migrate.continuity.config import load_config
 from migrate.continuity.export import export
 from migrate.continuity.index import refresh
-from migrate.store.models import account_alias, dossier, dossier_event, dossier_file, old_identifier
+from migrate.core.entities import REGISTRY
+from migrate.store.models import account_alias, dossier, dossier_event, dossier_file, lineage, old_identifier
 from reconciliation.base import CheckResult
 from reconciliation.continuity import continuity
 from tests.continuity.conftest import copy_store
@@ -146,6 +147,33 @@ def test_check_fails_when_an_old_dossier_resolves_to_nothing(migrated_sqlite, tm
     assert any("RESOLVES TO NOTHING" in line for line in result.summary_lines())
     refresh(m.engine, m.profiles)
     assert continuity(m.engine).index.outdated == 0
+    m.engine.dispose()
+
+
+def test_check_follows_every_entity_holding_a_unique_identifier(migrated):
+    continued = {e.name for e in REGISTRY.values() if any(f.unique for f in e.fields)}
+    result = continuity(migrated.engine)
+    assert {r.entity for r in result.resolutions} == continued == {"account", "dossier"}
+    with migrated.engine.connect() as conn:
+        extracted = dict(conn.execute(select(lineage.c.entity, func.count()).group_by(lineage.c.entity)).all())
+    for r in result.resolutions:
+        assert r.extracted == extracted[r.entity] == r.resolved + r.merged + r.set_aside, r
+    assert result.resolutions[0].entity == "dossier"  # numbered records first, then the accounts
+
+
+@pytest.mark.parametrize("entity", [e.name for e in REGISTRY.values() if e.key_kind])
+def test_an_old_id_pointing_at_another_record_is_outdated(migrated_sqlite, tmp_path, entity):
+    """For every entity with old ids in the index: one pointing at another row of its table is out of date."""
+    m = copy_store(migrated_sqlite, tmp_path)
+    kind, table = REGISTRY[entity].key_kind, REGISTRY[entity].store_table
+    o = old_identifier.c
+    with m.engine.begin() as conn:
+        first, second = conn.execute(select(table.c.id).order_by(table.c.id).limit(2)).scalars().all()
+        moved = conn.execute(update(old_identifier).where(o.kind == kind, o.target_id == first)
+                             .values(target_id=second)).rowcount
+    assert moved >= 1
+    result = continuity(m.engine)
+    assert result.index.outdated >= 1 and not result.ok
     m.engine.dispose()
 
 

@@ -7,7 +7,9 @@ from sqlalchemy import delete, select, text
 
 from migrate.continuity.identifiers import normalize
 from migrate.continuity.index import refresh
-from migrate.continuity.lookup import closest_statements, lookup, match_statement
+from migrate.continuity.lookup import closest_statements, lookup, match_statement, resolve
+from migrate.core.entities import REGISTRY
+from migrate.store import models
 from migrate.store.models import account_alias, dossier_file, old_identifier
 from tests.continuity.conftest import copy_store
 
@@ -129,3 +131,56 @@ def test_not_found_says_what_the_value_looks_like(migrated_sqlite, value, looks)
         result = lookup(conn, value)
     assert not result.found, f"{value} is in the demo store: pick a value that is not"
     assert result.describe(unmask=True)[0] == f"Not found: {value!r} (looks like {looks})"
+
+
+# What a lookup shows of each entity's record, read from the store independently: the record a file or a
+# document hangs from gives its commune, the dossier its number and status.
+def _expected(conn, entity: str, target_id: int) -> dict:
+    t = models.metadata.tables[entity]
+    row = conn.execute(select(t).where(t.c.id == target_id)).one()
+    if entity == "account":
+        return dict(status=f"{row.kind} account", new_commune_code=row.new_commune_code, note=None, dossier_no=None)
+    if entity == "dossier":
+        return dict(status=row.status, new_commune_code=row.new_commune_code, note=None, dossier_no=row.dossier_no)
+    if entity == "dossier_file":
+        d = conn.execute(select(models.dossier).where(models.dossier.c.id == row.dossier_id)).one()
+        return dict(status=d.status, new_commune_code=d.new_commune_code, note=f"file {row.file_state}",
+                    dossier_no=d.dossier_no, dossier_id=row.dossier_id)
+    if entity == "document":
+        a = conn.execute(select(models.account).where(models.account.c.id == row.account_id)).one()
+        return dict(status=None, new_commune_code=a.new_commune_code, dossier_no=None,
+                    note=f"document of account {row.account_id}, file {row.file_state}")
+    raise AssertionError(f"no expectation for {entity}: say what a lookup of its record shows")
+
+
+@pytest.mark.parametrize("entity", [e.name for e in REGISTRY.values() if e.key_kind])
+def test_every_entity_the_index_points_at_is_shown_where_it_is_now(migrated, entity):
+    kind = REGISTRY[entity].key_kind
+    o = old_identifier.c
+    with migrated.engine.connect() as conn:
+        rows = conn.execute(select(old_identifier).where(o.kind == kind, o.state == "migrated", o.target_id.is_not(None))
+                            .order_by(o.id).limit(20)).all()
+        if entity == "document":  # a walk-in document may have no account: take owned ones
+            owned = {i for (i,) in conn.execute(select(models.document.c.id)
+                                                .where(models.document.c.account_id.is_not(None)))}
+            rows = [r for r in rows if r.target_id in owned]
+        assert rows, f"the demo store holds no {kind} identifier"
+        matches = resolve(conn, rows)
+        for r, m in zip(rows, matches):
+            assert (m.kind, m.target_table, m.target_id) == (kind, entity, r.target_id)
+            wanted = _expected(conn, entity, r.target_id)
+            assert {k: getattr(m, k) for k in wanted} == wanted
+            assert m.new_commune_name or not m.new_commune_code, m
+        assert any(m.new_commune_code for m in matches), matches
+
+
+def test_a_match_whose_record_is_gone_says_to_rebuild_the_index(migrated_sqlite, tmp_path):
+    m = copy_store(migrated_sqlite, tmp_path)
+    o = old_identifier.c
+    with m.engine.begin() as conn:
+        row = conn.execute(select(old_identifier).where(o.kind == "file-id", o.target_id.is_not(None)).limit(1)).one()
+        conn.execute(delete(dossier_file).where(dossier_file.c.id == row.target_id))
+        (match,) = resolve(conn, [row])
+    assert match.note == (f"dossier_file {row.target_id} is no longer in the store: rebuild the index "
+                          "(hopnhat continuity index)")
+    assert match.dossier_no is None and match.new_commune_code is None

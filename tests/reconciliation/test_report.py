@@ -304,3 +304,18 @@ def test_charts_fold_without_a_long_bar_and_show_quarantined():
     assert len(widths) == 60 and max(widths) == widths[0]  # the folded rest has no bar of its own
     assert "20 more" in svg and 'class="b"' in svg  # the quarantined row is kept and drawn
     assert "no new commune: 3 quarantined" in svg
+
+
+def test_the_commune_chart_counts_the_records_that_must_have_a_new_commune():
+    """The chart's records follow the registry (commune_required), whatever other entities the table holds."""
+    from migrate.core.entities import REGISTRY
+    from migrate.core.i18n import language
+    from reconciliation.report import _charts
+
+    units = [{"entity": e.name, "new_commune": "00004", "new_commune_name": "Xã A", "loaded": 10 + n,
+              "quarantined": n} for n, e in enumerate(REGISTRY.values())]
+    charted = [u for u in units if REGISTRY[u["entity"]].commune_required]
+    assert [u["entity"] for u in charted] == ["dossier"]
+    svg = str(_charts({"conservation-by-unit": units}, language("en"))["new_communes"])
+    loaded, quarantined = sum(u["loaded"] for u in charted), sum(u["quarantined"] for u in charted)
+    assert f"00004 Xã A: {loaded} loaded</title>" in svg and f"00004 Xã A: {quarantined} quarantined</title>" in svg
