@@ -18,6 +18,8 @@ from migrate.core.records import DERIVED, EntitySpec, fold, template_columns
 from adapters.profiles import SourceProfile
 from migrate.core.canonical import FIELDS, converter, excluder
 from migrate.core.errors import SourceError
+from migrate.core.i18n import Language, language
+from migrate.core.messages import Message, msg, say
 
 Level = Literal["error", "warning", "info"]
 
@@ -26,7 +28,7 @@ Level = Literal["error", "warning", "info"]
 class Finding:
     level: Level
     where: str  # entity part, e.g. "dossier_file"
-    message: str
+    message: str  # a Message (English as text), said in the user's language by ProfileCheck.summary
 
 
 @dataclass
@@ -39,16 +41,24 @@ class ProfileCheck:
     def ok(self) -> bool:
         return not any(f.level == "error" for f in self.findings)
 
-    def summary(self) -> str:
-        lines = [f"Profile {self.profile} against source {self.source}: "
-                 f"{'OK' if self.ok else 'problems found'}"]
+    def summary(self, lang: Language | None = None) -> str:
+        """What ``hopnhat source check`` prints, in ``lang`` (English by default); parts stay profile names."""
+        lang = lang or language()
+        values = dict(profile=self.profile, source=self.source)
+        lines = [say(msg("Profile {profile} against source {source}: OK", **values) if self.ok else
+                     msg("Profile {profile} against source {source}: problems found", **values), lang)]
+        words = {level: say(word, lang) for level, word in LEVELS.items()}
+        width = max(8, *(len(w) + 1 for w in words.values()))
         for f in self.findings:
-            lines.append(f"  {f.level:<8}{f.where}: {f.message}")
+            lines.append(f"  {words[f.level]:<{width}}{f.where}: {say(f.message, lang)}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {"profile": self.profile, "source": self.source, "ok": self.ok,
                 "findings": [asdict(f) for f in self.findings]}
+
+
+LEVELS: dict[str, Message] = {"error": msg("error"), "warning": msg("warning"), "info": msg("info")}
 
 
 def closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
@@ -57,9 +67,15 @@ def closest(name: str, candidates: list[str], n: int = 3) -> list[str]:
     return [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)]
 
 
-def _unknown(kind: str, name: str, candidates: list[str]) -> str:
-    near = closest(name, candidates)
-    return f"unknown {kind} '{name}'" + (f"; closest: {', '.join(near)}" if near else "")
+def _unknown(name: str, candidates: list[str], *, role: str = "", table: str = "") -> Message:
+    """``unknown table 'x'`` or ``unknown column (role) in T 'x'``, with the closest names when there are some."""
+    near = ", ".join(closest(name, candidates))
+    if not role:
+        return (msg("unknown table '{name}'; closest: {near}", name=name, near=near) if near
+                else msg("unknown table '{name}'", name=name))
+    return (msg("unknown column ({role}) in {table} '{name}'; closest: {near}", role=role, table=table, name=name,
+                near=near) if near
+            else msg("unknown column ({role}) in {table} '{name}'", role=role, table=table, name=name))
 
 
 SAMPLE = 1000  # records per part whose values are converted by ``check_profile``
@@ -80,7 +96,8 @@ def check_profile(profile: SourceProfile, source, *, sample: int = SAMPLE) -> Pr
         if not errors:
             result.findings += _lookup_findings(spec, source)
             result.findings += _conversion_findings(spec, source, sample)
-            result.findings.append(Finding("info", spec.label, f"{spec.table}: {source.count(spec)} rows"))
+            result.findings.append(Finding("info", spec.label, msg("{table}: {n} rows", table=spec.table,
+                                                                   n=source.count(spec))))
     return result
 
 
@@ -119,7 +136,7 @@ class _Catalog:
         listed = {n.lower() for n in self.names()}
         if table.lower() in listed and table in self.errors:  # it exists: an export the layout cannot read
             return str(self.errors[table])
-        return _unknown("table", table, self.names())
+        return _unknown(table, self.names())
 
 
 def _part_schema_findings(spec: EntitySpec, catalog: _Catalog) -> list[Finding]:
@@ -135,7 +152,7 @@ def _part_schema_findings(spec: EntitySpec, catalog: _Catalog) -> list[Finding]:
         column = ref[len(table) + 1:] if table != spec.table else ref
         columns = catalog.columns(table, spec) or []
         if column.lower() not in {c.lower() for c in columns}:
-            out.append(Finding("error", where, _unknown(f"column ({role}) in {table}", column, columns)))
+            out.append(Finding("error", where, _unknown(column, columns, role=role, table=table)))
     return out
 
 
@@ -158,12 +175,15 @@ def _conversion_findings(spec: EntitySpec, source, sample: int) -> list[Finding]
                 failed.setdefault(rejection.field, []).append(rejection.reason)
         if seen >= sample:
             break
-    out = [Finding("warning", spec.label, f"{field}: {len(reasons)} of the first {seen} records would be "
-                                          f"quarantined, e.g. {reasons[0]}")
+    out = [Finding("warning", spec.label, msg("{field}: {n} of the first {seen} records would be quarantined, "
+                                              "e.g. {reason}", field=field, n=len(reasons), seen=seen,
+                                              reason=reasons[0]))
            for field, reasons in sorted(failed.items())]
     if excluded:
-        out.append(Finding("info", spec.label, f"{sum(excluded.values())} of the first {seen} records excluded: "
-                           + "; ".join(f"{reason}: {n}" for reason, n in sorted(excluded.items()))))
+        out.append(Finding("info", spec.label, msg("{n} of the first {seen} records excluded: {reasons}",
+                                                   n=sum(excluded.values()), seen=seen, reasons=tuple(
+                                                       msg("{reason}: {n}", reason=reason, n=n)
+                                                       for reason, n in sorted(excluded.items())))))
     return out
 
 
@@ -199,8 +219,9 @@ def _lookup_findings(spec: EntitySpec, source) -> list[Finding]:
                             and fold(v) not in known and fold(v) not in nulls})
         if uncovered:
             out.append(Finding("warning", spec.label,
-                               f"{column} values with no lookup for {field_name} (their records will be "
-                               f"quarantined): {', '.join(uncovered[:20])}"))
+                               msg("{column} values with no lookup for {field} (their records will be "
+                                   "quarantined): {values}", column=column, field=field_name,
+                                   values=", ".join(uncovered[:20]))))
     return out
 
 
@@ -230,11 +251,14 @@ def _guess_keys(table: str, columns: list[str]) -> list[tuple[str, ...]]:
     return [(c,) for c in columns if c.lower() in wanted]
 
 
-def render_inventory(tables: list[TableInfo]) -> str:
-    lines = [f"{'table':<32}{'rows':>10}  candidate keys"]
+def render_inventory(tables: list[TableInfo], lang: Language | None = None) -> str:
+    """The table of ``hopnhat source inspect``: headings and row counts in ``lang`` (table names as they are)."""
+    lang = lang or language()
+    table, rows, keys_head = (say(word, lang) for word in (msg("table"), msg("rows"), msg("candidate keys")))
+    lines = [f"{table:<32}{rows:>10}  {keys_head}"]
     for t in tables:
         keys = "; ".join(", ".join(k) for k in t.keys) or "-"
-        lines.append(f"{t.name:<32}{t.rows:>10}  {keys}")
+        lines.append(f"{t.name:<32}{lang.number(t.rows):>10}  {keys}")
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from migrate.core.errors import MappingError
+from migrate.core.messages import Message, msg
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,11 @@ class RemapReport:
     def complete(self) -> bool:
         return not self.unmapped
 
-    def summary(self) -> str:
-        head = f"{self.kind}: {len(self.mapped)} mapped, {len(self.unmapped)} unmapped"
-        return head + ("" if self.complete else ": " + ", ".join(self.unmapped))
+    def summary(self) -> Message:
+        values = dict(kind=self.kind, mapped=len(self.mapped), unmapped=len(self.unmapped))
+        if self.complete:
+            return msg("{kind}: {mapped} mapped, {unmapped} unmapped", **values)
+        return msg("{kind}: {mapped} mapped, {unmapped} unmapped: {codes}", **values, codes=", ".join(self.unmapped))
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "mapped": list(self.mapped), "unmapped": list(self.unmapped)}
@@ -105,30 +108,35 @@ def parse_remaps(text: str, *, source: str = "remaps") -> list[Remap]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise MappingError(f"{source}: missing columns {', '.join(missing)}")
+        raise MappingError(msg("{file}: missing columns {columns}", file=source, columns=", ".join(missing)))
     problems: list[str] = []
     remaps: list[Remap] = []
     seen: dict[tuple[str, str], int] = {}
     for n, row in enumerate(reader, start=2):
         get = {k: (v or "").strip() for k, v in row.items() if k}
         kind, code, target, level = get["kind"].lower(), get["source_code"], get["target_code"], get["target_level"].lower()
-        where = f"{source} row {n}"
+        where = dict(file=source, row=str(n))  # a row number the user finds in the file: plain digits
         if kind not in KINDS:
-            problems.append(f"{where}, field kind: {kind!r} is not one of {', '.join(KINDS)}")
+            problems.append(msg("{file} row {row}, field kind: {value} is not one of {known}", **where,
+                                value=repr(kind), known=", ".join(KINDS)))
         if not code:
-            problems.append(f"{where}, field source_code: empty")
+            problems.append(msg("{file} row {row}, field source_code: empty", **where))
         if level not in LEVELS:
-            problems.append(f"{where}, field target_level: {level!r} is not one of {', '.join(LEVELS)}")
+            problems.append(msg("{file} row {row}, field target_level: {value} is not one of {known}", **where,
+                                value=repr(level), known=", ".join(LEVELS)))
         if not target and level != "retired":
-            problems.append(f"{where}, field target_code: empty (use target_level 'retired' for "
-                            "an agency or procedure that ends)")
+            problems.append(msg("{file} row {row}, field target_code: empty (use target_level 'retired' for "
+                                "an agency or procedure that ends)", **where))
         if target == RECORD_COMMUNE and level != "commune":
-            problems.append(f"{where}, field target_level: {RECORD_COMMUNE} targets need level 'commune'")
+            problems.append(msg("{file} row {row}, field target_level: {target} targets need level 'commune'",
+                                **where, target=RECORD_COMMUNE))
         if (kind, code) in seen:
-            problems.append(f"{where}, field source_code: {code} already mapped on row {seen[(kind, code)]}")
+            problems.append(msg("{file} row {row}, field source_code: {code} already mapped on row {earlier}",
+                                **where, code=code, earlier=str(seen[(kind, code)])))
         seen[(kind, code)] = n
         remaps.append(Remap(kind if kind in KINDS else "agency", code, get.get("source_name", ""),  # type: ignore[arg-type]
                             target, get.get("target_name", ""), level, get.get("note", ""), n))
     if problems:
-        raise MappingError(f"{len(problems)} problem(s) in {source}: " + "; ".join(problems))
+        raise MappingError(msg("{n} problem(s) in {file}: {problems}", n=len(problems), file=source,
+                               problems=tuple(problems)))
     return remaps

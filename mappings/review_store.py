@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select, update
 from mappings.review import read_rows, write_table
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
+from migrate.core.messages import Message, msg
 from migrate.store.models import remap_decision, review_item
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ class ImportResult:
     decisions: int     # references decided
     items: int         # review items (records) those decisions cover
 
-    def summary(self) -> str:
-        return (f"{self.decisions} decision(s) covering {self.items} record(s) stored; they apply on the "
-                "next run as rule 'manual'.")
+    def summary(self) -> Message:
+        return msg("{decisions} decision(s) covering {items} record(s) stored; they apply on the "
+                   "next run as rule 'manual'.", decisions=self.decisions, items=self.items)
 
 
 def open_references(store: Engine) -> list[StoreReviewRow]:
@@ -129,7 +130,8 @@ def import_decisions(store: Engine, table: UnitTable, path: Path | str, *, decid
         if not header_seen:
             missing = [c for c in ("ref_key", "decision_new_commune") if c not in row]
             if missing:
-                raise MappingError(f"{name}: not a review file (missing column(s) {', '.join(missing)}).")
+                raise MappingError(msg("{file}: not a review file (missing column(s) {columns}).", file=name,
+                                       columns=", ".join(missing)))
             header_seen = True
         value = (row.get("decision_new_commune") or "").split(" ")[0].strip()
         if not value:
@@ -137,26 +139,31 @@ def import_decisions(store: Engine, table: UnitTable, path: Path | str, *, decid
         ref_key = (row.get("ref_key") or "").strip()
         code = value.zfill(5) if value.isdigit() else value
         who = (row.get("decided_by") or "").strip() or (decided_by or "")
+        row_no = str(n)  # a row number the reviewer finds in the file: plain digits in every language
         if not ref_key:
-            problems.append(f"row {n}, field ref_key: empty")
+            problems.append(msg("row {row}, field ref_key: empty", row=row_no))
         elif ref_key not in items:
-            problems.append(f"row {n}, field ref_key: {ref_key} is not a remap review item in this store")
+            problems.append(msg("row {row}, field ref_key: {ref_key} is not a remap review item in this store",
+                                row=row_no, ref_key=ref_key))
         if not (code.isdigit() and len(code) == 5):
-            problems.append(f"row {n}, field decision_new_commune: {value!r} is not a 5-digit commune code")
+            problems.append(msg("row {row}, field decision_new_commune: {value} is not a 5-digit commune code",
+                                row=row_no, value=repr(value)))
         elif table.new_commune(code) is None:
-            problems.append(f"row {n}, field decision_new_commune: {code} is not a new commune in table "
-                            f"{table.version}")
+            problems.append(msg("row {row}, field decision_new_commune: {code} is not a new commune in table "
+                                "{version}", row=row_no, code=code, version=table.version))
         if not who:
-            problems.append(f"row {n}, field decided_by: empty (fill the column or pass --by)")
+            problems.append(msg("row {row}, field decided_by: empty (fill the column or pass --by)", row=row_no))
         earlier = chosen.get(ref_key)
         if ref_key and earlier is not None and earlier[0] != code:
-            problems.append(f"row {n}, field decision_new_commune: {code} contradicts {earlier[0]} given "
-                            f"earlier for ref_key {ref_key}")
+            problems.append(msg("row {row}, field decision_new_commune: {code} contradicts {earlier} given "
+                                "earlier for ref_key {ref_key}", row=row_no, code=code, earlier=earlier[0],
+                                ref_key=ref_key))
         chosen.setdefault(ref_key, (code, who))
     if not header_seen and not problems:
-        raise MappingError(f"{name}: the file has no rows.")
+        raise MappingError(msg("{file}: the file has no rows.", file=name))
     if problems:
-        raise MappingError(f"{len(problems)} problem(s) in {name}: " + "; ".join(problems))
+        raise MappingError(msg("{n} problem(s) in {file}: {problems}", n=len(problems), file=name,
+                               problems=tuple(problems)))
     when = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
     covered = 0
     with store.begin() as conn:

@@ -127,30 +127,34 @@ def parse_rules(text: str, table: UnitTable, *, source: str = "") -> list[SplitR
         new = (row.get("new_commune_code") or "").strip().zfill(5)
         kind = (row.get("kind") or "").strip().lower()
         value = (row.get("value") or "").strip()
-        where = f"{source or 'split rules'} row {row_no}"
+        where = dict(file=source or msg("split rules"), row=str(row_no))  # row numbers stay plain digits
         parts = {p.new.code for p in table.parts(old)}
         if not parts:
-            problems.append(f"{where}, field old_commune_code: {old} is not an old commune in the official table")
+            problems.append(msg("{file} row {row}, field old_commune_code: {old} is not an old commune in the "
+                                "official table", **where, old=old))
         elif len(parts) < 2:
-            problems.append(f"{where}, field old_commune_code: {old} was not split (it went whole to "
-                            f"{next(iter(parts))}); split rules apply to split communes only")
+            problems.append(msg("{file} row {row}, field old_commune_code: {old} was not split (it went whole to "
+                                "{new}); split rules apply to split communes only", **where, old=old,
+                                new=next(iter(parts))))
         elif new not in parts:
-            problems.append(f"{where}, field new_commune_code: {new} is not one of the parts of {old} "
-                            f"({', '.join(sorted(parts))})")
+            problems.append(msg("{file} row {row}, field new_commune_code: {new} is not one of the parts of {old} "
+                                "({parts})", **where, new=new, old=old, parts=", ".join(sorted(parts))))
         if kind not in KINDS:
-            problems.append(f"{where}, field kind: {kind!r} is not one of {', '.join(KINDS)}")
+            problems.append(msg("{file} row {row}, field kind: {value} is not one of {known}", **where,
+                                value=repr(kind), known=", ".join(KINDS)))
         elif kind != "default" and not value:
-            problems.append(f"{where}, field value: empty; a {kind} rule needs the name")
+            problems.append(msg("{file} row {row}, field value: empty; a {kind} rule needs the name", **where,
+                                kind=kind))
         rules.append(SplitRule(old, new, kind if kind in KINDS else "hamlet", value,  # type: ignore[arg-type]
                                (row.get("source") or "").strip(), row_no))
     defaults: dict[str, set[str]] = defaultdict(set)
     for r in rules:
         if r.kind == "default":
             defaults[r.old_commune_code].add(r.new_commune_code)
-    problems += [f"{source or 'split rules'}: old commune {k} has {len(v)} default parts; choose one"
-                 for k, v in defaults.items() if len(v) > 1]
+    problems += [msg("{file}: old commune {old} has {n} default parts; choose one", file=source or msg("split rules"),
+                     old=k, n=len(v)) for k, v in defaults.items() if len(v) > 1]
     if problems:
         raise MappingError(problems[0] if len(problems) == 1 else
-                           f"{len(problems)} problems in split rules: " + "; ".join(problems))
+                           msg("{n} problems in split rules: {problems}", n=len(problems), problems=tuple(problems)))
     log.info("loaded %d split rules for %d old communes", len(rules), len({r.old_commune_code for r in rules}))
     return rules

@@ -20,6 +20,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from migrate.core.errors import MappingError
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,8 @@ class UnitTable:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise MappingError(f"Unit table lacks columns {', '.join(missing)}; regenerate it with "
-                               "python -m mappings.build_units")
+            raise MappingError(msg("Unit table lacks columns {columns}; regenerate it with "
+                                   "python -m mappings.build_units", columns=", ".join(missing)))
         news: dict[str, NewCommune] = {}
         olds: dict[str, OldUnit] = {}
         rows = []

@@ -326,9 +326,9 @@ def _schema_problems(source: SourceSettings, adapter) -> list[str]:
     if not findings:
         return []
     path = source.profile.path
-    return [f"{path.name} [{f.where}]: {f.message}" for f in findings] + [
-        f"{source.name}: the run did not start; every problem with the closest names: "
-        f"hopnhat source check {path}"]
+    return [msg("{file} [{part}]: {problem}", file=path.name, part=f.where, problem=f.message) for f in findings] + [
+        msg("{source}: the run did not start; every problem with the closest names: hopnhat source check {path}",
+            source=source.name, path=str(path))]
 
 
 def _tallies(store: Engine, run_id: int, progress: Progress | None) -> Tallies:

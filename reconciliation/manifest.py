@@ -19,6 +19,8 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from migrate.core.errors import ConfigError
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.store.models import reconciliation_run
 
 MANIFEST = "manifest.json"
@@ -82,36 +84,40 @@ class Verification:
     def ok(self) -> bool:
         return not self.problems
 
-    def summary(self) -> str:
-        head = (f"Report {self.folder}: {self.checked} files match the manifest (manifest sha256 "
-                f"{self.manifest_sha256})" if self.ok else
-                f"Report {self.folder} was ALTERED: {len(self.problems)} problem(s)")
-        return "\n".join([head, *(f"  ALTERED {p}" for p in self.problems)])
+    def summary(self, lang: Language | None = None) -> str:
+        """What ``hopnhat reconcile verify`` prints, in ``lang`` (English by default); file names and hashes as they are."""
+        lang = lang or language()
+        head = (msg("Report {folder}: {n} files match the manifest (manifest sha256 {sha256})", folder=str(self.folder),
+                    n=self.checked, sha256=self.manifest_sha256) if self.ok else
+                msg("Report {folder} was ALTERED: {n} problem(s)", folder=str(self.folder), n=len(self.problems)))
+        return "\n".join([say(head, lang), *(say(msg("  ALTERED {problem}", problem=p), lang) for p in self.problems)])
 
 
 def verify_folder(folder: Path, store: Connection | None = None) -> Verification:
     """Recompute every file's SHA-256 against the manifest; with ``store``, check the manifest itself."""
     path = folder / MANIFEST
     if not path.is_file():
-        return Verification(folder, None, problems=[f"{MANIFEST}: missing; this folder is not a hopnhat report"])
+        return Verification(folder, None, problems=[msg("{file}: missing; this folder is not a hopnhat report",
+                                                        file=MANIFEST)])
     result = Verification(folder, sha256_file(path))
     try:
         manifest = json.loads(path.read_text("utf-8"))
         files = dict(manifest["files"])
     except (ValueError, KeyError, TypeError) as exc:
-        result.problems.append(f"{MANIFEST}: unreadable ({exc})")
+        result.problems.append(msg("{file}: unreadable ({problem})", file=MANIFEST, problem=str(exc)))
         return result
     for name, expected in sorted(files.items()):
         target = folder / name
         if not target.is_file():
-            result.problems.append(f"{name}: missing (listed in the manifest)")
+            result.problems.append(msg("{file}: missing (listed in the manifest)", file=name))
             continue
         result.checked += 1
         actual = sha256_file(target)
         if actual != expected:
-            result.problems.append(f"{name}: content changed (sha256 {actual}, the manifest says {expected})")
+            result.problems.append(msg("{file}: content changed (sha256 {actual}, the manifest says {expected})",
+                                       file=name, actual=actual, expected=expected))
     for extra in sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST and p.name not in files):
-        result.problems.append(f"{extra}: not in the manifest (added after the report was written)")
+        result.problems.append(msg("{file}: not in the manifest (added after the report was written)", file=extra))
     if store is not None:
         _check_recorded(result, manifest, store)
     return result
@@ -120,15 +126,18 @@ def verify_folder(folder: Path, store: Connection | None = None) -> Verification
 def _check_recorded(result: Verification, manifest: dict, store: Connection) -> None:
     run_id = manifest.get("reconciliation_run")
     if run_id is None:
-        result.problems.append(f"{MANIFEST}: names no reconciliation run; it cannot be checked against the store")
+        result.problems.append(msg("{file}: names no reconciliation run; it cannot be checked against the store",
+                                   file=MANIFEST))
         return
     summary = store.execute(select(reconciliation_run.c.summary).where(reconciliation_run.c.id == run_id)).scalar()
     recorded = (summary or {}).get("manifest_sha256") if isinstance(summary, dict) else None
     if recorded is None:
-        result.problems.append(f"{MANIFEST}: the store has no manifest hash for reconciliation run {run_id}")
+        result.problems.append(msg("{file}: the store has no manifest hash for reconciliation run {run}",
+                                   file=MANIFEST, run=str(run_id)))
     elif recorded != result.manifest_sha256:
-        result.problems.append(f"{MANIFEST}: content changed (sha256 {result.manifest_sha256}, the store recorded "
-                               f"{recorded} for reconciliation run {run_id})")
+        result.problems.append(msg("{file}: content changed (sha256 {actual}, the store recorded {recorded} for "
+                                   "reconciliation run {run})", file=MANIFEST, actual=result.manifest_sha256,
+                                   recorded=recorded, run=str(run_id)))
 
 
 def _now() -> str:

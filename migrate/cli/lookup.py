@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from migrate.cli import speech
 from migrate.cli.options import load_settings, store_option
 from migrate.cli.progress import display
 from migrate.continuity.identifiers import KINDS
@@ -41,7 +42,7 @@ def lookup_command(value: str, store: str | None, kinds: tuple[str, ...], source
     if as_json:
         click.echo(json.dumps([m.as_dict(unmask=unmask) for m in result.matches], ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(result.describe(unmask=unmask)))
+        click.echo("\n".join(result.describe(unmask=unmask, lang=speech.current())))
     if not result.found:
         raise HopnhatError(msg("no record has this identifier (the closest ones, if any, are listed above); "
                                "refresh the index after a run: hopnhat continuity index"))
@@ -77,7 +78,7 @@ def index_command(store: str | None, profiles: tuple[str, ...]) -> None:
     engine = open_store(load_settings(store=store))
     with display() as progress:
         report = refresh(engine, [load_profile(p) for p in profiles], progress=progress)
-    click.echo(report.summary())
+    click.echo(report.summary(speech.current()))
 
 
 @continuity_group.command("export")
@@ -101,7 +102,8 @@ def export_command(store: str | None, out: str, config_path: str | None, unmask:
 
     config = load_config(config_path)  # raises ConfigError with every problem
     engine = open_store(load_settings(store=store))
-    click.echo(export(engine, Path(out), config, unmask=unmask, include_hashes=include_hashes).summary())
+    click.echo(export(engine, Path(out), config, unmask=unmask, include_hashes=include_hashes)
+               .summary(speech.current()))
 
 
 @continuity_group.command("check")
@@ -122,6 +124,6 @@ def check_command(store: str | None, config_path: str | None) -> None:
 
     config = load_config(config_path)
     result = continuity(open_store(load_settings(store=store)), verifiable=config.verifiable)
-    click.echo("\n".join(result.summary_lines()))
+    click.echo("\n".join(result.summary_lines(speech.current())))
     if not result.ok:
         raise ConservationBroken(msg("continuity does not hold: some old identifiers resolve to nothing"))

@@ -69,7 +69,7 @@ def address_command(address: str | None, explain: bool, split_rules: str | None,
     resolver = _resolver(split_rules, decisions, default_part_policy)
     lines = [address] if address is not None else sys.stdin
     for line in summary.map_addresses(resolver, lines, explain=explain):
-        click.echo(line)
+        speech.echo(line)
 
 
 @map_group.command("code")
@@ -83,7 +83,7 @@ def code_command(code: str) -> None:
     """
     lines = summary.code_lines(UnitTable.load(), code)
     for line in lines:
-        click.echo(line)
+        speech.echo(line)
     if lines[0].startswith("ERROR"):
         raise HopnhatError(msg("old code {code} is not in the official table (see above); "
                                "find the unit by name: hopnhat map address ADDRESS", code=repr(code)))
@@ -100,7 +100,7 @@ def stats_command(province: str, new: bool) -> None:
         hopnhat map stats --province 37 --new
     """
     for line in summary.province_stats(UnitTable.load(), province, new=new).lines():
-        click.echo(line)
+        speech.echo(line)
 
 
 @map_group.group("review")
@@ -139,8 +139,8 @@ def review_export_command(paths: tuple[str, ...], store: str | None, split_rules
     else:
         raise click.UsageError(speech.text(msg("Give OUT.csv|OUT.xlsx (store queue), or QUEUE.csv OUT (file queue).")))
     out = Path(paths[-1]).name
-    click.echo(f"{count} unresolved reference(s) written to {out}; fill in decision_new_commune "
-               f"(and decided_by), then: hopnhat map review import {out}")
+    speech.echo(msg("{n} unresolved reference(s) written to {file}; fill in decision_new_commune "
+                    "(and decided_by), then: hopnhat map review import {file}", n=count, file=out))
 
 
 @review_group.command("import")
@@ -162,10 +162,11 @@ def review_import_command(reviewed: str, store: str | None, decided_by: str | No
     """
     if out is not None:
         count = review.write_decisions(review.import_decisions(reviewed, UnitTable.load()), out)
-        click.echo(f"{count} decision(s) stored in {Path(out).name}; they apply on the next run as rule 'manual'.")
+        speech.echo(msg("{n} decision(s) stored in {file}; they apply on the next run as rule 'manual'.", n=count,
+                        file=Path(out).name))
         return
     result = review_store.import_decisions(_store(store), UnitTable.load(), reviewed, decided_by=decided_by)
-    click.echo(result.summary())
+    speech.echo(result.summary())
 
 
 def _store(url: str | None):
@@ -202,7 +203,7 @@ def agencies_check_command(table_csv: str, kind: str, codes: str, codes_file: st
 
     found = [c for c in codes.split(",")] + (Path(codes_file).read_text("utf-8").splitlines() if codes_file else [])
     report = RemapTable.load(table_csv).check(kind, found)  # type: ignore[arg-type]
-    click.echo(report.summary())
+    speech.echo(report.summary())
     if not report.complete:
         raise HopnhatError(msg("{table} leaves legacy codes unmapped (listed above): add a row for each, "
                                "then hopnhat map agencies check {table} again", table=table_csv))

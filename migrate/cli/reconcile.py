@@ -102,6 +102,6 @@ def verify_command(report_dir: str, store: str | None) -> None:
     from reconciliation.runner import verify
 
     result = verify(Path(report_dir), store)
-    click.echo(result.summary())
+    click.echo(result.summary(speech.current()))
     if not result.ok:
         raise ConservationBroken(msg("report {folder} was altered after it was written", folder=report_dir))

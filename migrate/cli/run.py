@@ -39,7 +39,7 @@ def demo_command(out: str, scale: int, seed: int, no_files: bool, portals_only: 
                 progress.echo(f"{m.spec.name}: {m.db_path} ({m.profile_path.name})")
             return
         result = run_demo(Path(out), scale=scale, seed=seed, store=store, files=not no_files, progress=progress,
-                          announce=progress.echo)
+                          announce=progress.echo, lang=speech.current())
     if not result.reconciliation.ok:
         raise ConservationBroken(msg("conservation does not hold; see the report"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli import speech
 from migrate.core.errors import ConfigError, HopnhatError
 from migrate.core.messages import msg
 
@@ -49,7 +50,7 @@ def check_command(profile: str, url: str | None) -> None:
         result = check_profile(loaded, source)
     finally:
         source.close()
-    click.echo(result.summary())
+    click.echo(result.summary(speech.current()))
     if not result.ok:
         raise HopnhatError(msg("profile {profile} does not match its source (see above): edit it, then "
                                "hopnhat source check {profile} again", profile=profile))
@@ -75,10 +76,11 @@ def inspect_command(url: str, name: str, out: str | None) -> None:
         tables = inventory(source)
     finally:
         source.close()
-    click.echo(render_inventory(tables))
+    click.echo(render_inventory(tables, speech.current()))
     if out:
         Path(out).write_text(draft_profile(tables, name=name, engine=source.engine), encoding="utf-8")
-        click.echo(f"Draft profile written to {out}; review it, then: hopnhat source check {out} --source URL")
+        speech.echo(msg("Draft profile written to {path}; review it, then: hopnhat source check {path} --source URL",
+                        path=out))
 
 
 @source_group.command("show")

@@ -30,7 +30,8 @@ from migrate.continuity.index import is_built
 from migrate.continuity.lookup import NUMBERED_TABLES, Match, resolve
 from migrate.continuity.redirects import NGINX_HEADER, REDIRECT_COLUMNS, driving_kind, redirect
 from migrate.core.errors import StoreError
-from migrate.core.messages import msg
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.core.progress import Progress, Tally
 from migrate.core.tables import TableWriter
 from migrate.store.models import old_identifier
@@ -49,16 +50,22 @@ class ExportReport:
     seconds: float = 0.0
     masked: bool = True
 
-    def summary(self) -> str:
-        lines = [f"Continuity export in {self.out_dir} ({self.seconds:.1f}s)"]
-        lines += [f"  {name:<22}{n:>10} rows" for name, n in self.rows.items()]
+    def summary(self, lang: Language | None = None) -> str:
+        """What ``hopnhat continuity export`` prints, in ``lang`` (English by default); file names as written."""
+        lang = lang or language()
+        lines = [say(msg("Continuity export in {folder} ({seconds}s)", folder=str(self.out_dir),
+                         seconds=round(self.seconds, 1)), lang)]
+        lines += [f"  {name:<22}" + say(msg("{n} rows", n=format(lang.number(n), ">10")), lang)
+                  for name, n in self.rows.items()]
         if self.ambiguous:
-            lines.append("  ambiguous (listed, not picked): "
-                         + ", ".join(f"{k} {n}" for k, n in sorted(self.ambiguous.items())))
+            lines.append(say(msg("  ambiguous (listed, not picked): {kinds}", kinds=", ".join(
+                f"{k} {lang.number(n)}" for k, n in sorted(self.ambiguous.items()))), lang))
         if self.quarantined:
-            lines.append(f"  {self.quarantined} identifier(s) of quarantined records: listed with no new record")
+            lines.append(say(msg("  {n} identifier(s) of quarantined records: listed with no new record",
+                                 n=self.quarantined), lang))
         if self.masked:
-            lines.append("  personal identifiers are masked; --unmask writes them for the new system to load")
+            lines.append(say(msg("  personal identifiers are masked; --unmask writes them for the new system to "
+                                 "load"), lang))
         return "\n".join(lines)
 
 

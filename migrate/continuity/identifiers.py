@@ -12,19 +12,20 @@ import unicodedata
 
 from migrate.core.entities import REGISTRY
 from migrate.core.masking import mask_text, mask_value
+from migrate.core.messages import msg
 
 # kind -> what an operator reads
-KINDS: dict[str, str] = {
-    "dossier-no": "dossier number",
-    "dossier-id": "old dossier id",
-    "applicant-id-number": "applicant ID number",
-    "file-id": "old file id",
-    "document-id": "old document id",
-    "account-id": "old account id",
-    "username": "username",
-    "id-number": "CCCD",
-    "legacy-id-number": "CMND",
-    "tax-code": "tax code",
+KINDS: dict[str, str] = {  # kind -> what a person calls it (a Message: said in the user's language)
+    "dossier-no": msg("dossier number"),
+    "dossier-id": msg("old dossier id"),
+    "applicant-id-number": msg("applicant ID number"),
+    "file-id": msg("old file id"),
+    "document-id": msg("old document id"),
+    "account-id": msg("old account id"),
+    "username": msg("username"),
+    "id-number": msg("CCCD"),
+    "legacy-id-number": msg("CMND"),
+    "tax-code": msg("tax code"),
 }
 
 # kinds meant to name one record across every former province (the registry's unique identifier fields): two
@@ -59,14 +60,14 @@ def looks_like(value: str) -> str:
     """What a typed value looks like, for 'not found' messages."""
     compact = re.sub(r"[\s.\-]", "", value)
     if compact.isdigit():
-        return {12: "a 12-digit CCCD", 9: "a 9-digit CMND", 10: "a 10-digit tax code or a phone number",
-                13: "a 13-digit branch tax code", 11: "a phone number"}.get(
-            len(compact), f"a number of {len(compact)} digits (an old record id or file id?)")
+        return {12: msg("a 12-digit CCCD"), 9: msg("a 9-digit CMND"), 10: msg("a 10-digit tax code or a phone number"),
+                13: msg("a 13-digit branch tax code"), 11: msg("a phone number")}.get(
+            len(compact), msg("a number of {n} digits (an old record id or file id?)", n=len(compact)))
     if _DOSSIER_NO.match(re.sub(r"[\s\u2010-\u2015\u2212]", "-", value.strip())):
-        return "a dossier number (agency code-YYMMDD-sequence)"
+        return msg("a dossier number (agency code-YYMMDD-sequence)")
     if "@" in value:
-        return "an e-mail address used as a username"
-    return "a username or a code"
+        return msg("an e-mail address used as a username")
+    return msg("a username or a code")
 
 
 def mask(kind: str, value: str | None) -> str | None:

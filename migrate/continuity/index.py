@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, 
 from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
 from migrate.core.entities import REGISTRY
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.core.progress import Progress, Tally
 from migrate.store.limits import storable_reason
 from migrate.store.models import (
@@ -88,10 +90,13 @@ class IndexReport:
     deleted: int
     seconds: float
 
-    def summary(self) -> str:
-        lines = [f"Continuity index: {sum(self.counts.values())} old identifiers "
-                 f"({self.inserted} new, {self.updated} changed, {self.deleted} removed) in {self.seconds:.1f}s"]
-        lines += [f"  {kind:<22}{n:>10}" for kind, n in sorted(self.counts.items())]
+    def summary(self, lang: Language | None = None) -> str:
+        """What ``hopnhat continuity index`` prints, in ``lang`` (English by default); kinds stay machine names."""
+        lang = lang or language()
+        lines = [say(msg("Continuity index: {n} old identifiers ({inserted} new, {updated} changed, {deleted} "
+                         "removed) in {seconds}s", n=sum(self.counts.values()), inserted=self.inserted,
+                         updated=self.updated, deleted=self.deleted, seconds=round(self.seconds, 1)), lang)]
+        lines += [f"  {kind:<22}{lang.number(n):>10}" for kind, n in sorted(self.counts.items())]
         return "\n".join(lines)
 
 

@@ -17,6 +17,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import Connection, Row, Select, select
 
 from migrate.continuity.identifiers import KINDS, looks_like, mask, mask_typed, normalize, upper_bound
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.store.inlist import each_one_of
 from migrate.core.entities import REGISTRY, Entity, ParentLink
 from migrate.store.models import new_unit, old_identifier, quarantine
@@ -24,6 +26,8 @@ from migrate.store.models import new_unit, old_identifier, quarantine
 # The store tables of numbered records (dossiers) and the kinds of their numbers, from the entity registry.
 NUMBERED_TABLES = frozenset(e.store_table_name for e in REGISTRY.values() if e.number)
 NUMBER_KINDS = frozenset(e.field(e.number).identifier for e in REGISTRY.values() if e.number)
+_LABELS = {"source": msg("source"), "now": msg("now"), "dossier": msg("dossier"), "status": msg("status"),
+           "commune": msg("commune"), "note": msg("note")}
 NEIGHBOURS = 25
 PREFIX_ROWS = 200
 MIN_SCORE = 50.0
@@ -49,29 +53,44 @@ class Match:
     new_province_name: str | None = None
     note: str | None = None  # quarantine reason, file state
 
-    def describe(self, *, unmask: bool = False) -> list[str]:
+    def describe(self, *, unmask: bool = False, lang: Language | None = None) -> list[str]:
+        """The match as ``hopnhat lookup`` prints it, in ``lang`` (English by default)."""
+        lang = lang or language()
         value = self.value if unmask else mask(self.kind, self.value)
-        lines = [f"{KINDS.get(self.kind, self.kind)} {value}",
-                 f"  source:  {self.source_system} / {self.source_table} / {self.source_key}"]
+        labels = {name: say(word, lang) + ":" for name, word in _LABELS.items()}
+        width = max(len(label) for label in labels.values()) + 1
+
+        def line(name: str, text: object) -> str:
+            return f"  {labels[name]:<{width}}{say(text, lang)}"
+
+        lines = [f"{say(KINDS.get(self.kind, self.kind), lang)} {value}",
+                 line("source", f"{self.source_system} / {self.source_table} / {self.source_key}")]
         if self.target_table is None:
-            lines.append(f"  now:     not in the new system: held in quarantine ({self.note or 'no reason recorded'})")
+            lines.append(line("now", msg("not in the new system: held in quarantine ({reason})",
+                                         reason=self.note or msg("no reason recorded"))))
             return lines
-        now = f"{self.target_table} {self.target_id}"
+        target = dict(table=self.target_table, id=str(self.target_id))
         if self.dossier_id is not None:  # a file: of its dossier
-            now += f" of dossier {self.dossier_id}"
+            now = msg("{table} {id} of dossier {dossier}", **target, dossier=str(self.dossier_id))
+        else:
+            now = msg("{table} {id}", **target)
         if self.state == "merged":
-            now += " (this old account was merged into it)"
-        lines.append(f"  now:     {now}")
+            now = msg("{now} (this old account was merged into it)", now=now)
+        lines.append(line("now", now))
         if self.dossier_no and self.kind not in NUMBER_KINDS:
-            lines.append(f"  dossier: {self.dossier_no}")
+            lines.append(line("dossier", self.dossier_no))
         if self.status:
-            lines.append(f"  status:  {self.status}")
-        commune = "-" if not self.new_commune_code else \
-            f"{self.new_commune_code} {self.new_commune_name or '(not in the new unit table)'}" \
-            + (f", {self.new_province_name}" if self.new_province_name else "")
-        lines.append(f"  commune: {commune}")
+            lines.append(line("status", self.status))
+        if not self.new_commune_code:
+            commune: object = "-"
+        else:
+            name = self.new_commune_name or msg("(not in the new unit table)")
+            commune = (msg("{code} {name}, {province}", code=self.new_commune_code, name=name,
+                           province=self.new_province_name) if self.new_province_name
+                       else msg("{code} {name}", code=self.new_commune_code, name=name))
+        lines.append(line("commune", commune))
         if self.note:
-            lines.append(f"  note:    {self.note}")
+            lines.append(line("note", self.note))
         return lines
 
     def as_dict(self, *, unmask: bool = False) -> dict:
@@ -105,31 +124,38 @@ class LookupResult:
         return len({(m.target_table, m.target_id) if m.target_id is not None
                     else (m.source_system, m.source_table, m.source_key) for m in self.matches})
 
-    def describe(self, *, unmask: bool = False) -> list[str]:
+    def describe(self, *, unmask: bool = False, lang: Language | None = None) -> list[str]:
+        """What ``hopnhat lookup`` prints, in ``lang`` (English by default); identifiers masked unless ``unmask``."""
+        lang = lang or language()
         if not self.found:
-            shown = self.query if unmask else mask_typed(self.query)
-            lines = [f"Not found: {shown!r} (looks like {looks_like(self.query)})" if self.normalized
-                     else f"Not found: {shown!r} has nothing left once spaces and dashes are removed"]
+            shown = repr(self.query if unmask else mask_typed(self.query))
+            lines = [say(msg("Not found: {value} (looks like {kind})", value=shown, kind=looks_like(self.query))
+                         if self.normalized else
+                         msg("Not found: {value} has nothing left once spaces and dashes are removed", value=shown),
+                         lang)]
             if self.closest:
-                lines.append("Closest matches:")
-                lines += [f"  {c.value if unmask else mask(c.kind, c.value):<34} {KINDS.get(c.kind, c.kind):<20} "
-                          f"{c.source_system:<20} score {c.score:.0f}" for c in self.closest]
+                lines.append(say(msg("Closest matches:"), lang))
+                lines += [f"  {c.value if unmask else mask(c.kind, c.value):<34} "
+                          f"{say(KINDS.get(c.kind, c.kind), lang):<20} {c.source_system:<20} "
+                          + say(msg("score {score}", score=format(c.score, ".0f")), lang) for c in self.closest]
             else:
-                lines.append("No close match either. Check the value, or list what the store holds with: "
-                             "hopnhat continuity export")
+                lines.append(say(msg("No close match either. Check the value, or list what the store holds with: "
+                                     "hopnhat continuity export"), lang))
             return lines
         sources = sorted({m.source_system for m in self.matches})
-        head = f"{self.query if unmask else mask_typed(self.query)}: {len(self.matches)} match(es), " \
-               f"{self.records} record(s), from {', '.join(sources)}"
-        lines = [head]
+        lines = [say(msg("{value}: {matches} match(es), {records} record(s), from {sources}",
+                         value=self.query if unmask else mask_typed(self.query), matches=len(self.matches),
+                         records=self.records, sources=", ".join(sources)), lang)]
         if self.records > 1:
-            lines.append("  Several records carry this identifier: each is listed with its source; none is picked.")
+            lines.append(say(msg("  Several records carry this identifier: each is listed with its source; "
+                                 "none is picked."), lang))
         for n, m in enumerate(self.matches, 1):
-            block = m.describe(unmask=unmask)
+            block = m.describe(unmask=unmask, lang=lang)
             lines.append(f"[{n}] {block[0]}")
             lines += [f"    {line}" for line in block[1:]]
         if self.truncated:
-            lines.append(f"(only the first {len(self.matches)} shown; narrow with --kind or --source)")
+            lines.append(say(msg("(only the first {n} shown; narrow with --kind or --source)", n=len(self.matches)),
+                             lang))
         return lines
 
 

@@ -7,6 +7,7 @@ the store, preflight, the freeze and a runbook are read in both languages throug
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -145,3 +146,50 @@ def test_a_runbook_in_vietnamese_runs_its_steps_in_english(loaded, shell, tmp_pa
     assert status.stdout.splitlines()[-1] == "Bước tiếp theo: sign"
     english = shell.main("--lang", "en", "runbook", "status", str(book), env=env)
     assert english.stdout.splitlines()[-1] == "Next step: sign"
+
+
+def test_continuity_lookup_and_report_verify_in_both_languages(loaded, shell, tmp_path):
+    store, env, profile, _ = loaded
+    index = shell.main("--lang", "vi", "continuity", "index", env=env)
+    assert re.fullmatch(r"Chỉ mục liên tục: [\d.]+ mã định danh cũ \([\d.]+ mới, [\d.]+ thay đổi, [\d.]+ bị xóa\) "
+                        r"trong [\d,]+ giây", index.stdout.splitlines()[0]), index
+    again = shell.main("--lang", "en", "continuity", "index", env=env)
+    assert re.fullmatch(r"Continuity index: \d+ old identifiers \(0 new, 0 changed, 0 removed\) in [\d.]+s",
+                        again.stdout.splitlines()[0]), again
+    out = tmp_path / "continuity"
+    exported = shell.main("--lang", "vi", "continuity", "export", "--out", str(out), env=env)
+    lines = exported.stdout.splitlines()
+    assert re.fullmatch(rf"Xuất dữ liệu liên tục vào {re.escape(str(out))} \([\d,]+ giây\)", lines[0]), exported
+    assert re.search(r"^  identifiers\.csv +[\d.]+ dòng$", exported.stdout, re.MULTILINE), exported
+    assert lines[-1] == "  thông tin định danh cá nhân đã được che; --unmask ghi đầy đủ để hệ thống mới nạp"
+    with (out / "identifiers.csv").open(encoding="utf-8-sig") as fh:
+        number = next(row["old_value"] for row in csv.DictReader(fh) if row["kind"] == "dossier-no")
+    found = shell.main("--lang", "vi", "lookup", number, env=env)
+    assert re.fullmatch(rf"{re.escape(number)}: 1 kết quả, 1 bản ghi, từ \S+", found.stdout.splitlines()[0]), found
+    assert found.stdout.splitlines()[1] == f"[1] số hồ sơ {number}"
+    assert re.search(r"^      nguồn:      \S+ / \S+ / \S+$", found.stdout, re.MULTILINE), found
+    assert re.search(r"^      hiện nay:   dossier \d+$", found.stdout, re.MULTILINE), found
+    english = shell.main("--lang", "en", "lookup", number, env=env)
+    assert english.stdout.splitlines()[1] == f"[1] dossier number {number}"
+    assert re.search(r"^      now:     dossier \d+$", english.stdout, re.MULTILINE), english
+    missing = shell.main("--lang", "vi", "lookup", "000.00.99.H99-991231-9999", env=env, expect=1)
+    assert missing.stdout.splitlines()[0] == ("Không tìm thấy: '000.00.99.H99-991231-9999' "
+                                              "(có vẻ là số hồ sơ (mã cơ quan-YYMMDD-số thứ tự))")
+    assert missing.stderr.startswith("Lỗi: không bản ghi nào có mã định danh này")
+    holds = shell.main("--lang", "vi", "continuity", "check", env=env)
+    assert holds.stdout.splitlines()[0] == "Tính liên tục: bảo đảm"
+    report = tmp_path / "report"
+    reconciled = shell.main("--lang", "vi", "reconcile", "run", "--out", str(report), env=env,
+                            expect=None)
+    assert reconciled.code in (EXIT_OK, 4), reconciled
+    same = shell.main("--lang", "vi", "reconcile", "verify", str(report), env=env)
+    assert re.fullmatch(rf"Báo cáo {re.escape(str(report))}: \d+ tệp khớp với manifest \(sha256 của manifest "
+                        r"[0-9a-f]{64}\)", same.stdout.strip()), same
+    assert shell.main("--lang", "en", "reconcile", "verify", str(report), env=env).stdout.startswith(
+        f"Report {report}: ")
+    (report / "index.html").write_text("changed", "utf-8")
+    altered = shell.main("--lang", "vi", "reconcile", "verify", str(report), env=env, expect=EXIT_CHECK_FAILED)
+    lines = altered.stdout.splitlines()
+    assert lines[0] == f"Báo cáo {report} ĐÃ BỊ THAY ĐỔI: 1 vấn đề"
+    assert lines[1].startswith("  BỊ THAY ĐỔI index.html: nội dung đã thay đổi (sha256 ")
+    assert altered.stderr.startswith("Lỗi: ")

@@ -21,3 +21,15 @@ def test_demo_migrates_reconciles_and_reports(engine, tmp_path, request):
     report = tmp_path / "demo" / "report"
     assert {"index.html", "manifest.json", "report.json"} <= {p.name for p in report.iterdir()}
     assert (tmp_path / "demo" / "store.sqlite").exists() == (engine == "sqlite")
+
+
+def test_demo_in_vietnamese(shell, tmp_path):
+    """``hopnhat --lang vi demo`` through main(): every summary and the report in Vietnamese, the same exit code."""
+    out = shell.main("--lang", "vi", "demo", "--out", str(tmp_path / "demo"), "--scale", "20")
+    lines = out.stdout.splitlines()
+    assert lines[0] == "Các cổng dịch vụ công cũ đã dựng:"
+    assert lines[1].startswith("  Hà Nam (35): TaiKhoan 60, HoSo 20, ") and lines[1].endswith(" tệp")
+    assert any(line.startswith("Lần chạy 1: ") for line in lines) and any(line.startswith("Đối soát 1: ") for line in lines)
+    for english in ("Legacy portals built:", "Run 1:", "Reconciliation 1:", "verdict:"):
+        assert english not in out.stdout, english
+    assert '<html lang="vi">' in (tmp_path / "demo" / "report" / "index.html").read_text("utf-8")

@@ -111,3 +111,65 @@ def test_agencies_check_lists_unmapped_codes(tmp_path):
     assert result.stderr.splitlines()[-1].startswith(f"Error: {table} leaves legacy codes unmapped")
     result = run("agencies", "check", str(table), "--source-codes", "000.00.21.H40")
     assert result.exit_code == 0 and result.output.startswith("agency: 1 mapped, 0 unmapped")
+
+
+def test_map_commands_in_both_languages(shell):
+    """What an operator reads from ``hopnhat map`` through main(): Vietnamese with --lang vi, English unchanged."""
+    vi = shell.main("--lang", "vi", "map", "code", "00016")
+    assert vi.stdout.splitlines()[0] == "00016 Phường Ngọc Hà, Quận Ba Đình, Thành phố Hà Nội (01): chia tách, 2 phần"
+    assert shell.main("map", "code", "00016", "--lang", "en").stdout.splitlines()[0].endswith(": split, 2 part(s)")
+    unknown = shell.main("--lang", "vi", "map", "code", "99999", expect=1)
+    assert unknown.stdout == "ERROR unknown-code: '99999' không phải mã xã cũ trong bảng nso-2025-07.\n"
+    stats = shell.main("--lang", "vi", "map", "stats", "--province", "36").stdout.splitlines()
+    assert stats[0] == "tỉnh cũ 36 Tỉnh Nam Định: 175 đơn vị cũ → 57 đơn vị hành chính cấp xã mới"
+    assert stats[1] == "  sáp nhập (nguyên vẹn vào xã mới cùng đơn vị khác): 175"
+    assert len({line.rindex(" ") for line in stats[1:]}) == 1  # the counts in one column
+    english = shell.main("--lang", "en", "map", "stats", "--province", "36").stdout.splitlines()
+    assert english[1] == "  merge (whole into a new commune with others): 175"
+    assert len({line.rindex(" ") for line in english[1:]}) == 1
+    split = shell.main("--lang", "vi", "map", "address", "Phường Ngọc Khánh, Ba Đình, Hà Nội").stdout
+    assert split.startswith("ERROR review:split-ambiguous: ") and "Các xã mới có thể: 00008, 00025, 00199." in split
+    assert "Candidates: 00008, 00025, 00199." in shell.main("map", "address", "Phường Ngọc Khánh, Ba Đình, Hà Nội").stdout
+    stranger = shell.main("--lang", "vi", "map", "stats", "--province", "99", "--new", expect=1)
+    assert stranger.error_line == "" and stranger.stderr.strip() == "Lỗi: 99 không phải mã tỉnh mới trong bảng nso-2025-07."
+
+
+def test_map_review_and_agencies_in_both_languages(shell, tmp_path):
+    queue = tmp_path / "queue.csv"
+    queue.write_text("source,table,record_key,commune_code,address\nhanam,opencps_dossier,17,00016,\n", "utf-8")
+    out = tmp_path / "review.csv"
+    exported = shell.main("--lang", "vi", "map", "review", "export", str(queue), str(out))
+    assert exported.stdout.strip() == ("Đã ghi 1 tham chiếu chưa xác định được vào review.csv; điền decision_new_commune "
+                                       "(và decided_by), rồi chạy: hopnhat map review import review.csv")
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert list(rows[0])[:2] == ["ref_key", "records"] or "decision_new_commune" in rows[0]  # machine names
+    rows[0]["decision_new_commune"] = "00008"
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    decisions = tmp_path / "decisions.csv"
+    stored = shell.main("--lang", "vi", "map", "review", "import", str(out), "--decisions", str(decisions))
+    assert stored.stdout.strip() == ("Đã lưu 1 quyết định vào decisions.csv; sẽ áp dụng ở lần chạy sau với quy tắc "
+                                     "'manual'.")
+    rows[0]["decision_new_commune"] = "123"
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    bad = shell.main("--lang", "vi", "map", "review", "import", str(out), "--decisions", str(decisions), expect=1)
+    assert bad.stderr.strip().startswith("Lỗi: 1 vấn đề trong review.csv: review.csv dòng 2, trường "
+                                         "decision_new_commune: ")
+    table = tmp_path / "remaps.csv"
+    table.write_text("kind,source_code,source_name,target_code,target_name,target_level,note\n"
+                     "agency,000.00.21.H40,UBND huyện Ý Yên,@commune,,commune,\n"
+                     "agency,000.00.22.H40,UBND huyện Vụ Bản,,,province,\n", encoding="utf-8")
+    broken = shell.main("--lang", "vi", "map", "agencies", "check", str(table), expect=1)
+    assert broken.stderr.strip() == (f"Lỗi: 1 vấn đề trong remaps.csv: remaps.csv dòng 3, trường target_code: trống "
+                                     "(dùng target_level 'retired' cho cơ quan hoặc thủ tục hành chính chấm dứt)")
+    table.write_text("\n".join(table.read_text("utf-8").splitlines()[:2]) + "\n", "utf-8")
+    checked = shell.main("--lang", "vi", "map", "agencies", "check", str(table), "--source-codes",
+                         "000.00.21.H40,000.00.99.H40", expect=1)
+    assert checked.stdout.strip() == "agency: 1 đã chuyển đổi, 1 chưa chuyển đổi: 000.00.99.H40"
+    assert shell.main("--lang", "en", "map", "agencies", "check", str(table), "--source-codes", "000.00.21.H40") \
+        .stdout.strip() == "agency: 1 mapped, 0 unmapped"
