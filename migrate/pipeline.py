@@ -315,7 +315,7 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
     return run_id, resumed, errors
 
 
-def _schema_problems(source: SourceSettings, adapter) -> list[str]:
+def _schema_problems(source: SourceSettings, adapter) -> list[Message]:
     """What ``hopnhat source check`` reports as errors (tables and columns the source lacks), ending
     with the command that shows them; a run started anyway would quarantine every child as an orphan."""
     try:

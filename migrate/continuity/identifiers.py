@@ -14,8 +14,8 @@ from migrate.core.entities import REGISTRY
 from migrate.core.masking import mask_text, mask_value
 from migrate.core.messages import msg
 
-# kind -> what an operator reads
-KINDS: dict[str, str] = {  # kind -> what a person calls it (a Message: said in the user's language)
+# kind -> what an operator reads (a Message: said in the user's language)
+KINDS: dict[str, str] = {
     "dossier-no": msg("dossier number"),
     "dossier-id": msg("old dossier id"),
     "applicant-id-number": msg("applicant ID number"),
