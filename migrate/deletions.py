@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Select, delete, func, insert, literal, select
 
 from migrate.store.inlist import each_one_of
 from migrate.store.models import source_deletion
@@ -46,6 +46,29 @@ def mark(conn: Connection, source: str, table: str, gone: Iterable[str], run_id:
                                                     run_id=run_id, found_at=now) for k in chunk])
         total += len(chunk)
     return total
+
+
+def mark_found(conn: Connection, source: str, table: str, gone: Select, run_id: int, now) -> int:
+    """Mark the keys ``gone`` selects (one column) that are not marked yet, in one statement; how many."""
+    keys = gone.subquery("gone")
+    key = next(iter(keys.c))
+    marked = (select(source_deletion.c.id).where(source_deletion.c.source_system == source,
+                                                 source_deletion.c.source_table == table,
+                                                 source_deletion.c.source_key == key).exists())
+    rows = select(literal(source), literal(table), key, literal(run_id), literal(now, source_deletion.c.found_at.type)
+                  ).select_from(keys).where(~marked)
+    return conn.execute(insert(source_deletion).from_select(
+        ["source_system", "source_table", "source_key", "run_id", "found_at"], rows)
+        .execution_options(preserve_rowcount=True)).rowcount
+
+
+def unmark_except(conn: Connection, source: str, table: str, gone: Select) -> int:
+    """Take the mark off every record of the table but those ``gone`` selects (one column); how many."""
+    keys = gone.subquery("gone")
+    key = next(iter(keys.c))
+    still = select(key).where(key == source_deletion.c.source_key).exists()
+    return conn.execute(delete(source_deletion).where(
+        source_deletion.c.source_system == source, source_deletion.c.source_table == table, ~still)).rowcount or 0
 
 
 def unmark(conn: Connection, source: str, table: str, back: Iterable[str]) -> int:

@@ -17,8 +17,9 @@ the part is read and records it with the snapshot (``source_snapshot.read_plan``
 
 Whatever the mode, a part the store already holds gets a **key comparison**
 (:mod:`migrate.keydiff`): the keys of the source and of the store's lineage,
-keys only, streamed through a scratch SQLite file on disk (never a table in
-memory). It finds
+keys only, streamed, never a table in memory (inside the store's PostgreSQL, the
+source's keys copied into a temporary table; for an SQLite store, through a
+scratch SQLite file on disk). It finds
 
 - records the store does not hold whose watermark did not move past the last
   one (inserted with an old or empty ``modified``): a delta reads their key ranges

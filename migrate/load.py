@@ -227,7 +227,9 @@ class Statistics:
     for a handful of rows and checks ``source_key = ANY(keys)`` row by row over the
     whole table, which grows with every batch. Refreshing each table when the rows
     written to it since the last refresh reach its size then (at least ``first``
-    rows) costs a few ANALYZEs per table over a whole run.
+    rows) costs a few ANALYZEs per table over a whole run. A table that already has
+    statistics (a store loaded before: a delta run) counts from the size they give
+    it, so a few thousand rows changed in a large store refresh nothing.
     """
 
     def __init__(self, first: int = 2000) -> None:
@@ -249,12 +251,23 @@ class Statistics:
         if conn.dialect.name != "postgresql":
             return  # SQLite plans IN lists through the unique index without statistics
         quote = conn.dialect.identifier_preparer.quote
+        tables = [t for t in tables if t in self._analyzed or not self._known_larger(conn, t)]
         for table in [*tables, *(c for t in tables for c in _COMPANIONS.get(t, ()))]:
             # store table and column names from the models, never input
             columns = ("kind", *LOOKUP_COLUMNS) if table == review_item.name else LOOKUP_COLUMNS
             conn.execute(text(f"ANALYZE {quote(table)} ({', '.join(quote(c) for c in columns)})"))
             if table in tables:
                 self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
+
+    def _known_larger(self, conn: Connection, table: str) -> bool:
+        """Whether the table's statistics (from before this process wrote to it) give it more rows than
+        written since; if so they count as its last refresh."""
+        size = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+                            {"name": table}).scalar()
+        if size is None or size <= self._written.get(table, 0):
+            return False
+        self._analyzed[table] = int(size)
+        return True
 
 
 _FIELD_TYPE = quarantine.c.field.type

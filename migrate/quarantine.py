@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select
 
 from adapters.profiles import SourceProfile
 from migrate.core.records import MAIN_ACCOUNT, RawRecord, split_link
@@ -130,6 +130,11 @@ def decided_keys(conn: Connection, source: str, table: str) -> Iterator[str]:
     """Source keys of one table's records with a reviewer's decision the store does not show yet: a remap
     decided in review whose record's decision is not that manual one, or any decided review of a record
     still in quarantine. The next run must read them again to apply it (a delta reads them by key)."""
+    yield from conn.execute(decided_keys_query(source, table).execution_options(yield_per=5000)).scalars()
+
+
+def decided_keys_query(source: str, table: str) -> Select:
+    """The statement of :func:`decided_keys` (one column, ``source_key``), for a store that uses it in place."""
     same = and_(review_item.c.source_system == source, review_item.c.source_table == table,
                 review_item.c.state == "decided")
     applied = (select(remap_decision.c.id)
@@ -141,10 +146,8 @@ def decided_keys(conn: Connection, source: str, table: str) -> Iterator[str]:
             .where(quarantine.c.source_system == review_item.c.source_system,
                    quarantine.c.source_table == review_item.c.source_table,
                    quarantine.c.source_key == review_item.c.source_key, quarantine.c.released_at.is_(None)).exists())
-    stmt = (select(review_item.c.source_key).distinct()
-            .where(same, or_(and_(review_item.c.kind == "remap", ~applied), held))
-            .execution_options(yield_per=5000))
-    yield from conn.execute(stmt).scalars()
+    return (select(review_item.c.source_key).distinct()
+            .where(same, or_(and_(review_item.c.kind == "remap", ~applied), held)))
 
 
 def open_count(conn: Connection, source: str, table: str) -> int:

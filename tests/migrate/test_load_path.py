@@ -72,6 +72,39 @@ def test_looked_up_tables_get_statistics_on_postgresql(pg_store, demo_portals, t
         assert set(conn.execute(stmt).all()) == set(conn.execute(plain).all())
 
 
+def test_a_store_with_statistics_is_not_analyzed_again_for_a_few_rows(pg_store, demo_portals, tmp_path):
+    settings = demo_settings(demo_portals[:1], pg_store, tmp_path / "files", batch_size=60)
+    assert pipeline.run(settings).ok
+    engine = schema.connect(pg_store)
+
+    def analyzed() -> int:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            return conn.execute(text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'lineage'")
+                                ).scalar_one()
+
+    def refresh(step) -> None:  # the backend's counters reach the shared statistics when its transaction ends
+        with engine.begin() as conn:
+            step(conn)
+            conn.execute(text("SELECT pg_stat_force_next_flush()"))
+
+    refresh(lambda conn: conn.execute(text("ANALYZE lineage")))
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'lineage'")).scalar_one()
+    before = analyzed()
+    stats = Statistics(first=10)  # a delta run's worker: its first batch of 20 records
+    due = stats.loaded("dossier", ledger.Counts(extracted=20))
+    assert "lineage" in due and 20 < size
+    refresh(lambda conn: stats.refresh(conn, due))
+    assert analyzed() == before  # the statistics it had count as its last refresh
+    assert stats._analyzed["lineage"] == int(size)
+    # the rows written since reach the size the statistics gave it: refreshed then
+    due = stats.loaded("dossier", ledger.Counts(extracted=int(size)))
+    refresh(lambda conn: stats.refresh(conn, due))
+    assert analyzed() == before + 1
+    engine.dispose()
+
+
 def test_a_fresh_copy_that_meets_an_existing_key_merges_instead(pg_store):
     from migrate.store.models import new_unit
     from migrate.store.upsert import upsert

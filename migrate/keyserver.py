@@ -1,0 +1,166 @@
+"""The key comparison inside the store's PostgreSQL: the source's keys copied into a temporary table.
+
+The store side never leaves the server: the source's keys are streamed in with
+one COPY (text form, a line a key), and each question is one statement against
+the lineage, the deletion marks and the review queue where they are, joined on
+their indexes: the keys the store lacks (an anti-join, kept in a second
+temporary table: a handful after a delta), the keys it holds that the source no
+longer has (the other anti-join, marked and unmarked by ``INSERT ... SELECT``
+and ``DELETE``). What comes back to the client is what changed, not the table.
+The temporary tables live in the run's snapshot transaction and are dropped
+when the comparison ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+
+from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Exists, Insert, MetaData, NestedTransaction,
+                        SmallInteger, Table, Text, exists, false, func, insert, literal_column, or_, select, text,
+                        true, union_all)
+from sqlalchemy.exc import DBAPIError
+
+from migrate import deletions, quarantine
+from migrate.core.records import Key, encode_key
+from migrate.keyrows import PLAIN, SET_APART, key_of, stored
+from migrate.store.limits import column_limit
+from migrate.store.models import lineage
+
+_META = MetaData()
+
+
+def _keys_table(name: str) -> Table:
+    return Table(name, _META, Column("pos", BigInteger), Column("k", Text), Column("v", Text),
+                 Column("fresh", SmallInteger), prefixes=["TEMPORARY"])
+
+
+SOURCE_KEYS = _keys_table("hopnhat_source_keys")  # every source key, in the source's order (pos)
+ADDED = _keys_table("hopnhat_added_keys")  # those the store does not hold
+RETRY = Table("hopnhat_retry_keys", _META, Column("k", Text), prefixes=["TEMPORARY"])
+GONE = Table("hopnhat_gone_keys", _META, Column("k", Text), prefixes=["TEMPORARY"])
+_TABLES = (SOURCE_KEYS, ADDED, RETRY, GONE)
+_FRESH: dict[object, str] = {1: "1", 0: "0", None: "\\N"}  # watermark passed (or True), did not, not asked
+_LINEAGE_KEY = column_limit(lineage.c.source_key)
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})  # COPY's text form
+
+
+class ServerKeys:
+    """The source's keys in temporary tables of the store's PostgreSQL, compared where the store's are."""
+
+    def __init__(self, conn: Connection, source: str, table: str) -> None:
+        self._conn, self._source, self._table = conn, source, table
+        self._retry = 0
+        self._savepoint: NestedTransaction | None = None
+
+    def __enter__(self) -> ServerKeys:
+        """Create the temporary tables, inside a savepoint: a comparison that fails (a source that
+        stops answering mid-COPY) leaves the run's snapshot transaction as it found it."""
+        self._savepoint = self._conn.begin_nested()
+        for table in _TABLES:
+            table.create(self._conn)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        assert self._savepoint is not None  # entered
+        if kind is not None:  # the tables go with the savepoint, and whatever the comparison marked
+            self._savepoint.rollback()
+            return
+        for table in _TABLES:
+            table.drop(self._conn)
+        self._savepoint.commit()
+
+    def write(self, pages: Iterator[Sequence[Sequence[object]]], width: int) -> int:
+        """COPY the source's keys in their order; how many were written (a key several rows share is
+        set apart: left out, its position kept)."""
+        driver = self._conn.connection.driver_connection
+        if driver is None:
+            raise DBAPIError("COPY of the source keys", None, Exception("the store connection is closed"),
+                             connection_invalidated=True)
+        pos = written = 0
+        with driver.cursor() as cursor, cursor.copy("COPY hopnhat_source_keys (pos, k, v, fresh) FROM STDIN") as copy:
+            for page in pages:
+                lines = _lines(page, pos, width)
+                pos += len(page)
+                written += len(lines)
+                copy.write("".join(lines))
+        self._conn.execute(text("ANALYZE hopnhat_source_keys"))  # a fixed name: its size for the plans below
+        self._retry = _inserted(self._conn, insert(RETRY).from_select(
+            ["k"], quarantine.decided_keys_query(self._source, self._table)))
+        return written
+
+    def _held(self, key: ColumnElement[str]) -> Exists:
+        return exists().where(lineage.c.source_system == self._source, lineage.c.source_table == self._table,
+                              lineage.c.source_key == key)
+
+    def added(self) -> int:
+        """Source keys the store does not hold (kept apart for :meth:`wanted`)."""
+        s = SOURCE_KEYS.c
+        return _inserted(self._conn, insert(ADDED).from_select(
+            ["pos", "k", "v", "fresh"], select(s.pos, s.k, s.v, s.fresh).where(~self._held(s.k))))
+
+    def wanted(self) -> Iterator[tuple[int, Key, object, bool]]:
+        """(pos, key, fresh, held) of the source keys the store lacks or holds with a decision to apply,
+        in the source's order."""
+        a, s = ADDED.c, SOURCE_KEYS.c
+        parts = [select(a.pos, a.k, a.v, a.fresh, false().label("held"))]
+        if self._retry:
+            parts.append(select(s.pos, s.k, s.v, s.fresh, true().label("held"))
+                         .where(exists().where(RETRY.c.k == s.k), self._held(s.k)))
+        rows = self._conn.execute(union_all(*parts).order_by(literal_column("pos")))
+        for pos, k, v, fresh, held in rows:
+            yield pos, ((int(k),) if v is None else tuple(json.loads(v))), fresh, bool(held)
+
+    def deletions(self, run_id: int, now) -> tuple[int, int, int]:
+        """Mark the store keys the source no longer has, unmark those back: (gone, newly marked, back)."""
+        key = lineage.c.source_key
+        apart = or_(key.startswith("~", autoescape=True), key.regexp_match(SET_APART.pattern))
+        gone = _inserted(self._conn, insert(GONE).from_select(["k"], select(key).where(
+            lineage.c.source_system == self._source, lineage.c.source_table == self._table,
+            ~exists().where(SOURCE_KEYS.c.k == key),
+            or_(func.strpos(key, "~") == 0, ~apart))))
+        marked = deletions.mark_found(self._conn, self._source, self._table, select(GONE.c.k), run_id, now)
+        back = deletions.unmark_except(self._conn, self._source, self._table, select(GONE.c.k))
+        return gone, marked, back
+
+
+def _inserted(conn: Connection, stmt: Insert) -> int:
+    """Run an ``INSERT ... SELECT``; how many rows it wrote."""
+    return conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+
+
+def _lines(page: Sequence[Sequence[object]], pos: int, width: int) -> list[str]:
+    """COPY lines ``pos, k, v, fresh`` of a page of keys: ``k`` as the lineage writes the key
+    (:func:`encode_key`), ``v`` NULL for one integer column (the key is ``int(k)``), else the key as
+    :func:`migrate.keyrows.stored` keeps it, as a JSON list (ASCII: escapes for the rest)."""
+    lines = []
+    fresh = _FRESH
+    if width == 1:
+        for r in page:
+            pos += 1
+            if r[1] != 1:
+                continue
+            value = r[0]
+            if type(value) is int:
+                lines.append(f"{pos}\t{value}\t\\N\t{fresh[r[2]]}\n")
+            else:
+                kept = value if type(value) in PLAIN else stored((value,))
+                lines.append(f"{pos}\t{_held_as(str(value))}\t{json.dumps([kept]).translate(_ESCAPE)}\t"
+                             f"{fresh[r[2]]}\n")
+        return lines
+    for r in page:
+        pos += 1
+        if r[width] != 1:
+            continue
+        key = tuple(r[:width])
+        lines.append(f"{pos}\t{_held_as(encode_key(key))}\t{json.dumps(key_of(stored(key), width)).translate(_ESCAPE)}"
+                     f"\t{fresh[r[width + 1]]}\n")
+    return lines
+
+
+def _held_as(key: str) -> str:
+    """A source key in COPY's text form; NULL for one the lineage cannot hold (a NUL character, bytes that
+    are not UTF-8, too long): its record is set apart under a stand-in key, so no lineage key matches it."""
+    return "\\N" if _LINEAGE_KEY.problem(key) is not None else key.translate(_ESCAPE)
