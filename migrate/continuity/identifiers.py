@@ -38,6 +38,8 @@ PERSONAL = frozenset({"applicant-id-number", "username", "id-number", "legacy-id
 
 MAX_LENGTH = 400
 _SEPARATORS = re.compile(r"[\s.\-_/\\\u2010-\u2015\u2212\u00ad\ufe58\ufe63\uff0d]+")
+# the ASCII characters _SEPARATORS matches, deleted by one translate (an ASCII value's usual case)
+_ASCII_SEPARATORS = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if _SEPARATORS.fullmatch(c)))
 _DIGITS = re.compile(r"\d+")
 _DOSSIER_NO = re.compile(r"^[0-9a-z.]+-?\d{6}-?\d{3,6}$", re.IGNORECASE)
 
@@ -47,8 +49,9 @@ def normalize(value: object) -> str:
     if value is None:
         return ""
     text = value if value.__class__ is str else str(value)
-    text = text.lower() if text.isascii() else unicodedata.normalize("NFC", text).casefold()  # the same on ASCII
-    return _SEPARATORS.sub("", text)[:MAX_LENGTH]
+    if text.isascii():  # lower() is casefold() on ASCII, and only ASCII separators can be in it
+        return text.lower().translate(_ASCII_SEPARATORS)[:MAX_LENGTH]
+    return _SEPARATORS.sub("", unicodedata.normalize("NFC", text).casefold())[:MAX_LENGTH]
 
 
 def upper_bound(prefix: str) -> str:

@@ -277,7 +277,10 @@ def _fresh_rows(source_system: str, source_table: str, found: Iterator[tuple[str
     for key, (kind, value, state, target_table, target_id) in found:
         if value is None:
             continue
-        clean = _text(value)
+        if value.__class__ is str and value.isascii() and "\x00" not in value:  # the usual case: _text inline
+            clean = value.strip()[:MAX_LENGTH] or None
+        else:
+            clean = _text(value)
         normalized = normalize(clean)
         if normalized:
             yield (source_system, source_table, key, kind, clean, normalized, state, target_table,

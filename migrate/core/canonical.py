@@ -402,28 +402,41 @@ def hash_value(value: object) -> object:
 
 _SORTED_FIELDS = {entity: tuple(sorted(fields)) for entity, fields in FIELDS.items()}
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_STRING = json.encoder.encode_basestring  # how _ENCODE writes a str (ensure_ascii=False)
+# Each field with what precedes its value in the canonical JSON object: '{"name":' for the first, ',"name":' after.
+_PREFIXED = {entity: tuple((name, ("{" if i == 0 else ",") + _STRING(name) + ":") for i, name in enumerate(names))
+             for entity, names in _SORTED_FIELDS.items()}
 
 
 def content_hash(entity: str, record: Mapping[str, object]) -> str:
     """SHA-256 of a canonical record: sorted keys, NFC text, ISO timestamps.
 
     Recomputed from the store by reconciliation, so every engine hashes a
-    record the same way.
+    record the same way. The bytes hashed are ``_ENCODE`` of the record's
+    fields in sorted order (a JSON object), written here part by part: the
+    usual values (text, timestamps, None, whole numbers) directly, any other
+    through ``_ENCODE`` itself, so the text is the same as encoding the
+    object at once.
     """
     get = record.get
-    body = {}
-    for name in _SORTED_FIELDS[entity]:
+    parts: list[str] = []
+    add = parts.append
+    for name, prefix in _PREFIXED[entity]:
+        add(prefix)
         value: Any = get(name)
         kind = type(value)
         if kind is str:
-            body[name] = value if value.isascii() else _normalize("NFC", value)
+            add(_STRING(value if value.isascii() else _normalize("NFC", value)))
         elif kind is dt.datetime:
-            body[name] = value.isoformat()  # whole seconds print without a fraction, as in hash_value
-        elif value is None or kind is int:
-            body[name] = value
+            add(f'"{value.isoformat()}"')  # whole seconds print without a fraction, as in hash_value
+        elif value is None:
+            add("null")
+        elif kind is int:
+            add(int.__repr__(value))
         else:
-            body[name] = hash_value(value)
-    return hashlib.sha256(_ENCODE(body).encode("utf-8", "surrogatepass")).hexdigest()
+            add(_ENCODE(hash_value(value)))
+    add("}" if parts else "{}")
+    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _normalize = unicodedata.normalize

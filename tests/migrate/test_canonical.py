@@ -91,3 +91,23 @@ def test_content_hash_is_stable():
     assert content_hash("dossier", dossier) == "46259d0ed18b2ee39b37e0647ddbb76a14d4f180fc216784b65129991e0134d4"
     assert content_hash("account", account) == "84f5d54907d4f2d5de2b18dd51782c0d3ae6b519ddacf1cb3ce8a9097fc7f33c"
     assert hash_value(dt.datetime(2021, 2, 18, 7, 38, 34)) == dt.datetime(2021, 2, 18, 7, 38, 34).isoformat()
+
+
+@pytest.mark.parametrize("value", [
+    "plain", "Nguye\u0302\u0303n", 'quote " back\\slash', "tab\tline\nNUL\x00 del\x7f", "lone \udcff surrogate",
+    "\u2028 separators \u2029", "", dt.datetime(2021, 2, 18, 7, 38, 34), dt.datetime(2021, 2, 18, 7, 38, 34, 5),
+    dt.datetime(2021, 2, 18, 7, 38, tzinfo=dt.timezone(dt.timedelta(hours=7))), dt.date(1990, 5, 17), None, 0, -7,
+    2**70, True, False, 1.5, 1e20, float("inf"), __import__("decimal").Decimal("2048.00"), ["a", 1], {"k": "v"},
+])
+def test_content_hash_is_the_json_of_the_whole_record(value):
+    """The hash is written part by part; its bytes are those of the canonical record encoded as one JSON object."""
+    import hashlib
+    import json
+
+    from migrate.core.canonical import _SORTED_FIELDS
+
+    names = _SORTED_FIELDS["dossier"]
+    for record in ({"status": value}, {names[0]: value, names[-1]: value, "address": "Đội 5"}):
+        body = {name: hash_value(record.get(name)) for name in names}
+        text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode(body)
+        assert content_hash("dossier", record) == hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
