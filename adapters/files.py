@@ -46,7 +46,7 @@ from adapters.sheets import ExportReader
 from migrate.core.records import SKIPPED, EntitySpec, Key, RawRecord, SheetLayout, row_digest
 from adapters.sqlsource import SqlSource
 from migrate.core.errors import ConfigError, SourceError
-from migrate.core.messages import msg
+from migrate.core.messages import Message, msg
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +218,9 @@ class FilesSource:
         try:
             index.create(self._db, checkfirst=True)
         except IntegrityError as exc:
-            raise SourceError(f"key {', '.join(columns)} is not unique in {self.files()[table.name].name}; "
-                              f"{_first_duplicate(self._db, table, columns)}", source=self.name,
+            raise SourceError(msg("key {columns} is not unique in {file}; {duplicate}", columns=", ".join(columns),
+                                  file=self.files()[table.name].name,
+                                  duplicate=_first_duplicate(self._db, table, columns)), source=self.name,
                               table=table.name) from exc
 
     def stage(self, table: str) -> None:
@@ -252,8 +253,9 @@ class FilesSource:
             chunk, count = [], 0
             for row in reader.rows():
                 if len(row.values) > len(names) and any(v not in (None, "") for v in row.values[len(names):]):
-                    raise SourceError(f"{reader.where(row.sheet, row.line)}: {len(row.values)} fields, the header "
-                                      f"has {len(names)}", source=self.name, table=table)
+                    raise SourceError(msg("{where}: {n} fields, the header has {header}",
+                                          where=reader.where(row.sheet, row.line), n=len(row.values),
+                                          header=len(names)), source=self.name, table=table)
                 record = row.skipped is None  # a skipped row keeps text: a totals row has words in number columns
                 values: dict[str, object] = dict.fromkeys(names)
                 values.update({"_line": row.line, "_sheet": row.sheet, "_skipped": row.skipped,
@@ -317,7 +319,7 @@ def _cell(value: object, integer: bool) -> object:
     return str(value)
 
 
-def _first_duplicate(engine, table: Table, columns: tuple[str, ...]) -> str:
+def _first_duplicate(engine, table: Table, columns: tuple[str, ...]) -> Message:
     from sqlalchemy import func, tuple_
 
     cols = [table.c[c] for c in columns]
@@ -325,13 +327,19 @@ def _first_duplicate(engine, table: Table, columns: tuple[str, ...]) -> str:
     with engine.connect() as conn:
         key = conn.execute(stmt).first()
         if key is None:
-            return "duplicate keys"
+            return msg("duplicate keys")
         places = conn.execute(select(table.c._sheet, table.c._line).where(tuple_(*cols) == tuple(key))
                               .order_by(table.c._sheet, table.c._line).limit(2)).all()
+    shown = ", ".join(map(str, key))
     if all(sheet is None for sheet, _ in places):
-        return f"key {', '.join(map(str, key))} appears on lines {' and '.join(str(line) for _, line in places)}"
-    where = [f"sheet '{sheet}' row {line}" for sheet, line in places]
-    return f"key {', '.join(map(str, key))} appears on {' and '.join(where)}"
+        lines = [str(line) for _, line in places]
+        if len(lines) == 1:
+            return msg("key {key} appears on lines {first}", key=shown, first=lines[0])
+        return msg("key {key} appears on lines {first} and {second}", key=shown, first=lines[0], second=lines[1])
+    first, *others = [msg("sheet '{sheet}' row {row}", sheet=str(sheet), row=str(line)) for sheet, line in places]
+    if not others:
+        return msg("key {key} appears on {first}", key=shown, first=first)
+    return msg("key {key} appears on {first} and {second}", key=shown, first=first, second=others[0])
 
 
 def _safe(name: str) -> str:

@@ -131,11 +131,11 @@ class _Catalog:
                 self.errors[table] = exc
         return self._columns[table]
 
-    def problem(self, table: str) -> str:
+    def problem(self, table: str) -> Message:
         """Why a table cannot be read: unknown (with the closest names), or what reading it said."""
         listed = {n.lower() for n in self.names()}
         if table.lower() in listed and table in self.errors:  # it exists: an export the layout cannot read
-            return str(self.errors[table])
+            return self.errors[table].as_message()
         return _unknown(table, self.names())
 
 

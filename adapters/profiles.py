@@ -135,19 +135,20 @@ def load_profile(path: str | Path) -> SourceProfile:
         path = builtin_profile_path(path)
     path = Path(path)
     data, raw = read_toml(path, msg("profile"))
-    problems = Problems(f"profile {path}")
+    problems = Problems(msg("profile {path}", path=str(path)))
     source = data.get("source")
     if not isinstance(source, dict):
         raise ConfigError(msg("profile {path}: missing [source] table", path=str(path)))
     problems.unknown("[source]", source, _SOURCE_KEYS)
     problems.required("[source]", source, ("name", "engine", "url_env"))
     if "url" in source or "password" in source:
-        problems.add("", "profiles must not hold URLs or passwords; use url_env")
+        problems.add("", msg("profiles must not hold URLs or passwords; use url_env"))
     text_encoding = source.get("text_encoding", "none")
     if not problems.one_of("[source]", "text_encoding", text_encoding, MODES):
         text_encoding = "none"
     for unknown in sorted(set(data) - {"source", "entity", "export"}):
-        problems.add("", f"unknown section [{unknown}]; known: [source], [entity.NAME], [export.TABLE]")
+        problems.add("", msg("unknown section [{section}]; known: [source], [entity.NAME], [export.TABLE]",
+                             section=unknown))
     layouts = _layouts(problems, data.get("export"), source.get("engine"))
     entities = {}
     for name, spec in problems.table("[entity]", data.get("entity") or {}).items():
@@ -156,10 +157,10 @@ def load_profile(path: str | Path) -> SourceProfile:
             tables = {entity.table, *(j.table for j in entity.joins)}
             entities[name] = replace(entity, layouts={t: layouts[t] for t in sorted(tables) if t in layouts})
     if not entities:
-        problems.add("", "no [entity.*] tables")
+        problems.add("", msg("no [entity.*] tables"))
     used = {t for e in entities.values() for t in e.layouts}
     for table in sorted(set(layouts) - used) if entities else ():
-        problems.add(f"[export.{table}]", "names no table of an [entity.*] (or its joins)")
+        problems.add(f"[export.{table}]", msg("names no table of an [entity.*] (or its joins)"))
     _link_problems(problems, entities)
     problems.raise_any()
     files_root = source.get("files_root")
@@ -183,11 +184,11 @@ def _entity(problems: Problems, label: str, spec: object, text_encoding: str) ->
     match = _PART.match(label)
     name = match.group(1) if match else label
     if match is None or name not in ENTITIES:
-        problems.add(where, f"unknown entity; known: {', '.join(ENTITIES)} "
-                            f"(another table for one of them: \"dossier_event.log\")")
+        problems.add(where, msg("unknown entity; known: {known} (another table for one of them: "
+                                "\"dossier_event.log\")", known=", ".join(ENTITIES)))
         return None
     if not isinstance(spec, dict):
-        problems.add(where, "must be a table")
+        problems.add(where, msg("must be a table"))
         return None
     found = len(problems.lines)
     problems.unknown(where, spec, _ENTITY_KEYS)
@@ -199,45 +200,49 @@ def _entity(problems: Problems, label: str, spec: object, text_encoding: str) ->
         elif isinstance(column, str) and column:
             columns[str(field)] = column
         else:
-            problems.add(where, f"column of '{field}' must be a column name or a list of them")
+            problems.add(where, msg("column of '{field}' must be a column name or a list of them", field=field))
     constants = {str(f): str(v) for f, v in (spec.get("constants") or {}).items()}
     compose = {str(f): str(v) for f, v in (spec.get("compose") or {}).items()}
     choose = _choices(problems, where, spec.get("choose") or {})
     problems.required(where, spec, ("table",))
     if not key or not isinstance(key, list):
-        problems.add(where, f"needs 'key' as a list of columns")
+        problems.add(where, msg("needs 'key' as a list of columns"))
     joins = _joins(problems, where, spec.get("join") or {})
     derived = [*constants, *compose, *choose, *fallbacks]
     for field in sorted(set(derived) & set(columns)):
-        problems.add(where, f"field '{field}' has a column and a constant, compose or choose; keep one")
+        problems.add(where, msg("field '{field}' has a column and a constant, compose or choose; keep one",
+                                field=field))
     for field in sorted({f for f in derived if derived.count(f) > 1}):
-        problems.add(where, f"field '{field}' is derived twice (constants, compose, choose, a column list); "
-                        "keep one")
+        problems.add(where, msg("field '{field}' is derived twice (constants, compose, choose, a column list); "
+                                "keep one", field=field))
     for field in derived:
         columns.setdefault(field, DERIVED + field)
     for field, template in compose.items():
         try:
             template_columns(template)
         except ValueError as exc:
-            problems.add(where, f"compose '{field}' is not a valid template: {exc}")
+            problems.add(where, msg("compose '{field}' is not a valid template: {problem}", field=field,
+                                    problem=str(exc)))
     fields = FIELDS[name]
     for field in sorted(set(columns) - set(fields)):
-        problems.add(where, f"unknown field '{field}'; known: {', '.join(fields)}")
+        problems.add(where, msg("unknown field '{field}'; known: {known}", field=field, known=", ".join(fields)))
     for field, meta in fields.items():
         if meta.required and field not in columns:
-            problems.add(where, f"required field '{field}' has no column")
+            problems.add(where, msg("required field '{field}' has no column", field=field))
     convert = spec.get("convert") or {}
     for field, conversion in convert.items():
         how, _, unit = str(conversion).partition(":")
         if how not in KNOWN_CONVERSIONS:
-            problems.add(where, f"field '{field}' has unknown conversion '{conversion}'; "
-                            f"known: {', '.join(KNOWN_CONVERSIONS)}")
+            problems.add(where, msg("field '{field}' has unknown conversion '{conversion}'; known: {known}",
+                                    field=field, conversion=conversion, known=", ".join(KNOWN_CONVERSIONS)))
         elif field in fields and how not in ACCEPTS[fields[field].kind]:
-            problems.add(where, f"field '{field}' is a {fields[field].kind}: conversion '{how}' would not "
-                            f"give one; accepted: {', '.join(ACCEPTS[fields[field].kind])}")
+            problems.add(where, msg("field '{field}' is a {kind}: conversion '{how}' would not give one; "
+                                    "accepted: {accepted}", field=field, kind=fields[field].kind, how=how,
+                                    accepted=", ".join(ACCEPTS[fields[field].kind])))
         elif how == "bytes" and unit.lower() not in SIZE_UNITS:
-            problems.add(where, f"field '{field}' conversion '{conversion}': the unit must be one of "
-                            f"{', '.join(u.upper() for u in SIZE_UNITS)} (bytes:MB)")
+            problems.add(where, msg("field '{field}' conversion '{conversion}': the unit must be one of "
+                                    "{units} (bytes:MB)", field=field, conversion=conversion,
+                                    units=", ".join(u.upper() for u in SIZE_UNITS)))
     text = spec.get("text", text_encoding)
     problems.one_of(where, "text", text, MODES)
     lookups = {f: {str(k): str(v) for k, v in m.items()} for f, m in (spec.get("lookups") or {}).items()}
@@ -245,23 +250,24 @@ def _entity(problems: Problems, label: str, spec: object, text_encoding: str) ->
         folded: dict[str, str] = {}
         for k, v in mapping.items():
             if folded.setdefault(fold(k), v) != v:
-                problems.add(where, f"lookups.{field} has '{k}' and another value differing only in case or "
-                                "spaces, with different results; lookups ignore case and spaces: keep one")
+                problems.add(where, msg("lookups.{field} has '{value}' and another value differing only in case "
+                                        "or spaces, with different results; lookups ignore case and spaces: "
+                                        "keep one", field=field, value=k))
     nulls = _nulls(problems, where, spec.get("nulls"), fields)
     null_columns = spec.get("null_columns") or {}
     if not isinstance(null_columns, dict) or not all(isinstance(v, list) for v in null_columns.values()):
-        problems.add(where, "null_columns must be a table column = [values] (a legacy column's "
-                            "values that mean NULL wherever the column is used: compose, choose, fields)")
+        problems.add(where, msg("null_columns must be a table column = [values] (a legacy column's "
+                                "values that mean NULL wherever the column is used: compose, choose, fields)"))
         null_columns = {}
     exclude = _exclusions(problems, where, spec.get("exclude"))
     links = _links(problems, where, name, spec.get("links"))
     attachment = spec.get("attachment", "required")
     if attachment not in ("required", "optional"):
-        problems.add(where, f"attachment must be \"required\" or \"optional\" (a record naming no file "
-                        "is loaded without one)")
+        problems.add(where, msg("attachment must be \"required\" or \"optional\" (a record naming no file "
+                                "is loaded without one)"))
     remap = spec.get("remap", True)
     if not isinstance(remap, bool):
-        problems.add(where, f"remap must be true or false")
+        problems.add(where, msg("remap must be true or false"))
     if len(problems.lines) > found:
         return None
     return EntitySpec(
@@ -293,10 +299,10 @@ def _layouts(problems: Problems, raw: object, engine: object) -> dict[str, Sheet
     if raw is None:
         return {}
     if engine != "files":
-        problems.add("[export.*]", "describes spreadsheet and CSV exports: only for engine = \"files\"")
+        problems.add("[export.*]", msg("describes spreadsheet and CSV exports: only for engine = \"files\""))
         return {}
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-        problems.add("[export.TABLE]", "must be tables (header_row, sheets, merged, totals)")
+        problems.add("[export.TABLE]", msg("must be tables (header_row, sheets, merged, totals)"))
         return {}
     out: dict[str, SheetLayout] = {}
     for table, body in raw.items():
@@ -304,7 +310,7 @@ def _layouts(problems: Problems, raw: object, engine: object) -> dict[str, Sheet
         problems.unknown(where, body, EXPORT_KEYS)
         header = body.get("header_row", 1)
         if isinstance(header, bool) or not isinstance(header, int) or header < 1:
-            problems.add(where, "header_row must be a row number (1 = the first row)")
+            problems.add(where, msg("header_row must be a row number (1 = the first row)"))
             header = 1
         sheets = body.get("sheets", ())
         if sheets == "all":
@@ -312,15 +318,15 @@ def _layouts(problems: Problems, raw: object, engine: object) -> dict[str, Sheet
         elif isinstance(sheets, list) and sheets and all(isinstance(x, str) and x for x in sheets):
             sheets = tuple(sheets)
         elif sheets != ():
-            problems.add(where, "sheets must be \"all\" or a list of sheet names")
+            problems.add(where, msg("sheets must be \"all\" or a list of sheet names"))
             sheets = ()
         merged = body.get("merged", "refuse")
         if merged not in ("refuse", "fill"):
-            problems.add(where, "merged must be \"refuse\" or \"fill\"")
+            problems.add(where, msg("merged must be \"refuse\" or \"fill\""))
             merged = "refuse"
         totals = body.get("totals")
         if totals is not None and not (isinstance(totals, list) and all(isinstance(x, str) for x in totals)):
-            problems.add(where, "totals must be a list of labels ([] for none)")
+            problems.add(where, msg("totals must be a list of labels ([] for none)"))
             totals = None
         labels = TOTALS if totals is None else tuple(fold(x) for x in totals)
         out[str(table)] = SheetLayout(header_row=header, sheets=sheets, merged=merged, totals=labels)
@@ -329,20 +335,20 @@ def _layouts(problems: Problems, raw: object, engine: object) -> dict[str, Sheet
 
 def _joins(problems: Problems, where: str, raw: object) -> tuple[Join, ...]:
     if not isinstance(raw, dict):
-        problems.add(where, "'join' must be tables: [entity.X.join.TABLE] on = { column = \"column\" }")
+        problems.add(where, msg("'join' must be tables: [entity.X.join.TABLE] on = {{ column = \"column\" }}"))
         return ()
     joins = []
     for table, body in raw.items():
         on = body.get("on") if isinstance(body, dict) else None
         if not isinstance(on, dict) or not on:
-            problems.add(where, f"join {table} needs on = {{ mainColumn = \"{table}Column\" }}")
+            problems.add(where, msg("join {table} needs on = {{ mainColumn = \"{table}Column\" }}", table=table))
             continue
         problems.unknown(f"{where} join {table}", body, keys_of(Join, skip=("table",)))
         several = str(body.get("several", "quarantine"))
         if several != "quarantine" and not (several.startswith("latest:") and len(several) > len("latest:")):
-            problems.add(where, f"join {table} several = \"{several}\": use \"quarantine\" (a record whose "
-                            "join matches several rows is quarantined) or \"latest:COLUMN\" (the row with the "
-                            "highest COLUMN is kept)")
+            problems.add(where, msg("join {table} several = \"{several}\": use \"quarantine\" (a record whose "
+                                    "join matches several rows is quarantined) or \"latest:COLUMN\" (the row with "
+                                    "the highest COLUMN is kept)", table=table, several=several))
         joins.append(Join(table, tuple((str(a), str(b)) for a, b in on.items()), several))
     return tuple(joins)
 
@@ -354,8 +360,9 @@ def _choices(problems: Problems, where: str, raw: object) -> dict[str, tuple[Cho
         for body in (bodies if isinstance(bodies, list) else [bodies]):
             when = body.get("when") if isinstance(body, dict) else None
             if not isinstance(body, dict) or not body.get("column") or not isinstance(when, dict) or len(when) != 1:
-                problems.add(where, f"choose.{field} needs column = \"...\" and when = {{ column = [values] }} "
-                                f"([[...choose.{field}]] for several, the first that applies wins)")
+                problems.add(where, msg("choose.{field} needs column = \"...\" and when = {{ column = [values] }} "
+                                        "([[...choose.{field}]] for several, the first that applies wins)",
+                                        field=field))
                 continue
             (column, values), = when.items()
             values = values if isinstance(values, list) else [values]
@@ -371,14 +378,15 @@ def _nulls(problems: Problems, where: str, raw: object, fields: Mapping[str, obj
         return {}
     table = {"*": raw} if isinstance(raw, list) else raw
     if not isinstance(table, dict):
-        problems.add(where, "nulls must be a list of values, or a table field = [values] (\"*\": every field)")
+        problems.add(where, msg("nulls must be a list of values, or a table field = [values] (\"*\": every field)"))
         return {}
     out = {}
     for field, values in table.items():
         if field != "*" and field not in fields:
-            problems.add(where, f"nulls.{field}: unknown field; known: {', '.join(fields)}")
+            problems.add(where, msg("nulls.{field}: unknown field; known: {known}", field=field,
+                                    known=", ".join(fields)))
         elif not isinstance(values, list):
-            problems.add(where, f"nulls.{field} must be a list of values")
+            problems.add(where, msg("nulls.{field} must be a list of values", field=field))
         else:
             out[str(field)] = tuple(fold(v) for v in values)
     return out
@@ -396,8 +404,8 @@ def _exclusions(problems: Problems, where: str, raw: object) -> tuple[Exclusion,
         chosen = (isinstance(values, list) and bool(values) and present is None) or (values is None and present is True)
         if (not isinstance(body, dict) or not body.get("column") or not body.get("reason") or not chosen
                 or set(body) - set(keys_of(Exclusion))):
-            problems.add(where, "exclude needs column = \"...\", values = [...] (or present = true: any value) "
-                            "and reason = \"...\" (the reason is reported with every excluded record)")
+            problems.add(where, msg("exclude needs column = \"...\", values = [...] (or present = true: any value) "
+                                    "and reason = \"...\" (the reason is reported with every excluded record)"))
             continue
         out.append(Exclusion(str(body["column"]), tuple(fold(v) for v in values or ()), str(body["reason"]),
                              present=present is True))
@@ -410,19 +418,20 @@ def _links(problems: Problems, where: str, entity: str, raw: object) -> dict[str
         return {}
     link_field = LINK_FIELDS.get(entity)
     if link_field is None or not isinstance(raw, dict):
-        problems.add(where, f"links are for {', '.join(f'{e}.{f}' for e, f in LINK_FIELDS.items())}")
+        problems.add(where, msg("links are for {fields}", fields=", ".join(f"{e}.{f}" for e, f in LINK_FIELDS.items())))
         return {}
     out = {}
     for field, body in raw.items():
         if field != link_field:
-            problems.add(where, f"links.{field}: only {link_field} links to an account part here")
+            problems.add(where, msg("links.{field}: only {link_field} links to an account part here", field=field,
+                                    link_field=link_field))
             continue
         ok = isinstance(body, dict) and not set(body) - set(keys_of(Link)) and (
             (body.get("part") and not body.get("by") and not body.get("parts"))
             or (body.get("by") and isinstance(body.get("parts"), dict) and body["parts"] and not body.get("part")))
         if not ok:
-            problems.add(where, f"links.{field} needs part = \"account.PART\", or by = \"column\" with "
-                            "parts = { value = \"account.PART\" }")
+            problems.add(where, msg("links.{field} needs part = \"account.PART\", or by = \"column\" with "
+                                    "parts = {{ value = \"account.PART\" }}", field=field))
             continue
         parts = {fold(k): str(v) for k, v in (body.get("parts") or {}).items()}
         out[field] = Link(part=body.get("part"), by=body.get("by"), parts=parts)
@@ -435,5 +444,6 @@ def _link_problems(problems: Problems, entities: Mapping[str, EntitySpec]) -> No
         for field, link in spec.links.items():
             for part in ([link.part] if link.part else list(link.parts.values())):
                 if part not in accounts:
-                    problems.add(f"[entity.{label}]", f"links.{field} names part '{part}', which is no account "
-                                                      f"part of this profile; account parts: {', '.join(sorted(accounts))}")
+                    problems.add(f"[entity.{label}]", msg("links.{field} names part '{part}', which is no account "
+                                                          "part of this profile; account parts: {parts}", field=field,
+                                                          part=part, parts=", ".join(sorted(accounts))))

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from migrate.core.errors import SourceError
+from migrate.core.messages import Message, msg
 from migrate.core.records import SheetLayout, fold
 
 BLANK = "blank row in the export"
@@ -91,7 +92,7 @@ class ExportReader:
         for sheet, grid in self._grids():
             names = self._header_of(sheet, grid)
             return names
-        raise self._error(f"{self.path.name} is empty (no header row)")
+        raise self._error(msg("{file} is empty (no header row)", file=self.path.name))
 
     def rows(self) -> Iterator[Row]:
         """Every row below the header of every sheet read, in the first sheet's column order."""
@@ -108,8 +109,11 @@ class ExportReader:
                 yield row if order is None else Row(row.sheet, row.line, [_at(row.values, i) for i in order],
                                                     row.skipped)
 
-    def where(self, sheet: str | None, line: int) -> str:
-        return f"{self.path.name} sheet '{sheet}' row {line}" if sheet is not None else f"{self.path.name} line {line}"
+    def where(self, sheet: str | None, line: int) -> Message:
+        """``HoSo.xlsx sheet 'Sheet1' row 5`` or ``HoSo.csv line 5`` (row and line numbers as plain digits)."""
+        if sheet is not None:
+            return msg("{file} sheet '{sheet}' row {row}", file=self.path.name, sheet=sheet, row=str(line))
+        return msg("{file} line {line}", file=self.path.name, line=str(line))
 
     # --- sheets -----------------------------------------------------------------------------------
     def _grids(self) -> Iterator[tuple[str | None, "_Grid"]]:
@@ -131,16 +135,16 @@ class ExportReader:
         if wanted and wanted != ("*",):
             missing = [n for n in wanted if n not in by_name]
             if missing:
-                raise self._error(f"{self.path.name} has no sheet {', '.join(map(repr, missing))}; its sheets: "
-                                  f"{', '.join(map(repr, by_name))}")
+                raise self._error(msg("{file} has no sheet {missing}; its sheets: {sheets}", file=self.path.name,
+                                      missing=", ".join(map(repr, missing)), sheets=", ".join(map(repr, by_name))))
             return [by_name[n] for n in wanted]
         holding = [s for s in book.worksheets if _holds_data(s)]  # hidden sheets too: never dropped silently
         if wanted == ("*",) or len(holding) <= 1:
             return holding or book.worksheets[:1]
-        raise self._error(f"{self.path.name} has {len(holding)} sheets holding data "
-                          f"({', '.join(repr(s.title) for s in holding)}); reading only the first would drop the "
-                          f"others: set sheets = \"all\" or sheets = [{', '.join(repr(s.title) for s in holding)}] "
-                          f"in [export.{self.table}] of the profile")
+        titles = ", ".join(repr(s.title) for s in holding)
+        raise self._error(msg("{file} has {n} sheets holding data ({sheets}); reading only the first would drop the "
+                              "others: set sheets = \"all\" or sheets = [{sheets}] in [export.{table}] of the profile",
+                              file=self.path.name, n=len(holding), sheets=titles, table=self.table))
 
     def _header_of(self, sheet: str | None, grid: "_Grid") -> list[str]:
         wanted = self.layout.header_row
@@ -151,27 +155,30 @@ class ExportReader:
             if number == wanted:
                 break
         else:
-            raise self._error(f"{self.path.name}{_in(sheet)} has no row {wanted} (header_row); it has {len(seen)}")
+            raise self._error(msg("{file}{sheet} has no row {row} (header_row); it has {n}", file=self.path.name,
+                                  sheet=_in(sheet), row=str(wanted), n=len(seen)))
         names = [str(v).strip() if v is not None else "" for v in seen[-1]]
         while names and not names[-1]:
             names.pop()
         bad: list[object] = [i + 1 for i, n in enumerate(names) if not n]
         bad = bad or list(sorted({n for n in names if names.count(n) > 1}))
+        problem: Message | None = None
         if merges:
-            problem = f"the header has merged cells ({', '.join(m.ref for m in merges)})"
+            problem = msg("the header has merged cells ({cells})", cells=", ".join(m.ref for m in merges))
         elif len(names) == 1 and len(seen[-1]) > 1:
-            problem = f"the header holds one value across the row ({names[0]!r}): a title, not column names"
+            problem = msg("the header holds one value across the row ({value}): a title, not column names",
+                          value=repr(names[0]))
         elif bad or not names:
-            problem = f"header has empty or repeated column names ({bad or 'no names'})"
-        else:
-            problem = ""
-        if problem:
-            raise self._error(f"{self.where(sheet, wanted)}: {problem}{self._header_hint(grid, wanted)}; a "
-                              f"header needs one name per column")
+            problem = msg("header has empty or repeated column names ({names})", names=str(bad) if bad else
+                          msg("no names"))
+        if problem is not None:
+            raise self._error(msg("{where}: {problem}{hint}; a header needs one name per column",
+                                  where=self.where(sheet, wanted), problem=problem,
+                                  hint=self._header_hint(grid, wanted)))
         self.tally.titles += wanted - 1
         return names
 
-    def _header_hint(self, grid: "_Grid", wanted: int) -> str:
+    def _header_hint(self, grid: "_Grid", wanted: int) -> Message | str:
         """Where the header seems to be, when the row named is a title (one cell across the sheet)."""
         for number, values in grid.rows():
             if number > wanted + 20:
@@ -179,9 +186,9 @@ class ExportReader:
             names = [str(v).strip() for v in values if v is not None and str(v).strip()]
             if number != wanted and len(names) >= 2 and len(set(names)) == len(names) and \
                     all(v is not None and str(v).strip() for v in values[:len(names)]):
-                return (f"; row {number} looks like the header ({', '.join(names[:4])}"
-                        f"{', ...' if len(names) > 4 else ''}): set header_row = {number} in "
-                        f"[export.{self.table}] of the profile (rows above it are titles)")
+                return msg("; row {row} looks like the header ({names}): set header_row = {row} in "
+                           "[export.{table}] of the profile (rows above it are titles)", row=str(number),
+                           names=", ".join(names[:4]) + (", ..." if len(names) > 4 else ""), table=self.table)
         return ""
 
     def _order(self, sheet: str | None, first: list[str], names: list[str]) -> list[int] | None:
@@ -189,9 +196,9 @@ class ExportReader:
             return None
         if set(names) != set(first):
             missing, extra = sorted(set(first) - set(names)), sorted(set(names) - set(first))
-            raise self._error(f"{self.path.name}{_in(sheet)}: its header differs from the first sheet's "
-                              f"(missing: {', '.join(missing) or '-'}; extra: {', '.join(extra) or '-'}); every "
-                              f"sheet read must have the same columns")
+            raise self._error(msg("{file}{sheet}: its header differs from the first sheet's (missing: {missing}; "
+                                  "extra: {extra}); every sheet read must have the same columns", file=self.path.name,
+                                  sheet=_in(sheet), missing=", ".join(missing) or "-", extra=", ".join(extra) or "-"))
         return [names.index(n) for n in first]
 
     # --- rows below the header -----------------------------------------------------------------
@@ -222,11 +229,11 @@ class ExportReader:
             if blocks and layout.merged != "fill":
                 named = ", ".join(f"{b.ref} (value {_at(filled, b.min_col - 1)!r})"
                                   for b in sorted(blocks, key=lambda b: b.min_col))
-                raise self._error(
-                    f"{self.where(sheet, number)} lies in merged cells {named}: read as they are, its cells "
-                    f"there would be empty. "
-                    f"Set merged = \"fill\" in [export.{self.table}] of the profile to copy the value into "
-                    f"each row, or unmerge the cells in the file")
+                raise self._error(msg(
+                    "{where} lies in merged cells {cells}: read as they are, its cells there would be empty. "
+                    "Set merged = \"fill\" in [export.{table}] of the profile to copy the value into "
+                    "each row, or unmerge the cells in the file", where=self.where(sheet, number), cells=named,
+                    table=self.table))
             filled_blocks.update(b.ref for b in blocks)
             yield from self._blanks(sheet, blanks)
             yield Row(sheet, number, filled)
@@ -264,7 +271,8 @@ class _CsvGrid:
                     # rows are counted for header_row; a CSV row is named by the file line it ends on
                     yield (number if number <= r.layout.header_row else rows.line_num), list(values)
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{r.path.name} is not {r.encoding}: {exc}; set ?encoding= in the URL",
+            raise SourceError(msg("{file} is not {encoding}: {problem}; set ?encoding= in the URL", file=r.path.name,
+                                  encoding=r.encoding, problem=str(exc)),
                               source=r.source, table=r.table) from exc
 
     def merges(self) -> list[_Merge]:
@@ -334,5 +342,5 @@ def _at(values: list[object], index: int) -> object:
     return values[index] if 0 <= index < len(values) else None
 
 
-def _in(sheet: str | None) -> str:
-    return f" sheet '{sheet}'" if sheet is not None else ""
+def _in(sheet: str | None) -> Message | str:
+    return msg(" sheet '{sheet}'", sheet=sheet) if sheet is not None else ""

@@ -13,6 +13,7 @@ the ledger and the run goes on with the next one.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import multiprocessing
 import threading
@@ -149,6 +150,11 @@ class RunReport:
         return "\n".join(lines)
 
 
+def _moment(value: object, lang: Language) -> object:
+    """A watermark as a person reads it: ``dd/mm/yyyy HH:MM:SS`` in Vietnamese; English keeps the ISO text."""
+    return lang.datetime(value) if lang.code != "en" and isinstance(value, (str, dt.datetime)) else value
+
+
 def _read_lines(r: EntityResult, lang: Language) -> list[str]:
     """How a part was read (a delta, or in full and why) and the records deleted in its source."""
     p = r.plan
@@ -160,7 +166,8 @@ def _read_lines(r: EntityResult, lang: Language) -> list[str]:
     if p.delta:
         out.append(_("{part}: delta: {read} record(s) changed or new since {since} (the last watermark {previous} "
                      "minus {margin} s) read; {carried} carried over unchanged").format(
-            part=part, read=n(r.counts.extracted), since=p.since, previous=p.previous, margin=n(round(p.margin)),
+            part=part, read=n(r.counts.extracted), since=_moment(p.since, lang), previous=_moment(p.previous, lang),
+            margin=n(round(p.margin)),
             carried=n(r.carried)))
         if p.unreached:
             out.append(_("{part}: {n} new record(s) without a watermark past the last one, read by key").format(

@@ -74,29 +74,30 @@ _STEP_KEYS = keys_of(Step)  # a [[step]] holds the fields of a Step
 def load_runbook(path: str | Path) -> Runbook:
     path = Path(path)
     data, raw = read_toml(path, msg("runbook"))
-    problems = Problems(f"runbook {path}")
+    problems = Problems(msg("runbook {path}", path=str(path)))
     head = problems.table("[runbook]", data.get("runbook") or {})
     if not head.get("name"):
-        problems.add("[runbook]", "needs a name")
+        problems.add("[runbook]", msg("needs a name"))
     steps = []
     seen: set[str] = set()
     for n, raw_step in enumerate(data.get("step") or [], start=1):
-        where = f"step {n}"
+        where = msg("step {n}", n=str(n))
         raw_step = problems.table(where, raw_step)
         unknown = problems.unknown(where, raw_step, _STEP_KEYS)
         step_id = str(raw_step.get("id", ""))
         if not _ID.match(step_id):
-            problems.add(where, f"id must be lower-case words joined by '-', got {step_id!r}")
+            problems.add(where, msg("id must be lower-case words joined by '-', got {value}", value=repr(step_id)))
         elif step_id in seen:
-            problems.add(where, f"id '{step_id}' is used twice")
+            problems.add(where, msg("id '{id}' is used twice", id=step_id))
         seen.add(step_id)
         if not raw_step.get("run") and not raw_step.get("manual"):
-            problems.add(f"{where} ({step_id})", "needs 'run' (a command) or manual = true")
+            problems.add(msg("{where} ({id})", where=where, id=step_id), msg("needs 'run' (a command) or manual = true"))
         for pattern in [*raw_step.get("expect", []), *raw_step.get("refuse", [])]:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                problems.add(f"{where} ({step_id})", f"bad pattern {pattern!r}: {exc}")
+                problems.add(msg("{where} ({id})", where=where, id=step_id), msg("bad pattern {pattern}: {problem}", pattern=repr(pattern),
+                                                         problem=str(exc)))
         if unknown or not _ID.match(step_id):
             continue
         steps.append(Step(
@@ -107,7 +108,7 @@ def load_runbook(path: str | Path) -> Runbook:
             phase=str(raw_step.get("phase", "")), timeout=int(raw_step.get("timeout", 3600)),
         ))
     if not steps and not problems:
-        problems.add("", "no [[step]]")
+        problems.add("", msg("no [[step]]"))
     problems.raise_any()
     return Runbook(name=head["name"], title=str(head.get("title", head["name"])), steps=tuple(steps),
                    vars={k: str(v) for k, v in (data.get("vars") or {}).items()}, path=path,

@@ -19,7 +19,7 @@ from typing import NoReturn
 
 import click
 
-from migrate.cli import edge, speech, usage
+from migrate.cli import edge, helptext, speech, usage
 from migrate.core.credentials import hide_credentials
 from migrate.core.errors import EXIT_ERROR, EXIT_OK, HopnhatError
 from migrate.core.masking import mask_text
@@ -85,6 +85,7 @@ def _register() -> None:
     cli.add_command(lookup.lookup_command)
     cli.add_command(lookup.continuity_group)
     speech.add_lang_option(cli)
+    helptext.install(cli)
 
 
 _register()
@@ -99,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        code = cli.main(args=args, prog_name="hopnhat", standalone_mode=False)
+        code = cli.main(args=args, prog_name="hopnhat", standalone_mode=False, obj={"argv": tuple(args)})
     except click.exceptions.UsageError as exc:
         usage.show(exc, speech.current(exc.ctx, args))
         sys.exit(exc.exit_code)

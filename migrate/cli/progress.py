@@ -11,6 +11,11 @@
   and the summaries stand in the order they happened.
 - ``-q``: nothing.
 
+The lines and bars speak the command's language (``--lang``): step names and
+words from the catalogue, numbers grouped as that language groups them
+(``1,234`` in English, ``1.234`` in Vietnamese); JSON lines keep the machine
+fields (``step``, ``done``, ``total``, ...) as they are.
+
 Commands use it as ``with display() as progress: result = library(..., progress=progress)``;
 ``progress.echo(text)`` prints a summary between steps (bars closed first).
 """
@@ -28,6 +33,8 @@ from typing import Any, TextIO
 import click
 
 from migrate.cli import logs
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 
 EVERY_PERCENT = 10
 EVERY_SECONDS = 5.0
@@ -42,8 +49,22 @@ def _quiet() -> bool:
     return bool(ctx and (ctx.find_root().obj or {}).get("quiet"))
 
 
-def describe(step: str, source: str, part: str) -> str:
-    return f"{step} {source}/{part}" if part else f"{step} {source}"
+STEPS = {  # the steps the library reports, as a person reads them (another step is shown as it is named)
+    "building": msg("building"), "migrating": msg("migrating"), "rerunning": msg("rerunning"),
+    "indexing": msg("indexing"), "exporting": msg("exporting"), "rehashing": msg("rehashing"),
+    "re-reading": msg("re-reading"), "checking files": msg("checking files"),
+}
+
+
+def describe(step: str, source: str, part: str, lang: Language | None = None) -> str:
+    """``migrating hanam/dossier``: the step in ``lang`` (English by default), the source and part as named."""
+    word = say(STEPS.get(step, step), lang or language())
+    return f"{word} {source}/{part}" if part else f"{word} {source}"
+
+
+def _count(value: float, lang: Language) -> str:
+    """A count as the progress lines write it: ``1,234`` in English (as always), ``1.234`` in Vietnamese."""
+    return f"{value:,.0f}" if lang.code == "en" else lang.number(round(value))
 
 
 def eta_text(seconds: float | None) -> str:
@@ -70,6 +91,7 @@ class Lines:
     every_seconds: float = EVERY_SECONDS
     gap: float = GAP
     clock: Callable[[], float] = time.monotonic
+    lang: Language = field(default_factory=language)
     _parts: dict[Key, _Part] = field(default_factory=dict)
 
     def __call__(self, step: str, source: str, part: str, done: int, total: int | None) -> None:
@@ -96,11 +118,18 @@ class Lines:
         state.logged_at, state.logged_done = now, done
         state.next_percent = _next(percent, self.every_percent)
         state.complete = total is not None and done >= total
-        text = describe(*key) + f": {done:,}" + (f" of {total:,} ({percent}%)" if total is not None else "")
+        lang, what = self.lang, describe(*key, self.lang)
+        head = (msg("{what}: {done} of {total} ({percent}%)", what=what, done=_count(done, lang),
+                    total=_count(total, lang), percent=str(percent)) if total is not None
+                else msg("{what}: {done}", what=what, done=_count(done, lang)))
+        tail = ""
         if state.complete or end:
-            text += f", {'done' if state.complete else 'ended'} in {eta_text(now - state.started)}"
+            took = eta_text(now - state.started)
+            tail = say(msg(", done in {time}", time=took) if state.complete else msg(", ended in {time}", time=took),
+                       lang)
         elif rate:
-            text += f", {rate:,.0f}/s, ETA {eta_text(eta)}"
+            tail = say(msg(", {rate}/s, ETA {eta}", rate=_count(rate, lang), eta=eta_text(eta)), lang)
+        text = say(head, lang) + tail
         sys.stdout.flush()  # what the command printed so far stands before this line
         log.info(text, extra={"step": key[0], "source": key[1], "part": key[2], "done": done, "total": total,
                               "percent": percent, "eta_seconds": None if eta is None else round(eta)})
@@ -129,6 +158,7 @@ class Bars:
     """One tqdm bar per step, source and part on a terminal; a completed bar is left standing."""
 
     stream: TextIO
+    lang: Language = field(default_factory=language)
     _bars: dict[Key, Any] = field(default_factory=dict)  # tqdm bars
 
     def __call__(self, step: str, source: str, part: str, done: int, total: int | None) -> None:
@@ -137,7 +167,7 @@ class Bars:
         key = (step, source, part)
         bar = self._bars.get(key)
         if bar is None:
-            bar = self._bars[key] = tqdm(total=total, initial=done, desc=describe(*key), unit="rec",
+            bar = self._bars[key] = tqdm(total=total, initial=done, desc=describe(*key, self.lang), unit="rec",
                                          file=self.stream, leave=True, dynamic_ncols=True, mininterval=0.2)
         else:
             if total != bar.total:
@@ -181,9 +211,13 @@ class Display:
 
 
 def display() -> Display:
-    """The display this command runs with: bars on a terminal, lines elsewhere, nothing with ``-q``."""
+    """The display this command runs with: bars on a terminal, lines elsewhere, nothing with ``-q``;
+    in the command's language."""
+    from migrate.cli import speech
+
     if _quiet():
         return Display(None)
+    lang = speech.current()
     if sys.stderr.isatty():
-        return Display(Bars(sys.stderr))
-    return Display(Lines())
+        return Display(Bars(sys.stderr, lang))
+    return Display(Lines(lang=lang))

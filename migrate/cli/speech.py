@@ -44,7 +44,8 @@ def current(ctx: click.Context | None = None, argv: Sequence[str] = ()) -> Langu
     ctx = ctx or click.get_current_context(silent=True)
     obj = ctx.find_root().obj if ctx is not None else None
     chosen = obj.get("lang") if isinstance(obj, dict) else None
-    return language(report_language(chosen or _lang_in(argv)))
+    typed = obj.get("argv", ()) if isinstance(obj, dict) else ()  # main() keeps the command line (--help is eager)
+    return language(report_language(chosen or _lang_in(argv) or _lang_in(typed)))
 
 
 def text(message: object, ctx: click.Context | None = None) -> str:

@@ -67,22 +67,22 @@ def load_config(path: str | Path | None) -> ContinuityConfig:
     data, _ = read_toml(path, msg("continuity config"))
     problems = Problems(str(path))
     for unknown in sorted(set(data) - set(_TABLES)):
-        problems.add("", f"unknown table [{unknown}]; known: [defaults], [source.NAME], [accounts]")
+        problems.add("", msg("unknown table [{table}]; known: [defaults], [source.NAME], [accounts]", table=unknown))
     defaults = _templates(problems, "[defaults]", data.get("defaults") or {})
     links = {}
     for name, spec in problems.table("[source]", data.get("source") or {}).items():
         where = f"[source.{name}]"
         templates = {**defaults, **_templates(problems, where, spec)}
         if "old" in templates and "new" not in templates:
-            problems.add(where, "has 'old' but no 'new' (here or in [defaults])")
+            problems.add(where, msg("has 'old' but no 'new' (here or in [defaults])"))
         if "file_old" in templates and "file_new" not in templates:
-            problems.add(where, "has 'file_old' but no 'file_new'")
+            problems.add(where, msg("has 'file_old' but no 'file_new'"))
         links[name] = SourceLinks(name, **templates)
     accounts = problems.table("[accounts]", data.get("accounts") or {})
     problems.unknown("[accounts]", accounts, _ACCOUNT_KEYS)
     verifiable = accounts.get("verifiable", sorted(DEFAULT_VERIFIABLE))
     if not isinstance(verifiable, list) or not all(isinstance(v, str) for v in verifiable):
-        problems.add("[accounts]", "verifiable must be a list of scheme names")
+        problems.add("[accounts]", msg("verifiable must be a list of scheme names"))
         verifiable = []
     problems.raise_any()
     return ContinuityConfig(links, frozenset(verifiable), path)
@@ -96,17 +96,18 @@ def _templates(problems: Problems, where: str, spec: object) -> dict[str, str]:
         if key in unknown:
             continue
         if not isinstance(value, str) or not value.startswith(("http://", "https://", "/")):
-            problems.add(where, f"{key} must be a URL template starting with https://, http:// or /")
+            problems.add(where, msg("{key} must be a URL template starting with https://, http:// or /", key=key))
             continue
         allowed = _TEMPLATE_KEYS[key]
         try:
             names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
         except ValueError as exc:
-            problems.add(where, f"{key}: {exc}")
+            problems.add(where, msg("{key}: {problem}", key=key, problem=str(exc)))
             continue
         for name in sorted(names - allowed):
-            problems.add(where, f"{key} uses {{{name}}}; known: " + ", ".join(f"{{{n}}}" for n in sorted(allowed)))
+            problems.add(where, msg("{key} uses {name}; known: {known}", key=key, name="{" + name + "}",
+                                    known=", ".join("{" + n + "}" for n in sorted(allowed))))
         if key in ("old", "file_old") and not names:
-            problems.add(where, f"{key} has no placeholder; every old link would be the same")
+            problems.add(where, msg("{key} has no placeholder; every old link would be the same", key=key))
         out[key] = value
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from migrate.core.i18n import Language
-from migrate.core.messages import say
+from migrate.core.messages import Message, msg, say
 
 # The exit codes a shell sees from ``hopnhat`` (README, "Exit codes").
 EXIT_OK = 0
@@ -56,6 +56,12 @@ class SourceError(HopnhatError):
 
     def render(self, lang: Language) -> str:
         return self._where(say(self.message, lang))
+
+    def as_message(self) -> Message:
+        """The error as a message to pass on (``source/table: message``), said later in the user's language."""
+        where = "/".join(p for p in (self.source, self.table) if p)
+        return msg("{where}: {problem}", where=where, problem=self.message) if where else msg("{problem}",
+                                                                                            problem=self.message)
 
 
 class RetryableError(SourceError):

@@ -6,7 +6,10 @@
 - XLSX: one sheet per table; the header row bold, frozen and repeated on
   every printed page, an autofilter over every sheet, column widths from the
   first rows, landscape pages one sheet wide; ``title`` rows (label, value),
-  when given, come before the table.
+  when given, come before the table. Whole numbers in a column of counts carry the
+  number format ``#,##0``: Excel shows them grouped in its own locale's way
+  (``1.234.567`` in Vietnamese) and they stay numbers that sum; identifiers
+  (``id``, ``*_id``, ``*_key``, ``*_code``, ``*_no``, ``line``, ``row``) keep plain digits.
 
 ``TableWriter`` writes rows one at a time (a CSV in constant memory); ``write_table``
 and ``write_workbook`` write whole tables.
@@ -22,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 CSV_ENCODING = "utf-8-sig"
+COUNT_FORMAT = "#,##0"
+_IDENTIFIER = re.compile(r"(^|_)(id|key|code|no|line|row|revision)$")
 SHEET_NAME_LIMIT = 31
 WIDTH_ROWS = 200
 
@@ -37,6 +42,11 @@ def cell(value: object) -> object:
     if isinstance(value, (int, float, str)):
         return value
     return str(value)
+
+
+def count_column(name: str) -> bool:
+    """Whether whole numbers in column ``name`` (a machine name) are counts, shown grouped: not identifiers."""
+    return not _IDENTIFIER.search(name.lower())
 
 
 def csv_cell(value: object) -> object:
@@ -67,7 +77,7 @@ class TableWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.suffix.lower() == ".xlsx":
             self._book = Workbook(self.path)
-            self._sheet = self._book.add(self.sheet, self.headers)
+            self._sheet = self._book.add(self.sheet, self.headers, columns=self.columns)
         else:
             self._handle = self.path.open("w", encoding=CSV_ENCODING, newline="")
             self._csv = csv.writer(self._handle)
@@ -100,12 +110,14 @@ def write_table(path: Path | str, rows: Iterable[Mapping[str, object]], columns:
 
 
 class _Sheet:
-    """One sheet being filled: optional title rows, a bold header, then the rows."""
+    """One sheet being filled: optional title rows, a bold header, then the rows (counts grouped, ``#,##0``)."""
 
-    def __init__(self, ws, headers: Sequence[str], title: Sequence[tuple[str, object]] = ()) -> None:
+    def __init__(self, ws, headers: Sequence[str], title: Sequence[tuple[str, object]] = (),
+                 columns: Sequence[str] | None = None) -> None:
         from openpyxl.styles import Font
 
         self.ws = ws
+        self.counts = [count_column(c) for c in (columns if columns is not None else headers)]
         self.widths = [len(str(h)) for h in headers]
         self.header_row = len(title) + (2 if title else 1)
         self.ncols = max(len(headers), 1)
@@ -122,6 +134,9 @@ class _Sheet:
 
     def append(self, values: Sequence[object]) -> None:
         self.ws.append([cell(v) for v in values])
+        for i, value in enumerate(values):
+            if i < len(self.counts) and self.counts[i] and isinstance(value, int) and not isinstance(value, bool):
+                self.ws.cell(self.ws.max_row, i + 1).number_format = COUNT_FORMAT
         self.count += 1
         if self.count <= WIDTH_ROWS:
             self._measure(values)
@@ -159,8 +174,10 @@ class Workbook:
         self._used: set[str] = set()
         self._sheets: list[_Sheet] = []
 
-    def add(self, name: str, headers: Sequence[str], title: Sequence[tuple[str, object]] = ()) -> _Sheet:
-        sheet = _Sheet(self._book.create_sheet(sheet_name(name, self._used)), headers, title)
+    def add(self, name: str, headers: Sequence[str], title: Sequence[tuple[str, object]] = (),
+            columns: Sequence[str] | None = None) -> _Sheet:
+        """A new sheet; ``columns`` are the machine names behind ``headers`` (they say which columns are counts)."""
+        sheet = _Sheet(self._book.create_sheet(sheet_name(name, self._used)), headers, title, columns)
         self._sheets.append(sheet)
         return sheet
 
@@ -181,7 +198,8 @@ def write_workbook(path: Path | str, sheets: Mapping[str, tuple[Sequence[str], I
     used = {}
     for name, (columns, rows) in sheets.items():
         columns = list(columns) or ["(no rows)"]
-        sheet = book.add(name, [(headers or {}).get(c, c) for c in columns], (titles or {}).get(name, ()))
+        sheet = book.add(name, [(headers or {}).get(c, c) for c in columns], (titles or {}).get(name, ()),
+                         columns=columns)
         used[name] = sheet.ws.title
         for row in rows:
             sheet.append([cell(row.get(c)) for c in columns])

@@ -121,3 +121,36 @@ def test_run_summary_shows_the_excluded_rows(tmp_path, sqlite_store):
     rows = {line.split()[0]: [int(v) for v in line.split()[1:]] for line in lines
             if line.strip().startswith("kimbang-exports/")}
     assert rows == {"kimbang-exports/account": [5, 5, 3, 0, 0, 2], "kimbang-exports/dossier": [10, 10, 6, 0, 0, 4]}
+
+
+@pytest.mark.parametrize("layout,english,vietnamese", [
+    ({'sheets = ["2023", "2024"]': 'sheets = ["2023", "2025"]'},
+     "HoSo.xlsx has no sheet '2025'; its sheets: '2023', '2024', 'Ghi chú'",
+     "HoSo.xlsx không có trang tính '2025'; các trang tính của tệp: '2023', '2024', 'Ghi chú'"),
+    ({"header_row = 4\n": ""},
+     "HoSo.xlsx sheet '2023' row 1: the header has merged cells (A1:G1); row 4 looks like the header",
+     "HoSo.xlsx trang tính '2023' dòng 1: dòng tiêu đề cột có ô gộp (A1:G1); dòng 4 có vẻ là dòng tiêu đề cột (Id, "
+     "SoHoSo, NguoiNop, MaTinh, ...): đặt header_row = 4 trong [export.HoSo] của tệp mô tả nguồn"),
+])
+def test_an_export_the_profile_does_not_describe_is_refused_in_both_languages(tmp_path, sqlite_store, layout, english,
+                                                                              vietnamese):
+    profile, url = build(tmp_path, layout=layout)
+    env = {"HOPNHAT_SOURCE_KIMBANG_URL": url}
+    vi = hopnhat("--lang", "vi", "run", "--store", sqlite_store, str(profile), env=env, expect=1)
+    assert vietnamese in vi.stderr and vi.stderr.startswith("Lỗi: ")
+    assert english in hopnhat("--lang", "en", "run", "--store", sqlite_store, str(profile), env=env, expect=1).stderr
+
+
+def test_profile_problems_are_said_in_both_languages(tmp_path):
+    profile, _ = build(tmp_path, layout={'merged = "fill"': 'merged = "yes"\ntitle = 2',
+                                         "[export.TaiKhoan]": "[export.TaiKhoang]"})
+    vi = hopnhat("--lang", "vi", "source", "check", str(profile), "--source", "sqlite:///none.sqlite", expect=1)
+    problems = vi.stderr.removeprefix("Lỗi: ").strip().split("; tệp mô tả nguồn ")
+    assert f"tệp mô tả nguồn {profile}: [export.HoSo]: merged phải là \"refuse\" hoặc \"fill\"" in vi.stderr
+    assert ("[export.HoSo] có khóa không xác định 'title'; các khóa đã biết: header_row, sheets, merged, totals"
+            in vi.stderr)
+    assert "[export.TaiKhoang] không nêu bảng nào của một [entity.*] (hoặc các phép nối của nó)" in vi.stderr
+    assert len(problems) == 3, vi.stderr
+    en = hopnhat("--lang", "en", "source", "check", str(profile), "--source", "sqlite:///none.sqlite", expect=1)
+    assert en.stderr.startswith(f"Error: profile {profile}: ")
+    assert f"; profile {profile}: [export.HoSo]: merged must be \"refuse\" or \"fill\"" in en.stderr

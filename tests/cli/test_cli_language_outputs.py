@@ -193,3 +193,16 @@ def test_continuity_lookup_and_report_verify_in_both_languages(loaded, shell, tm
     assert lines[0] == f"Báo cáo {report} ĐÃ BỊ THAY ĐỔI: 1 vấn đề"
     assert lines[1].startswith("  BỊ THAY ĐỔI index.html: nội dung đã thay đổi (sha256 ")
     assert altered.stderr.startswith("Lỗi: ")
+
+
+def test_a_delta_says_its_watermarks_as_vietnamese_dates(loaded, shell):
+    store, env, profile, _ = loaded
+    again = shell.main("--lang", "vi", "run", profile, env=env, expect=None)
+    assert again.code in (EXIT_OK, 4), again
+    deltas = [line for line in again.stdout.splitlines() if ": đọc phần thay đổi: " in line]
+    assert deltas, again
+    when = r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d"
+    assert all(re.search(rf"mới từ {when}( UTC)? \(mốc thời gian lần trước {when}( UTC)? trừ [\d.]+ giây\)", line)
+               for line in deltas), deltas
+    english = shell.main("--lang", "en", "run", profile, env=env, expect=None)
+    assert re.search(r": delta: \d+ record\(s\) changed or new since \d{4}-\d\d-\d\d", english.stdout), english

@@ -153,3 +153,29 @@ def test_lines_end_a_part_without_total_when_the_display_closes(caplog):
     lines.close()
     assert [r.getMessage() for r in caplog.records] == ["rerunning hanam-portal/dossier: 40, ended in 0:00:02"]
     assert caplog.records[0].done == 40 and caplog.records[0].total is None
+
+
+def test_lines_in_vietnamese_group_numbers_as_vietnamese_does(caplog):
+    from migrate.core.i18n import language
+
+    clock = Clock()
+    lines = Lines(clock=clock, lang=language("vi"))
+    caplog.set_level("INFO", logger="hopnhat.progress")
+    for second, done in [(0, 0), (1.2, 1600), (2.5, 12000)]:
+        clock.now = second
+        lines("migrating", "hanam-portal", "dossier", done, 12000)
+    assert [r.getMessage() for r in caplog.records] == [
+        "đang chuyển đổi hanam-portal/dossier: 1.600/12.000 (13%), 1.333/giây, dự kiến còn 0:00:08",
+        "đang chuyển đổi hanam-portal/dossier: 12.000/12.000 (100%), xong trong 0:00:02",
+    ]
+    assert caplog.records[-1].step == "migrating" and caplog.records[-1].done == 12000  # machine fields unchanged
+
+
+def test_a_piped_run_in_vietnamese_prints_its_progress_in_vietnamese(hanam):
+    portal, store, env = hanam
+    out = hopnhat("--lang", "vi", "run", "--store", store, str(portal.profile_path), env=env, expect=None)
+    assert out.code in (0, 4), out
+    said = [LINE.match(line)["text"] for line in out.stderr.splitlines() if LINE.match(line)]
+    assert any(re.fullmatch(r"đang chuyển đổi hanam-portal/dossier: [\d.]+/[\d.]+ \(100%\), xong trong \d:\d\d:\d\d",
+                            text) for text in said), said
+    assert not [text for text in said if " of " in text or "done in" in text]

@@ -145,6 +145,27 @@ def test_every_sheet_holds_the_rows_of_its_table(report):
             assert line in lines, line
 
 
+def test_counts_in_the_workbook_are_grouped_numbers(report):
+    """Every whole number of a count column carries #,##0 (Excel groups it in its locale: 1.234 in Vietnamese,
+    and sums still work); identifiers (ids, keys, codes) keep plain digits."""
+    book = load_workbook(report.report_dir / "report.xlsx")
+    sheet = book["conservation"]
+    header = [c.value for c in sheet[1]]
+    counted = 0
+    for row in sheet.iter_rows(min_row=2):
+        for name, c in zip(header, row):
+            if name in ("extracted", "loaded", "merged", "quarantined"):
+                assert isinstance(c.value, int) and c.number_format == "#,##0", (name, c.value, c.number_format)
+                counted += 1
+    assert counted >= 4 * len(report.conservation.balances)
+    from migrate.core.tables import write_workbook
+
+    out = write_workbook(report.report_dir.parent / "ids.xlsx", {"t": (["batch_id", "records"], [
+        {"batch_id": 12345, "records": 1234567}])})
+    ids = load_workbook(report.report_dir.parent / "ids.xlsx")[out["t"]]
+    assert ids["A2"].number_format == "General" and ids["B2"].number_format == "#,##0" and ids["B2"].value == 1234567
+
+
 def test_a_workbook_forwarded_alone_keeps_its_provenance(report):
     """Verdict, run, time, masked store, mapping table and hashes on the summary sheet; filters on every sheet."""
     import hashlib
