@@ -24,7 +24,7 @@ from sqlalchemy import Connection, select
 from adapters import open_source
 from migrate import deletions
 from migrate.core.records import EntitySpec
-from migrate.core.canonical import content_hash, hash_value, to_canonical
+from migrate.core.canonical import content_hash, converter, hash_value
 from migrate.config import SourceSettings
 from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
@@ -296,10 +296,12 @@ def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> N
 
 
 def _source_hashes(adapter, spec: EntitySpec, tally: Tally | None = None) -> Iterator[tuple[str, str, dict]]:
+    canonical = converter(spec)  # the per-field decisions taken once for the part, as extraction does
+    entity = spec.name
     for page in adapter.read(spec, after=None, batch_size=5000):
         for raw in page:
-            record, _ = to_canonical(spec, raw)
-            yield lineage_key(spec, raw)[0], content_hash(spec.name, record), record  # the key the store knows
+            record, _ = canonical(raw)
+            yield lineage_key(spec, raw)[0], content_hash(entity, record), record  # the key the store knows
         if tally is not None:
             tally.add(len(page))
 

@@ -1,8 +1,9 @@
 """Segment digests: compare two large sets of (key, hash) without bringing them together.
 
 Each side streams its records once and folds them into segments: a segment
-is the set of keys whose SHA-256 starts with the same hex prefix, so both
-sides put a key in the same segment whatever order or engine they read in.
+is the set of keys whose CRC-32 starts with the same bits (``width`` hex
+digits), so both sides put a key in the same segment whatever order or engine
+they read in.
 A segment keeps a count and the XOR of ``sha256(key, hash)`` over its
 records: two segments with the same count and digest hold the same records
 with the same content (up to a 2^-256 chance). Only the segments that differ
@@ -14,10 +15,12 @@ the records of the differing segments, not by the size of the tables.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 LEAF = 256  # aim for about this many records per segment
+_sha256 = hashlib.sha256
 
 
 def segment_width(expected: int) -> int:
@@ -28,8 +31,9 @@ def segment_width(expected: int) -> int:
     return width
 
 
-def segment_of(key: str, width: int) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:width]
+def segment_of(key: str, width: int) -> int:
+    """The segment of ``key``: the first ``width`` hex digits of its CRC-32."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) >> (32 - 4 * width)
 
 
 @dataclass
@@ -37,20 +41,22 @@ class Segments:
     """Count and XOR digest per segment of one side."""
 
     width: int
-    count: dict[str, int] = field(default_factory=dict)
-    xor: dict[str, int] = field(default_factory=dict)
+    count: dict[int, int] = field(default_factory=dict)
+    xor: dict[int, int] = field(default_factory=dict)
 
     def add(self, key: str, value: str) -> None:
-        seg = segment_of(key, self.width)
-        self.count[seg] = self.count.get(seg, 0) + 1
-        item = int.from_bytes(hashlib.sha256(f"{key}\x00{value}".encode()).digest(), "big")
+        raw = key.encode("utf-8", "surrogatepass")
+        seg = zlib.crc32(raw) >> (32 - 4 * self.width)
+        count = self.count
+        count[seg] = count.get(seg, 0) + 1
+        item = int.from_bytes(_sha256(raw + b"\x00" + value.encode("utf-8", "surrogatepass")).digest(), "big")
         self.xor[seg] = self.xor.get(seg, 0) ^ item
 
     @property
     def total(self) -> int:
         return sum(self.count.values())
 
-    def digest(self, seg: str) -> tuple[int, int]:
+    def digest(self, seg: int) -> tuple[int, int]:
         return self.count.get(seg, 0), self.xor.get(seg, 0)
 
 
@@ -61,7 +67,7 @@ def fold(items: Iterable[tuple[str, str]], width: int) -> Segments:
     return segments
 
 
-def differing(left: Segments, right: Segments) -> list[str]:
+def differing(left: Segments, right: Segments) -> list[int]:
     """Segments whose count or digest differ, in order."""
     names = set(left.count) | set(right.count)
     return sorted(s for s in names if left.digest(s) != right.digest(s))

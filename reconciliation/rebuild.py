@@ -92,17 +92,32 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
             .execution_options(yield_per=yield_per))
     if keys is not None:
         stmt = stmt.where(one_of(conn, lineage.c.source_key, list(keys)))
+    labels = list(stmt.selected_columns.keys())
+    at = {label: i for i, label in enumerate(labels)}
+    values: list[tuple[str, int]] = []  # (field, position in the row) of the values the row holds as they are
+    parent_field = None
+    for name in definition.field_names:
+        column = store_column(entity, name)
+        if column == PARENT:
+            parent_field = name
+        else:
+            values.append((name, at[f"a_{name}" if column == ALIAS else f"r_{column}"]))
+    parent_of = _parent_value(entity, at, parts) if parent_field is not None else None
+    alias_at = at.get("alias_hash")
+    several_at = at.get("parent_n")
     ambiguous: dict[int, list[str]] = {}
-    for row in conn.execute(stmt):
-        m = row._mapping
+    for row in conn.execute(stmt):  # rows as tuples: (source_key, outcome, rule, lineage_hash, row_id, row_hash, ...)
         record = rebuilt = None
-        if m["row_id"] is not None:
-            record = {name: _value(entity, name, m, parts) for name in definition.field_names}
+        if row[4] is not None:
+            record = {name: row[i] for name, i in values}
+            if parent_of is not None and parent_field is not None:
+                record[parent_field] = parent_of(row)
             rebuilt = content_hash(entity, record)
-            if owners is not None and (m["parent_n"] or 0) > 1 and rebuilt != m["lineage_hash"]:
-                record, rebuilt = _try_candidates(conn, entity, record, m, source, parts, ambiguous)
-        yield StoreRecord(m["source_key"], m["outcome"], m["lineage_hash"], m["row_id"], m["row_hash"],
-                          m.get("alias_hash"), record, rebuilt)
+            if several_at is not None and (row[several_at] or 0) > 1 and rebuilt != row[3]:
+                record, rebuilt = _try_candidates(conn, entity, record, dict(zip(labels, row)), source, parts,
+                                                  ambiguous)
+        yield StoreRecord(row[0], row[1], row[3], row[4], row[5], row[alias_at] if alias_at is not None else None,
+                          record, rebuilt)
 
 
 def orphan_rows(conn: Connection, entity: str) -> list[tuple[str, str, str, int]]:
@@ -148,18 +163,25 @@ def _try_candidates(conn: Connection, entity: str, record: dict, m: Mapping, sou
     return first or (record, content_hash(entity, record))
 
 
-def _value(entity: str, name: str, m: Mapping, parts: Mapping[str, str]) -> object:
-    column = store_column(entity, name)
-    if column == ALIAS:
-        return m[f"a_{name}"]
-    if column == PARENT:
-        if m["rule"] == WALK_IN:
-            return None  # owned by the id number, not by an account key: the source named none
-        link = REGISTRY[entity].parent
-        if link is not None and REGISTRY[link.entity].merges and m["parent_key"] is not None:
-            return link_value(parts.get(m["parent_table"], MAIN_ACCOUNT), m["parent_key"])
-        return m["parent_key"]
-    return m[f"r_{column}"]
+def _parent_value(entity: str, at: Mapping[str, int], parts: Mapping[str, str]):
+    """A function of a row giving its parent field: the parent row's source key, as the record named it."""
+    link = REGISTRY[entity].parent
+    rule_at, key_at = at["rule"], at["parent_key"]
+    if link is not None and REGISTRY[link.entity].merges:
+        table_at = at["parent_table"]
+
+        def account(row) -> object:
+            if row[rule_at] == WALK_IN:
+                return None  # owned by the id number, not by an account key: the source named none
+            key = row[key_at]
+            return None if key is None else link_value(parts.get(row[table_at], MAIN_ACCOUNT), key)
+
+        return account
+
+    def parent(row) -> object:
+        return None if row[rule_at] == WALK_IN else row[key_at]
+
+    return parent
 
 
 def account_parts(conn: Connection, source: str) -> dict[str, str]:

@@ -54,7 +54,7 @@ def extract_command(rows: str, engines: str, pg_url: str | None, batch_size: int
 @click.option("--sqlite", "use_sqlite", is_flag=True, help="Use an SQLite store (the default without --pg).")
 @click.option("--keep", type=click.Path(file_okay=False), default=None, help="Keep the portal, store and report here.")
 def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep: str | None) -> None:
-    """Seconds to reconcile N migrated dossiers, and the ratio to a plain full scan of source and store.
+    """Seconds to reconcile N migrated dossiers, and the ratio to a plain full read of source and store.
 
     \b
     Example:

@@ -52,9 +52,10 @@ def _reconcile_figures(stdout: str, dossiers: int) -> dict[str, str]:
                          r"\(entity tables, lineage, aliases, quarantine\)", lines[0])
     assert found, stdout
     assert re.match(r"  migrate \(build the store\) +\d+\.\d s$", lines[1])
-    assert re.match(r"  plain full scan, both sides +\d+\.\d s$", lines[2])
-    assert re.match(r"  reconcile with the source +\d+\.\d s  \(passed\)$", lines[3]), lines[3]
-    assert re.match(r"  ratio reconcile / scan +\d+\.\d\d$", lines[4])
+    assert re.match(r"  plain full read, both sides +\d+\.\d s  \(source: every column, \d+\.\d s; store: count\(\*\) "
+                    r"and text length of every row, in its engine, \d+\.\d s\)$", lines[2]), lines[2]
+    assert re.match(r"  reconcile with the source +\d+\.\d s  \(passed, client CPU \d+\.\d s\)$", lines[3]), lines[3]
+    assert re.match(r"  ratio reconcile / read +\d+\.\d\d$", lines[4])
     return {"source_rows": found.group(1), "store_rows": found.group(2)}
 
 
@@ -65,7 +66,7 @@ def test_bench_reconcile_on_sqlite_keeps_the_report(shell, tmp_path):
     assert int(figures["source_rows"].replace(",", "")) > 30
     steps = [line for line in out.stderr.splitlines() if not line.startswith(" ")]
     assert steps[0] == "building a portal with 30 dossiers" and "migrating" in steps
-    assert steps[-2:] == ["scanning both sides", "reconciling"]
+    assert steps[-2:] == ["reading both sides", "reconciling"]
     assert (keep / "store.sqlite").is_file() and (keep / "report" / "index.html").is_file()
     report = json.loads((keep / "report" / "report.json").read_text("utf-8"))
     assert report["ok"] is True and report["checks"]["conservation"]["ok"] is True
@@ -85,7 +86,7 @@ def test_bench_reconcile_exits_3_when_its_reconciliation_fails(shell, tmp_path):
                     expect=EXIT_CHECK_FAILED)
     lines = out.stdout.splitlines()
     assert lines[0].startswith("reconcile bench: 20 dossiers; source rows ")
-    assert re.match(r"  reconcile with the source +\d+\.\d s  \(FAILED\)$", lines[3]), lines[3]
+    assert re.match(r"  reconcile with the source +\d+\.\d s  \(FAILED, client CPU \d+\.\d s\)$", lines[3]), lines[3]
     assert out.error_line == ("Error: hopnhat bench reconcile: the reconciliation of the benchmark store FAILED, "
                               "so its time is not that of a clean reconciliation; see the report in "
                               f"{keep / 'report'}")
