@@ -26,7 +26,7 @@ from mappings.review import read_rows, write_table
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
 from migrate.core.messages import Message, msg
-from migrate.store.models import remap_decision, review_item
+from migrate.store.models import lineage, review_item
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +80,12 @@ def open_references(store: Engine) -> list[StoreReviewRow]:
     query = (
         select(review_item.c.source_system, review_item.c.source_table, review_item.c.source_key,
                review_item.c.reason, review_item.c.candidates, review_item.c.context,
-               remap_decision.c.old_province_code, remap_decision.c.old_district_code,
-               remap_decision.c.old_commune_code, remap_decision.c.address)
-        .select_from(review_item.outerjoin(remap_decision, (
-            (remap_decision.c.source_system == review_item.c.source_system)
-            & (remap_decision.c.source_table == review_item.c.source_table)
-            & (remap_decision.c.source_key == review_item.c.source_key))))
+               lineage.c.old_province_code, lineage.c.old_district_code, lineage.c.old_commune_code,
+               lineage.c.remap_address.label("address"))
+        .select_from(review_item.outerjoin(lineage, (  # the record's remap decision, held in its lineage row
+            (lineage.c.source_system == review_item.c.source_system)
+            & (lineage.c.source_table == review_item.c.source_table)
+            & (lineage.c.source_key == review_item.c.source_key) & lineage.c.remap_rule.is_not(None))))
         .where(review_item.c.kind == "remap", review_item.c.state == "open")
         .order_by(review_item.c.id)
     )

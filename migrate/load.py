@@ -1,4 +1,4 @@
-"""Write one prepared batch into the store: entity rows, lineage, decisions, quarantine.
+"""Write one prepared batch into the store: entity rows, lineage with remap decisions, quarantine.
 
 Everything here runs inside the batch's transaction. Rows are upserted on
 their lineage key and left untouched when their content hash is unchanged,
@@ -35,7 +35,6 @@ from migrate.store.models import (
     lineage,
     old_identifier,
     quarantine,
-    remap_decision,
     review_item,
 )
 from migrate.store.copy import copy_tuples, reserve_ids
@@ -167,8 +166,9 @@ def _first_load(conn: Connection, ctx: BatchContext, entity: str, table: str,
 
 def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
                 outcomes: Sequence[_Outcome]) -> list[int | None]:
-    """COPY the lineage rows (first: a key already in the store stops the copy at once), the entity rows
-    with ids reserved beforehand, the aliases, decisions, quarantine and review rows; each outcome's target id."""
+    """COPY the lineage rows with their remap decisions (first: a key already in the store stops the copy at
+    once), the entity rows with ids reserved beforehand, the aliases, quarantine and review rows; each
+    outcome's target id."""
     definition = REGISTRY[entity]
     target = definition.store_table
     loaded = [o for o in outcomes if o.outcome == "loaded"]
@@ -188,9 +188,6 @@ def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
         copy_tuples(conn, account_alias, ALIAS_COLUMNS,
                     (_alias_row(ctx, table, o, t) for o, t in zip(outcomes, targets)
                      if o.outcome in ("loaded", "merged")), binary=True)
-    decisions = [_decision_row(ctx, table, entity, o) for o in outcomes if o.prepared.decision is not None]
-    if decisions:
-        copy_tuples(conn, remap_decision, DECISION_COLUMNS, decisions, binary=True)
     rejected = [_rejected_row(ctx, table, entity, o) for o in outcomes
                 if o.outcome == "quarantined" and o.rejection is not None]
     if rejected:
@@ -438,8 +435,9 @@ def _parents(conn: Connection, ctx: BatchContext, entity: str, keys: Sequence[ob
 def _fresh(conn: Connection, ctx: BatchContext, table: str, keys: Sequence[str]) -> bool:
     """On PostgreSQL: True when no record of the batch has a lineage row yet (its first load).
 
-    Every entity, decision, alias and quarantine row is written with its lineage
-    row, so such a batch's rows can be copied straight into their tables.
+    Every entity, alias and quarantine row is written with its lineage row (which
+    holds the remap decision), so such a batch's rows can be copied straight into
+    their tables.
     """
     if conn.dialect.name != "postgresql" or not keys:
         return False
@@ -466,9 +464,9 @@ def _ids(conn: Connection, target, source_system: str, table: str, keys: Sequenc
 
 _LINEAGE_VALUES = ("source_system", "source_table", "source_key", "batch_id", "content_hash")
 LINEAGE_COLUMNS = (*_LINEAGE_VALUES, "entity", "outcome", "target_id", "rule", "old_province_code",
-                   "old_district_code", "old_commune_code", "new_commune_code")
-DECISION_COLUMNS = (*_LINEAGE_VALUES, "entity", "old_province_code", "old_district_code", "old_commune_code",
-                    "address", "new_commune_code", "new_province_code", "rule", "score", "detail")
+                   "old_district_code", "old_commune_code", "new_commune_code",
+                   "remap_rule", "remap_score", "remap_detail", "remap_address", "new_province_code")
+_NO_DECISION = (None, None, None, None, None)
 QUARANTINE_COLUMNS = ("batch_id", "source_system", "source_table", "source_key", "entity", "field", "reason",
                       "raw_payload", "created_at", "released_at")
 ALIAS_COLUMNS = (*_LINEAGE_VALUES, "account_id", "username", "password_hash", "match_rule", "match_score")
@@ -480,17 +478,13 @@ def _lineage_values(ctx: BatchContext, table: str, p: Prepared) -> dict:
 
 
 def _lineage_row(ctx: BatchContext, table: str, entity: str, o: _Outcome, target_id: int | None) -> tuple:
-    p = o.prepared
-    return (ctx.source_system, table, p.source_key, ctx.batch_id, p.content_hash, entity, o.outcome, target_id,
-            o.rule, *o.place)
-
-
-def _decision_row(ctx: BatchContext, table: str, entity: str, o: _Outcome) -> tuple:
+    """The record's lineage row; with the remap decision of a record whose place was remapped (the new
+    commune is the place's, ``o.place[3]``)."""
     p, d = o.prepared, o.prepared.decision
-    assert d is not None
-    return (ctx.source_system, table, p.source_key, ctx.batch_id, p.content_hash, entity, *o.place[:3],
-            p.record.get("address"), d.new_commune, d.new_province, d.rule, d.score,
-            storable_reason(d.detail) if d.detail else d.detail)
+    decision = _NO_DECISION if d is None else (
+        d.rule, d.score, storable_reason(d.detail) if d.detail else d.detail, p.record.get("address"), d.new_province)
+    return (ctx.source_system, table, p.source_key, ctx.batch_id, p.content_hash, entity, o.outcome, target_id,
+            o.rule, *o.place, *decision)
 
 
 def _rejected_row(ctx: BatchContext, table: str, entity: str, o: _Outcome) -> tuple:
@@ -532,15 +526,11 @@ def _aliases(conn: Connection, ctx: BatchContext, table: str, outcomes: Sequence
 def _bookkeeping(conn: Connection, ctx: BatchContext, entity: str, table: str,
                  outcomes: Sequence[_Outcome], fresh: bool) -> None:
     lineage_rows = [dict(zip(LINEAGE_COLUMNS, _lineage_row(ctx, table, entity, o, o.target_id))) for o in outcomes]
-    decisions = [dict(zip(DECISION_COLUMNS, _decision_row(ctx, table, entity, o))) for o in outcomes
-                 if o.prepared.decision is not None]
     rejected = [dict(zip(QUARANTINE_COLUMNS, _rejected_row(ctx, table, entity, o))) for o in outcomes
                 if o.outcome == "quarantined" and o.rejection is not None]
     reviews = [r for o in outcomes for r in _reviews(ctx, table, o)]
-    upsert(conn, lineage, lineage_rows,
-           changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule"), fresh=fresh)
-    upsert(conn, remap_decision, decisions, changed=("content_hash", "new_commune_code", "rule", "score"),
-           fresh=fresh)
+    upsert(conn, lineage, lineage_rows, changed=("content_hash", "outcome", "target_id", "new_commune_code", "rule",
+                                                 "remap_rule", "remap_score"), fresh=fresh)
     upsert(conn, quarantine, rejected, changed=("reason", "field", "released_at", "batch_id"),
            update=("batch_id", "field", "reason", "raw_payload", "released_at"), fresh=fresh)
     upsert(conn, review_item, reviews, keys=("kind", "source_system", "source_table", "source_key"),

@@ -29,7 +29,7 @@ from migrate.core.masking import personal_columns as masked_columns
 from migrate.core.tables import TableWriter
 from migrate.store.inlist import each_one_of
 from migrate.store.limits import column_limit
-from migrate.store.models import lineage, quarantine, remap_decision, review_item
+from migrate.store.models import lineage, quarantine, review_item
 
 EXPORT_FORMATS = (".csv", ".xlsx", ".jsonl")
 
@@ -137,11 +137,11 @@ def decided_keys_query(source: str, table: str) -> Select:
     """The statement of :func:`decided_keys` (one column, ``source_key``), for a store that uses it in place."""
     same = and_(review_item.c.source_system == source, review_item.c.source_table == table,
                 review_item.c.state == "decided")
-    applied = (select(remap_decision.c.id)
-               .where(remap_decision.c.source_system == review_item.c.source_system,
-                      remap_decision.c.source_table == review_item.c.source_table,
-                      remap_decision.c.source_key == review_item.c.source_key, remap_decision.c.rule == "manual",
-                      remap_decision.c.new_commune_code == review_item.c.decision).exists())
+    applied = (select(lineage.c.id)  # the record's remap decision, held in its lineage row
+               .where(lineage.c.source_system == review_item.c.source_system,
+                      lineage.c.source_table == review_item.c.source_table,
+                      lineage.c.source_key == review_item.c.source_key, lineage.c.remap_rule == "manual",
+                      lineage.c.new_commune_code == review_item.c.decision).exists())
     held = (select(quarantine.c.id)
             .where(quarantine.c.source_system == review_item.c.source_system,
                    quarantine.c.source_table == review_item.c.source_table,

@@ -2,8 +2,8 @@
 
 Every entity row carries its lineage (source system, source table, source key,
 the batch that loaded it and the content hash of the source record). The
-bookkeeping tables (batch, lineage, quarantine, remap_decision, review_item,
-source_snapshot, reconciliation_run) are what the invariants are proven from.
+bookkeeping tables (batch, lineage with each record's remap decision, quarantine,
+review_item, source_snapshot, reconciliation_run) are what the invariants are proven from.
 
 The schema is only ever created or changed through the alembic revisions in
 ``migrate/store/alembic``; these models are what the revisions are checked
@@ -282,6 +282,15 @@ lineage = Table(
     Column("old_district_code", String(20)),
     Column("old_commune_code", String(20)),
     Column("new_commune_code", String(5)),
+    # The remap decision of a record whose place was remapped (invariant 4), NULL for the others: the rule
+    # that chose its new commune (exact code, official table, split rule, address match, manual), its
+    # score, what it weighed, the address it read and the new province. Once a table of its own
+    # (remap_decision, until revision 0006): a row and three index entries more per record.
+    Column("remap_rule", String(60)),
+    Column("remap_score", Float),
+    Column("remap_detail", Text),
+    Column("remap_address", Text),
+    Column("new_province_code", String(2)),
     UniqueConstraint("source_system", "source_table", "source_key"),
     Index(None, "source_system", "entity", "outcome"),
     Index(None, "batch_id").ddl_if(dialect="sqlite"),  # no query reads lineage by batch (revision 0005)
@@ -303,30 +312,6 @@ quarantine = Table(
     Column("created_at", DateTime, nullable=False),
     Column("released_at", DateTime),  # set when a later rerun loads the record
     UniqueConstraint("source_system", "source_table", "source_key"),
-    _batch_key(),
-)
-
-remap_decision = Table(
-    "remap_decision",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("source_system", String(100), nullable=False),
-    Column("source_table", String(200), nullable=False),
-    Column("source_key", String(400), nullable=False),
-    Column("entity", String(40), nullable=False),
-    Column("batch_id", Id, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("old_province_code", String(20)),
-    Column("old_district_code", String(20)),
-    Column("old_commune_code", String(20)),
-    Column("address", Text),
-    Column("new_commune_code", String(5)),
-    Column("new_province_code", String(2)),
-    Column("rule", String(60), nullable=False),
-    Column("score", Float),
-    Column("detail", Text),
-    UniqueConstraint("source_system", "source_table", "source_key"),
-    Index(None, "rule"),
     _batch_key(),
 )
 

@@ -22,7 +22,7 @@ from migrate import pipeline
 from migrate.config import Settings
 from migrate.core.errors import ConfigError
 from migrate.store import schema
-from migrate.store.models import remap_decision, review_item
+from migrate.store.models import lineage, review_item
 from reconciliation.runner import reconcile
 
 
@@ -47,7 +47,7 @@ def _assert_migrated(source_url: str, store_url: str, tmp_path) -> None:
     engine = schema.connect(store_url)
     with engine.connect() as conn:
         reviewed = set(conn.execute(select(review_item.c.source_table, review_item.c.source_key)).all())
-        decided = set(conn.execute(select(remap_decision.c.source_table)).scalars())
+        decided = set(conn.execute(select(lineage.c.source_table).where(lineage.c.remap_rule.is_not(None))).scalars())
     engine.dispose()
     staff, dossiers = profile.entities["account.staff"].table, profile.entities["dossier"].table
     assert staff not in {table for table, _ in reviewed} and staff not in decided  # remap = false: no remap

@@ -14,7 +14,7 @@ from migrate import pipeline
 from migrate.demo.flow import demo_settings
 from migrate.core.errors import MappingError
 from migrate.store import schema
-from migrate.store.models import lineage, remap_decision, review_item
+from migrate.store.models import lineage, review_item
 
 
 def _rows(path):
@@ -62,9 +62,9 @@ def test_decision_imported_from_the_store_queue_releases_its_records(store_url, 
         for system, tbl, key in keys:
             outcome = conn.execute(select(lineage.c.outcome).where(
                 lineage.c.source_system == system, lineage.c.source_table == tbl, lineage.c.source_key == key)).scalar()
-            rule, new = conn.execute(select(remap_decision.c.rule, remap_decision.c.new_commune_code).where(
-                remap_decision.c.source_system == system, remap_decision.c.source_table == tbl,
-                remap_decision.c.source_key == key)).one()
+            rule, new = conn.execute(select(lineage.c.remap_rule, lineage.c.new_commune_code).where(
+                lineage.c.source_system == system, lineage.c.source_table == tbl,
+                lineage.c.source_key == key)).one()
             assert (outcome, rule, new) == ("loaded", "manual", code.zfill(5))
     # the decided reference is no longer exported as open
     assert row["ref_key"] not in {g.ref_key for g in review_store.open_references(engine)}

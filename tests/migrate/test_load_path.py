@@ -133,16 +133,16 @@ def _wide_settings(tmp_path, store_url, batch_size):
 
 
 def _store_state(engine):
-    from migrate.store.models import lineage, old_identifier, remap_decision
+    from migrate.store.models import lineage, old_identifier
 
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # the lineage rows hold the remap decisions
         return {t.name: conn.execute(select(t).order_by(t.c.id)).all()
-                for t in (dossier, lineage, remap_decision, old_identifier)}
+                for t in (dossier, lineage, old_identifier)}
 
 
 def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert_path(store_url, tmp_path):
     from migrate.bench.wide import build_source, change_source
-    from migrate.store.models import lineage, old_identifier, remap_decision
+    from migrate.store.models import lineage, old_identifier
 
     build_source(tmp_path / "wide.sqlite", 300)
     settings = _wide_settings(tmp_path, store_url, batch_size=70)
@@ -155,9 +155,10 @@ def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert
                 dossier, (dossier.c.id == lineage.c.target_id) & (dossier.c.source_key == lineage.c.source_key)
                 & (dossier.c.batch_id == lineage.c.batch_id) & (dossier.c.content_hash == lineage.c.content_hash)))
         ).scalar_one()
-        decided = conn.execute(select(func.count()).select_from(remap_decision.join(
-            dossier, dossier.c.source_key == remap_decision.c.source_key))
-            .where(remap_decision.c.new_commune_code == dossier.c.new_commune_code)).scalar_one()
+        decided = conn.execute(select(func.count()).select_from(lineage.join(
+            dossier, dossier.c.source_key == lineage.c.source_key))
+            .where(lineage.c.remap_rule.is_not(None), lineage.c.new_commune_code == dossier.c.new_commune_code)
+        ).scalar_one()
         indexed = conn.execute(select(func.count()).select_from(old_identifier.join(
             dossier, (dossier.c.id == old_identifier.c.target_id)
             & (dossier.c.source_key == old_identifier.c.source_key)))).scalar_one()

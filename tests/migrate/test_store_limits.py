@@ -145,24 +145,24 @@ def test_a_reason_quoting_a_nul_or_a_surrogate_is_storable():
 # --- the other writes of a batch: what in them comes from a record, and why the store cannot refuse it --------
 
 def test_bookkeeping_columns_taking_a_records_values_are_no_narrower_than_the_checked_ones():
-    """Lineage, remap decisions, review items, aliases and the identifier index repeat a record's key and
+    """Lineage (with its remap decisions), review items, aliases and the identifier index repeat a record's key and
     old unit codes: they hold at least what the checked columns hold, so a record that passed the checks
     (its key against ``lineage.source_key``, its codes against the entity's columns) fits them too.
     Free text there (reasons, details) goes through ``storable_reason``; raw payloads through
     ``storable_payload``."""
     from migrate.core.entities import REGISTRY
-    from migrate.store.models import (account_alias, lineage, old_identifier, quarantine, remap_decision,
-                                      review_item)
+    from migrate.store.models import account_alias, lineage, old_identifier, quarantine, review_item
 
     entity_tables = [e.store_table for e in REGISTRY.values()]
     key = lineage.c.source_key.type.length
-    for table in (*entity_tables, quarantine, remap_decision, review_item, account_alias, old_identifier):
+    for table in (*entity_tables, quarantine, review_item, account_alias, old_identifier):
         assert table.c.source_key.type.length >= key, table.name
     for code in ("old_province_code", "old_district_code", "old_commune_code"):
         checked = max(t.c[code].type.length for t in entity_tables if code in t.c)
-        for table in (lineage, remap_decision):
+        for table in (lineage,):  # the remap decision's old units are the lineage row's
             assert table.c[code].type.length >= checked, (table.name, code)
-    assert remap_decision.c.address.type.length is None and review_item.c.reason.type.length is None
+    assert lineage.c.remap_address.type.length is None and review_item.c.reason.type.length is None
+    assert lineage.c.remap_detail.type.length is None  # free text, through storable_reason
 
 
 @pytest.mark.parametrize("key, words", [
