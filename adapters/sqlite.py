@@ -55,9 +55,59 @@ def open_source(name: str, url: str) -> SqlSource:
 def _connect_ro(uri: str):
     import sqlite3
 
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-    conn.text_factory = text_value
-    return conn
+    class Cursor(sqlite3.Cursor):
+        """Rows read with SQLite's own UTF-8 decoding (no Python call per value); a statement whose rows hold
+        TEXT that is not UTF-8 runs again, its connection decoding through :func:`text_value` from then on,
+        and goes on from the row it stopped at."""
+
+        _statement: tuple = ()
+        _fetched = 0
+
+        def execute(self, sql, parameters=()):
+            self._statement, self._fetched = (sql, parameters), 0
+            return super().execute(sql, parameters)
+
+        def fetchone(self):
+            row = self._decoded(super().fetchone)
+            self._fetched += row is not None
+            return row
+
+        def fetchmany(self, size=None):
+            rows = self._decoded(lambda: super(Cursor, self).fetchmany(self.arraysize if size is None else size))
+            self._fetched += len(rows)
+            return rows
+
+        def fetchall(self):
+            rows = self._decoded(super().fetchall)
+            self._fetched += len(rows)
+            return rows
+
+        def __next__(self):
+            row = self.fetchone()
+            if row is None:
+                raise StopIteration
+            return row
+
+        def _decoded(self, fetch):
+            try:
+                return fetch()
+            except sqlite3.OperationalError as exc:
+                if not self._statement or not str(exc).startswith("Could not decode to UTF-8"):
+                    raise
+            self.connection.text_factory = text_value
+            super().execute(*self._statement)
+            for _ in range(self._fetched):  # the rows already handed out, read again and skipped
+                super().fetchone()
+            return fetch()
+
+    class Connection(sqlite3.Connection):
+        def cursor(self, factory=Cursor):
+            return super().cursor(factory)
+
+        def execute(self, sql, parameters=()):
+            return self.cursor().execute(sql, parameters)
+
+    return sqlite3.connect(uri, uri=True, check_same_thread=False, factory=Connection)
 
 
 def text_value(data: bytes) -> str:

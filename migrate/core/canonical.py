@@ -185,8 +185,30 @@ def _field_converter(spec: EntitySpec, name: str, field: Field) -> Callable[[obj
         parse = _datetime_parser(fmt)
         if kind == "date":
             return lambda value: _none_or(_text_or_value(value), lambda v: parse(v).date())
-        return lambda value: _none_or(_text_or_value(value), parse)
+        return _timestamp_converter(parse, iso=not fmt)
     return lambda value: _convert(spec, name, field, value)
+
+
+def _timestamp_converter(parse: Callable[[object], dt.datetime], *, iso: bool) -> Callable[[object], object]:
+    """``_none_or(_text_or_value(value), parse)`` in one call a value (a record has several timestamps);
+    ``iso``: ``parse`` reads ISO text with ``datetime.fromisoformat`` first, done here inline."""
+    normalize, fromisoformat, utc = unicodedata.normalize, dt.datetime.fromisoformat, dt.timezone.utc
+
+    def convert(value: object) -> object:
+        if not isinstance(value, str):
+            return parse(value)
+        text = value.strip() if value.isascii() else normalize("NFC", value).strip()
+        if not text:
+            return None
+        if iso:
+            try:
+                parsed = fromisoformat(text)
+            except ValueError:
+                return parse(text)
+            return parsed if parsed.tzinfo is None else parsed.astimezone(utc).replace(tzinfo=None)
+        return parse(text)
+
+    return convert
 
 
 def _plain_text(value: object) -> str | None:

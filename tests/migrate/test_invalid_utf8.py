@@ -77,3 +77,38 @@ def test_the_record_is_quarantined_with_its_field_on_both_stores(demo_portal, st
     assert dossier.field == "address" and "rule text:not-utf8" in dossier.reason
     assert account.raw_payload["HoTen"] == "Nguy\\udcean V\\udcffn \\udcc3"  # the bytes, escaped
     assert ("TaiKhoan", "4") in loaded and ("HoSo", "3") in loaded  # the rest of their pages loaded
+
+
+def test_rows_before_and_after_the_text_that_is_not_utf8_come_once_each(tmp_path):
+    """SQLite decodes a page's TEXT itself; the statement that meets bytes that are not UTF-8 runs again with
+    the adapter's decoding and goes on from the row it stopped at, however the rows are fetched."""
+    from adapters.sqlite import _connect_ro
+
+    db = tmp_path / "portal.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"Nguyễn {i}") for i in range(1, 8)])
+    _spoil(db, "t", "name", 4)
+    expected = [(i, f"Nguyễn {i}") if i != 4 else (4, NOT_UTF8.decode("utf-8", "surrogateescape")) for i in range(1, 8)]
+    uri = db.resolve().as_uri() + "?mode=ro"
+    sql = "SELECT id, name FROM t ORDER BY id"
+    fetched = {
+        "fetchall": lambda c: c.execute(sql).fetchall(),
+        "fetchmany": lambda c: _many(c.cursor().execute(sql)),
+        "fetchone": lambda c: list(iter(c.cursor().execute(sql).fetchone, None)),
+        "iteration": lambda c: list(c.cursor().execute(sql)),
+    }
+    for how, fetch in fetched.items():
+        conn = _connect_ro(uri)
+        try:
+            assert fetch(conn) == expected, how
+            assert conn.execute(sql).fetchall() == expected, how  # the connection decodes that way from then on
+        finally:
+            conn.close()
+
+
+def _many(cursor) -> list:
+    rows: list = []
+    for n in (2, 2, 1, 5):
+        rows += cursor.fetchmany(n)
+    return rows
