@@ -1,6 +1,8 @@
 """``hopnhat store downgrade`` on a populated store, as a shell runs it, on SQLite and PostgreSQL.
 
-upgrade → downgrade → upgrade keeps every row of every table the downgrade does not drop: 0004 → 0003
+upgrade → downgrade → upgrade keeps every row of every table the downgrade does not drop: 0006 → 0005
+moves the remap decisions out of the lineage rows into a remap_decision table of their own (the upgrade
+moves them back), 0004 → 0003
 drops only the marks of records deleted in the source and how each part was read, 0003 → 0002 only the
 old-identifier index (rebuilt by ``hopnhat continuity index``), 0002 → 0001 only the
 snapshot's ``planned_at`` column; ``base`` drops everything hopnhat created.
@@ -46,6 +48,31 @@ def _without(contents: dict[str, list[tuple]], table: str, column: str | None = 
                        table: sorted(tuple(r[i] for i in keep) for r in contents[table])}
 
 
+# lineage columns holding a record's remap decision since revision 0006, and the remap_decision column of each
+DECISION = {"remap_rule": "rule", "remap_score": "score", "remap_detail": "detail", "remap_address": "address",
+            "new_province_code": "new_province_code"}
+DECISION_ROW = ("source_system", "source_table", "source_key", "entity", "batch_id", "content_hash",
+                "old_province_code", "old_district_code", "old_commune_code", "address", "new_commune_code",
+                "new_province_code", "rule", "score", "detail")
+
+
+def _decisions_apart(contents: dict[str, list[tuple]], found: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """``contents`` as revision 0005 must hold it: the lineage rows without their decision columns, and each
+    decision a row of ``remap_decision`` (its ids, which the downgrade assigns, taken from ``found``)."""
+    (columns,) = contents["lineage:columns"]
+    at = {c: i for i, c in enumerate(columns)}
+    held_in = {d: lineage_column for lineage_column, d in DECISION.items()}  # the lineage's own rule is another
+    wanted = sorted(tuple(r[at[held_in.get(c, c)]] for c in DECISION_ROW)
+                    for r in contents["lineage"] if r[at["remap_rule"]] != "None")
+    (decision_columns,) = found["remap_decision:columns"]
+    assert decision_columns == ("id", *DECISION_ROW)
+    assert sorted(r[1:] for r in found["remap_decision"]) == wanted and wanted
+    out = contents
+    for column in DECISION:
+        out = _without(out, "lineage", column)
+    return out | {"remap_decision": found["remap_decision"], "remap_decision:columns": [decision_columns]}
+
+
 @pytest.fixture
 def populated(shell, store_url, demo_portals):
     """The store with the Hà Nam portal migrated through ``hopnhat run`` (its identifier index built)."""
@@ -69,8 +96,9 @@ def test_downgrade_and_upgrade_again_keep_what_they_promise(shell, populated):
 
     down = shell.run("store", "downgrade", "--store", store, "0003")
     assert down.stdout == f"Store {schema.safe_url(store)} is at schema revision 0003.\n" and down.stderr == ""
-    at_0003 = _without(_without(before, "source_deletion"), "source_snapshot", "read_plan")
-    assert _contents(store) == at_0003
+    found = _contents(store)
+    at_0003 = _decisions_apart(_without(_without(before, "source_deletion"), "source_snapshot", "read_plan"), found)
+    assert found == at_0003
 
     down = shell.run("store", "downgrade", "--store", store, "0002")
     assert down.stdout == f"Store {schema.safe_url(store)} is at schema revision 0002.\n" and down.stderr == ""
