@@ -240,12 +240,12 @@ class ServerClock:
         try:
             with engine.connect() as conn:
                 backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                try:  # while the backend lives: once its connection closes it may be gone
+                    status = Path(f"/proc/{backend}/status").read_text()
+                except OSError:
+                    return cls(None)
         finally:
             engine.dispose()
-        try:
-            status = Path(f"/proc/{backend}/status").read_text()
-        except OSError:
-            return cls(None)
         parent = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
         return cls(parent if cls._children(parent) is not None else None)
 
