@@ -7,8 +7,9 @@ its ``\\b`` example block, which stays as written under a translated
 ``Example:``; an option's help; a command listed under a group: its first
 sentence), and click's own words (``Usage:``, ``Options:``, ``[default: ...]``)
 are said again; a text without a translation stays English. ``hopnhat --help`` in
-English is click's own output, untouched. The commands whose help the
-catalogue holds are listed in tests/cli/test_help_language.py.
+English is click's own output, untouched. The catalogue holds the help of
+every command (tests/cli/test_help_language.py fails on one edited without its
+translation).
 """
 
 from __future__ import annotations
