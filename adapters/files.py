@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.base import RangeDigest
 from adapters.sheets import ExportReader
-from migrate.core.records import SKIPPED, EntitySpec, Key, RawRecord, SheetLayout, row_digest
+from migrate.core.records import SKIPPED, EntitySpec, Key, RawRecord, SheetLayout, rows_digest
 from adapters.sqlsource import SqlSource
 from migrate.core.errors import ConfigError, SourceError
 from migrate.core.messages import Message, msg
@@ -149,12 +149,8 @@ class FilesSource:
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
         """Count and XOR of per-row digests over the records as :meth:`read` gives them."""
-        acc = count = 0
-        for page in self.read_range(entity, lo, hi, batch_size=5000):
-            for record in page:
-                acc ^= int(row_digest(record.payload), 16)
-                count += 1
-        return RangeDigest(lo, hi, count, hashlib.sha256(acc.to_bytes(32, "big")).hexdigest())
+        count, digest = rows_digest(self.read_range(entity, lo, hi, batch_size=5000))
+        return RangeDigest(lo, hi, count, digest)
 
     def keys(self, entity: EntitySpec, *, batch_size: int, since: object | None = None) -> Iterator[Sequence]:
         self._ready(entity)

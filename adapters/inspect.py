@@ -262,7 +262,7 @@ def render_inventory(tables: list[TableInfo], lang: Language | None = None) -> s
     return "\n".join(lines)
 
 
-_TABLE_HINTS = {
+TABLE_HINTS = {  # words legacy table names hold for each entity (a test keeps it to the registry's)
     "account": ("applicant", "account", "taikhoan", "user", "congdan", "nguoidung"),
     "dossier": ("dossier", "hoso"),
     "dossier_event": ("action", "log", "history", "quatrinh", "xuly", "event"),
@@ -376,7 +376,7 @@ def _best_table(entity: str, tables: list[TableInfo], used: set[str]) -> TableIn
     for t in tables:
         if t.name in used:
             continue
-        hint = any(h in _norm(t.name) for h in _TABLE_HINTS[entity])
+        hint = any(h in _norm(t.name) for h in TABLE_HINTS.get(entity, (_norm(entity),)))
         matched = sum(1 for f in FIELDS[entity] if _match(f, list(t.columns)))
         if hint or matched >= 3:
             scored.append((hint * 5 + matched, t.rows, t.name, t))

@@ -23,6 +23,7 @@ from mappings.rules import Decision, ManualDecision, UnitRef
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
 from migrate.core.messages import msg
+from migrate.core.tables import TableWriter
 
 log = logging.getLogger(__name__)
 
@@ -73,30 +74,13 @@ def export_review(rows: Iterable[ReviewRow], path: Path | str) -> int:
 
 
 def write_table(data: list[dict[str, object]], columns: tuple[str, ...], path: Path | str) -> None:
-    """A reviewer file: header plus one row per dict, CSV or XLSX by the file suffix."""
+    """A reviewer file: header plus one row per dict, CSV or XLSX by the file suffix (the one table writer)."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "review"
-        ws.append(list(columns))
-        for row in data:
-            ws.append([row.get(c, "") for c in columns])
-        for i, col in enumerate(columns, start=1):
-            width = max([len(col)] + [len(str(r.get(col, ""))) for r in data[:200]])
-            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 70)
-        ws.freeze_panes = "A2"
-        wb.save(path)
-    elif path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(data)
-    else:
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise MappingError(msg("Review file {file}: use a .csv or .xlsx file name.", file=path.name))
+    with TableWriter(path, columns, sheet="review") as table:
+        for row in data:
+            table.write(row)
     log.info("wrote %d review rows to %s", len(data), path.name)
 
 

@@ -18,7 +18,7 @@ from migrate.store.models import lineage, review_item
 
 
 def _rows(path):
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -36,6 +36,7 @@ def test_decision_imported_from_the_store_queue_releases_its_records(store_url, 
     out = tmp_path / "review.csv"
     result = CliRunner().invoke(map_group, ["review", "export", "--store", store_url, str(out)])
     assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # the one table writer's CSV: Excel reads Vietnamese
     rows = _rows(out)
     assert rows and all(r["ref_key"] and int(r["records"]) >= 1 for r in rows)
     assert len({r["ref_key"] for r in rows}) == len(rows)          # one row per reference

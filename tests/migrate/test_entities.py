@@ -68,3 +68,12 @@ def test_a_part_is_not_its_entity():
     assert (log.name, log.label, log.table) == ("dossier_event", "dossier_event.log", "opencps_dossierlog")
     assert log.entity is REGISTRY["dossier_event"] is entity_of("dossier_event.log")
     assert [p.table for p in profile.parts("account")] == ["opencps_applicant", "opencps_employee"]
+
+
+def test_every_entity_is_named_for_readers_and_recognised_by_source_inspect():
+    """The per-entity words outside the registry (what people read, what legacy table names hold) cover it."""
+    from adapters.inspect import TABLE_HINTS
+    from reconciliation import labels
+
+    assert set(labels.ENTITIES) == set(REGISTRY)
+    assert set(TABLE_HINTS) == set(REGISTRY)
