@@ -29,7 +29,7 @@ from migrate.dedupe import Match, match_accounts
 from migrate.isolate import CLIENT_REFUSALS, is_refusal, store_message, write_isolating
 from migrate.ledger import Counts
 from migrate.prepare import IMPLAUSIBLE, Prepared
-from migrate.core.entities import REGISTRY
+from migrate.core.entities import REGISTRY, Entity, ParentLink
 from migrate.store.models import (
     account_alias,
     lineage,
@@ -84,14 +84,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
     """
     outcomes = [_first_pass(p) for p in prepared]
     live = [o for o in outcomes if o.outcome == "loaded"]
-    if entity == "account":
-        _accounts(conn, ctx, table, live)
-    elif entity == "dossier":
-        _dossiers(conn, ctx, live)
-    elif entity == "document":
-        _documents(conn, ctx, live)
-    else:  # the children of dossiers: events and files
-        _children(conn, ctx, entity, live)
+    _rows(conn, ctx, REGISTRY[entity], table, live)
     first = _first_load(conn, ctx, entity, table, outcomes)
     fresh = first == "copied"
     if not fresh:
@@ -100,7 +93,7 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
     catalog.note_batch(conn, ctx.source_system, entity,
                        [o.row for o in outcomes if o.outcome == "loaded" and o.row is not None], ctx.remaps)
     held = [index.Held(o.prepared.source_key, o.outcome, o.target_id, o.row,
-                       o.prepared.record.get("username") if entity == "account" else None,
+                       o.prepared.record.get(named) if (named := _ALIAS_NAMES.get(entity)) else None,
                        o.prepared.raw.payload if o.outcome == "quarantined" else None) for o in outcomes]
     changed = index.note_batch(conn, ctx.source_system, table, entity, held, ctx.raw_columns, fresh=fresh)
     if identifiers is not None:
@@ -282,11 +275,12 @@ def _looked_up(entity: str) -> tuple[str, ...]:
     return tables + (account_alias.name,) if REGISTRY[entity].merges else tables
 
 
-# --- per entity ---------------------------------------------------------------------
+# --- per entity: what the registry says of it -----------------------------------------------
 
-_ACCOUNT, _DOSSIER, _DOCUMENT = REGISTRY["account"], REGISTRY["dossier"], REGISTRY["document"]
-_DOSSIER_OWNER = _DOSSIER.parent.column  # type: ignore[union-attr]  # account_id
-_DOCUMENT_OWNER = _DOCUMENT.parent.column  # type: ignore[union-attr]
+# a placed record's store columns filled from its remap decision (those its table has), and the decision's
+_NEW_PLACE = (("new_commune_code", "new_commune"), ("new_province_code", "new_province"))
+# an entity whose records merge keeps each source record's name (its username) in the record's alias row
+_ALIAS_NAMES = {e.name: f.name for e in REGISTRY.values() for f in e.side_fields(account_alias.name) if f.identifier}
 
 
 def _first_pass(p: Prepared) -> _Outcome:
@@ -306,88 +300,82 @@ def _quarantine(o: _Outcome, field: str, reason: str) -> None:
     o.rejection = Rejection(o.prepared.source_key, field, reason, o.prepared.raw.payload)
 
 
-def _accounts(conn: Connection, ctx: BatchContext, table: str, live: list[_Outcome]) -> None:
+def _rows(conn: Connection, ctx: BatchContext, definition: Entity, table: str, live: list[_Outcome]) -> None:
+    """The entity row of each live record, as the registry describes the entity: records that merge are
+    matched first; a child is linked to its parent (and takes its place unless placed by its own fields);
+    a placed record gets its new commune; an attachment is copied into the file area. A record that
+    cannot be written so goes to quarantine with the field and the reason."""
+    if definition.merges:
+        _merge(conn, ctx, table, live)
+    link = definition.parent
+    parents = _parents(conn, ctx, link.entity, [o.prepared.record.get(link.field) for o in live]) if link else {}
+    walk_in = {} if link is None or not link.by_number else accounts_by_number(
+        conn, [o.prepared.record.get(link.by_number) for o in live if o.prepared.record.get(link.field) is None])
+    placed = tuple((c, attr) for c, attr in _NEW_PLACE if definition.placed and c in definition.store_table.c)
+    for o in live:
+        r, more = o.prepared.record, {}
+        if link is not None:
+            parent = _parent(o, definition, link, parents, walk_in)
+            if o.outcome == "quarantined":
+                continue
+            more[link.column] = parent["target_id"] if parent else None
+            if parent and not definition.placed:
+                o.place = parent["place"]
+        if placed:
+            d = o.prepared.decision
+            for column, attr in placed:
+                more[column] = getattr(d, attr) if d is not None else None
+        if definition.files:
+            stored = attachments.store_file(ctx.files_root, _text(r["path"]), ctx.files_dir, _text(r["sha256"]))
+            optional = definition.file_optional or ctx.optional_file
+            if not stored.ok and not (optional and stored.state == "no-path"):
+                _quarantine(o, "path", stored.reason)
+                continue
+            more.update(sha256=stored.sha256, file_state=stored.state)
+        o.row = definition.store_row(r, **more)
+
+
+def _merge(conn: Connection, ctx: BatchContext, table: str, live: list[_Outcome]) -> None:
+    """Records that merge (accounts): each one merged into a record of the store or of this batch, or a
+    conflict to review, or a record of its own."""
     matches = match_accounts(conn, ctx.source_system, table, [o.prepared for o in live])
     for o in live:
-        r, m = o.prepared.record, matches[o.prepared.source_key]
+        m = matches[o.prepared.source_key]
         if m.kind == "merged":
             o.outcome, o.target_id, o.batch_target = "merged", m.account_id, m.batch_key
             o.rule = f"merge:{m.rule}"
         elif m.kind == "conflict":
             o.rule = f"conflict:{m.rule}"
-        o.row = _ACCOUNT.store_row(r, new_commune_code=o.place[3])
         o.match = m
 
 
-def _dossiers(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
-    owners = _parents(conn, ctx, "account", [o.prepared.record.get("applicant_account_key") for o in live])
-    for o in live:
-        r, d = o.prepared.record, o.prepared.decision
-        owner_key = r.get("applicant_account_key")
-        owner = owners.get(owner_key) if owner_key else None
-        if owner_key and owner is None:
-            _quarantine(o, "applicant_account_key", f"applicant account {owner_key} is not in the store "
-                                                    "(quarantined or missing in the source)")
-            continue
-        o.row = _DOSSIER.store_row(r, **{_DOSSIER_OWNER: owner["target_id"] if owner else None},
-                                   new_commune_code=d.new_commune if d else None,
-                                   new_province_code=d.new_province if d else None)
-
-
-def _children(conn: Connection, ctx: BatchContext, entity: str, live: list[_Outcome]) -> None:
-    definition = REGISTRY[entity]
-    link = definition.parent
-    if link is None:
-        raise ValueError(f"{entity} has no parent")
-    parents = _parents(conn, ctx, link.entity, [o.prepared.record.get(link.field) for o in live])
-    for o in live:
-        r = o.prepared.record
-        parent = parents.get(r[link.field])
-        if parent is None or parent["outcome"] != "loaded":
-            why = "quarantined" if parent else "not extracted or missing in the source"
-            _quarantine(o, link.field, f"{link.entity} {r[link.field]} is not in the store ({why})")
-            continue
-        o.place = parent["place"]
-        row = definition.store_row(r, **{link.column: parent["target_id"]})
-        if not definition.files:
-            o.row = row
-            continue
-        stored = attachments.store_file(ctx.files_root, _text(r["path"]), ctx.files_dir, _text(r["sha256"]))
-        if not stored.ok and not (ctx.optional_file and stored.state == "no-path"):
-            _quarantine(o, "path", stored.reason)
-            continue
-        row.update(sha256=stored.sha256, file_state=stored.state)
-        o.row = row
-
-
-def _documents(conn: Connection, ctx: BatchContext, live: list[_Outcome]) -> None:
-    owners = _parents(conn, ctx, "account", [o.prepared.record.get("owner_account_key") for o in live])
-    walk_in = accounts_by_number(conn, [o.prepared.record.get("owner_id_number") for o in live
-                                         if o.prepared.record.get("owner_account_key") is None])
-    for o in live:
-        r = o.prepared.record
-        owner_key = r.get("owner_account_key")
-        owner = owners.get(owner_key)
-        if owner is None and owner_key is None and r.get("owner_id_number"):
-            # a walk-in applicant with no account: owned by the id number, linked when one account has it
-            matches = walk_in.get(compact(r["owner_id_number"]), [])
-            owner = {"target_id": matches[0] if len(matches) == 1 else None, "place": o.place}
+def _parent(o: _Outcome, definition: Entity, link: ParentLink, parents: Mapping[Any, dict],
+            walk_in: Mapping[str, list[int]]) -> dict | None:
+    """The parent of a record (target id and place), None when it names none and needs none; a record whose
+    parent is not in the store is quarantined."""
+    r = o.prepared.record
+    key = r.get(link.field)
+    if key is None:
+        number = r.get(link.by_number) if link.by_number else None
+        if number:  # a walk-in applicant with no account: owned by the id number, linked when one account has it
+            matches = walk_in.get(compact(number), [])
             o.rule = WALK_IN
-        if owner is None:
-            why = (f"owner account {owner_key} is not in the store (quarantined or missing in the source)"
-                   if owner_key is not None else
-                   "the document names no owner account and no owner id number; a document must belong to "
-                   "an account or an id number (fix the source or the profile's owner columns, then rerun "
-                   "--quarantined)")
-            _quarantine(o, "owner_account_key", why)
-            continue
-        o.place = owner["place"]
-        stored = attachments.store_file(ctx.files_root, _text(r["path"]), ctx.files_dir, _text(r["sha256"]))
-        if not stored.ok and stored.state != "no-path":
-            _quarantine(o, "path", stored.reason)
-            continue
-        o.row = _DOCUMENT.store_row(r, **{_DOCUMENT_OWNER: owner["target_id"]}, sha256=stored.sha256,
-                                    file_state=stored.state)
+            return {"target_id": matches[0] if len(matches) == 1 else None, "place": o.place}
+        if not link.required:
+            return None
+        if link.by_number:
+            _quarantine(o, link.field, f"the {definition.name} names no {link.named} and no "
+                                       f"{link.by_number.replace('_', ' ')}; a {definition.name} must belong to an "
+                                       "account or an id number (fix the source or the profile's owner columns, "
+                                       "then rerun --quarantined)")
+            return None
+    parent = parents.get(key)
+    if parent is None or parent["outcome"] != "loaded":
+        why = ("quarantined" if parent else "quarantined or missing in the source" if REGISTRY[link.entity].merges
+               else "not extracted or missing in the source")
+        _quarantine(o, link.field, f"{link.named} {key} is not in the store ({why})")
+        return None
+    return parent
 
 
 # --- lookups ------------------------------------------------------------------------------

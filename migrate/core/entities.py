@@ -9,8 +9,16 @@ is one legacy table feeding an entity; an entity may have several parts
 
 Everything that used to list entities by hand derives from ``REGISTRY``: the load
 order (``ENTITIES``), the stages of the ledger, the canonical fields and their
-conversions, the rows the loader writes, the parent links the quarantine and the
-rebuild follow, the placement of records by unit.
+conversions, what the loader does with each record (merge it, link it to its parent
+or to an id number's owner, place it, store its attachment) and the rows it writes,
+the parent links the quarantine and the rebuild follow, the placement of records by
+unit, the old identifiers the continuity index keeps, the records the continuity
+check follows and lookups show, the report's chart per new commune.
+
+Adding an entity: its table in ``migrate.store.models`` with an alembic revision,
+its entry here, and the words people read for it (``reconciliation.labels``) and
+that legacy table names hold for it (``adapters.inspect``); a test fails while
+either is missing.
 
 The store's column types and lengths are read from the models
 (``migrate.store.models``), never repeated here: ``Entity.column(field)`` is the
@@ -59,12 +67,20 @@ class Field:
 @dataclass(frozen=True)
 class ParentLink:
     """A child names its parent by the parent's source key in ``field``; the store keeps the parent row id
-    in ``column``. ``required``: a record without a parent in the store goes to quarantine."""
+    in ``column``. A record naming a parent the store does not hold goes to quarantine; so does one naming
+    none when ``required``, unless ``by_number`` names the field whose id number owns it instead (a walk-in
+    applicant's document, linked to the one account holding that number)."""
 
     field: str
     entity: str
     column: str
     required: bool = True
+    noun: str = ""  # how a quarantine reason names the parent ("applicant account"; the entity's name if empty)
+    by_number: str = ""
+
+    @property
+    def named(self) -> str:
+        return self.noun or self.entity
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,7 @@ class Entity:
     commune_required: bool = False  # a record whose place resolves to no new commune goes to quarantine
     merges: bool = False  # records of several sources may merge into one row (their lineage says "merged")
     files: bool = False  # carries an attachment (path, size, sha256) the loader copies into the file area
+    file_optional: bool = False  # a record naming no file loads without one (else only if its part says so)
     table: str = ""  # store table (the entity's name when empty)
     key_kind: str = ""  # the kind of old identifier its source key is in the continuity index ("dossier-id")
     number: str = ""  # the field of the number people know the record by (a dossier's tracking number)
@@ -201,7 +218,7 @@ _DEFINED = (
         _f("finished_at", "datetime"),
         _f("status", "text"),
         _f("modified_at", "datetime"),
-    ), parent=ParentLink("applicant_account_key", "account", "account_id", required=False),
+    ), parent=ParentLink("applicant_account_key", "account", "account_id", required=False, noun="applicant account"),
         placed=True, commune_required=True, key_kind="dossier-id", number="dossier_no", status="{status}"),
     Entity("dossier_event", (
         _f("dossier_key", "code", True),
@@ -229,7 +246,9 @@ _DEFINED = (
         _f("path", "text", column="source_path"),
         _f("size", "int"),
         _f("sha256", "code", column="recorded_sha256"),
-    ), parent=ParentLink("owner_account_key", "account", "account_id"), files=True, key_kind="document-id"),
+    ), parent=ParentLink("owner_account_key", "account", "account_id", noun="owner account",
+                         by_number="owner_id_number"),
+        files=True, file_optional=True, key_kind="document-id"),
 )
 
 REGISTRY: dict[str, Entity] = {e.name: e for e in _DEFINED}
