@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from migrate.core.entities import REGISTRY
-from migrate.core.masking import mask_text, mask_value
+from migrate.core.masking import PERSONAL_FIELDS, mask_text, mask_value
 from migrate.core.messages import msg
 
 # kind -> what an operator reads (a Message: said in the user's language)
@@ -33,8 +33,10 @@ KINDS: dict[str, str] = {
 # something within their source; an applicant's ID number names a person with many dossiers, not one record.
 UNIQUE_KINDS = frozenset(f.identifier for e in REGISTRY.values() for f in e.identifier_fields() if f.unique)
 
-# kinds whose values identify a person: masked unless asked otherwise
-PERSONAL = frozenset({"applicant-id-number", "username", "id-number", "legacy-id-number", "tax-code"})
+# kinds whose values identify a person, masked unless asked otherwise: those of the fields the one masking
+# policy calls personal (migrate.core.masking)
+PERSONAL = frozenset(f.identifier for e in REGISTRY.values() for f in e.identifier_fields()
+                     if f.name in PERSONAL_FIELDS)
 
 MAX_LENGTH = 400
 _SEPARATORS = re.compile(r"[\s.\-_/\\\u2010-\u2015\u2212\u00ad\ufe58\ufe63\uff0d]+")

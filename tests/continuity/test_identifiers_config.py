@@ -37,6 +37,14 @@ def test_the_kinds_an_official_can_look_up_are_the_ones_the_index_writes():
     assert UNIQUE_KINDS <= written and PERSONAL <= written
 
 
+def test_masked_and_unique_kinds_follow_the_registry_and_the_masking_policy():
+    """Personal kinds are those of the fields the one masking policy calls personal; unique kinds those of the
+    registry's unique identifier fields: the same kinds as when both were lists kept by hand."""
+    from migrate.continuity.identifiers import PERSONAL, UNIQUE_KINDS
+    assert PERSONAL == {"applicant-id-number", "username", "id-number", "legacy-id-number", "tax-code"}
+    assert UNIQUE_KINDS == {"dossier-no", "username", "id-number", "legacy-id-number", "tax-code"}
+
+
 def test_masking():
     assert mask("id-number", "035055755433") == "*********433"
     assert mask("username", "chivh.1") == "c****.*"  # one policy: usernames are personal, masked like names
