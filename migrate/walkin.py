@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
+from migrate.core.entities import REGISTRY
 from migrate.core.messages import msg
 from migrate.store.inlist import one_of
-from migrate.store.models import account, document
+from migrate.store.models import account
 
 CHUNK = 5000
 
@@ -53,31 +54,37 @@ def accounts_by_number(conn: Connection, numbers: Sequence[object]) -> dict[str,
 
 
 def link_walk_ins(store: Engine) -> WalkInLinks:
-    """Link every document still owned by an id number alone to the one account now holding that number."""
+    """Link every record still owned by an id number alone (a document: the registry's links ``by_number``)
+    to the one account now holding that number."""
     linked = ambiguous = waiting = 0
-    after = 0
-    while True:
-        with store.begin() as conn:
-            rows = conn.execute(
-                select(document.c.id, document.c.owner_id_number)
-                .where(document.c.account_id.is_(None), document.c.owner_id_number.is_not(None),
-                       document.c.id > after)
-                .order_by(document.c.id).limit(CHUNK)).all()
-            if not rows:
-                break
-            after = rows[-1].id
-            owners = accounts_by_number(conn, [r.owner_id_number for r in rows])
-            links = []
-            for r in rows:
-                matches = owners.get(compact(r.owner_id_number), [])
-                if len(matches) == 1:
-                    links.append({"doc": r.id, "owner": matches[0]})
-                elif matches:
-                    ambiguous += 1
-                else:
-                    waiting += 1
-            if links:
-                conn.execute(update(document).where(document.c.id == bindparam("doc"))
-                             .values(account_id=bindparam("owner")), links)
-            linked += len(links)
+    for entity in REGISTRY.values():
+        link = entity.parent
+        if link is None or not link.by_number:
+            continue
+        table = entity.store_table
+        owner, number = table.c[link.column], table.c[entity.field(link.by_number).store_column]
+        after = 0
+        while True:
+            with store.begin() as conn:
+                rows = conn.execute(
+                    select(table.c.id, number.label("number"))
+                    .where(owner.is_(None), number.is_not(None), table.c.id > after)
+                    .order_by(table.c.id).limit(CHUNK)).all()
+                if not rows:
+                    break
+                after = rows[-1].id
+                owners = accounts_by_number(conn, [r.number for r in rows])
+                links = []
+                for r in rows:
+                    matches = owners.get(compact(r.number), [])
+                    if len(matches) == 1:
+                        links.append({"row": r.id, "owner": matches[0]})
+                    elif matches:
+                        ambiguous += 1
+                    else:
+                        waiting += 1
+                if links:
+                    conn.execute(update(table).where(table.c.id == bindparam("row"))
+                                 .values({link.column: bindparam("owner")}), links)
+                linked += len(links)
     return WalkInLinks(linked, ambiguous, waiting)
