@@ -26,6 +26,7 @@ from mappings.review import read_rows, write_table
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
 from migrate.core.messages import Message, msg
+from migrate.store.inlist import each_one_of
 from migrate.store.models import lineage, review_item
 
 log = logging.getLogger(__name__)
@@ -169,8 +170,9 @@ def import_decisions(store: Engine, table: UnitTable, path: Path | str, *, decid
     with store.begin() as conn:
         for ref_key, (code, who) in chosen.items():
             ids = items[ref_key]
-            conn.execute(update(review_item).where(review_item.c.id.in_(ids))
-                         .values(state="decided", decision=code, decided_by=who, decided_at=when))
+            for part in each_one_of(conn, review_item.c.id, ids):  # a reference many records share: many ids
+                conn.execute(update(review_item).where(part)
+                             .values(state="decided", decision=code, decided_by=who, decided_at=when))
             covered += len(ids)
     log.info("stored %d review decision(s) covering %d item(s) from %s", len(chosen), covered, name)
     return ImportResult(len(chosen), covered)

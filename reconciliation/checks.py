@@ -32,6 +32,7 @@ from mappings.units import UnitTable
 from migrate import deletions
 from migrate.core.entities import ENTITIES, base_name, entity_of
 from migrate.delta import ReadPlan
+from migrate.store.inlist import each_one_of
 from migrate.store.models import (
     account_alias,
     batch,
@@ -335,8 +336,8 @@ def _units(conn: Connection, source: str, entity: str, units: UnitTable) -> list
         if outcome == "loaded":
             t["in_store"] += int(in_store)
     wanted = sorted({k[3] for k in tally if k[3]})
-    new_names = {code: name for code, name in conn.execute(
-        select(new_unit.c.code, new_unit.c.name).where(new_unit.c.code.in_(wanted)))}
+    new_names = {code: name for part in each_one_of(conn, new_unit.c.code, wanted) for code, name in conn.execute(
+        select(new_unit.c.code, new_unit.c.name).where(part))}
     return [
         UnitBalance(source, entity, key[0], key[1], key[2], key[3], extracted=t["extracted"], loaded=t["loaded"], merged=t["merged"],
                     quarantined=t["quarantined"], excluded=t["excluded"], in_store=t["in_store"],

@@ -237,9 +237,8 @@ def resolve(conn: Connection, rows: Iterable) -> list[Match]:
     communes = {c for c in placed if c}
     units = {}
     if communes:
-        units = {u.code: u for u in conn.execute(
-            select(new_unit.c.code, new_unit.c.name, new_unit.c.province_name)
-            .where(new_unit.c.code.in_(sorted(communes))))}
+        units = {u.code: u for part in each_one_of(conn, new_unit.c.code, sorted(communes)) for u in conn.execute(
+            select(new_unit.c.code, new_unit.c.name, new_unit.c.province_name).where(part))}
     reasons = _quarantine_reasons(conn, [r for r in rows if r.target_table is None])
     out = []
     for r in rows:

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mappings import review_store
 from migrate.cli.map import map_group
@@ -95,3 +95,24 @@ def test_import_rejects_a_file_that_is_not_a_review_file(sqlite_store, tmp_path,
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(MappingError, match="not a review file"):
         review_store.import_decisions(schema.connect(sqlite_store), table, path)
+
+
+def test_one_decision_settles_a_reference_thousands_of_records_share(sqlite_store, tmp_path, table):
+    """More review items than one part of the store's IN lists (900 values on SQLite, whose older builds take
+    no more than 999 variables in a statement): every one decided."""
+    engine = schema.connect(sqlite_store)
+    ref_key = "35|347|99999||"
+    with engine.begin() as conn:
+        conn.execute(review_item.insert(), [
+            {"kind": "remap", "source_system": "hanam-portal", "source_table": "HoSo", "source_key": str(i),
+             "reason": "split commune", "candidates": [], "context": {"ref_key": ref_key}, "state": "open"}
+            for i in range(2500)])
+    filled = tmp_path / "filled.csv"
+    code = next(iter(table.new_communes("37"))).code
+    _write(filled, [{"ref_key": ref_key, "decision_new_commune": code, "decided_by": "an"}])
+    result = review_store.import_decisions(engine, table, filled)
+    assert (result.decisions, result.items) == (1, 2500)
+    with engine.connect() as conn:
+        states = dict(conn.execute(select(review_item.c.state, func.count()).group_by(review_item.c.state)).all())
+    assert states == {"decided": 2500}
+    engine.dispose()
