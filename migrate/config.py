@@ -5,6 +5,7 @@ This is the only module that reads ``os.environ``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -26,13 +27,12 @@ from migrate.prepare import DateRange
 DEFAULT_STORE = "sqlite:///hopnhat.sqlite"
 PROJECT_FILE = "hopnhat.toml"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# section -> key -> expected type; paths are relative to the project file's folder
-PROJECT_KEYS: dict[str, dict[str, type]] = {
-    "store": {"url_env": str, "files_dir": str},
-    "run": {"profiles": list, "split_rules": str, "remaps": str, "batch_size": int, "workers": int,
-            "default_part_policy": bool, "earliest_date": str},
-    "reconcile": {"out": str},
-}
+
+
+def _setting(section: str, key: str, kind: type, default: object = None) -> Any:
+    """A field of :class:`Project` read from ``[section] key`` of the file, a TOML value of type ``kind``
+    (paths are relative to the project file's folder)."""
+    return field(default=default, metadata={"toml": (section, key, kind)})
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,17 @@ class Project:
     """
 
     path: Path
-    store_url_env: str | None = None
-    files_dir: Path | None = None
-    profiles: tuple[Path, ...] = ()
-    split_rules: Path | None = None
-    remaps: Path | None = None
-    batch_size: int | None = None
-    workers: int | None = None
-    default_part_policy: bool | None = None
-    report_dir: Path | None = None
-    earliest_date: str | None = None  # YYYY-MM-DD: earlier dates are implausible (rule date:implausible)
+    store_url_env: str | None = _setting("store", "url_env", str)
+    files_dir: Path | None = _setting("store", "files_dir", str)
+    profiles: tuple[Path, ...] = _setting("run", "profiles", list, ())
+    split_rules: Path | None = _setting("run", "split_rules", str)
+    remaps: Path | None = _setting("run", "remaps", str)
+    batch_size: int | None = _setting("run", "batch_size", int)
+    workers: int | None = _setting("run", "workers", int)
+    default_part_policy: bool | None = _setting("run", "default_part_policy", bool)
+    report_dir: Path | None = _setting("reconcile", "out", str)
+    # YYYY-MM-DD: earlier dates are implausible (rule date:implausible)
+    earliest_date: str | None = _setting("run", "earliest_date", str)
 
     @classmethod
     def find(cls, given: str | Path | None = None, *, cwd: Path | None = None,
@@ -134,6 +135,19 @@ class Project:
             earliest_date=earliest if isinstance(earliest, str) else None,
         )
 
+
+
+def _project_keys() -> dict[str, dict[str, type]]:
+    """Section -> key -> expected TOML type, from the fields of :class:`Project` (never a second list)."""
+    keys: dict[str, dict[str, type]] = {}
+    for f in dataclasses.fields(Project):
+        if "toml" in f.metadata:
+            section, key, kind = f.metadata["toml"]
+            keys.setdefault(section, {})[key] = kind
+    return keys
+
+
+PROJECT_KEYS = _project_keys()
 
 DELTA_MARGIN = 3600.0  # seconds: clocks of application servers and transactions committing late (migrate.delta)
 

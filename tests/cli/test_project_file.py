@@ -108,3 +108,27 @@ def test_a_missing_config_file_is_named(tmp_path):
     result = hopnhat("--config", str(tmp_path / "nope.toml"), "batches", "list")
     assert result.code == 1
     assert f"project file {tmp_path / 'nope.toml'} not found" in result.stderr
+
+
+def test_every_setting_of_the_project_file_is_a_field_read_from_it(tmp_path):
+    """The file's keys are the fields of Project (one list): a file naming every key sets every field."""
+    import dataclasses
+
+    from migrate.config import PROJECT_KEYS
+
+    for name in ("hanam.toml", "rules.csv", "remaps.csv"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    values = {str: "rules.csv", list: ["hanam.toml"], int: 7, bool: True}
+    special = {("store", "url_env"): "NB_STORE_URL", ("run", "earliest_date"): "1990-01-01",
+               ("run", "remaps"): "remaps.csv"}
+    lines = []
+    for section, keys in PROJECT_KEYS.items():
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {json.dumps(special.get((section, key), values[kind]))}" for key, kind in keys.items()]
+    (tmp_path / "hopnhat.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = Project.load(tmp_path / "hopnhat.toml")
+    unset = [f.name for f in dataclasses.fields(Project) if getattr(loaded, f.name) in (None, ())]
+    assert unset == []
+    assert sum(len(keys) for keys in PROJECT_KEYS.values()) == len(dataclasses.fields(Project)) - 1  # all but path
+    assert loaded.earliest_date == "1990-01-01" and loaded.workers == 7 and loaded.store_url_env == "NB_STORE_URL"
+    assert loaded.report_dir == tmp_path / "rules.csv" and loaded.profiles == (tmp_path / "hanam.toml",)
