@@ -23,8 +23,8 @@ from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Exists, I
 from sqlalchemy.exc import DBAPIError
 
 from migrate import deletions, quarantine
-from migrate.core.records import Key, encode_key
-from migrate.keyrows import PLAIN, SET_APART, key_of, stored
+from migrate.core.records import Key, encode_key, jsonable
+from migrate.keyrows import PLAIN, SET_APART, stored
 from migrate.store.limits import column_limit
 from migrate.store.models import lineage
 
@@ -155,7 +155,7 @@ def _lines(page: Sequence[Sequence[object]], pos: int, width: int) -> list[str]:
         if r[width] != 1:
             continue
         key = tuple(r[:width])
-        lines.append(f"{pos}\t{_held_as(encode_key(key))}\t{json.dumps(key_of(stored(key), width)).translate(_ESCAPE)}"
+        lines.append(f"{pos}\t{_held_as(encode_key(key))}\t{json.dumps([jsonable(v) for v in key]).translate(_ESCAPE)}"
                      f"\t{fresh[r[width + 1]]}\n")
     return lines
 
