@@ -2,13 +2,15 @@
 
 The store side never leaves the server: the source's keys are streamed in with
 one COPY (text form, a line a key), and each question is one statement against
-the lineage, the deletion marks and the review queue where they are, joined on
-their indexes: the keys the store lacks (an anti-join, kept in a second
-temporary table: a handful after a delta), the keys it holds that the source no
-longer has (the other anti-join, marked and unmarked by ``INSERT ... SELECT``
-and ``DELETE``). What comes back to the client is what changed, not the table.
-The temporary tables live in the run's snapshot transaction and are dropped
-when the comparison ends.
+the lineage, the deletion marks and the review queue where they are. One full
+join of the source's keys with the table's lineage keys (one pass over each,
+hashed in memory: ``work_mem`` is raised for that statement alone) keeps what
+differs in a second temporary table, a handful of rows after a delta: the keys
+the store lacks and the keys it holds that the source no longer has, marked and
+unmarked by ``INSERT ... SELECT`` and ``DELETE`` against an indexed table of
+them. What comes back to the client is what changed, not the table. The
+temporary tables live in the run's snapshot transaction and are dropped when the
+comparison ends.
 """
 
 from __future__ import annotations
@@ -37,10 +39,15 @@ def _keys_table(name: str) -> Table:
 
 
 SOURCE_KEYS = _keys_table("hopnhat_source_keys")  # every source key, in the source's order (pos)
-ADDED = _keys_table("hopnhat_added_keys")  # those the store does not hold
+# what the full join found: a source key the store does not hold (pos, k, v, fresh), or a lineage key the
+# source no longer has (pos NULL, its key in ``held``)
+DIFF = Table("hopnhat_key_diff", _META, Column("pos", BigInteger), Column("k", Text), Column("v", Text),
+             Column("fresh", SmallInteger), Column("held", Text), prefixes=["TEMPORARY"])
 RETRY = Table("hopnhat_retry_keys", _META, Column("k", Text), prefixes=["TEMPORARY"])
-GONE = Table("hopnhat_gone_keys", _META, Column("k", Text), prefixes=["TEMPORARY"])
-_TABLES = (SOURCE_KEYS, ADDED, RETRY, GONE)
+# indexed: the marks are matched against it one by one whatever the planner guesses of their number
+GONE = Table("hopnhat_gone_keys", _META, Column("k", Text, primary_key=True), prefixes=["TEMPORARY"])
+_TABLES = (SOURCE_KEYS, DIFF, RETRY, GONE)
+JOIN_MEMORY = "64MB"  # work_mem of the full join: a million keys a side hashed without spilling to disk
 _FRESH: dict[object, str] = {1: "1", 0: "0", None: "\\N"}  # watermark passed (or True), did not, not asked
 _LINEAGE_KEY = column_limit(lineage.c.source_key)
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})  # COPY's text form
@@ -96,16 +103,30 @@ class ServerKeys:
                               lineage.c.source_key == key)
 
     def added(self) -> int:
-        """Source keys the store does not hold (kept apart for :meth:`wanted`)."""
-        s = SOURCE_KEYS.c
-        return _inserted(self._conn, insert(ADDED).from_select(
-            ["pos", "k", "v", "fresh"], select(s.pos, s.k, s.v, s.fresh).where(~self._held(s.k))))
+        """Source keys the store does not hold; the full join behind it also keeps, for
+        :meth:`deletions`, the store keys the source no longer has."""
+        s, d = SOURCE_KEYS.c, DIFF.c
+        held = (select(lineage.c.source_key.label("k"))
+                .where(lineage.c.source_system == self._source, lineage.c.source_table == self._table)
+                .subquery("held"))
+        both = SOURCE_KEYS.join(held, held.c.k == s.k, full=True)
+        old = self._conn.execute(text("SELECT current_setting('work_mem')")).scalar_one()
+        self._conn.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": JOIN_MEMORY})
+        try:
+            _inserted(self._conn, insert(DIFF).from_select(
+                ["pos", "k", "v", "fresh", "held"],
+                select(s.pos, s.k, s.v, s.fresh, held.c.k).select_from(both)
+                .where(or_(s.pos.is_(None), held.c.k.is_(None)))))
+        finally:
+            self._conn.execute(text("SELECT set_config('work_mem', :size, true)"), {"size": old})
+        self._conn.execute(text("ANALYZE hopnhat_key_diff"))  # a fixed name: its size for the plans below
+        return self._conn.execute(select(func.count()).select_from(DIFF).where(d.pos.is_not(None))).scalar_one()
 
     def wanted(self) -> Iterator[tuple[int, Key, object, bool]]:
         """(pos, key, fresh, held) of the source keys the store lacks or holds with a decision to apply,
         in the source's order."""
-        a, s = ADDED.c, SOURCE_KEYS.c
-        parts = [select(a.pos, a.k, a.v, a.fresh, false().label("held"))]
+        a, s = DIFF.c, SOURCE_KEYS.c
+        parts = [select(a.pos, a.k, a.v, a.fresh, false().label("held")).where(a.pos.is_not(None))]
         if self._retry:
             parts.append(select(s.pos, s.k, s.v, s.fresh, true().label("held"))
                          .where(exists().where(RETRY.c.k == s.k), self._held(s.k)))
@@ -115,12 +136,10 @@ class ServerKeys:
 
     def deletions(self, run_id: int, now) -> tuple[int, int, int]:
         """Mark the store keys the source no longer has, unmark those back: (gone, newly marked, back)."""
-        key = lineage.c.source_key
+        key = DIFF.c.held
         apart = or_(key.startswith("~", autoescape=True), key.regexp_match(SET_APART.pattern))
         gone = _inserted(self._conn, insert(GONE).from_select(["k"], select(key).where(
-            lineage.c.source_system == self._source, lineage.c.source_table == self._table,
-            ~exists().where(SOURCE_KEYS.c.k == key),
-            or_(func.strpos(key, "~") == 0, ~apart))))
+            DIFF.c.pos.is_(None), or_(func.strpos(key, "~") == 0, ~apart))))
         marked = deletions.mark_found(self._conn, self._source, self._table, select(GONE.c.k), run_id, now)
         back = deletions.unmark_except(self._conn, self._source, self._table, select(GONE.c.k))
         return gone, marked, back

@@ -94,3 +94,29 @@ def test_a_delta_finds_added_and_deleted_keys_of_several_columns_on_both_stores(
     assert result.ok, result.broken()
     (balance,) = result.balances
     assert balance.deleted_in_source == 1 and balance.extracted == balance.source_count == 37
+
+
+def test_the_comparison_in_postgresql_gives_back_the_transactions_memory_setting(tmp_path, pg_store):
+    """The full join of both sides' keys runs with more work_mem than the server's default; the run's
+    snapshot transaction goes on with the setting it had."""
+    from migrate.keydiff import compare_keys
+    from migrate.store import schema
+    from adapters import open_source
+
+    source = tmp_path / "legacy.sqlite"
+    _legacy(source).close()
+    settings = _settings(tmp_path, pg_store, source)
+    pipeline.run(settings)
+    spec = settings.sources[0].profile.entities["dossier"]
+    adapter = open_source("keys-portal", f"sqlite:///{source}")
+    engine = schema.connect(pg_store)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL work_mem = '1234kB'")
+            diff = compare_keys(conn, adapter, spec, source="keys-portal", run_id=1, since=None, scratch=None,
+                                now=None, max_ranges=100)
+            assert conn.exec_driver_sql("SHOW work_mem").scalar_one() == "1234kB"
+    finally:
+        adapter.close()
+        engine.dispose()
+    assert diff.compared and (diff.kept, diff.added, diff.deleted) == (35, 0, 0)
