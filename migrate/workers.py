@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mappings.agencies import RemapTable
 from mappings.rules import Resolver
-from migrate import ledger
+from migrate import collector, ledger
 from migrate.config import Settings, SourceSettings
 from migrate.core.entities import REGISTRY
 from migrate.core.errors import HopnhatError, SourceError
@@ -90,10 +90,11 @@ class Worker:
     def work(self) -> None:
         """Work through every stage of the run until no batch of it is left."""
         try:
-            for stage in ledger.STAGES:
-                pairs = [(s, self.read_spec(s, spec)) for s in self.settings.sources for spec in s.profile.ordered()
-                         if spec.name in stage]
-                self._work_stage(pairs)
+            with collector.paced():
+                for stage in ledger.STAGES:
+                    pairs = [(s, self.read_spec(s, spec)) for s in self.settings.sources
+                             for spec in s.profile.ordered() if spec.name in stage]
+                    self._work_stage(pairs)
         finally:
             self.close()
 
