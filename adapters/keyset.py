@@ -30,6 +30,7 @@ from sqlalchemy import JSON, Date, DateTime, Interval, Numeric, Select, String, 
 from sqlalchemy.sql.expression import FromClause
 
 from migrate.core.canonical import shown
+from migrate.core.messages import N_
 from migrate.core.records import DERIVED, SEVERAL, EntitySpec, Key, RawRecord, encode_key, fold, jsonable, \
     row_digest
 from adapters.text import TextRepair
@@ -39,6 +40,16 @@ log = logging.getLogger(__name__)
 RAW = "~raw"  # payload entry keeping the original of values converted from a legacy encoding
 _PLAIN = frozenset((str, int, float, bool, type(None)))  # values jsonable() returns as they are
 _LISTED = 10  # other rows named in a key problem's reason
+
+# why a record whose key cannot name it is quarantined (catalogue messages, said where shown)
+NULL_KEY = N_("key {names} is NULL, so it cannot identify the row: {n} row(s) of {table} have a NULL key (this one "
+              "{this}); give each row a key in the source, then rerun the batch")
+NULL_KEYS = N_("key {names} is NULL, so it cannot identify the row: {n} row(s) of {table} have a NULL key (this one "
+               "{this}; the others {others}); give each row a key in the source, then rerun the batch")
+SHARED_KEY = N_("key {key} is shared by {n} rows of {table} (this one {this}; the others {others}); a key must name "
+                "one row: fix the source, then rerun the batch")
+REASONS = (NULL_KEY, NULL_KEYS, SHARED_KEY)
+PROBLEMS: tuple[str, ...] = ()
 
 
 def null_key(width: int) -> Key:
@@ -293,9 +304,8 @@ class KeysetPager:
         nkey = len(self.key_columns)
         records = [dataclasses.replace(self._record([row], nkey), key=null_key(nkey)) for row in rows]
         names = ", ".join(self.entity.key)
-        return _set_apart(records, "~null", lambda others: (
-            f"key {names} is NULL, so it cannot identify the row: {len(records)} row(s) of {self.entity.table} "
-            f"have a NULL key{others}; give each row a key in the source, then rerun the batch"))
+        return _set_apart(records, "~null", lambda this, others: (NULL_KEYS if others else NULL_KEY).format(
+            names=names, n=len(records), table=self.entity.table, this=this, others=others))
 
     def _group(self, group: Sequence, nkey: int, shared: Mapping[Key, int] | None) -> list[RawRecord]:
         key = tuple(group[0][:nkey])
@@ -310,9 +320,8 @@ class KeysetPager:
             rows = _main_rows(group, [i for i, ref in enumerate(self.names) if not self._joined(ref)], count)
         records = [self._record(part, nkey) for part in rows]
         shown_key = ", ".join(f"{name}={shown(value)}" for name, value in zip(self.entity.key, key))
-        return _set_apart(records, encode_key(key), lambda others: (
-            f"key {shown_key} is shared by {len(records)} rows of {self.entity.table}{others}; a key must name "
-            "one row: fix the source, then rerun the batch"))
+        return _set_apart(records, encode_key(key), lambda this, others: SHARED_KEY.format(
+            key=shown_key, n=len(records), table=self.entity.table, this=this, others=others))
 
     def _joined(self, ref: str) -> bool:
         return any(ref.startswith(name + ".") for name in self.joined)
@@ -397,7 +406,7 @@ def _set_apart(records: list[RawRecord], stem: str, reason) -> list[RawRecord]:
     for i, record in enumerate(records):
         others = [k for j, k in enumerate(keys) if j != i]
         listed = ", ".join(others[:_LISTED]) + (f" and {len(others) - _LISTED} more" if len(others) > _LISTED else "")
-        text = reason(f" (this one {keys[i]}; the others {listed})" if others else f" (this one {keys[i]})")
+        text = reason(keys[i], listed if others else "")
         out.append(RawRecord(record.table, record.key, record.payload, key_problem=text, lineage_key=keys[i]))
     return out
 

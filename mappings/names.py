@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from mappings import explanations as explain
 from mappings import fuzzy
 from mappings.address import PROVINCE_ALIASES, Component, ParsedAddress, unit_keys, unit_kind
 from mappings.text import fold_key, name_key, strip_marks
@@ -294,5 +295,6 @@ class NameIndex:
         if units:
             return "; ".join(f"{u.commune_name}, {u.district_name}, {u.province_name}" for u in units[:4])
         if districts:
-            return "district " + "; ".join(f"{d.name}, {d.province_name}" for d in districts[:4])
-        return f"province {', '.join(provinces)}" if provinces else "no unit named"
+            named = "; ".join(f"{d.name}, {d.province_name}" for d in districts[:4])
+            return explain.NAMED_DISTRICTS.format(names=named)
+        return explain.NAMED_PROVINCES.format(codes=", ".join(provinces)) if provinces else explain.NAMED_NOTHING

@@ -19,9 +19,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from mappings.explanations import PHRASEBOOK
 from mappings.rules import Decision, ManualDecision, UnitRef
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
+from migrate.core.i18n import Language, language
 from migrate.core.messages import msg
 from migrate.core.tables import TableWriter
 
@@ -66,9 +68,10 @@ def review_row(ref: UnitRef, decision: Decision, table: UnitTable, *, source: st
                      decision.detail, "; ".join(names))
 
 
-def export_review(rows: Iterable[ReviewRow], path: Path | str) -> int:
-    """Write the rows to ``path`` (.csv or .xlsx); returns how many were written."""
-    data = [asdict(r) for r in rows]
+def export_review(rows: Iterable[ReviewRow], path: Path | str, lang: Language | None = None) -> int:
+    """Write the rows to ``path`` (.csv or .xlsx); returns how many were written. The reason is said in
+    ``lang`` (English by default); the column names stay as they are."""
+    data = [asdict(r) | {"reason": PHRASEBOOK.say(r.reason, lang or language("en"))} for r in rows]
     write_table(data, REVIEW_COLUMNS, path)
     return len(data)
 

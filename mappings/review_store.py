@@ -22,9 +22,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 
+from mappings.explanations import PHRASEBOOK
 from mappings.review import read_rows, write_table
 from mappings.units import UnitTable
 from migrate.core.errors import MappingError
+from migrate.core.i18n import Language, language
 from migrate.core.messages import Message, msg
 from migrate.store.inlist import each_one_of
 from migrate.store.models import lineage, review_item
@@ -53,7 +55,7 @@ class StoreReviewRow:
     reason: str = ""
     candidates: tuple[str, ...] = ()
 
-    def as_row(self, table: UnitTable) -> dict[str, object]:
+    def as_row(self, table: UnitTable, lang: Language | None = None) -> dict[str, object]:
         names = []
         for code in self.candidates:
             new = table.new_commune(code)
@@ -61,7 +63,8 @@ class StoreReviewRow:
         return dict(ref_key=self.ref_key, records=self.records, sources=", ".join(sorted(self.sources)),
                     example_record=self.example_record, old_province_code=self.old_province_code,
                     old_district_code=self.old_district_code, old_commune_code=self.old_commune_code,
-                    address=self.address, rule=self.rule, reason=self.reason, candidates="; ".join(names),
+                    address=self.address, rule=self.rule,
+                    reason=PHRASEBOOK.say(self.reason, lang or language("en")), candidates="; ".join(names),
                     decision_new_commune="", decided_by="", note="")
 
 
@@ -106,9 +109,10 @@ def open_references(store: Engine) -> list[StoreReviewRow]:
     return sorted(groups.values(), key=lambda g: (-g.records, g.ref_key))
 
 
-def export_open(store: Engine, table: UnitTable, path: Path | str) -> int:
-    """Write the open references to a .csv or .xlsx reviewer file; returns how many rows."""
-    rows = [g.as_row(table) for g in open_references(store)]
+def export_open(store: Engine, table: UnitTable, path: Path | str, lang: Language | None = None) -> int:
+    """Write the open references to a .csv or .xlsx reviewer file, each reason said in ``lang``; returns how
+    many rows."""
+    rows = [g.as_row(table, lang) for g in open_references(store)]
     write_table(rows, STORE_REVIEW_COLUMNS, path)
     return len(rows)
 

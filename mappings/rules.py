@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from mappings import explanations as explain
 from mappings.address import ParsedAddress, parse_address, strip_type
 from mappings.names import NameIndex, NewForm
 from mappings.split_rules import SplitRules
@@ -158,7 +159,7 @@ def normalize_code(value: str | None, width: int) -> tuple[str | None, str]:
     if text.endswith(".0"):          # numbers read through a spreadsheet
         text = text[:-2]
     if not _DIGITS.fullmatch(text) or len(text) > width:
-        return None, f"malformed code {text!r} (expected {width} digits)"
+        return None, explain.MALFORMED.format(value=repr(text), width=width)
     return text.zfill(width), ""
 
 
@@ -252,7 +253,7 @@ class Resolver:
             decision = self._resolve(ref)
         except Exception as exc:  # a bad record must never stop a batch
             log.exception("resolver failed on %r", ref)
-            decision = Decision(None, None, "review:error", detail=f"Internal error while resolving: {exc}")
+            decision = Decision(None, None, "review:error", detail=explain.INTERNAL.format(error=exc))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[ref] = decision
@@ -305,7 +306,7 @@ class Resolver:
         parts = self.table.parts(unit.commune_code)
         if len(parts) > 1 and self.split_rules is not None:
             return None
-        return self._settle(parts, None, via="names:address", why="Found by name: ")  # type: ignore[arg-type]
+        return self._settle(parts, None, via="names:address", why=explain.FOUND_BY_NAME)  # type: ignore[arg-type]
 
     def _official_single(self, province: str | None, district: str | None, commune: str | None) -> Decision | None:
         code, _ = normalize_code(commune, 5)
@@ -330,16 +331,16 @@ class Resolver:
     # --- the rules, in order ------------------------------------------------------
     def _resolve(self, ref: UnitRef) -> Decision:
         if ref.is_empty():
-            return Decision(None, None, "review:empty", detail="The record names no place at all.")
+            return Decision(None, None, "review:empty", detail=explain.EMPTY)
         manual = self._manual.get(ref.key)
         if manual is not None:
             return self._manual_decision(manual)
         prov, prov_problem = normalize_code(ref.province_code, 2)
         if prov and prov not in self._old_provinces:
-            prov_problem, prov = f"province code {prov} is not one of the 63 former provinces", None
+            prov_problem, prov = explain.NOT_A_PROVINCE.format(code=prov), None
         dist, dist_problem = normalize_code(ref.district_code, 3)
         if dist and dist not in self._names.district_by_code:
-            dist_problem, dist = f"district code {dist} is not an old district", None
+            dist_problem, dist = explain.NOT_A_DISTRICT.format(code=dist), None
         code, code_problem = normalize_code(ref.commune_code, 5)
         parsed = parse_address(", ".join(v for v in (ref.address, ref.commune_name, ref.district_name,
                                                       ref.province_name) if v and v.strip()))
@@ -347,27 +348,28 @@ class Resolver:
             parts = self.table.parts(code)
             if parts:
                 old = parts[0].old
-                clash = ((prov and prov != old.province_code and f"province {prov}")
-                         or (dist and dist != old.district_code and f"district {dist}"))
-                if not clash:
+                label = f"{old.commune_name}, {old.district_name}, {old.province_name}"
+                if prov and prov != old.province_code:
+                    why = explain.CODE_PROVINCE_CLASH.format(code=code, old=label, other=prov)
+                elif dist and dist != old.district_code:
+                    why = explain.CODE_DISTRICT_CLASH.format(code=code, old=label, other=dist)
+                else:
                     return self._settle(parts, parsed, via="official")
-                why = (f"Old commune code {code} is {old.commune_name}, {old.district_name}, "
-                       f"{old.province_name}, but the record says {clash}. ")
                 return self._by_names(parsed, prov, dist, "names:address", why, "code-mismatch")
-            why, reason = f"Old commune code {code} is not in the official table. ", "unknown-code"
+            why, reason = explain.CODE_UNKNOWN.format(code=code), "unknown-code"
         elif code_problem:
-            why, reason = f"Commune {code_problem}. ", "malformed-code"
+            why, reason = explain.CODE_MALFORMED.format(problem=code_problem), "malformed-code"
         elif dist:
             keyed = self.table.district_keyed_parts(dist)
             if keyed and len(self.table.district_parts(dist)) == len(keyed):
                 return self._settle(keyed, parsed, via="district:single",
-                                    why=f"District {dist} has no communes. ")
-            why, reason = f"No commune code; district {dist}. ", "district-only"
+                                    why=explain.DISTRICT_EMPTY.format(code=dist))
+            why, reason = explain.DISTRICT_ONLY.format(code=dist), "district-only"
         else:
             why, reason = "", "unresolved"
-        notes = " ".join(f"Ignored {p}." for p in (prov_problem, dist_problem) if p)
+        notes = "".join(explain.IGNORED.format(problem=p) for p in (prov_problem, dist_problem) if p)
         rule = "district:address" if dist and not code else "names:address"
-        return self._by_names(parsed, prov, dist, rule, why + (notes + " " if notes else ""), reason)
+        return self._by_names(parsed, prov, dist, rule, why + notes, reason)
 
     @property
     def _old_provinces(self) -> dict[str, str]:
@@ -377,7 +379,7 @@ class Resolver:
                   why: str, reason: str) -> Decision:
         if not parsed.units():
             return Decision(None, None, f"review:{reason}",
-                            detail=why + ("The address names no unit." if parsed.raw else "There is no address."))
+                            detail=why + (explain.NO_UNIT if parsed.raw else explain.NO_ADDRESS))
         located = self._names.locate(parsed, province_code=prov, district_code=dist)
         if not located.district_named:
             form = self._names.new_format(parsed)
@@ -388,38 +390,33 @@ class Resolver:
             if tail is not None and len(tail.units) == 1 and (not located.units or tail.units[0] in located.units):
                 parts = self.table.parts(tail.units[0].commune_code)
                 return self._settle(parts, parsed, via=rule, score=located.score,
-                                    why=f"{why}Read from the end of the address ({tail.how}): ")
+                                    why=why + explain.FOUND_FROM_END.format(how=tail.how))
         if len(located.units) == 1:
             parts = self.table.parts(located.units[0].commune_code)
-            return self._settle(parts, parsed, via=rule, score=located.score,
-                                why=f"{why}Found by name: ")
+            return self._settle(parts, parsed, via=rule, score=located.score, why=why + explain.FOUND_BY_NAME)
         if located.units:
             targets = {p.new.code for u in located.units for p in self.table.parts(u.commune_code)}
             if len(targets) == 1:
                 parts = self.table.parts(located.units[0].commune_code)
                 return self._settle(parts, parsed, via=rule, score=located.score,
-                                    why=f"{why}The name fits {len(located.units)} old units that all went "
-                                        "to the same new commune: ")
+                                    why=why + explain.FOUND_SAME_TARGET.format(n=len(located.units)))
             return Decision(None, None, "review:ambiguous-name", located.score,
-                            f"{why}'{parsed.raw}' fits several old units: {located.how}.",
-                            tuple(sorted(targets)))
+                            why + explain.SEVERAL.format(address=parsed.raw, how=located.how), tuple(sorted(targets)))
         if located.elsewhere:
             targets = {p.new.code for u in located.elsewhere for p in self.table.parts(u.commune_code)}
             where = "; ".join(f"{u.commune_name}, {u.district_name}" for u in located.elsewhere[:4])
             return Decision(None, None, "review:other-district", located.score,
-                            f"{why}'{parsed.raw}': no such commune in {located.districts[0].name}; the "
-                            f"province has {where} (a unit moved to another district, or a slip: a reviewer "
-                            "decides).", tuple(sorted(targets)))
+                            why + explain.OTHER_DISTRICT.format(address=parsed.raw, district=located.districts[0].name,
+                                                            where=where), tuple(sorted(targets)))
         if len(located.districts) == 1:
             keyed = self.table.district_keyed_parts(located.districts[0].code)
             if keyed and len(self.table.district_parts(located.districts[0].code)) == len(keyed):
-                return self._settle(keyed, parsed, via=rule, score=located.score, why=f"{why}Found by name: ")
+                return self._settle(keyed, parsed, via=rule, score=located.score, why=why + explain.FOUND_BY_NAME)
         if located.doubted:
             return Decision(None, None, "review:ambiguous-name", located.score,
-                            f"{why}'{located.doubted}' in '{parsed.raw}' reads as two communes of {located.how} "
-                            "(a diacritic missing or changed, or a letter slipped): a reviewer decides.")
+                            why + explain.DOUBTED.format(name=located.doubted, address=parsed.raw, how=located.how))
         return Decision(None, None, f"review:{reason}", located.score,
-                        f"{why}No old commune found in '{parsed.raw}' ({located.how}).")
+                        why + explain.NOT_FOUND.format(address=parsed.raw, how=located.how))
 
     def _already_new(self, form: NewForm, parsed: ParsedAddress, why: str) -> Decision:
         """A two-level address: its new commune, unless the same text also reads as an old commune
@@ -429,35 +426,36 @@ class Resolver:
         targets = {p.new.code for u in form.namesakes for p in self.table.parts(u.commune_code)}
         olds = "; ".join(f"{u.commune_name}, {u.district_name}" for u in form.namesakes[:4])
         if targets <= {new.code}:
-            also = f" The old {olds} of that name went whole to it too." if targets else ""
+            also = explain.ALREADY_NEW_TOO.format(olds=olds) if targets else ""
             return Decision(new.code, new.province_code, "already-new", None,
-                            f"{why}'{parsed.raw}' is in the two-level form (a new province, no district): "
-                            f"{label} itself.{also}")
+                            why + explain.ALREADY_NEW.format(address=parsed.raw, new=label) + also)
         names = ", ".join(self.table.new_commune(c).name for c in sorted(targets))  # type: ignore[union-attr]
         return Decision(None, None, "review:old-or-new", None,
-                        f"{why}'{parsed.raw}' reads as {label} in the two-level form, and as the old {olds} "
-                        f"(→ {names}) written without its district; the text does not say which.",
+                        why + explain.OLD_OR_NEW.format(address=parsed.raw, new=label, olds=olds, names=names),
                         tuple(sorted(targets | {new.code})))
 
     def _manual_decision(self, manual: ManualDecision) -> Decision:
         new = self.table.new_commune(manual.new_commune)
         if new is None:
             return Decision(None, None, "review:manual-invalid",
-                            detail=f"The manual decision names {manual.new_commune}, not a new commune.")
-        who = f" by {manual.decided_by}" if manual.decided_by else ""
+                            detail=explain.MANUAL_INVALID.format(code=manual.new_commune))
+        template = ((explain.MANUAL_BY_NOTE if manual.note else explain.MANUAL_BY) if manual.decided_by
+                    else explain.MANUAL_NOTE if manual.note else explain.MANUAL)
         return Decision(new.code, new.province_code, "manual",
-                        detail=f"Decided{who} in review: {new.name}, {new.province_name}."
-                               + (f" {manual.note}" if manual.note else ""))
+                        detail=template.format(who=manual.decided_by, new=f"{new.name}, {new.province_name}",
+                                               note=manual.note))
 
     def _settle(self, parts: list[Part], parsed: ParsedAddress, *, via: str,
                 score: float | None = None, why: str = "") -> Decision:
         old = parts[0].old
-        label = f"{old.commune_name or '(no commune)'}, {old.district_name}, {old.province_name}"
+        place = f"{old.district_name}, {old.province_name}"
+        label = f"{old.commune_name}, {place}" if old.commune_name else explain.NO_COMMUNE.format(district=place)
         if len(parts) == 1:
             new = parts[0].new
             rule = f"official:{parts[0].change}" if via == "official" else via
             return Decision(new.code, new.province_code, rule, score,
-                            f"{why}{label} → {new.name}, {new.province_name} ({parts[0].note or parts[0].change}).")
+                            why + explain.WHOLE.format(old=label, new=f"{new.name}, {new.province_name}",
+                                                   change=parts[0].note or parts[0].change))
         by_code = {p.new.code: p.new for p in parts}
         names = ", ".join(p.new.name for p in parts)
         if self.split_rules is not None:
@@ -465,16 +463,14 @@ class Resolver:
             if m is not None:
                 new = by_code[m.new_commune_code]
                 kind = "rule-list" if m.score is None else "address"
-                how = "is listed" if m.score is None else f"matches (score {m.score:.0f})"
-                return Decision(new.code, new.province_code, f"split:{kind}", m.score,
-                                f"{why}{label} was split between {names}; '{m.matched}' {how} as "
-                                f"{m.rule.kind} '{m.rule.value}' of {new.name} (split rules row {m.rule.row}).",
-                                tuple(by_code))
+                template = explain.SPLIT_LISTED if m.score is None else explain.SPLIT_MATCHED
+                text = template.format(old=label, names=names, matched=m.matched, score=f"{m.score or 0:.0f}",
+                                       kind=m.rule.kind, value=m.rule.value, new=new.name, row=m.rule.row)
+                return Decision(new.code, new.province_code, f"split:{kind}", m.score, why + text, tuple(by_code))
         default = self._defaults.get(old.commune_code)
         if default is not None:
             new = by_code[default]
             return Decision(new.code, new.province_code, "policy:default-part", score,
-                            f"{why}{label} was split between {names}; sent to {new.name} by the province's "
-                            "default-part policy, not by the official table.", tuple(by_code))
+                            why + explain.SPLIT_DEFAULT.format(old=label, names=names, new=new.name), tuple(by_code))
         return Decision(None, None, "review:split-ambiguous", score,
-                        f"{why}{label} was split between {names}; no rule names the part.", tuple(by_code))
+                        why + explain.SPLIT_AMBIGUOUS.format(old=label, names=names), tuple(by_code))

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mappings.explanations import PHRASEBOOK
 from mappings.review import ReviewRow, review_row
 from mappings.rules import Decision, Resolver, UnitRef
 from mappings.units import UnitTable
@@ -24,18 +25,20 @@ def decision_line(decision: Decision, table: UnitTable, *, explain: bool = False
     ``ERROR`` and the rule stay as they are in every language (scripts read them); the rest of
     an ERROR line is a :class:`Message`, said in the user's language.
     """
+    detail = PHRASEBOOK.recorded(decision.detail)
     if not decision.resolved:
         if decision.candidates:
             return msg("ERROR {rule}: {detail} Candidates: {candidates}.", rule=decision.rule,
-                       detail=decision.detail, candidates=", ".join(decision.candidates))
-        return msg("ERROR {rule}: {detail}", rule=decision.rule, detail=decision.detail)
+                       detail=detail, candidates=", ".join(decision.candidates))
+        return msg("ERROR {rule}: {detail}", rule=decision.rule, detail=detail)
     new = table.new_commune(decision.new_commune or "")
     assert new is not None
     line = f"{new.name} ({new.code})|{new.province_name} ({new.province_code})"
-    if explain:
-        score = f" score={decision.score:.0f}" if decision.score is not None else ""
-        line += f"|{decision.rule}{score}|{decision.detail}"
-    return line
+    if not explain:
+        return line
+    score = f" score={decision.score:.0f}" if decision.score is not None else ""
+    return Message("{line}|{rule}{score}|{detail}", {"line": line, "rule": decision.rule, "score": score,
+                                                     "detail": detail})  # a layout, no words: not in the catalogue
 
 
 def map_addresses(resolver: Resolver, lines: Iterable[str], *, explain: bool = False) -> Iterator[str]:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mappings import explanations as explain
 from mappings.address import PROVINCE_ALIASES, number_key, strip_type
 from mappings.text import drop_inner_digits, name_key, nfc, strip_marks
 from mappings.units import OldUnit, UnitTable
@@ -149,10 +150,10 @@ class TailReader:
                 for d_code, d_name in districts:
                     units += [u for u in self._commune_before(ws, marked, before, d_code) if u not in units]
                 if units:
-                    return TailReading(tuple(units), f"{districts[0][1]} before the province")
+                    return TailReading(tuple(units), explain.FROM_END_DISTRICT.format(district=districts[0][1]))
         # no district named; or one named like the commune, which then needs its type word ("TT Lộc Bình")
         units = self._commune_before(ws, marked, p_start, "p" + prov, typed_only=bool(named))
-        return TailReading(tuple(units), "no district named") if units else None
+        return TailReading(tuple(units), explain.FROM_END_NO_DISTRICT) if units else None
 
     def _commune_before(self, ws: tuple[str, ...], marked: tuple[str, ...], end: int, scope: str,
                         typed_only: bool = False) -> list[OldUnit]:

@@ -13,6 +13,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from migrate.core.messages import N_
+
+# why an attachment's record is quarantined (catalogue messages, said where shown)
+NO_FILE = N_("the record names no file")
+NO_ROOT = N_("the profile sets no files_root for this source")
+OUTSIDE = N_("path {path} leaves the source's file folder")
+CANNOT_OPEN = N_("cannot open {path}: {error}")
+NOT_FOUND = N_("file not found: {path}")
+CANNOT_READ = N_("cannot read {path}: {error}")
+REASONS = (NO_FILE, NO_ROOT, OUTSIDE, CANNOT_OPEN, NOT_FOUND, CANNOT_READ)
+
 CHUNK = 1 << 20
 
 
@@ -35,19 +46,19 @@ def stored_path(files_dir: Path, sha256: str) -> Path:
 def store_file(files_root: Path | None, relative: str | None, files_dir: Path,
                recorded_sha256: str | None = None) -> StoredFile:
     if not relative:
-        return StoredFile("no-path", reason="the record names no file")
+        return StoredFile("no-path", reason=NO_FILE)
     if files_root is None:
-        return StoredFile("missing", reason="the profile sets no files_root for this source")
+        return StoredFile("missing", reason=NO_ROOT)
     rel = PurePosixPath(relative.replace("\\", "/"))
     if rel.is_absolute() or ".." in rel.parts:
-        return StoredFile("outside-root", reason=f"path {relative!r} leaves the source's file folder")
+        return StoredFile("outside-root", reason=OUTSIDE.format(path=repr(relative)))
     source = files_root.joinpath(*rel.parts)
     try:
         found = source.is_file()
     except OSError as exc:  # a name longer than the file system allows (Errno 36), a path it refuses
-        return StoredFile("unreadable", reason=f"cannot open {_cut(relative)}: {exc.strerror or exc}")
+        return StoredFile("unreadable", reason=CANNOT_OPEN.format(path=_cut(relative), error=exc.strerror or exc))
     if not found:
-        return StoredFile("missing", reason=f"file not found: {relative}")
+        return StoredFile("missing", reason=NOT_FOUND.format(path=relative))
     files_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
@@ -58,7 +69,7 @@ def store_file(files_root: Path | None, relative: str | None, files_dir: Path,
                 tmp.write(chunk)
                 size += len(chunk)
     except OSError as exc:
-        return StoredFile("unreadable", reason=f"cannot read {relative}: {exc.strerror or exc}")
+        return StoredFile("unreadable", reason=CANNOT_READ.format(path=relative, error=exc.strerror or exc))
     sha = digest.hexdigest()
     if recorded_sha256 and recorded_sha256.lower() != sha:
         os.unlink(tmp.name)

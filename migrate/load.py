@@ -30,6 +30,7 @@ from migrate.isolate import CLIENT_REFUSALS, is_refusal, store_message, write_is
 from migrate.ledger import Counts
 from migrate.prepare import IMPLAUSIBLE, Prepared
 from migrate.core.entities import REGISTRY, Entity, ParentLink
+from migrate.core.messages import N_
 from migrate.store.models import (
     account_alias,
     lineage,
@@ -201,12 +202,11 @@ def _write_entities(conn: Connection, ctx: BatchContext, target, table: str, liv
     if not refused:
         return
     for refusal in refused:
-        _quarantine(refusal.item[0], "record", f"the store refused the record: {refusal.message}")
+        _quarantine(refusal.item[0], "record", REFUSED.format(message=refusal.message))
     gone = {r.item[0].prepared.source_key for r in refused}
     for o in outcomes:
         if o.outcome == "merged" and o.batch_target in gone:
-            _quarantine(o, "record", f"merged into account {o.batch_target} of this batch, which the store "
-                                     "refused (see its quarantine entry)")
+            _quarantine(o, "record", MERGED_REFUSED.format(key=o.batch_target))
 
 
 class Statistics:
@@ -295,6 +295,19 @@ def _first_pass(p: Prepared) -> _Outcome:
     return _Outcome(p, "loaded", place=place)
 
 
+# why a record is quarantined while it is written (catalogue messages, said where shown)
+REFUSED = N_("the store refused the record: {message}")
+MERGED_REFUSED = N_("merged into account {key} of this batch, which the store refused (see its quarantine entry)")
+NO_OWNER = N_("the {entity} names no {named} and no {number}; a {entity} must belong to an account or an id number "
+              "(fix the source or the profile's owner columns, then rerun --quarantined)")
+PARENT_MISSING = N_("{named} {key} is not in the store ({why})")
+PARENT_QUARANTINED = N_("quarantined")
+PARENT_GONE = N_("quarantined or missing in the source")
+PARENT_NOT_EXTRACTED = N_("not extracted or missing in the source")
+REASONS = (REFUSED, MERGED_REFUSED, NO_OWNER, PARENT_MISSING)
+PROBLEMS = (PARENT_QUARANTINED, PARENT_GONE, PARENT_NOT_EXTRACTED)
+
+
 def _quarantine(o: _Outcome, field: str, reason: str) -> None:
     o.outcome = "quarantined"
     o.rejection = Rejection(o.prepared.source_key, field, reason, o.prepared.raw.payload)
@@ -364,16 +377,14 @@ def _parent(o: _Outcome, definition: Entity, link: ParentLink, parents: Mapping[
         if not link.required:
             return None
         if link.by_number:
-            _quarantine(o, link.field, f"the {definition.name} names no {link.named} and no "
-                                       f"{link.by_number.replace('_', ' ')}; a {definition.name} must belong to an "
-                                       "account or an id number (fix the source or the profile's owner columns, "
-                                       "then rerun --quarantined)")
+            _quarantine(o, link.field, NO_OWNER.format(entity=definition.name, named=link.named,
+                                                       number=link.by_number.replace("_", " ")))
             return None
     parent = parents.get(key)
     if parent is None or parent["outcome"] != "loaded":
-        why = ("quarantined" if parent else "quarantined or missing in the source" if REGISTRY[link.entity].merges
-               else "not extracted or missing in the source")
-        _quarantine(o, link.field, f"{link.named} {key} is not in the store ({why})")
+        why = (PARENT_QUARANTINED if parent else PARENT_GONE if REGISTRY[link.entity].merges
+               else PARENT_NOT_EXTRACTED)
+        _quarantine(o, link.field, PARENT_MISSING.format(named=link.named, key=key, why=why))
         return None
     return parent
 

@@ -15,12 +15,21 @@ from functools import lru_cache
 
 from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
-from migrate.core.canonical import Converter, Rejection, content_hash, converter, excluder, shown
+from migrate.core.canonical import FIELD_PROBLEM, Converter, Rejection, content_hash, converter, excluder, shown
 from migrate.core.entities import REGISTRY
+from migrate.core.messages import N_
 from migrate.store.limits import Limit, column_limit
 from migrate.store.models import lineage
 
 IMPLAUSIBLE = "date:implausible"  # the rule of a date outside DateRange: quarantined, and a review item opened
+
+# why a record is quarantined before it is written (catalogue messages, said where shown)
+NO_COMMUNE = N_("no new commune: {detail} (rule {rule})")
+KEY_SET_APART = N_("source key {key}: {problem}; the record is kept in quarantine as {stand_in}")
+TOO_EARLY = N_("before {date}, not a plausible date (rule {rule})")
+TOO_LATE = N_("after the snapshot ({date}), not a plausible date (rule {rule})")
+REASONS = (NO_COMMUNE, KEY_SET_APART)
+PROBLEMS = (TOO_EARLY, TOO_LATE)
 
 
 @dataclass(frozen=True)
@@ -76,10 +85,9 @@ def prepare(spec: EntitySpec, raw: RawRecord, resolver: Resolver, default_provin
     decision = resolver.resolve(ref)
     if entity.commune_required and not decision.resolved:
         # A dossier must land in a commune that can see it: unresolved means quarantine + review.
-        rejection = Rejection(
-            source_key, "commune_code",
-            f"no new commune: {decision.detail or decision.rule} (rule {decision.rule})", raw.payload,
-        )
+        rejection = Rejection(source_key, "commune_code",
+                              NO_COMMUNE.format(detail=decision.detail or decision.rule, rule=decision.rule),
+                              raw.payload)
     return Prepared(raw, record, digest, ref, decision, rejection, source_key)
 
 
@@ -98,8 +106,8 @@ def lineage_key(spec: EntitySpec, raw: RawRecord) -> tuple[str, Rejection | None
     if problem is not None:
         digest = hashlib.sha256(source_key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         stand_in = f"~key~{digest}"
-        return stand_in, Rejection(stand_in, field, f"source key {shown(source_key)}: {problem}; the record is "
-                                                    f"kept in quarantine as {stand_in}", raw.payload)
+        return stand_in, Rejection(stand_in, field, KEY_SET_APART.format(key=shown(source_key), problem=problem,
+                                                                         stand_in=stand_in), raw.payload)
     if raw.key_problem is not None:
         return source_key, Rejection(source_key, field, raw.key_problem, raw.payload)
     return source_key, None
@@ -134,7 +142,8 @@ def record_check(spec: EntitySpec, dates: DateRange) -> Check:
                 problem = _implausible(name, value, low, high, low_time, high_time, future)
             if problem is not None:
                 column = spec.columns.get(name, name)
-                return Rejection(raw.source_key, name, f"{column}={shown(value)}: {problem}", raw.payload)
+                return Rejection(raw.source_key, name, FIELD_PROBLEM.format(column=column, value=shown(value),
+                                                                            problem=problem), raw.payload)
         return None
 
     return check
@@ -158,9 +167,9 @@ def _implausible(name: str, value: dt.date, low: dt.date, high: dt.date, low_tim
     else:
         early, late = value < low, value > high and name not in future
     if early:
-        return f"before {low.isoformat()}, not a plausible date (rule {IMPLAUSIBLE})"
+        return TOO_EARLY.format(date=low.isoformat(), rule=IMPLAUSIBLE)
     if late:
-        return f"after the snapshot ({high.isoformat()}), not a plausible date (rule {IMPLAUSIBLE})"
+        return TOO_LATE.format(date=high.isoformat(), rule=IMPLAUSIBLE)
     return None
 
 

@@ -20,9 +20,11 @@ from sqlalchemy import Connection, Select, and_, func, or_, select
 from adapters.profiles import SourceProfile
 from migrate.core.records import MAIN_ACCOUNT, RawRecord, split_link
 from migrate.core.canonical import to_canonical
+from migrate import reasons
 from migrate.config import SourceSettings
 from migrate.core.entities import REGISTRY
 from migrate.core.errors import ConfigError
+from migrate.core.i18n import Language
 from migrate.core.messages import msg
 from migrate.core.masking import PERSONAL_FIELDS, mask_reason, mask_tree
 from migrate.core.masking import personal_columns as masked_columns
@@ -48,8 +50,10 @@ class Entry:
     created_at: dt.datetime
     released_at: dt.datetime | None
 
-    def line(self) -> str:
-        return f"{self.source_system}/{self.source_table}/{self.source_key}  {self.field}: {self.reason}"
+    def line(self, lang: Language | None = None) -> str:
+        """``source/table/key  field: reason``, the reason said in ``lang`` (as it is kept: English)."""
+        reason = reasons.say(self.reason, lang) if lang is not None else self.reason
+        return f"{self.source_system}/{self.source_table}/{self.source_key}  {self.field}: {reason}"
 
 
 def entries(conn: Connection, *, source: str | None = None, include_released: bool = False,

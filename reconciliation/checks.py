@@ -42,6 +42,7 @@ from migrate.store.models import (
     source_snapshot,
 )
 from migrate.core.i18n import Language, language
+from migrate.core.messages import N_
 from migrate.verdict import EntityShare, Verdict, attachment_warning, entity_warnings, nothing_migrated
 from reconciliation.base import CheckResult
 
@@ -195,6 +196,13 @@ _DIGITS = re.compile(r"\d+")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _RULE = re.compile(r"\(rule ([^)]+)\)\s*$")
 
+# the kinds reason_kind counts by, said where shown (a reason's own sentences: migrate.reasons)
+KIND_RULE = N_("{head} (rule {rule})")
+KIND_FIELD = N_("{column}: {problem}")
+KINDS = (KIND_RULE, KIND_FIELD)
+HEADS = (N_("no new commune"), N_("file not found"), N_("the store refused the record"), N_("cannot open {path}"),
+         N_("cannot read {path}"))
+
 
 def reason_kind(reason: str) -> str:
     """A quarantine reason without its particulars, to count records by cause.
@@ -206,11 +214,12 @@ def reason_kind(reason: str) -> str:
     rule = _RULE.search(reason)
     head, sep, _ = reason.partition(": ")
     if rule:
-        return f"{head if sep else reason[:rule.start()].strip()} (rule {rule.group(1)})"
+        return KIND_RULE.format(head=head if sep else reason[:rule.start()].strip(), rule=rule.group(1))
     if sep and " " in head and not head.split(" ")[-1].startswith(("'", '"')) and "=" not in head:
         return head
     if sep and "=" in head:  # "column='value': why"
-        return f"{head.split('=', 1)[0]}: {_QUOTED.sub(chr(8230), _DIGITS.sub('#', reason.partition(': ')[2]))}"
+        return KIND_FIELD.format(column=head.split("=", 1)[0],
+                                 problem=_QUOTED.sub(chr(8230), _DIGITS.sub("#", reason.partition(": ")[2])))
     return _DIGITS.sub("#", _QUOTED.sub("'…'", reason))[:160]
 
 

@@ -9,7 +9,10 @@ texts: hồ sơ, thủ tục, đơn vị hành chính cấp xã, kho quản lý 
 
 from __future__ import annotations
 
+from migrate import reasons
 from migrate.core.i18n import Language
+from migrate.core.recorded import Phrasebook
+from reconciliation.checks import HEADS, KINDS
 from migrate.verdict import N_
 
 CHECKS = {
@@ -75,6 +78,11 @@ def entity_name(label: str, lang: Language) -> str:
     return f"{name} ({part})" if dot else name
 
 
+# the reasons of the quarantine tables: as kept (quarantine list), or counted by kind (checks.reason_kind)
+REASONS = Phrasebook.of((*reasons.SENTENCES, *KINDS, *HEADS), (*reasons.NESTED, "head"), (*reasons.VALUES, *HEADS),
+                        reasons.CHOICES)
+
+
 def table_name(name: str, lang: Language) -> str:
     return lang.gettext(TABLES[name]) if name in TABLES and not _machine(lang) else name
 
@@ -98,6 +106,8 @@ def show(column: str, value: object, lang: Language) -> object:
         return lang.number(value)
     if column == "entity" and isinstance(value, str):
         return entity_name(value, lang)
+    if column == "reason" and isinstance(value, str):
+        return REASONS.say(value, lang)
     return value
 
 
@@ -111,4 +121,6 @@ def cell(column: str, value: object, lang: Language) -> object:
         return lang.gettext("yes") if value else lang.gettext("no")
     if column == "entity" and isinstance(value, str):
         return entity_name(value, lang)
+    if column == "reason" and isinstance(value, str):
+        return REASONS.say(value, lang)
     return value

@@ -176,7 +176,8 @@ def _charts(tables: dict[str, list[dict]], lang: Language) -> dict[str, Markup]:
             more=lang.gettext("{n} more new communes (see the table conservation-by-unit)"))
     reasons = tables.get("quarantine-reasons", [])
     if reasons:
-        rows = [(f"{r['source']}/{r['entity']}: {r['reason']}", 0, int(r["records"])) for r in reasons]
+        rows = [(f"{r['source']}/{r['entity']}: {labels.show('reason', r['reason'], lang)}", 0, int(r["records"]))
+                for r in reasons]
         charts["reasons"] = _bars(
             "chart-quarantine-reasons", lang.gettext("Quarantined records by reason"), rows,
             ("", lang.gettext("quarantined")), lang,

@@ -186,8 +186,9 @@ def quarantine_list(store: str | None, source: str | None, show_all: bool, as_js
         from migrate.cli import jsonout
 
         return jsonout.emit(jsonout.quarantine(rows))
+    lang = speech.current()
     for entry in rows:
-        click.echo(entry.line())
+        click.echo(entry.line(lang))
     speech.echo(msg("{n} record(s) in quarantine", n=len(rows)))
 
 

@@ -133,9 +133,9 @@ def review_export_command(paths: tuple[str, ...], store: str | None, split_rules
     """
     if len(paths) == 2:
         resolver = _resolver(split_rules, decisions, default_part_policy)
-        count = review.export_review(summary.review_rows_from_csv(paths[0], resolver), paths[1])
+        count = review.export_review(summary.review_rows_from_csv(paths[0], resolver), paths[1], speech.current())
     elif len(paths) == 1:
-        count = review_store.export_open(_store(store), UnitTable.load(), paths[0])
+        count = review_store.export_open(_store(store), UnitTable.load(), paths[0], speech.current())
     else:
         raise click.UsageError(speech.text(msg("Give OUT.csv|OUT.xlsx (store queue), or QUEUE.csv OUT (file queue).")))
     out = Path(paths[-1]).name

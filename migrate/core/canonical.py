@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.core.entities import REGISTRY, Field
+from migrate.core.messages import N_
 from migrate.core.records import SEVERAL, SKIPPED, EntitySpec, RawRecord, fold, link_value
 
 FIELDS: dict[str, dict[str, Field]] = {e.name: {f.name: f for f in e.fields} for e in REGISTRY.values()}
@@ -71,6 +72,31 @@ class _Invalid(ValueError):
     pass
 
 
+# why a record is quarantined by its conversion (catalogue messages, said where shown); FIELD_PROBLEM's
+# problem is one of PROBLEMS, or a store limit's (migrate.store.limits)
+FIELD_PROBLEM = N_("{column}={value}: {problem}")
+SEVERAL_ROWS = N_("join {several} for this record; the profile picks one with several = \"latest:COLUMN\" on the join")
+NO_PART = N_("{by}={chosen} names no account part for {column}={value}; the profile's links.{name}.parts know: "
+             "{parts}")
+REQUIRED = N_("{column} is empty; {name} is required")
+CANNOT_CONVERT = N_("cannot convert ({kind}: {error})")
+BINARY = N_("{column} holds {n} bytes of binary data, not text (rule blob:not-text)")
+NO_LOOKUP = N_("no lookup for value '{value}'; known: {known}")
+NOT_MILLISECONDS = N_("not milliseconds since 1970")
+NOT_ONE_OF = N_("must be one of {choices}")
+NOT_CCCD = N_("CCCD must have 12 digits (or a 9-digit CMND)")
+NOT_CMND = N_("CMND must have 9 digits (or a 12-digit CCCD)")
+NOT_TAX_CODE = N_("tax code must have 10 or 13 digits")
+NOT_SIZE = N_("not a size in {unit} (a number, optionally followed by B, KB, MB or GB)")
+NOT_WHOLE = N_("not a whole number")
+NOT_FINITE = N_("not a finite number")
+NOT_DATE = N_("not a date")
+NOT_DATE_IN = N_("not a date in format {format}")
+REASONS = (FIELD_PROBLEM, SEVERAL_ROWS, NO_PART, REQUIRED)
+PROBLEMS = (CANNOT_CONVERT, BINARY, NO_LOOKUP, NOT_MILLISECONDS, NOT_ONE_OF, NOT_CCCD, NOT_CMND, NOT_TAX_CODE,
+            NOT_SIZE, NOT_WHOLE, NOT_FINITE, NOT_DATE, NOT_DATE_IN)
+
+
 def shown(value: object, limit: int = 80) -> str:
     """``repr(value)`` cut to ``limit`` characters, for reasons (a 1 MB value stays out of messages)."""
     text = repr(value)
@@ -93,7 +119,7 @@ def blob_text(value: str, column: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _Invalid(f"{column} holds {len(data)} bytes of binary data, not text (rule blob:not-text)") from None
+        raise _Invalid(BINARY.format(column=column, n=len(data))) from None
 
 
 def nfc(value: object) -> str | None:
@@ -132,9 +158,8 @@ def converter(spec: EntitySpec) -> Converter:
         record: dict[str, object] = {}
         if SEVERAL in payload:
             several = str(payload[SEVERAL])
-            return record, Rejection(raw.source_key, several.split(" ", 1)[0],
-                                     f"join {several} for this record; the profile picks one with "
-                                     "several = \"latest:COLUMN\" on the join", raw.payload)
+            return record, Rejection(raw.source_key, several.split(" ", 1)[0], SEVERAL_ROWS.format(several=several),
+                                     raw.payload)
         for name, column, fn, nulls in steps:
             value = payload.get(column) if column else None
             if value is None or (nulls and fold(value) in nulls):
@@ -145,10 +170,12 @@ def converter(spec: EntitySpec) -> Converter:
                     value = blob_text(value, column or name)
                 record[name] = fn(value)
             except _Invalid as exc:
-                return record, Rejection(raw.source_key, name, f"{column}={shown(value)}: {exc}", raw.payload)
+                return record, Rejection(raw.source_key, name, FIELD_PROBLEM.format(
+                    column=column, value=shown(value), problem=exc), raw.payload)
             except (ValueError, TypeError, ArithmeticError, OSError) as exc:  # a conversion the value breaks
-                return record, Rejection(raw.source_key, name, f"{column}={shown(value)}: cannot convert "
-                                         f"({type(exc).__name__}: {exc})", raw.payload)
+                problem = CANNOT_CONVERT.format(kind=type(exc).__name__, error=exc)
+                return record, Rejection(raw.source_key, name, FIELD_PROBLEM.format(
+                    column=column, value=shown(value), problem=problem), raw.payload)
         for name, link, column in links:
             if record.get(name) is None:
                 continue
@@ -157,17 +184,15 @@ def converter(spec: EntitySpec) -> Converter:
                 chosen = payload.get(link.by) if link.by else None
                 part = link.parts.get(fold(chosen)) if chosen is not None else None
                 if part is None:
-                    return record, Rejection(
-                        raw.source_key, name, f"{link.by}={chosen!r} names no account part for {column}="
-                        f"{payload.get(column) if column else None!r}; the profile's links.{name}.parts know: "
-                        f"{', '.join(sorted(link.parts))}", raw.payload)
+                    return record, Rejection(raw.source_key, name, NO_PART.format(
+                        by=link.by, chosen=repr(chosen), column=column,
+                        value=repr(payload.get(column) if column else None), name=name, parts=", ".join(sorted(link.parts))), raw.payload)
             record[name] = link_value(part, record[name])
         if swap:
             _swap_id_numbers(record)
         for name, column in required:
             if record.get(name) in (None, ""):
-                return record, Rejection(raw.source_key, name, f"{column} is empty; {name} is required",
-                                         raw.payload)
+                return record, Rejection(raw.source_key, name, REQUIRED.format(column=column, name=name), raw.payload)
         return record, None
 
     return convert
@@ -239,7 +264,7 @@ def _convert(spec: EntitySpec, name: str, field: Field, value: Any) -> object:
         if key not in lookup:
             folded = {fold(k): v for k, v in lookup.items()}  # case and surrounding spaces do not matter
             if fold(key) not in folded:
-                raise _Invalid(f"no lookup for value '{key}'; known: {', '.join(sorted(lookup))}")
+                raise _Invalid(NO_LOOKUP.format(value=key, known=", ".join(sorted(lookup))))
             value = folded[fold(key)]
         else:
             value = lookup[key]
@@ -251,7 +276,7 @@ def _convert(spec: EntitySpec, name: str, field: Field, value: Any) -> object:
         try:
             return dt.datetime.fromtimestamp(int(value) / 1000, dt.timezone.utc).replace(tzinfo=None)
         except (TypeError, ValueError, OverflowError, OSError):
-            raise _Invalid("not milliseconds since 1970") from None
+            raise _Invalid(NOT_MILLISECONDS) from None
     if how == "digits":
         value = _DIGITS.sub("", str(value)) or None
     elif how == "upper":
@@ -270,18 +295,18 @@ def _typed(kind: str, field: Field, value: object, fmt: str) -> object:
         return parsed.date() if kind == "date" else parsed
     text = str(value)
     if kind == "enum" and text not in field.choices:
-        raise _Invalid(f"must be one of {', '.join(field.choices)}")
+        raise _Invalid(NOT_ONE_OF.format(choices=", ".join(field.choices)))
     if kind == "id_number":
-        return _identifier(text, (12, 9), "CCCD must have 12 digits (or a 9-digit CMND)")
+        return _identifier(text, (12, 9), NOT_CCCD)
     if kind == "legacy_id_number":
-        return _identifier(text, (9, 12), "CMND must have 9 digits (or a 12-digit CCCD)")
+        return _identifier(text, (9, 12), NOT_CMND)
     if kind == "tax_code":
         digits = _DIGITS.sub("", text)
         if len(digits) == 10:
             return digits
         if len(digits) == 13:
             return f"{digits[:10]}-{digits[10:]}"
-        raise _Invalid("tax code must have 10 or 13 digits")
+        raise _Invalid(NOT_TAX_CODE)
     return text
 
 
@@ -293,7 +318,7 @@ def _bytes(value: object, unit: str) -> int:
     match = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)", text)
     factor = SIZE_UNITS.get((match.group(2) if match and match.group(2) else unit or "b").lower())
     if match is None or factor is None:
-        raise _Invalid(f"not a size in {unit or 'B'} (a number, optionally followed by B, KB, MB or GB)")
+        raise _Invalid(NOT_SIZE.format(unit=unit or "B"))
     return int((decimal.Decimal(match.group(1)) * factor).to_integral_value(decimal.ROUND_HALF_UP))
 
 
@@ -321,19 +346,19 @@ def _whole(value: Any) -> int:
     """An integer, from an int, a whole finite float, integer text or decimal text whose fraction is zeros
     (``2048.00``: how a NUMERIC(12,2) or money column's value reaches a record); never a truncated value."""
     if isinstance(value, bool):
-        raise _Invalid("not a whole number")
+        raise _Invalid(NOT_WHOLE)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _Invalid("not a finite number")
+            raise _Invalid(NOT_FINITE)
         if not value.is_integer():
-            raise _Invalid("not a whole number")
+            raise _Invalid(NOT_WHOLE)
         return int(value)
     if isinstance(value, str) and (whole := _WHOLE_DECIMAL.fullmatch(value)):
         value = whole.group(1)
     try:
         return int(value)
     except (TypeError, ValueError, OverflowError):
-        raise _Invalid("not a whole number") from None
+        raise _Invalid(NOT_WHOLE) from None
 
 
 def _identifier(text: str, lengths: tuple[int, ...], message: str) -> str:
@@ -373,7 +398,7 @@ def _parse_datetime(value: object, fmt: str) -> dt.datetime:
             pass
         else:
             return _parse_datetime(parsed, "")
-    raise _Invalid(f"not a date{' in format ' + fmt if fmt else ''}")
+    raise _Invalid(NOT_DATE_IN.format(format=fmt) if fmt else NOT_DATE)
 
 
 def _datetime_parser(fmt: str) -> Callable[[object], dt.datetime]:

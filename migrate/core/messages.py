@@ -49,6 +49,11 @@ def msg(text: str, /, **values: object) -> Message:
     return Message(text, values)
 
 
+def N_(text: str, /) -> str:
+    """Marks ``text`` as a message id of the catalogue (``pybabel extract`` finds it); worded where it is shown."""
+    return text
+
+
 def say(text: object, lang: Language) -> str:
     """``text`` in ``lang`` when it is a :class:`Message`; any other text as it is."""
     return text.render(lang) if isinstance(text, Message) else str(text)

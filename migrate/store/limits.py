@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, Column, Date, DateTime, Float, Integer, SmallInteger, String
 
 from migrate.core.canonical import shown
+from migrate.core.messages import N_
 from migrate.core.records import jsonable
 
 _INT_RANGES = ((SmallInteger, 15), (BigInteger, 63), (Integer, 31))  # subclasses first
+
+# what a value the store cannot hold is quarantined for (catalogue messages, said where shown)
+OUT_OF_RANGE = N_("{value} is out of range for store column {column} ({bits}-bit integer)")
+NOT_FINITE = N_("{value} is not a finite number (store column {column})")
+TOO_LONG = N_("{n} characters, longer than store column {column} (at most {length})")
+NUL = N_("contains a NUL character at position {at} (rule text:nul)")
+NOT_UTF8 = N_("contains {character} at position {at}, bytes that are not UTF-8 text (rule text:not-utf8)")
+PROBLEMS = (OUT_OF_RANGE, NOT_FINITE, TOO_LONG, NUL, NOT_UTF8)
 
 
 @dataclass(frozen=True)
@@ -39,16 +48,15 @@ class Limit:
             return None
         if isinstance(value, int):
             if self.bits is not None and not -(1 << self.bits) <= value < (1 << self.bits):
-                return f"{shown(value)} is out of range for store column {self.column} ({self.bits + 1}-bit integer)"
+                return OUT_OF_RANGE.format(value=shown(value), column=self.column, bits=self.bits + 1)
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            return f"{value!r} is not a finite number (store column {self.column})"
+            return NOT_FINITE.format(value=repr(value), column=self.column)
         return None
 
     def _length(self, value: str) -> str | None:
         if self.length is not None and len(value) > self.length:
-            return (f"{len(value)} characters, longer than store column {self.column} "
-                    f"(at most {self.length})")
+            return TOO_LONG.format(n=len(value), column=self.column, length=self.length)
         return None
 
 
@@ -75,15 +83,14 @@ def text_problem(value: str) -> str | None:
     (rule text:not-utf8), named with its position; None for storable text."""
     if value.isascii():
         at = value.find("\x00")
-        return None if at < 0 else f"contains a NUL character at position {at} (rule text:nul)"
+        return None if at < 0 else NUL.format(at=at)
     at = value.find("\x00")
     if at >= 0:
-        return f"contains a NUL character at position {at} (rule text:nul)"
+        return NUL.format(at=at)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return (f"contains {value[exc.start]!r} at position {exc.start}, bytes that are not UTF-8 text "
-                "(rule text:not-utf8)")
+        return NOT_UTF8.format(character=repr(value[exc.start]), at=exc.start)
     return None
 
 

@@ -8,13 +8,17 @@ the store, preflight, the freeze and a runbook are read in both languages throug
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 
+import openpyxl
 import pytest
 
 from adapters.profiles import load_profile
+from migrate.core.i18n import language
 from migrate.store import schema
+from reconciliation import labels
 from tests.harness import EXIT_CHECK_FAILED, EXIT_OK
 
 RUNBOOK = """
@@ -105,6 +109,31 @@ def test_quarantine_and_store_in_both_languages(loaded, shell, tmp_path):
     assert upgraded.stdout.strip() == f"Kho {shown} đang ở phiên bản lược đồ {head}."
     english = shell.main("--lang", "en", "store", "current", env=env)
     assert english.stdout.strip() == f"Store {shown}: revision {head}; latest {head}."
+
+
+def test_quarantine_reasons_in_both_languages(loaded, shell, tmp_path):
+    """The reasons kept in the store (English) are said in Vietnamese by ``quarantine list`` and in the report's
+    page and workbook; English shows them as kept, and report.json and the CSV files keep them as kept."""
+    store, env, profile, _ = loaded
+    vi = shell.main("--lang", "vi", "quarantine", "list", env=env).stdout.splitlines()[:-1]
+    en = shell.main("--lang", "en", "quarantine", "list", env=env).stdout.splitlines()[:-1]
+    assert len(vi) == len(en) > 0
+    pairs = [(e.split(": ", 1)[1], v.split(": ", 1)[1]) for e, v in zip(en, vi)]
+    assert all(e.split("  ")[0] == v.split("  ")[0] for e, v in zip(en, vi))  # source/table/key and field
+    assert all(e != v for e, v in pairs), pairs  # every reason the demo portal's records get is said in Vietnamese
+    for english in ("file not found", "no new commune", "is not in the store", "was split between", "not a date"):
+        assert not any(english in v for _, v in pairs), english
+    report = tmp_path / "report"
+    reconciled = shell.main("--lang", "vi", "reconcile", "run", "--out", str(report), env=env, expect=None)
+    assert reconciled.code in (EXIT_OK, 4), reconciled
+    page = html.unescape((report / "index.html").read_text("utf-8"))
+    kept = [r["reason"] for r in csv.DictReader((report / "quarantine-reasons.csv").open(encoding="utf-8-sig"))]
+    assert kept and all(reason not in page for reason in kept)  # the page says none as the store keeps it
+    said = [labels.REASONS.say(reason, language("vi")) for reason in kept]  # counted by kind: see reason_kind
+    assert all(s in page for s in said) and all(s != k for s, k in zip(said, kept))
+    sheets = openpyxl.load_workbook(report / "report.xlsx", read_only=True)
+    cells = {str(c) for ws in sheets.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    assert set(said) <= cells and not set(kept) & cells
 
 
 def test_preflight_and_freeze_in_both_languages(loaded, shell, tmp_path):
