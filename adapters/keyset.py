@@ -19,7 +19,6 @@ lineage key of their own (``7~3f2a9c0d1b4e``: the key and a digest of the row).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping, Sequence
@@ -302,7 +301,7 @@ class KeysetPager:
     def null_records(self, rows: Sequence) -> list[RawRecord]:
         """The rows of the NULL-key pass: one record each, quarantined with the rows sharing the NULL key."""
         nkey = len(self.key_columns)
-        records = [dataclasses.replace(self._record([row], nkey), key=null_key(nkey)) for row in rows]
+        records = [self._record([row], nkey)._replace(key=null_key(nkey)) for row in rows]
         names = ", ".join(self.entity.key)
         return _set_apart(records, "~null", lambda this, others: (NULL_KEYS if others else NULL_KEY).format(
             names=names, n=len(records), table=self.entity.table, this=this, others=others))

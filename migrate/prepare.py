@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from migrate.core.records import EntitySpec, RawRecord
 from mappings.rules import Decision, Resolver, UnitRef
@@ -32,8 +33,10 @@ REASONS = (NO_COMMUNE, KEY_SET_APART)
 PROBLEMS = (TOO_EARLY, TOO_LATE)
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
+    """One record ready to load. A named tuple, not a frozen dataclass: one is made for every source row, and
+    a tuple is made in a fifth of the time (0.3 against 1.5-2 us for eight fields)."""
+
     raw: RawRecord
     record: dict[str, object]
     content_hash: str

@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Table, delete, exists, func, select, text
 
@@ -203,9 +203,9 @@ def _chunk(conn: Connection, family: _Family, after: int) -> Sequence[Any]:
     return conn.execute(stmt).all()
 
 
-@dataclass(frozen=True)
-class Held:
-    """One record of a batch as the index sees it: where it went and the values it carries."""
+class Held(NamedTuple):
+    """One record of a batch as the index sees it: where it went and the values it carries (a named tuple:
+    one is made for every record a batch loads)."""
 
     source_key: str
     outcome: str  # loaded, merged, quarantined

@@ -12,6 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from migrate.core.entities import REGISTRY, Entity
 
@@ -232,9 +233,8 @@ def template_columns(template: str) -> list[str]:
     return [name for _, name, _, _ in Formatter().parse(template) if name]
 
 
-@dataclass(frozen=True)
-class RawRecord:
-    """One legacy row as the source returned it, JSON-safe.
+class RawRecord(NamedTuple):
+    """One legacy row as the source returned it, JSON-safe (a named tuple: one is made for every row read).
 
     A row whose key cannot name it (NULL, or shared by other rows of a table without a
     primary key) carries the reason as ``key_problem`` (it is quarantined) and a
