@@ -48,4 +48,6 @@ class SourceAdapter(Protocol):
 
     def watermark(self, entity: EntitySpec) -> object | None: ...
 
+    def census(self, entity: EntitySpec) -> tuple[int, object | None]: ...  # count() and watermark() in one pass
+
     def close(self) -> None: ...

@@ -160,6 +160,10 @@ class FilesSource:
         self._ready(entity)
         return self._sql.watermark(entity)
 
+    def census(self, entity: EntitySpec) -> tuple[int, object | None]:
+        self._ready(entity)
+        return self._sql.census(entity)
+
     def text_report(self) -> dict[str, dict[str, int]]:
         return self._sql.text_report()
 

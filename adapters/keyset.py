@@ -257,6 +257,10 @@ class KeysetPager:
         """The newest modification time in the table: the next delta starts there."""
         return select(func.max(self._modified()))
 
+    def census(self) -> Select:
+        """The table's row count and its newest modification time, in one pass over it."""
+        return select(func.count(), func.max(self._modified())).select_from(self.table)
+
     def _modified(self):
         if not self.entity.modified:
             raise ValueError(f"entity {self.entity.label} has no 'modified' column for delta extraction")

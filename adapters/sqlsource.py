@@ -184,6 +184,13 @@ class SqlSource:
         with self._errors(entity.table), self._db.connect() as conn:
             return jsonable(conn.execute(pager.watermark()).scalar())
 
+    def census(self, entity: EntitySpec) -> tuple[int, object | None]:
+        """:meth:`count` and :meth:`watermark` at once: one scan of a table whose ``modified`` has no index."""
+        pager = self._pager(entity)
+        with self._errors(entity.table), self._db.connect() as conn:
+            count, newest = conn.execute(pager.census()).one()
+        return int(count), jsonable(newest)
+
     def text_report(self) -> dict[str, dict[str, int]]:
         """Values converted from a legacy encoding so far, per entity part: {"table.column/enc": n}."""
         return {label: {f"{col}/{enc}": n for (col, enc), n in sorted(r.converted.items())}

@@ -109,14 +109,22 @@ class ReadPlan:
         return cls(**values)
 
 
+def census(adapter, spec: EntitySpec) -> tuple[int, object | None]:
+    """The part's row count at the snapshot and its watermark (the newest ``modified``, None when the profile
+    names none), taken together: one scan of a legacy table whose ``modified`` column has no index."""
+    if not spec.modified:
+        return adapter.count(spec), None
+    return adapter.census(spec)
+
+
 def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, profile_sha256: str,
-         mapping_sha256: str, full: bool, margin: float, scratch: Path | None, count: int) -> ReadPlan:
+         mapping_sha256: str, full: bool, margin: float, scratch: Path | None, count: int,
+         watermark: object | None) -> ReadPlan:
     """Decide how this run reads one part, run its key comparison (marking deletions), return the plan.
 
-    Call inside the transaction that records the snapshot; the watermark is taken first, so a
-    record changed while the run reads is read again by the next one.
+    Call inside the transaction that records the snapshot, with the part's :func:`census` taken first,
+    so a record changed while the run reads is read again by the next one.
     """
-    watermark = adapter.watermark(spec) if spec.modified else None
     last = ledger.previous_snapshot(conn, source, spec.label, before=run_id)
     last_plan = ReadPlan.from_dict(last.read_plan) if last is not None else None
     holds = ledger.store_holds(conn, source, spec.table)
@@ -177,4 +185,4 @@ def minus_margin(watermark: object, margin: float) -> object:
     return watermark
 
 
-__all__ = ["MAX_RANGES", "KeyDiff", "ReadPlan", "minus_margin", "plan"]
+__all__ = ["MAX_RANGES", "KeyDiff", "ReadPlan", "census", "minus_margin", "plan"]

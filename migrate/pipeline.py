@@ -305,12 +305,16 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
                 plans = ledger.snapshot_plans(conn, run_id) if resumed else {}
                 for spec in source.profile.ordered():
                     try:
-                        count = adapter.count(spec)
                         known = plans.get((source.name, spec.label))  # a resumed run reads as it began
-                        plan = known if known is not None else delta.plan(
-                            conn, adapter, spec, source=source.name, run_id=run_id,
-                            profile_sha256=source.profile.sha256, mapping_sha256=units.sha256, full=settings.full,
-                            margin=settings.delta_margin, scratch=None, count=count).as_dict()
+                        if known is not None:
+                            count, plan = adapter.count(spec), known
+                        else:
+                            count, newest = delta.census(adapter, spec)
+                            plan = delta.plan(
+                                conn, adapter, spec, source=source.name, run_id=run_id,
+                                profile_sha256=source.profile.sha256, mapping_sha256=units.sha256,
+                                full=settings.full, margin=settings.delta_margin, scratch=None, count=count,
+                                watermark=newest).as_dict()
                     except HopnhatError as exc:
                         errors[(source.name, spec.label)] = str(exc)
                         continue

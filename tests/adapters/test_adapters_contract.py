@@ -125,6 +125,8 @@ def test_contract(source_url):
         assert len(changed) == source.count(SPEC, since=since) == sum(r.payload["NgayCapNhat"] >= since
                                                                        for r in records)
         assert source.watermark(SPEC) == max(r.payload["NgayCapNhat"] for r in records)
+        assert source.census(SPEC) == (source.count(SPEC), source.watermark(SPEC)) == (len(records), max(
+            r.payload["NgayCapNhat"] for r in records))  # both in one pass over the table
         # keys alone, in key order, each with whether its watermark passed (the delta's key comparison)
         streamed = [row for page in source.keys(SPEC, batch_size=10, since=since) for row in page]
         assert [tuple(row[:2]) for row in streamed] == [r.key for r in records]  # (MaDonVi, Id, rows, fresh)
@@ -173,6 +175,7 @@ def test_every_statement_compiles_for_sql_server(tmp_path):
     source.count(SPEC)
     source.count(SPEC, since="2024-03-25 08:00:00")
     source.watermark(SPEC)
+    source.census(SPEC)
     list(source.keys(SPEC, batch_size=10, since="2024-03-25 08:00:00"))
     _all(source, dataclasses.replace(SPEC, delta=Delta("2024-03-25 08:00:00", ((records[2].key, records[4].key),))))
     source.distinct_values("HoSo", "TrangThai")
