@@ -134,9 +134,10 @@ class _Sheet:
 
     def append(self, values: Sequence[object]) -> None:
         self.ws.append([cell(v) for v in values])
+        row = self.header_row + self.count + 1  # the row just appended (max_row would scan every cell)
         for i, value in enumerate(values):
             if i < len(self.counts) and self.counts[i] and isinstance(value, int) and not isinstance(value, bool):
-                self.ws.cell(self.ws.max_row, i + 1).number_format = COUNT_FORMAT
+                self.ws.cell(row, i + 1).number_format = COUNT_FORMAT
         self.count += 1
         if self.count <= WIDTH_ROWS:
             self._measure(values)
