@@ -16,7 +16,9 @@ records, and for a sample of changed records the differing fields are shown.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -32,7 +34,7 @@ from migrate.core.i18n import Language, language
 from migrate.core.progress import Progress, Tally
 from migrate.prepare import lineage_key
 from migrate.store.models import source_snapshot
-from reconciliation import digests
+from reconciliation import digests, serverhash
 from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, orphan_rows, store_records
 
 log = logging.getLogger(__name__)
@@ -189,17 +191,8 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
             except HopnhatError as exc:
                 result.notes_failing.append(f"source {name}: cannot be read: {exc}")
         try:
-            for entity in ENTITIES:
-                for table in tables.get(entity, []):
-                    link = REGISTRY[entity].parent
-                    parent_table = (account_parts(conn, name) if link and REGISTRY[link.entity].merges
-                                    else tables.get(link.entity, [None])[0] if link else None)
-                    spec = _spec(settings, entity, table) if adapter is not None else None
-                    if adapter is not None and spec is None:
-                        result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
-                    part = entity if len(tables[entity]) == 1 else f"{entity} ({table})"
-                    _table(conn, result, TableContent(name, entity, table), parent_table, adapter, spec,
-                           sample, (progress, part), orphans.pop((name, table, entity), []))
+            with serverhash.same_snapshot(conn) if adapter is not None else nullcontext() as beside:
+                _tables(conn, result, name, tables, settings, adapter, sample, progress, orphans, beside)
         finally:
             if adapter is not None:
                 adapter.close()
@@ -211,6 +204,23 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
     return result
 
 
+def _tables(conn: Connection, result: ContentResult, name: str, tables: dict[str, list[str]],
+            settings: SourceSettings | None, adapter, sample: int, progress: Progress | None,
+            orphans: dict[tuple[str, str, str], list[tuple[str, int]]], beside: Connection | None) -> None:
+    """Every table of one source, in the registry's order; ``beside`` reads the store's side of each."""
+    for entity in ENTITIES:
+        for table in tables.get(entity, []):
+            link = REGISTRY[entity].parent
+            parent_table = (account_parts(conn, name) if link and REGISTRY[link.entity].merges
+                            else tables.get(link.entity, [None])[0] if link else None)
+            spec = _spec(settings, entity, table) if adapter is not None else None
+            if adapter is not None and spec is None:
+                result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
+            part = entity if len(tables[entity]) == 1 else f"{entity} ({table})"
+            _table(conn, result, TableContent(name, entity, table), parent_table, adapter, spec,
+                   sample, (progress, part), orphans.pop((name, table, entity), []), beside)
+
+
 def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpec | None:
     if settings is None:
         return None
@@ -219,7 +229,7 @@ def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpe
 
 def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table, adapter,
            spec: EntitySpec | None, sample: int, progress: tuple[Progress | None, str],
-           orphans: list[tuple[str, int]]) -> None:
+           orphans: list[tuple[str, int]], beside: Connection | None = None) -> None:
     result.tables_checked.append(t)
     compare = adapter is not None and spec is not None
     expected = _expected(conn, t)
@@ -232,21 +242,36 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
 
     gone = set(deletions.keys(conn, t.source, t.table))  # as many as the source deleted since loading
     t.deleted_in_source = len(gone)
-    for rec in stored():
-        t.records += 1
-        _check_inside(result, t, rec)
-        if compare and rec.source_key not in gone:
-            store_side.add(rec.source_key, rec.digest_value)
-        if t.records % TICK == 0:
-            rehashed.set(t.records)
-    rehashed.set(t.records)
+
+    def rehash(store: Connection) -> None:
+        # the rows the store's server confirms by its own hash of them are not rebuilt here (serverhash)
+        checked = (serverhash.hashed_records(store, t.source, t.table, t.entity, parent_table=parent_table)
+                   if serverhash.available(store) else stored())
+        for rec in checked:
+            t.records += 1
+            _check_inside(result, t, rec)
+            if compare and rec.source_key not in gone:
+                store_side.add(rec.source_key, rec.digest_value)
+            if t.records % TICK == 0:
+                rehashed.set(t.records)
+        rehashed.set(t.records)
+
+    def reread() -> digests.Segments:
+        assert spec is not None  # called when comparing
+        tally = Tally(progress[0], "re-reading", t.source, progress[1], expected).start()
+        return digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec, tally)), width)
+
+    # the store's side on its own connection while the source is read, where there is one
+    source_side = _beside(lambda: rehash(beside), reread) if compare and beside is not None else None
+    if source_side is None:
+        rehash(conn)
     for key, row_id in orphans:
         result.add(t, ContentProblem(t.source, t.entity, t.table, key, "row-without-lineage", row_id))
         store_side.add(key, "row-without-lineage")
     if adapter is None or spec is None:
         return
-    reread = Tally(progress[0], "re-reading", t.source, progress[1], expected).start()
-    source_side = digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec, reread)), width)
+    if source_side is None:
+        source_side = reread()
     t.source_records = source_side.total
     t.segments = len(set(source_side.count) | set(store_side.count))
     bad = digests.differing(source_side, store_side)
@@ -274,6 +299,28 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
         if diff.kind == "changed" and shown < sample and found is not None and found.record is not None:
             shown += 1
             result.differences += _field_differences(t, diff.key, source_records[diff.key], found.record)
+
+
+def _beside(store: Callable[[], None], source: Callable[[], digests.Segments]) -> digests.Segments:
+    """``store()`` in a thread while ``source()`` runs here: the store's server hashes its rows while this
+    process reads and hashes the source's; an error of either is raised here, after both ended."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            store()
+        except BaseException as exc:  # raised below, in the caller's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=run, name="store-side", daemon=True)
+    worker.start()
+    try:
+        segments = source()
+    finally:
+        worker.join()
+    if failed:
+        raise failed[0]
+    return segments
 
 
 def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> None:

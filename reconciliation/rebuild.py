@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -56,37 +57,9 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
     the source with its part label (``{"opencps_applicant": "account", "nguoi_dung": "account.staff"}``):
     a link into another part than the main one is rebuilt as ``"part:key"`` (``split_link``).
     """
-    parts = ({parent_table: MAIN_ACCOUNT} if isinstance(parent_table, str)
-             else dict(parent_table or {}))
+    parts = parts_of(parent_table)
     definition = REGISTRY[entity]
-    target = definition.store_table
-    joined = lineage.outerjoin(target, and_(target.c.source_system == lineage.c.source_system,
-                                            target.c.source_table == lineage.c.source_table,
-                                            target.c.source_key == lineage.c.source_key))
-    columns = [lineage.c.source_key, lineage.c.outcome, lineage.c.rule, lineage.c.content_hash.label("lineage_hash"),
-               target.c.id.label("row_id"), target.c.content_hash.label("row_hash")]
-    wanted = [f.store_column for f in definition.row_fields()]
-    columns += [target.c[c].label(f"r_{c}") for c in wanted]
-    owners = None
-    link = definition.parent
-    if definition.merges:  # accounts: their username and password hash live in account_alias
-        alias = account_alias
-        joined = joined.outerjoin(alias, and_(alias.c.source_system == lineage.c.source_system,
-                                              alias.c.source_table == lineage.c.source_table,
-                                              alias.c.source_key == lineage.c.source_key))
-        columns += [alias.c[f.store_column].label(f"a_{f.name}") for f in definition.side_fields(alias.name)]
-        columns += [alias.c.content_hash.label("alias_hash")]
-    elif link is None:
-        pass
-    elif REGISTRY[link.entity].merges:  # the parent row may hold several source accounts, of several parts
-        owners = _owners(source, sorted(parts))
-        joined = joined.outerjoin(owners, owners.c.account_id == target.c[link.column])
-        columns += [owners.c.key.label("parent_key"), owners.c.table.label("parent_table"),
-                    owners.c.n.label("parent_n"), target.c[link.column].label("parent_id")]
-    else:
-        parent = REGISTRY[link.entity].store_table.alias("parent")
-        joined = joined.outerjoin(parent, parent.c.id == target.c[link.column])
-        columns += [parent.c.source_key.label("parent_key")]
+    joined, columns = lineage_join(source, entity, parts)
     stmt = (select(*columns).select_from(joined)
             .where(lineage.c.source_system == source, lineage.c.source_table == table)
             .execution_options(yield_per=yield_per))
@@ -118,6 +91,46 @@ def store_records(conn: Connection, source: str, table: str, entity: str, *,
                                                   ambiguous)
         yield StoreRecord(row[0], row[1], row[3], row[4], row[5], row[alias_at] if alias_at is not None else None,
                           record, rebuilt)
+
+
+def parts_of(parent_table: str | Mapping[str, str] | None) -> dict[str, str]:
+    """The parent's source tables with their part labels (a table named alone is the main account part)."""
+    return {parent_table: MAIN_ACCOUNT} if isinstance(parent_table, str) else dict(parent_table or {})
+
+
+def lineage_join(source: str, entity: str, parts: Mapping[str, str]) -> tuple[Any, list[Any]]:
+    """Each lineage row of the entity joined to its entity row (and alias row, or parent row), and the
+    columns both rebuilds read: (source_key, outcome, rule, lineage_hash, row_id, row_hash, the row's
+    values labelled ``r_<column>`` / ``a_<field>``, then ``alias_hash`` or the parent's key)."""
+    definition = REGISTRY[entity]
+    target = definition.store_table
+    joined: Any = lineage.outerjoin(target, and_(target.c.source_system == lineage.c.source_system,
+                                                 target.c.source_table == lineage.c.source_table,
+                                                 target.c.source_key == lineage.c.source_key))
+    columns: list[Any] = [lineage.c.source_key, lineage.c.outcome, lineage.c.rule,
+                          lineage.c.content_hash.label("lineage_hash"), target.c.id.label("row_id"),
+                          target.c.content_hash.label("row_hash")]
+    columns += [target.c[f.store_column].label(f"r_{f.store_column}") for f in definition.row_fields()]
+    link = definition.parent
+    if definition.merges:  # accounts: their username and password hash live in account_alias
+        alias = account_alias
+        joined = joined.outerjoin(alias, and_(alias.c.source_system == lineage.c.source_system,
+                                              alias.c.source_table == lineage.c.source_table,
+                                              alias.c.source_key == lineage.c.source_key))
+        columns += [alias.c[f.store_column].label(f"a_{f.name}") for f in definition.side_fields(alias.name)]
+        columns += [alias.c.content_hash.label("alias_hash")]
+    elif link is None:
+        pass
+    elif REGISTRY[link.entity].merges:  # the parent row may hold several source accounts, of several parts
+        owners = _owners(source, sorted(parts))
+        joined = joined.outerjoin(owners, owners.c.account_id == target.c[link.column])
+        columns += [owners.c.key.label("parent_key"), owners.c.table.label("parent_table"),
+                    owners.c.n.label("parent_n"), target.c[link.column].label("parent_id")]
+    else:
+        parent = REGISTRY[link.entity].store_table.alias("parent")
+        joined = joined.outerjoin(parent, parent.c.id == target.c[link.column])
+        columns += [parent.c.source_key.label("parent_key")]
+    return joined, columns
 
 
 def orphan_rows(conn: Connection, entity: str) -> list[tuple[str, str, str, int]]:

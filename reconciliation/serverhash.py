@@ -1,0 +1,164 @@
+"""The store rows' content hashes computed by the store's PostgreSQL, for what they confirm.
+
+Reconciliation rebuilds every store row as its canonical record and hashes it
+(:mod:`reconciliation.rebuild`, SHA-256 over the record's canonical JSON,
+:func:`migrate.core.canonical.content_hash`). On a PostgreSQL store the server
+writes the same JSON text from the row's columns, field by field in sorted
+order, and takes its SHA-256 (``sha256``, PostgreSQL 11 and later) while it
+reads the rows: the client receives keys and hashes instead of whole rows, and
+rebuilds nothing.
+
+The server's text is an exact, lossless writing of the stored values: text as
+``to_json`` escapes it (the escapes Python's JSON encoder uses), timestamps and
+dates in ISO form (a fraction only when there is one), whole numbers as they
+print, NULL as ``null``. It is not the contract, only a shortcut to it: a row
+is taken as confirmed only when the server's hash equals both hashes taken at
+extraction (the row's and the lineage's), which the record's own canonical form
+is the only way to reach. Every other row (changed, or written in a way the
+server's text does not reproduce: text that is not NFC, a value out of range)
+is rebuilt and hashed in Python as before, so every verdict and every problem
+reported is the one the Python rebuild gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, Row, Date, DateTime, Integer, SmallInteger, String, Text, case, cast, func, \
+    literal, null, select
+
+from migrate.core.canonical import FIELDS
+from migrate.core.entities import ALIAS, PARENT, REGISTRY, store_column
+from migrate.core.records import MAIN_ACCOUNT, WALK_IN
+from migrate.store.models import lineage
+from reconciliation.rebuild import StoreRecord, lineage_join, parts_of, store_records
+
+_STRING = (String, Text)
+_WHOLE = (Integer, BigInteger, SmallInteger)
+_CLOCK = 'YYYY-MM-DD"T"HH24:MI:SS'
+
+
+def available(conn: Connection) -> bool:
+    """Whether the store's server can hash rows: PostgreSQL 11 or later (``sha256``)."""
+    return conn.dialect.name == "postgresql" and (conn.dialect.server_version_info or (0,)) >= (11,)
+
+
+@contextmanager
+def same_snapshot(conn: Connection) -> Iterator[Connection | None]:
+    """A second connection to the store seeing exactly what ``conn`` sees, for the store's side of the
+    comparison to run beside the source's: ``conn``'s snapshot exported and taken up (PostgreSQL, ``conn`` in a
+    repeatable-read transaction, as reconciliation reads). None where there is none: the work runs on ``conn``."""
+    if not available(conn) or conn.get_isolation_level() not in ("REPEATABLE READ", "SERIALIZABLE"):
+        yield None
+        return
+    from psycopg import sql
+
+    snapshot = conn.execute(select(func.pg_export_snapshot())).scalar_one()
+    other = conn.engine.connect()
+    try:
+        driver = other.connection.driver_connection
+        assert driver is not None  # a connection just opened has its driver's
+        # the first statement of its transaction; the snapshot's name quoted by the driver
+        other.exec_driver_sql(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)).as_string(driver))
+        yield other
+    finally:
+        other.close()
+
+
+def hashed_records(conn: Connection, source: str, table: str, entity: str, *,
+                   parent_table: str | Mapping[str, str] | None, yield_per: int = 5000) -> Iterator[StoreRecord]:
+    """What :func:`reconciliation.rebuild.store_records` gives, the rows the server's hash confirms without their
+    rebuilt record (``record`` None), every other row rebuilt in Python; in the same order."""
+    rows = server_hashes(conn, source, table, entity, parent_table=parent_table, yield_per=yield_per)
+    if rows is None:  # a column type the server's text does not write: the Python rebuild for every row
+        yield from store_records(conn, source, table, entity, parent_table=parent_table, yield_per=yield_per)
+        return
+    for key, outcome, lineage_hash, row_id, row_hash, alias_hash, server_hash in rows:
+        if row_id is None:
+            yield StoreRecord(key, outcome, lineage_hash, None, None, alias_hash, None, None)
+        elif server_hash is not None and server_hash == row_hash == lineage_hash:
+            yield StoreRecord(key, outcome, lineage_hash, row_id, row_hash, alias_hash, None, server_hash)
+        else:
+            yield from store_records(conn, source, table, entity, parent_table=parent_table, keys=[key])
+
+
+def server_hashes(conn: Connection, source: str, table: str, entity: str, *,
+                  parent_table: str | Mapping[str, str] | None, yield_per: int = 5000) -> Iterator[Row] | None:
+    """Per lineage row of the table: (source_key, outcome, lineage_hash, row_id, row_hash, alias_hash, the
+    server's hash of the entity row); None when a field's type is not written here."""
+    parts = parts_of(parent_table)
+    joined, columns = lineage_join(source, entity, parts)
+    by_label = {c.name: c for c in columns}
+    digest = _digest(entity, by_label, parts)
+    if digest is None:
+        return None
+    alias = by_label.get("alias_hash")
+    stmt = (select(lineage.c.source_key, lineage.c.outcome, by_label["lineage_hash"], by_label["row_id"],
+                   by_label["row_hash"], alias if alias is not None else null(),
+                   case((by_label["row_id"].is_(None), None), else_=digest).label("server_hash"))
+            .select_from(joined)
+            .where(lineage.c.source_system == source, lineage.c.source_table == table)
+            .execution_options(yield_per=yield_per))
+    return iter(conn.execute(stmt))
+
+
+def _digest(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
+    """The SQL expression of the row's content hash (hex), or None when a field's type is not written here."""
+    pieces: list[Any] = []
+    for i, name in enumerate(sorted(FIELDS[entity])):
+        column = store_column(entity, name)
+        if column == PARENT:
+            value = _parent(entity, by_label, parts)
+        else:
+            expr = by_label[f"a_{name}" if column == ALIAS else f"r_{column}"]
+            value = _json(expr)
+            if value is None:
+                return None
+        pieces += [literal(("{" if i == 0 else ",") + json.dumps(name, ensure_ascii=False) + ":"), value]
+    if not pieces:
+        return None
+    return func.encode(func.sha256(func.convert_to(_cat(*pieces, literal("}")), "UTF8")), "hex")
+
+
+def _cat(*pieces):
+    """``a || b || ...``: NULL when any piece is NULL (no hash, the Python rebuild)."""
+    text = pieces[0]
+    for piece in pieces[1:]:
+        text = text.op("||")(piece)
+    return text
+
+
+def _json(expr):
+    """The column's value as the canonical JSON writes it; NULL (no hash: the Python rebuild) for a value
+    that has no such writing here (an infinite timestamp); None for a type not handled."""
+    kind = expr.type
+    if isinstance(kind, _STRING):
+        return func.coalesce(cast(func.to_json(expr), Text), "null")
+    if isinstance(kind, _WHOLE):
+        return func.coalesce(cast(expr, Text), "null")
+    if isinstance(kind, DateTime) and not kind.timezone:
+        fraction = case((func.date_trunc("second", expr) == expr, ""), else_=func.to_char(expr, ".US"))
+        return case((expr.is_(None), "null"),
+                    (func.isfinite(expr), _cat(literal('"'), func.to_char(expr, _CLOCK), fraction, literal('"'))))
+    if isinstance(kind, Date):
+        return case((expr.is_(None), "null"),
+                    (func.isfinite(expr), _cat(literal('"'), func.to_char(expr, "YYYY-MM-DD"), literal('"'))))
+    return None
+
+
+def _parent(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
+    """The parent field as :func:`reconciliation.rebuild._parent_value` gives it: the parent row's source key
+    (``part:key`` into an account part other than the main one), none for a walk-in's document."""
+    link = REGISTRY[entity].parent
+    assert link is not None  # a parent field belongs to an entity with a parent link
+    key = by_label["parent_key"]
+    if REGISTRY[link.entity].merges:
+        named = [(by_label["parent_table"] == t, _cat(literal(f"{label}:"), key))
+                 for t, label in sorted(parts.items()) if label != MAIN_ACCOUNT]
+        key = case(*named, else_=key) if named else key
+    value = case((by_label["rule"] == WALK_IN, None), else_=key)
+    return func.coalesce(cast(func.to_json(value), Text), "null")
+
