@@ -100,7 +100,8 @@ class RemapTable:
         mapped = tuple(c for c in codes if (kind, c) in self._index)
         unmapped = tuple(c for c in codes if (kind, c) not in self._index)
         if unmapped:
-            log.warning("%d %s code(s) have no remap: %s", len(unmapped), kind, ", ".join(unmapped[:10]))
+            log.warning(msg("{n} {kind} code(s) have no remap: {codes}", n=len(unmapped), kind=kind,
+                            codes=", ".join(unmapped[:10])))
         return RemapReport(kind, mapped, unmapped)
 
 

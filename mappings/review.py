@@ -84,7 +84,7 @@ def write_table(data: list[dict[str, object]], columns: tuple[str, ...], path: P
     with TableWriter(path, columns, sheet="review") as table:
         for row in data:
             table.write(row)
-    log.info("wrote %d review rows to %s", len(data), path.name)
+    log.info(msg("wrote {n} review rows to {file}", n=len(data), file=path.name))
 
 
 def read_rows(path: Path | str) -> Iterator[tuple[int, dict[str, str]]]:

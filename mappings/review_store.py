@@ -178,7 +178,8 @@ def import_decisions(store: Engine, table: UnitTable, path: Path | str, *, decid
                 conn.execute(update(review_item).where(part)
                              .values(state="decided", decision=code, decided_by=who, decided_at=when))
             covered += len(ids)
-    log.info("stored %d review decision(s) covering %d item(s) from %s", len(chosen), covered, name)
+    log.info(msg("stored {n} review decision(s) covering {items} item(s) from {file}", n=len(chosen), items=covered,
+                 file=name))
     return ImportResult(len(chosen), covered)
 
 

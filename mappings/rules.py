@@ -52,6 +52,7 @@ from mappings.tail import TailReader
 from mappings.text import fold_key, name_key
 from mappings.units import OldUnit, Part, UnitTable
 from migrate.core.errors import MappingError
+from migrate.core.messages import msg
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ class Resolver:
         elif self.default_part_policy:
             defaults = self.split_rules.defaults if self.split_rules else {}
             if not defaults:
-                log.warning("default-part policy is on but no default parts were supplied")
+                log.warning(msg("default-part policy is on but no default parts were supplied"))
         else:
             defaults = {}
         bad = [f"{old}→{new}" for old, new in defaults.items()

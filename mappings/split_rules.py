@@ -156,5 +156,6 @@ def parse_rules(text: str, table: UnitTable, *, source: str = "") -> list[SplitR
     if problems:
         raise MappingError(problems[0] if len(problems) == 1 else
                            msg("{n} problems in split rules: {problems}", n=len(problems), problems=tuple(problems)))
-    log.info("loaded %d split rules for %d old communes", len(rules), len({r.old_commune_code for r in rules}))
+    log.info(msg("loaded {n} split rules for {communes} old communes", n=len(rules),
+                 communes=len({r.old_commune_code for r in rules})))
     return rules

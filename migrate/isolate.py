@@ -23,6 +23,8 @@ from typing import Generic, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from migrate.core.messages import msg
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -50,7 +52,7 @@ def write_isolating(conn: Connection, items: Sequence[T], write: Callable[[Seque
     _split(conn, items, write, first, refused)
     if len(refused) == len(items) and len(items) > 1:
         raise first
-    log.info("the store refused %d of %d row(s); the others are written", len(refused), len(items))
+    log.info(msg("the store refused {n} of {total} row(s); the others are written", n=len(refused), total=len(items)))
     return refused
 
 

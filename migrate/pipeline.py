@@ -468,7 +468,7 @@ def release_unblocked(settings: Settings, store: Engine, units: UnitTable, *, pr
         with store.connect() as conn:
             rows = [r for r in (ledger.get(conn, i) for i in ids) if r is not None]
         rows.sort(key=lambda r: (ledger.stage_of(r.entity), r.id))
-        log.info("rerunning %d batch(es) whose quarantined records now have their parent", len(rows))
+        log.info(msg("rerunning {n} batch(es) whose quarantined records now have their parent", n=len(rows)))
         changed = _rerun_rows(settings, store, units, rows, progress)
         if identifiers is not None:
             identifiers.update(changed)

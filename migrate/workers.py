@@ -39,6 +39,7 @@ from migrate import collector, ledger
 from migrate.config import Settings, SourceSettings
 from migrate.core.entities import REGISTRY
 from migrate.core.errors import HopnhatError, SourceError
+from migrate.core.messages import msg
 from migrate.core.progress import Tallies
 from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
@@ -131,7 +132,8 @@ class Worker:
                 row = ledger.get(conn, batch_id)
                 if row is not None and row.state in ("planned", "running"):
                     if row.state == "running":
-                        log.warning("%s: its worker stopped; %s takes it over", row.describe(), self.name)
+                        log.warning(msg("{batch}: its worker stopped; {worker} takes it over", batch=row.describe(),
+                                        worker=self.name))
                     return row
                 self.leases.release(conn, batch_id)
         return None
@@ -213,7 +215,7 @@ class Worker:
                 counts = policy(attempts=self.settings.max_attempts, transient=source_failed, log=log,
                                 what=f"batch {batch_id}")(attempt)
             except LeaseLost:
-                log.warning("batch %s was taken over by another worker", batch_id)
+                log.warning(msg("batch {id} was taken over by another worker", id=str(batch_id)))
                 return "taken"
             except (HopnhatError, DBAPIError, OSError) as exc:  # not transient, or still failing at the last try
                 error = one_line(exc)
@@ -282,8 +284,12 @@ class Worker:
 def _log_loaded(batch_id: int, source: str, entity: str, lo: Key, hi: Key, attempt: int,
                 counts: ledger.Counts) -> None:
     """One info line per loaded batch (``hopnhat -v``); its figures are also fields of a JSON log line."""
-    log.info("batch %s (%s/%s, keys %s..%s) loaded: extracted %d, loaded %d, merged %d, quarantined %d, "
-             "excluded %d", batch_id, source, entity, _key(lo), _key(hi), *counts.astuple(),
+    if not log.isEnabledFor(logging.INFO):
+        return
+    log.info(msg("batch {id} ({source}/{entity}, keys {lo}..{hi}) loaded: extracted {extracted}, loaded {loaded}, "
+                 "merged {merged}, quarantined {quarantined}, excluded {excluded}", id=str(batch_id), source=source,
+                 entity=entity, lo=_key(lo), hi=_key(hi), extracted=counts.extracted, loaded=counts.loaded,
+                 merged=counts.merged, quarantined=counts.quarantined, excluded=counts.excluded),
              extra={"batch_id": batch_id, "source": source, "entity": entity, "attempt": attempt,
                     "extracted": counts.extracted, "loaded": counts.loaded, "merged": counts.merged,
                     "quarantined": counts.quarantined, "excluded": counts.excluded})

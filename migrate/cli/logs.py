@@ -4,6 +4,12 @@ Library modules only call ``logging.getLogger(__name__)``; this module decides
 where their records go (stderr, a log file), how much of them (``-q``, ``-v``,
 ``--debug``) and in which shape (plain text, or one JSON object per line).
 Every record passes :class:`PrivateFilter`: no password or ID number reaches a log.
+
+Logging is configured before a command's ``--lang`` is read, so the language is looked up when
+a record is written (:func:`migrate.cli.speech.current`): a plain line's time, level and message
+follow the command's language (``01/12/2026 08:30:00 THÔNG TIN migrate.workers: lô 7 ...``);
+English lines keep their form (``2026-12-01 08:30:00,123 INFO ...``), and a JSON line's
+fields are machine names in every language, its ``message`` said in the command's language.
 """
 
 from __future__ import annotations
@@ -11,12 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from migrate.cli import speech
 from migrate.core.credentials import hide_credentials
+from migrate.core.i18n import Language
 from migrate.core.masking import mask_text
+from migrate.core.messages import N_, Message, say
 
 LogFormat = Literal["text", "json"]
 
@@ -24,6 +35,8 @@ LogFormat = Literal["text", "json"]
 PACKAGES = ("migrate", "adapters", "mappings", "reconciliation", "runbooks", "hopnhat")
 PROGRESS = "hopnhat.progress"  # the logger of the progress lines shown when stderr is not a terminal
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LEVELS = {"DEBUG": N_("DEBUG"), "INFO": N_("INFO"), "WARNING": N_("WARNING"), "ERROR": N_("ERROR"),
+          "CRITICAL": N_("CRITICAL")}
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
@@ -43,12 +56,43 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """A plain line, its time and level in the command's language: ``dd/mm/yyyy HH:MM:SS`` and ``THÔNG TIN``
+    in Vietnamese, English as logging writes it."""
+
+    def __init__(self, lang: Callable[[], Language]) -> None:
+        super().__init__(TEXT_FORMAT)
+        self._lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        lang = self._lang()
+        if lang.code == "en":
+            return super().format(record)
+        level = record.levelname
+        record.levelname = lang.gettext(LEVELS.get(level, level))
+        try:
+            return super().format(record)
+        finally:
+            record.levelname = level
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's
+        if self._lang().code == "en":
+            return super().formatTime(record, datefmt)
+        return time.strftime("%d/%m/%Y %H:%M:%S", self.converter(record.created))
+
+
 class PrivateFilter(logging.Filter):
-    """Every record's message with credentials hidden and personal identifiers masked (the one policy)."""
+    """Every record's message with credentials hidden and personal identifiers masked (the one policy); a
+    message logged as a :class:`~migrate.core.messages.Message` is said in the command's language first."""
+
+    def __init__(self, lang: Callable[[], Language] = speech.current) -> None:
+        super().__init__()
+        self._lang = lang
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = str(mask_text(hide_credentials(record.getMessage())))
-        record.msg, record.args = message, ()
+        text = say(record.msg, self._lang()) if isinstance(record.msg, Message) and not record.args \
+            else record.getMessage()
+        record.msg, record.args = str(mask_text(hide_credentials(text))), ()
         return True
 
 
@@ -87,7 +131,7 @@ def configure(*, level: int, log_file: str | Path | None = None, fmt: LogFormat 
     for handler in [h for h in root.handlers if isinstance(h, (_Handler, _FileHandler))]:
         root.removeHandler(handler)
         handler.close()
-    formatter = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonFormatter() if fmt == "json" else TextFormatter(speech.current)
     stderr = _Handler(sys.stderr)
     stderr.setLevel(level)
     stderr.setFormatter(formatter)

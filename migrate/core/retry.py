@@ -17,6 +17,7 @@ from tenacity import (Retrying, retry_if_exception, stop_after_attempt, stop_aft
 from tenacity.stop import stop_base
 
 from migrate.core.errors import RetryableError
+from migrate.core.messages import msg
 
 FIRST_WAIT = 0.25  # seconds before the second attempt; doubles each time
 LONGEST_WAIT = 5.0
@@ -42,9 +43,9 @@ def policy(*, attempts: int | None = None, patience: float | None = None,
     def before_sleep(state) -> None:
         if log is not None and state.outcome is not None:
             exc = state.outcome.exception()
-            log.warning("%s failed (attempt %d: %s); retrying in %.1fs", what, state.attempt_number,
-                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                        state.upcoming_sleep)
+            log.warning(msg("{what} failed (attempt {attempt}: {error}); retrying in {seconds}s", what=what,
+                            attempt=state.attempt_number, seconds=round(state.upcoming_sleep, 1),
+                            error=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__))
 
     wait = wait_exponential(multiplier=FIRST_WAIT, max=LONGEST_WAIT) + wait_random(0, FIRST_WAIT)
     return Retrying(stop=stop, wait=wait,

@@ -154,7 +154,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     reached = current_revision(engine)
-    log.info("store %s at revision %s", safe_url(str(engine.url)), reached)
+    log.info(msg("store {store} at revision {revision}", store=safe_url(str(engine.url)), revision=reached))
     return reached or ""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib.metadata import version
 
 import pytest
@@ -55,6 +56,36 @@ def test_default_level_logs_no_batch_but_the_log_file_still_gets_them(hanam, tmp
     assert " loaded: extracted " not in result.stderr
     text = log_file.read_text("utf-8")
     assert "INFO migrate.workers: batch 1 (hanam-portal/account" in text
+
+
+def test_log_lines_follow_the_commands_language(hanam, tmp_path):
+    """Logging is set up before the command's --lang is read; the lines still speak it: time, level and message in
+    Vietnamese, English lines as before; a JSON line keeps its machine fields, its message said in Vietnamese."""
+    portal, store, env = hanam
+    log_file = tmp_path / "vi.log"
+    result = hopnhat("--log-file", str(log_file), "run", "--store", store, str(portal.profile_path), "--lang", "vi",
+                     env=env)
+    assert result.code == 0, result.stderr
+    text = log_file.read_text("utf-8")
+    when = r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d"
+    batch = (r"lô 1 \(hanam-portal/account, khóa \S+\) đã nạp: đã trích xuất \d+, đã nạp \d+, đã hợp nhất \d+, "
+             r"cách ly \d+, loại trừ \d+$")
+    assert re.search(rf"^{when} THÔNG TIN migrate\.workers: {batch}", text, re.M), text
+    assert re.search(rf"^{when} THÔNG TIN hopnhat\.progress: đang chuyển đổi ", result.stderr,
+                     re.M), result.stderr  # the plain progress lines on a stderr that is not a terminal
+    assert " INFO " not in text and "loaded: extracted" not in text
+    json_file = tmp_path / "vi.jsonl"
+    again = hopnhat("--lang", "vi", "--log-file", str(json_file), "--log-format", "json", "batches", "rerun", "1",
+                    "--store", store, str(portal.profile_path), env=env)
+    assert again.code == 0, again.stderr
+    lines = [json.loads(line) for line in json_file.read_text("utf-8").splitlines()]
+    batch = next(line for line in lines if line.get("batch_id") == 1)
+    assert batch["level"] == "info" and batch["message"].startswith("lô 1 (hanam-portal/account, khóa ")
+    english = tmp_path / "en.log"
+    assert hopnhat("--log-file", str(english), "batches", "rerun", "1", "--store", store, str(portal.profile_path),
+                   "--lang", "en", env=env).code == 0
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO migrate\.workers: batch 1 \(hanam-portal/account, "
+                     r"keys \S+\) loaded: extracted \d+", english.read_text("utf-8"), re.M)
 
 
 def test_quiet_shows_no_progress_only_the_summary(hanam):
