@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, CursorResult, and_, func, insert, or_, select, update
 
 from migrate.core.entities import REGISTRY, STAGES, base_name
+from migrate.core.messages import N_
 from migrate.core.errors import StoreError
 from migrate.core.messages import msg
 from migrate.core.records import Key, jsonable
@@ -34,6 +35,13 @@ BatchState = Literal["planned", "running", "loaded", "failed", "verified"]
 UNFINISHED: tuple[BatchState, ...] = ("planned", "running", "failed")
 DONE: tuple[BatchState, ...] = ("loaded", "verified")
 Pair = tuple[str, str]  # (source system, entity)
+
+# the last error the ledger keeps of a batch or part that failed (catalogue messages, said where shown:
+# migrate.reasons)
+FAILED = N_("Batch {id} ({source}/{entity}, keys {lo}..{hi}) failed after {n} attempt(s): {error}. Nothing from it "
+            "is in the store. Rerun: hopnhat batches rerun {id}")
+PLANNING_STOPPED = N_("{error}. Planning stopped after the last batch planned; rerun hopnhat run to resume")
+ERRORS = (FAILED, PLANNING_STOPPED)
 
 
 def stage_of(entity: str) -> int:

@@ -32,7 +32,7 @@ from adapters.inspect import schema_findings
 from mappings.agencies import RemapTable
 from mappings.rules import ManualDecision, Resolver
 from mappings.units import UnitTable
-from migrate import delta, ledger, quarantine
+from migrate import delta, ledger, quarantine, reasons
 from migrate.catalog import CatalogReport, catalog_report
 from migrate.config import Settings, SourceSettings
 from migrate.core.errors import ConfigError, HopnhatError, StoreError
@@ -134,7 +134,7 @@ class RunReport:
             lines.append("  " + (r.source + "/" + r.entity).ljust(w[0])
                          + "".join(n(v).rjust(x) for v, x in zip(figures, w[1:])))
             if r.error:
-                lines.append("    " + say(msg("error: {error}", error=r.error), lang))
+                lines.append("    " + say(msg("error: {error}", error=reasons.PHRASEBOOK.recorded(r.error)), lang))
         for r in self.results:
             lines += [f"  {line}" for line in _read_lines(r, lang)]
         for batch_id in self.failed_batches:

@@ -9,13 +9,15 @@ the load (:mod:`migrate.load`) and the attachments (:mod:`migrate.attachments`).
 reads a reason back into them, so ``quarantine list``, the report's page and workbook, and
 ``lookup`` say it in Vietnamese (:mod:`migrate.core.recorded`). What the store's or a driver's
 own message says inside a reason (``the store refused the record: ...``) stays as it was written.
+The ledger's last error of a failed batch (:mod:`migrate.ledger`) is read the same way where
+``batches show``, ``batches rerun`` and the run summary print it.
 """
 
 from __future__ import annotations
 
 from adapters import keyset
 from mappings import explanations
-from migrate import attachments, load, prepare
+from migrate import attachments, ledger, load, prepare
 from migrate.core import canonical
 from migrate.core.i18n import Language
 from migrate.core.messages import N_
@@ -27,7 +29,7 @@ PARENTS = (N_("account"), N_("dossier"), N_("document"), N_("applicant account")
 NUMBERS = (N_("owner id number"),)
 
 SENTENCES = (*prepare.REASONS, *load.REASONS, *canonical.REASONS, *attachments.REASONS, *keyset.REASONS,
-             *explanations.SENTENCES)
+             *explanations.SENTENCES, *ledger.ERRORS)
 VALUES = (*limits.PROBLEMS, *canonical.PROBLEMS, *prepare.PROBLEMS, *load.PROBLEMS, *keyset.PROBLEMS,
           *explanations.VALUES, *PARENTS, *NUMBERS)
 NESTED = ("detail", "problem", "why", "named", "number", *explanations.NESTED)

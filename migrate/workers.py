@@ -146,8 +146,7 @@ class Worker:
                 planned = self.sources.retry(source, spec,
                                              lambda: self.session.txn(lambda c: self._plan(c, source, spec)))
             except HopnhatError as exc:
-                self.errors[(source.name, spec.label)] = (
-                    f"{exc}. Planning stopped after the last batch planned; rerun hopnhat run to resume")
+                self.errors[(source.name, spec.label)] = ledger.PLANNING_STOPPED.format(error=exc)
                 log.error("%s/%s: %s", source.name, spec.label, self.errors[(source.name, spec.label)])
                 continue
             if planned is None:
@@ -228,9 +227,8 @@ class Worker:
                     self.progress.add(source.name, spec.label, counts.extracted)
                 self._refresh_statistics(spec, counts)
                 return "loaded"
-            message = (f"Batch {batch_id} ({source.name}/{spec.label}, keys {_key(lo)}..{_key(hi)}) failed after "
-                       f"{attempts or tries} attempt(s): {error}. Nothing from it is in the store. "
-                       f"Rerun: hopnhat batches rerun {batch_id}")
+            message = ledger.FAILED.format(id=batch_id, source=source.name, entity=spec.label, lo=_key(lo), hi=_key(hi),
+                                    n=attempts or tries, error=error)
             log.error(message)
             self.session.txn(lambda conn: ledger.mark_failed(conn, batch_id, message))
             self.failed.append(batch_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from migrate import reasons
 from migrate.cli import speech
 from migrate.cli.options import json_option, store_option, load_settings
 from migrate.cli.progress import display
@@ -92,7 +93,7 @@ def show_command(store: str | None, batch_id: int, as_json: bool) -> None:
                     "excluded {excluded}", extracted=c.extracted, loaded=c.loaded, merged=c.merged,
                     quarantined=c.quarantined, excluded=c.excluded))
     if row.error:
-        speech.echo(msg("  error: {error}", error=row.error))
+        speech.echo(msg("  error: {error}", error=reasons.PHRASEBOOK.recorded(row.error)))
 
 
 # What ``batches show`` prints of a batch: the ledger's field and its label (the field's name in English).
@@ -131,7 +132,7 @@ def rerun_command(store: str | None, targets: tuple[str, ...], failed: bool, qua
         rows = pipeline.rerun_selected(settings, batch_ids, failed=failed, quarantined=quarantined,
                                        progress=progress)
     for row in rows:
-        speech.echo(row.error if row.state == "failed" and row.error else
+        speech.echo(reasons.PHRASEBOOK.recorded(row.error) if row.state == "failed" and row.error else
                     msg("{batch}: {state} after {attempts} attempt(s)", batch=row.describe(), state=row.state,
                         attempts=row.attempts))
     left = [r for r in rows if r.state == "failed"]

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Row, Select, select
 
 from migrate.continuity.identifiers import KINDS, looks_like, mask, mask_typed, normalize, upper_bound
 from migrate.core.i18n import Language, language
-from migrate.core.messages import msg, say
+from migrate.core.messages import Message, msg, say
+from migrate.reasons import PHRASEBOOK as REASONS
 from migrate.store.inlist import each_one_of
 from migrate.core.entities import REGISTRY, Entity, ParentLink
 from migrate.store.models import new_unit, old_identifier, quarantine
@@ -334,5 +335,6 @@ def _quarantine_reasons(conn: Connection, rows: list) -> dict[tuple[str, str, st
         for wanted in each_one_of(conn, q.source_key, sorted(keys)):
             for found in conn.execute(select(q.source_key, q.field, q.reason).where(
                     q.source_system == system, q.source_table == table, wanted)):
-                out[(system, table, found.source_key)] = f"{found.field}: {found.reason}"
+                out[(system, table, found.source_key)] = Message(  # a layout: the reason is said where shown
+                    "{field}: {reason}", {"field": found.field, "reason": REASONS.recorded(found.reason)})
     return out

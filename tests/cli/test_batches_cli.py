@@ -85,6 +85,9 @@ def test_the_operators_path_list_show_rerun_fix_rerun(failed_run, shell):
         f"(hopnhat batches show {batch_id}), fix it, then hopnhat batches rerun {batch_id}")
     shown = shell.main("batches", "show", str(batch_id), env=env).stdout
     assert "  attempts: 2\n" in shown and "failed after 2 attempt(s)" in shown
+    said = shell.main("--lang", "vi", "batches", "show", str(batch_id), env=env).stdout  # the ledger keeps English
+    assert re.search(rf"^  lỗi: Lô {batch_id} \(hanam-portal/dossier, khóa \S+\) bị lỗi sau 2 lần thử: .*disk full.*\. "
+                     rf"Kho chưa có dữ liệu nào của lô này\. Chạy lại: hopnhat batches rerun {batch_id}$", said, re.M), said
 
     _execute(store, ALLOW[dialect])  # the operator frees the disk
     fixed = shell.run("batches", "rerun", str(batch_id), env=env)
