@@ -14,6 +14,7 @@ from migrate.cli.progress import Lines
 from tests.harness import Outcome, hopnhat
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO hopnhat\.progress: (?P<text>.+)$")
+VI_LINE = re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d THÔNG TIN hopnhat\.progress: (?P<text>.+)$")  # --lang vi
 
 
 def on_terminal(*args: str, env: dict[str, str]) -> Outcome:
@@ -175,7 +176,8 @@ def test_a_piped_run_in_vietnamese_prints_its_progress_in_vietnamese(hanam):
     portal, store, env = hanam
     out = hopnhat("--lang", "vi", "run", "--store", store, str(portal.profile_path), env=env, expect=None)
     assert out.code in (0, 4), out
-    said = [LINE.match(line)["text"] for line in out.stderr.splitlines() if LINE.match(line)]
+    said = [VI_LINE.match(line)["text"] for line in out.stderr.splitlines() if VI_LINE.match(line)]
+    assert not [line for line in out.stderr.splitlines() if LINE.match(line)]  # time and level said in Vietnamese too
     assert any(re.fullmatch(r"đang chuyển đổi hanam-portal/dossier: [\d.]+/[\d.]+ \(100%\), xong trong \d:\d\d:\d\d",
                             text) for text in said), said
     assert not [text for text in said if " of " in text or "done in" in text]
