@@ -330,7 +330,7 @@ def _quarantine_reasons(conn: Connection, rows: list) -> dict[tuple[str, str, st
     for r in rows:
         by_table.setdefault((r.source_system, r.source_table), set()).add(r.source_key)
     q = quarantine.c
-    out = {}
+    out: dict[tuple[str, str, str], str] = {}
     for (system, table), keys in by_table.items():
         for wanted in each_one_of(conn, q.source_key, sorted(keys)):
             for found in conn.execute(select(q.source_key, q.field, q.reason).where(
