@@ -80,10 +80,15 @@ def _translated(command: click.Command, lang: Language) -> Iterator[None]:
     try:
         if command.help:
             put(command, "help", said_help(command.help, lang))
+        put(command, "options_metavar", say(msg("[OPTIONS]"), lang))
         for param in command.params:
             if isinstance(param, click.Option) and param.help:
                 put(param, "help", lang.gettext(param.help))
+            kind = METAVARS.get(param.type.name.upper()) if isinstance(param, click.Option) else None
+            if kind is not None and param.metavar is None and not param.is_flag:
+                put(param, "metavar", say(kind, lang))
         if isinstance(command, click.Group):
+            put(command, "subcommand_metavar", say(msg("COMMAND [ARGS]..."), lang))
             for sub in command.commands.values():
                 if sub.help and not sub.short_help:
                     put(sub, "short_help", lang.gettext(first_sentence(sub.help)))
@@ -92,6 +97,11 @@ def _translated(command: click.Command, lang: Language) -> Iterator[None]:
         for target, name, value in reversed(saved):
             setattr(target, name, value)
 
+
+METAVARS = {  # click's names of an option's value, by its type (an option's own metavar stays as written)
+    "TEXT": msg("TEXT"), "INTEGER": msg("INTEGER"), "FLOAT": msg("FLOAT"), "PATH": msg("PATH"), "FILE": msg("FILE"),
+    "DIRECTORY": msg("DIRECTORY"), "FILENAME": msg("FILENAME"),
+}
 
 _WORDS = (  # click's own words in a help page: (pattern, message)
     (re.compile(r"^Usage:", re.MULTILINE), msg("Usage:")),

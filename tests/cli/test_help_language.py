@@ -7,6 +7,8 @@ edited without its translation fails here. English help is click's own, unchange
 
 from __future__ import annotations
 
+import re
+
 import click
 import pytest
 
@@ -14,6 +16,7 @@ from babel.messages.pofile import read_po
 
 from migrate.cli import cli
 from migrate.cli.helptext import first_sentence, prose
+from tests.harness import hopnhat
 from tests.test_i18n import PO
 
 
@@ -63,7 +66,7 @@ def test_the_catalogue_holds_the_summary_of_every_listed_command(path, translate
 def test_the_group_help_in_vietnamese(shell):
     out = shell.main("--lang", "vi", "--help")
     lines = out.stdout.splitlines()
-    assert lines[0] == "Cách dùng: hopnhat [OPTIONS] COMMAND [ARGS]..."
+    assert lines[0] == "Cách dùng: hopnhat [TÙY_CHỌN] LỆNH [THAM_SỐ]..."
     assert lines[2].startswith("  Hợp nhất dữ liệu từ các cổng dịch vụ công cấp tỉnh")
     assert "Tùy chọn:" in lines and "Lệnh:" in lines and "  Ví dụ:" in lines
     assert any(line.split() == ["batches", "Liệt", "kê,", "xem", "và", "chạy", "lại", "các", "lô."] for line in lines)
@@ -87,3 +90,15 @@ def test_the_english_help_is_clicks_own(shell):
         expected = _command(("run",)).get_help(click.Context(_command(("run",)), info_name="run", parent=root))
     assert out.stdout == expected + "\n"
     assert out.stdout.startswith("Usage: hopnhat run [OPTIONS] [PROFILES]...") and "Options:" in out.stdout
+
+
+def test_click_names_of_values_in_vietnamese_help():
+    """What click writes for an option's value and the usage line's placeholders is said in Vietnamese; an option's
+    own metavar (URL) stays as written, and English help is click's own."""
+    vi = hopnhat("--lang", "vi", "batches", "list", "--help").stdout
+    assert vi.startswith("Cách dùng: hopnhat batches list [TÙY_CHỌN]\n")
+    assert re.search(r"^  --source VĂN_BẢN +Chỉ hệ thống nguồn này\.$", vi, re.M), vi
+    assert re.search(r"^  --run SỐ_NGUYÊN +", vi, re.M) and re.search(r"^  --store URL +", vi, re.M)
+    assert hopnhat("--lang", "vi", "--help").stdout.startswith("Cách dùng: hopnhat [TÙY_CHỌN] LỆNH [THAM_SỐ]...\n")
+    en = hopnhat("--lang", "en", "batches", "list", "--help").stdout
+    assert en.startswith("Usage: hopnhat batches list [OPTIONS]\n") and re.search(r"^  --source TEXT ", en, re.M)
