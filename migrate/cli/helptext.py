@@ -84,9 +84,10 @@ def _translated(command: click.Command, lang: Language) -> Iterator[None]:
         for param in command.params:
             if isinstance(param, click.Option) and param.help:
                 put(param, "help", lang.gettext(param.help))
-            kind = METAVARS.get(param.type.name.upper()) if isinstance(param, click.Option) else None
-            if kind is not None and param.metavar is None and not param.is_flag:
-                put(param, "metavar", say(kind, lang))
+            if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
+                kind = METAVARS.get(param.type.name.upper())
+                if kind is not None:
+                    put(param, "metavar", say(kind, lang))
         if isinstance(command, click.Group):
             put(command, "subcommand_metavar", say(msg("COMMAND [ARGS]..."), lang))
             for sub in command.commands.values():
