@@ -29,6 +29,8 @@ COUNT_FORMAT = "#,##0"
 _IDENTIFIER = re.compile(r"(^|_)(id|key|code|no|line|row|revision)$")
 SHEET_NAME_LIMIT = 31
 WIDTH_ROWS = 200
+# control characters XML 1.0 cannot hold (tab, line feed and carriage return it can): a sheet cell says them
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def cell(value: object) -> object:
@@ -42,6 +44,16 @@ def cell(value: object) -> object:
     if isinstance(value, (int, float, str)):
         return value
     return str(value)
+
+
+def sheet_cell(value: object) -> object:
+    """A value as an XLSX cell holds it: :func:`cell`, with each control character an XLSX file cannot hold
+    written visibly as ``\\xNN`` (a portal's text holding ``\\x01`` would otherwise make the whole workbook
+    fail; the CSV beside it keeps the character as it is)."""
+    value = cell(value)
+    if isinstance(value, str) and _UNWRITABLE.search(value):
+        return _UNWRITABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
 
 
 def count_column(name: str) -> bool:
@@ -123,17 +135,17 @@ class _Sheet:
         self.ncols = max(len(headers), 1)
         self.count = 0
         for label, value in title:
-            ws.append([label, cell(value)])
+            ws.append([sheet_cell(label), sheet_cell(value)])
             ws.cell(ws.max_row, 1).font = Font(bold=True)
             self._measure([label, ""])
         if title:
             ws.append([])
-        ws.append(list(headers))
+        ws.append([sheet_cell(h) for h in headers])
         for c in ws[self.header_row]:
             c.font = Font(bold=True)
 
     def append(self, values: Sequence[object]) -> None:
-        self.ws.append([cell(v) for v in values])
+        self.ws.append([sheet_cell(v) for v in values])
         row = self.header_row + self.count + 1  # the row just appended (max_row would scan every cell)
         for i, value in enumerate(values):
             if i < len(self.counts) and self.counts[i] and isinstance(value, int) and not isinstance(value, bool):
@@ -203,7 +215,7 @@ def write_workbook(path: Path | str, sheets: Mapping[str, tuple[Sequence[str], I
                          columns=columns)
         used[name] = sheet.ws.title
         for row in rows:
-            sheet.append([cell(row.get(c)) for c in columns])
+            sheet.append([row.get(c) for c in columns])
     book.close()
     return used
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from migrate import pipeline
@@ -58,7 +59,7 @@ def test_the_server_confirms_every_untouched_row_with_the_pythons_hash(demo_stor
     assert seen == set(ENTITIES)  # every entity's writing was exercised
 
 
-def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store):
+def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store, tmp_path):
     """Rows changed to values every part of the writing must get right hash, in the server, to the Python
     rebuild's hash of the same row; they are not confirmed (they differ from extraction) and the
     reconciliation names them as before."""
@@ -90,7 +91,11 @@ def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store):
                    if (source, r.source_key) == changed[entity] and r.row_id is not None]
             assert all(r.record is not None for r in odd)  # not confirmed: rebuilt in Python
     engine.dispose()
-    result = reconcile(demo_store.store_url, sources=demo_store.sources, files_dir=demo_store.files_dir)
+    result = reconcile(demo_store.store_url, tmp_path / "report", sources=demo_store.sources,
+                       files_dir=demo_store.files_dir)
     assert not result.ok
     kinds = {(p.source, p.key, p.kind) for p in result.content.problems}
     assert {(*k, "row-changed") for k in changed.values()} <= kinds
+    # the report is written although a changed value holds a control character an XLSX file cannot hold
+    workbooks = list((tmp_path / "report").glob("*.xlsx"))
+    assert workbooks and all(load_workbook(w).sheetnames for w in workbooks)
