@@ -104,7 +104,8 @@ def history_command(store: str | None) -> None:
         marks = [say(m, lang) for m, on in ((msg("head"), rev.revision == head), (msg("current"), rev.revision == current))
                  if on]
         created = rev.created if lang.code == "en" else lang.date(rev.created)  # dd/mm/yyyy in Vietnamese
-        click.echo(f"{rev.revision}  {created:<10}  {rev.message}" + (f"  ({', '.join(marks)})" if marks else ""))
+        said = lang.gettext(rev.message) if rev.message else ""  # each revision's message is a catalogue message
+        click.echo(f"{rev.revision}  {created:<10}  {said}" + (f"  ({', '.join(marks)})" if marks else ""))
     speech.echo(msg("Store {store}: revision {current}.", store=schema.safe_url(settings.store_url),
                     current=current or msg("none")))
 

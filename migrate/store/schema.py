@@ -24,6 +24,7 @@ from migrate.core.errors import StoreError
 from migrate.core.messages import msg
 from migrate.core.retry import policy
 from migrate.store import failures
+from migrate.store.revisions import message as revision_message
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def history() -> list[Revision]:
                         if line.startswith("Create Date:")), "")
         down = rev.down_revision if isinstance(rev.down_revision, str) or rev.down_revision is None \
             else ",".join(rev.down_revision)
-        revisions.append(Revision(rev.revision, down, doc.splitlines()[0] if doc else "", created))
+        revisions.append(Revision(rev.revision, down, revision_message(doc), created))
     return revisions[::-1]
 
 

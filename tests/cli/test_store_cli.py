@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
+from migrate.core.i18n import language
 from migrate.store import schema
 from tests.harness import hopnhat
 
@@ -60,6 +61,23 @@ def test_history_lists_every_revision_and_marks_the_store(tmp_path):
     assert lines[1].startswith("0002") and lines[1].endswith("(current)")
     assert lines[-2].endswith("(head)")
     assert lines[-1] == f"Store {store}: revision 0002."
+
+
+def test_history_says_each_revision_in_vietnamese(tmp_path):
+    """Each revision's message (its script's first docstring line) is a catalogue message: said in Vietnamese,
+    English as the script writes it."""
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    schema.upgrade(schema.connect(store, create=True), "0002")
+    vi, en = (hopnhat("--lang", lang, "store", "history", "--store", store, expect=0) for lang in ("vi", "en"))
+    revisions = schema.history()
+    said = [line.split("  ", 2)[2] for line in vi.stdout.splitlines()[:-1]]
+    kept = [line.split("  ", 2)[2] for line in en.stdout.splitlines()[:-1]]
+    assert kept[0] == revisions[0].message and kept[1] == revisions[1].message + "  (current)"
+    for rev, text in zip(revisions, said):
+        assert text.removesuffix("  (hiện tại)").removesuffix("  (mới nhất)") == language("vi").gettext(rev.message)
+        assert rev.message not in text, text
+    assert said[1].endswith("  (hiện tại)") and said[-1].endswith("  (mới nhất)")
+    assert vi.stdout.splitlines()[-1] == f"Kho {store}: phiên bản 0002."
 
 
 def test_history_of_a_store_not_created_yet_creates_nothing(tmp_path):
