@@ -270,8 +270,9 @@ class FilesSource:
                 conn.execute(insert(target), chunk)
             conn.execute(self._staged_table.delete().where(self._staged_table.c.name == table))
             conn.execute(insert(self._staged_table).values(name=table, fingerprint=fingerprint, rows=str(count)))
-        self.reports[table] = f"{path.name}: {count} rows; {reader.tally.summary()}"
-        log.info("%s/%s staged: %s", self.name, table, self.reports[table])
+        self.reports[table] = msg("{file}: {rows} rows; {found}", file=path.name, rows=count,
+                                  found=reader.tally.summary())
+        log.info(msg("{source}/{table} staged: {report}", source=self.name, table=table, report=self.reports[table]))
         self._skipped.pop(table, None)
         self._sql.forget()
 

@@ -53,14 +53,15 @@ class Tally:
     trailing: int = 0  # blank rows after the last data row of a sheet
     filled: int = 0  # merged blocks filled over data rows
 
-    def summary(self) -> str:
-        parts = [f"sheets {', '.join(self.sheets)}"] if self.sheets else []
-        parts += [f"{n} {what}" for n, what in ((self.titles, "title row(s) above the header"),
-                                                 (self.blank, "blank row(s) excluded"),
-                                                 (self.totals, "totals row(s) excluded"),
-                                                 (self.filled, "merged block(s) filled"),
-                                                 (self.trailing, "blank row(s) after the data")) if n]
-        return "; ".join(parts) or "no row set aside"
+    def summary(self) -> tuple[Message, ...]:
+        """What was set aside, one message each (a message value says them one after the other)."""
+        parts = [msg("sheets {names}", names=", ".join(self.sheets))] if self.sheets else []
+        parts += [said for n, said in ((self.titles, msg("{n} title row(s) above the header", n=self.titles)),
+                                       (self.blank, msg("{n} blank row(s) excluded", n=self.blank)),
+                                       (self.totals, msg("{n} totals row(s) excluded", n=self.totals)),
+                                       (self.filled, msg("{n} merged block(s) filled", n=self.filled)),
+                                       (self.trailing, msg("{n} blank row(s) after the data", n=self.trailing))) if n]
+        return tuple(parts) or (msg("no row set aside"),)
 
 
 @dataclass(frozen=True)

@@ -229,10 +229,11 @@ class SqlSource:
     def _report(self, pager: KeysetPager) -> None:
         label = pager.entity.label
         if pager.duplicates:
-            log.info("%s/%s: joins matched %d extra row(s); records whose join must match one row are "
-                     "quarantined, the others keep the latest row", self.name, label, pager.duplicates)
+            log.info(msg("{source}/{part}: joins matched {n} extra row(s); records whose join must match one row are "
+                         "quarantined, the others keep the latest row", source=self.name, part=label,
+                         n=pager.duplicates))
         if pager.repair.converted:
-            log.info("%s/%s: %s", self.name, label, pager.repair.summary())
+            log.info(msg("{source}/{part}: {repair}", source=self.name, part=label, repair=pager.repair.summary()))
 
     def _fetcher(self, table: str):
         def fetch(stmt):

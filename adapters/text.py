@@ -22,6 +22,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from migrate.core.messages import Message, msg
+
 MODES = ("none", "nfc", "auto", "tcvn3", "vni", "cp1258")
 ENCODINGS = ("tcvn3", "vni", "cp1258")
 
@@ -180,8 +182,9 @@ class TextRepair:
             self.converted[(column, encoding)] += 1
         return fixed
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         if not self.converted:
-            return "no legacy-encoded text converted"
-        parts = [f"{column or '?'}: {n} from {encoding}" for (column, encoding), n in sorted(self.converted.items())]
-        return "converted legacy text: " + ", ".join(parts)
+            return msg("no legacy-encoded text converted")
+        return msg("converted legacy text: {parts}", parts=tuple(
+            msg("{column}: {n} from {encoding}", column=column or "?", n=n, encoding=encoding)
+            for (column, encoding), n in sorted(self.converted.items())))

@@ -253,7 +253,7 @@ class Resolver:
         try:
             decision = self._resolve(ref)
         except Exception as exc:  # a bad record must never stop a batch
-            log.exception("resolver failed on %r", ref)
+            log.exception(msg("resolver failed on {reference}", reference=repr(ref)))
             decision = Decision(None, None, "review:error", detail=explain.INTERNAL.format(error=exc))
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from migrate.core.errors import HopnhatError
+from migrate.core.errors import HopnhatError, message_of
+from migrate.core.messages import msg
 from migrate.core.records import EntitySpec, Key
 from migrate.keyrows import PAGE, set_apart
 from migrate.keyscratch import ScratchKeys
@@ -60,7 +61,7 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
     try:
         pages = adapter.keys(spec, batch_size=PAGE, since=since)
     except (AttributeError, NotImplementedError):
-        return KeyDiff(False, f"the {getattr(adapter, 'engine', '?')} adapter cannot list keys")
+        return KeyDiff(False, msg("the {engine} adapter cannot list keys", engine=getattr(adapter, "engine", "?")))
     server = conn.dialect.name == "postgresql"
     try:
         sides = ServerKeys(conn, source, spec.table) if server else ScratchKeys(conn, source, spec.table, scratch)
@@ -70,12 +71,14 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
             unreached, retried, ranges = _ranges(sides.wanted(), max_ranges) if since is not None else (0, 0, ())
             gone, marked, back = sides.deletions(run_id, now)
     except HopnhatError as exc:  # raised by the source's key pages
-        return KeyDiff(False, f"the source's keys could not be listed: {exc}")
+        return KeyDiff(False, msg("the source's keys could not be listed: {error}", error=message_of(exc)))
     except (sqlite3.Error, OSError) as exc:  # the scratch file (disk full, no temporary folder): say so
-        return KeyDiff(False, f"the scratch file in {scratch or tempfile.gettempdir()} failed: {exc}")
+        return KeyDiff(False, msg("the scratch file in {folder} failed: {error}",
+                                  folder=str(scratch or tempfile.gettempdir()), error=str(exc)))
     kept = total - added
-    log.info("%s/%s: key comparison: %d kept, %d added (%d without a watermark past the last), %d deleted in "
-             "the source (%d newly marked, %d back)", source, spec.label, kept, added, unreached, gone, marked, back)
+    log.info(msg("{source}/{part}: key comparison: {kept} kept, {added} added ({unreached} without a watermark past "
+                 "the last), {gone} deleted in the source ({marked} newly marked, {back} back)", source=source,
+                 part=spec.label, kept=kept, added=added, unreached=unreached, gone=gone, marked=marked, back=back))
     return KeyDiff(True, "", kept, added, unreached, ranges, gone, marked, back, retried)
 
 

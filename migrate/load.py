@@ -31,7 +31,7 @@ from migrate.isolate import CLIENT_REFUSALS, is_refusal, store_message, write_is
 from migrate.ledger import Counts
 from migrate.prepare import IMPLAUSIBLE, Prepared
 from migrate.core.entities import REGISTRY, Entity, ParentLink
-from migrate.core.messages import N_
+from migrate.core.messages import N_, msg
 from migrate.store.models import (
     account_alias,
     lineage,
@@ -150,8 +150,8 @@ def _first_load(conn: Connection, ctx: BatchContext, entity: str, table: str,
             raise
         if isinstance(exc, DBAPIError) and isinstance(exc.orig, psycopg.errors.UniqueViolation):
             return "exists"
-        log.info("batch %s: the store refused its first copy (%s); it takes the upsert path", ctx.batch_id,
-                 store_message(exc))
+        log.info(msg("batch {id}: the store refused its first copy ({error}); it takes the upsert path",
+                     id=str(ctx.batch_id), error=store_message(exc)))
         return "refused"
     savepoint.commit()
     for o, target_id in zip(outcomes, targets):

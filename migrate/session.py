@@ -60,7 +60,7 @@ class StoreSession:
 
         try:
             return policy(patience=self.patience, transient=failures.is_transient, log=log,
-                          what="store connection lost: transaction")(once)
+                          what=msg("store connection lost: transaction"))(once)
         except DBAPIError as exc:
             if not failures.is_transient(exc):
                 raise

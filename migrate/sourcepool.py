@@ -16,6 +16,7 @@ from adapters import open_source
 from adapters.base import SourceAdapter
 from migrate.config import SourceSettings
 from migrate.core.errors import SourceError
+from migrate.core.messages import msg
 from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
 from migrate.readahead import ReadAhead, first_page
@@ -57,7 +58,7 @@ class SourcePool:
                 raise
 
         return policy(attempts=self.max_attempts, transient=source_failed, log=log,
-                      what=f"reading {source.name}/{spec.label}")(once)
+                      what=msg("reading {source}/{part}", source=source.name, part=spec.label))(once)
 
     def forget(self, source: SourceSettings) -> None:
         """Close the source's adapter (it failed); the next use opens a new one."""

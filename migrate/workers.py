@@ -38,7 +38,7 @@ from mappings.rules import Resolver
 from migrate import collector, ledger
 from migrate.config import Settings, SourceSettings
 from migrate.core.entities import REGISTRY
-from migrate.core.errors import HopnhatError, SourceError
+from migrate.core.errors import HopnhatError, SourceError, message_of
 from migrate.core.messages import msg
 from migrate.core.progress import Tallies
 from migrate.core.retry import policy
@@ -147,7 +147,8 @@ class Worker:
                                              lambda: self.session.txn(lambda c: self._plan(c, source, spec)))
             except HopnhatError as exc:
                 self.errors[(source.name, spec.label)] = ledger.PLANNING_STOPPED.format(error=exc)
-                log.error("%s/%s: %s", source.name, spec.label, self.errors[(source.name, spec.label)])
+                log.error(msg("{where}: {problem}", where="/".join((source.name, spec.label)),
+                              problem=msg(ledger.PLANNING_STOPPED, error=message_of(exc))))
                 continue
             if planned is None:
                 self._planned.add((source.name, spec.label))
@@ -212,14 +213,14 @@ class Worker:
         try:
             try:
                 counts = policy(attempts=self.settings.max_attempts, transient=source_failed, log=log,
-                                what=f"batch {batch_id}")(attempt)
+                                what=msg("batch {id}", id=str(batch_id)))(attempt)
             except LeaseLost:
                 log.warning(msg("batch {id} was taken over by another worker", id=str(batch_id)))
                 return "taken"
             except (HopnhatError, DBAPIError, OSError) as exc:  # not transient, or still failing at the last try
                 error = one_line(exc)
             except Exception as exc:  # noqa: BLE001 - a fault of the batch, never a crashed run
-                log.exception("batch %s: unexpected error", batch_id)
+                log.exception(msg("batch {id}: unexpected error", id=str(batch_id)))
                 error = f"{type(exc).__name__}: {one_line(exc)}"
             else:
                 _log_loaded(batch_id, source.name, spec.label, lo, hi, tries, counts)
@@ -227,9 +228,10 @@ class Worker:
                     self.progress.add(source.name, spec.label, counts.extracted)
                 self._refresh_statistics(spec, counts)
                 return "loaded"
-            message = ledger.FAILED.format(id=batch_id, source=source.name, entity=spec.label, lo=_key(lo), hi=_key(hi),
-                                    n=attempts or tries, error=error)
-            log.error(message)
+            said = msg(ledger.FAILED, id=str(batch_id), source=source.name, entity=spec.label, lo=_key(lo), hi=_key(hi),
+                       n=attempts or tries, error=error)  # kept in English, logged in the command's language
+            message = str(said)
+            log.error(said)
             self.session.txn(lambda conn: ledger.mark_failed(conn, batch_id, message))
             self.failed.append(batch_id)
             return "failed"
@@ -271,7 +273,8 @@ class Worker:
             try:
                 self.session.txn(lambda conn: self._statistics.refresh(conn, due))
             except (HopnhatError, DBAPIError) as exc:
-                log.warning("planner statistics of %s not refreshed: %s", ", ".join(due), one_line(exc))
+                log.warning(msg("planner statistics of {tables} not refreshed: {error}", tables=", ".join(due),
+                                error=one_line(exc)))
 
     def close(self) -> None:
         self.ahead.close()

@@ -31,7 +31,7 @@ from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
 from migrate.core.entities import REGISTRY
 from migrate.core.i18n import Language, language
-from migrate.core.messages import msg, say
+from migrate.core.messages import Message, msg, say
 from migrate.core.progress import Progress, Tally
 from migrate.store.limits import storable_reason
 from migrate.store.models import (
@@ -90,12 +90,16 @@ class IndexReport:
     deleted: int
     seconds: float
 
+    def headline(self) -> Message:
+        """The summary's first line (also the log's)."""
+        return msg("Continuity index: {n} old identifiers ({inserted} new, {updated} changed, {deleted} removed) in "
+                   "{seconds}s", n=sum(self.counts.values()), inserted=self.inserted, updated=self.updated,
+                   deleted=self.deleted, seconds=round(self.seconds, 1))
+
     def summary(self, lang: Language | None = None) -> str:
         """What ``hopnhat continuity index`` prints, in ``lang`` (English by default); kinds stay machine names."""
         lang = lang or language()
-        lines = [say(msg("Continuity index: {n} old identifiers ({inserted} new, {updated} changed, {deleted} "
-                         "removed) in {seconds}s", n=sum(self.counts.values()), inserted=self.inserted,
-                         updated=self.updated, deleted=self.deleted, seconds=round(self.seconds, 1)), lang)]
+        lines = [say(self.headline(), lang)]
         lines += [f"  {kind:<22}{lang.number(n):>10}" for kind, n in sorted(self.counts.items())]
         return "\n".join(lines)
 
@@ -185,7 +189,7 @@ def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
                                                    .group_by(old_identifier.c.kind)).all())
     report = IndexReport({k: int(n) for k, n in counts.items()}, tally["inserted"], tally["updated"],
                          tally["deleted"], time.monotonic() - started)
-    log.info("continuity index: %s", report.summary().splitlines()[0])
+    log.info(report.headline())
     return report
 
 

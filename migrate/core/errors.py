@@ -84,3 +84,14 @@ class CheckFailed(HopnhatError):
 
 class ConservationBroken(CheckFailed):
     """The conservation equation does not hold; exit code 3."""
+
+
+def message_of(exc: BaseException) -> str:
+    """An error's message to quote inside another message: a hopnhat error's is said later in the reader's
+    language (a :class:`Message`), any other error's is its text."""
+    if isinstance(exc, SourceError):
+        return exc.as_message()
+    if isinstance(exc, HopnhatError) and not isinstance(exc, ConfigError) and exc.args \
+            and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from migrate.core.messages import msg
 from migrate.core.progress import Progress, Tally
 from migrate.demo import schema
-from migrate.demo._units import ProvinceUnits, load_province
+from migrate.demo._units import load_province
 from migrate.demo.catalog import build_agencies
 from migrate.demo.documents import document_count, make_document
 from migrate.demo.dossiers import BLOCK, FORCED_KINDS, StaffDirectory, block_kinds, make_dossier
@@ -122,8 +123,10 @@ def build_portal(spec: PortalSpec, out_dir: Path, *, scale: int = 300, seed: int
         awkward=MappingProxyType({kind: tuple(sink.awkward[kind]) for kind in AWKWARD_KINDS}),
         files=sink.files_written,
     )
-    log.info("portal %s (%s): %s; %d files; awkward %s", spec.key, _describe(units), dict(manifest.counts),
-             manifest.files, {k: len(v) for k, v in manifest.awkward.items()})
+    log.info(msg("portal {portal} ({province}, {communes} communes, {split} split): {counts}; {files} files; awkward "
+                 "records: {awkward}", portal=spec.key, province=units.province_name, communes=len(units.communes),
+                 split=len(units.split_codes), counts=", ".join(f"{t} {n}" for t, n in manifest.counts.items()),
+                 files=manifest.files, awkward=", ".join(f"{k} {len(v)}" for k, v in manifest.awkward.items())))
     return manifest
 
 
@@ -217,7 +220,3 @@ def _write_documents(ctx: PortalContext, sink: _Sink, tally: Tally) -> None:
 
 def _has_non_nfc(row: tuple[object, ...]) -> bool:
     return any(isinstance(v, str) and not unicodedata.is_normalized("NFC", v) for v in row)
-
-
-def _describe(units: ProvinceUnits) -> str:
-    return f"{units.province_name}, {len(units.communes)} communes, {len(units.split_codes)} split"

@@ -96,7 +96,7 @@ def _try_connection(engine: Engine, shown: str) -> None:
 
     try:
         for attempt in policy(patience=STARTUP_PATIENCE, transient=worth_waiting, log=log,
-                              what=f"opening store {shown}"):
+                              what=msg("opening store {store}", store=shown)):
             with attempt, engine.connect():
                 pass
     except DBAPIError as exc:

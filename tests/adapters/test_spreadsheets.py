@@ -154,3 +154,17 @@ def test_profile_problems_are_said_in_both_languages(tmp_path):
     en = hopnhat("--lang", "en", "source", "check", str(profile), "--source", "sqlite:///none.sqlite", expect=1)
     assert en.stderr.startswith(f"Error: profile {profile}: ")
     assert f"; profile {profile}: [export.HoSo]: merged must be \"refuse\" or \"fill\"" in en.stderr
+
+
+def test_what_staging_set_aside_is_logged_in_the_commands_language(tmp_path, sqlite_store):
+    profile, url = build(tmp_path)
+    env = {"HOPNHAT_SOURCE_KIMBANG_URL": url}
+    vi = hopnhat("-v", "--lang", "vi", "run", "--store", sqlite_store, str(profile), env=env, expect=0)
+    staged = [line for line in vi.stderr.splitlines() if "kimbang-exports/HoSo" in line]
+    assert any(line.endswith("kimbang-exports/HoSo đã nạp vào vùng trung gian: HoSo.xlsx: 10 dòng; trang tính "
+                             "2023, 2024; 6 dòng tiêu đề phía trên dòng tên cột; 2 dòng trống bị loại trừ; 2 dòng "
+                             "tổng cộng bị loại trừ; 2 vùng ô gộp được điền giá trị; 10 dòng trống sau dữ liệu")
+               for line in staged), vi.stderr
+    assert "staged" not in vi.stderr and " rows" not in vi.stderr
+    en = hopnhat("-v", "--lang", "en", "run", "--full", "--store", sqlite_store, str(profile), env=env, expect=0)
+    assert "kimbang-exports/HoSo staged: HoSo.xlsx: 10 rows; sheets 2023, 2024; " in en.stderr, en.stderr

@@ -88,6 +88,19 @@ def test_log_lines_follow_the_commands_language(hanam, tmp_path):
                      r"keys \S+\) loaded: extracted \d+", english.read_text("utf-8"), re.M)
 
 
+def test_a_delta_runs_key_comparison_is_logged_in_the_commands_language(hanam, tmp_path):
+    """The second run over a loaded source compares keys; its log line is said in Vietnamese."""
+    portal, store, env = hanam
+    hopnhat("-q", "run", "--store", store, str(portal.profile_path), env=env, expect=0)
+    log_file = tmp_path / "delta.log"
+    hopnhat("--log-file", str(log_file), "--lang", "vi", "run", "--store", store, str(portal.profile_path), env=env,
+            expect=0)
+    text = log_file.read_text("utf-8")
+    assert re.search(r"THÔNG TIN migrate\.keydiff: hanam-portal/dossier: so khóa: [\d.]+ giữ nguyên, 0 mới \(0 không có "
+                     r"mốc cập nhật vượt mốc lần trước\), 0 đã xóa ở nguồn \(0 mới đánh dấu, 0 có lại\)$", text, re.M), text
+    assert "key comparison" not in text and " kept, " not in text
+
+
 def test_quiet_shows_no_progress_only_the_summary(hanam):
     portal, store, env = hanam
     result = hopnhat("-q", "run", "--store", store, str(portal.profile_path), env=env)
