@@ -48,6 +48,15 @@ class HelpContext(click.Context):
             return _click_words(super().get_help(), lang)
 
 
+def usage(ctx: click.Context, lang: Language) -> str:
+    """The usage line of ``ctx``'s command as its help begins (``Cách dùng: hopnhat run [TÙY_CHỌN] ...``), in
+    ``lang``; a usage error starts with it."""
+    if lang.code == "en":
+        return ctx.get_usage()
+    with _translated(ctx.command, lang):
+        return _click_words(ctx.get_usage(), lang)
+
+
 def first_sentence(text: str | None) -> str:
     """What click lists for a command under its group: its help's first paragraph up to the first full stop."""
     paragraph = inspect.cleandoc(text or "").split("\n\n")[0].replace("\n", " ")

@@ -12,6 +12,7 @@ import re
 
 import click
 
+from migrate.cli import helptext
 from migrate.core.i18n import Language
 from migrate.core.messages import msg, say
 
@@ -76,9 +77,7 @@ def show(exc: click.UsageError, lang: Language) -> None:
         return
     ctx = exc.ctx
     if ctx is not None:
-        usage = ctx.get_usage()
-        head = say(msg("Usage:"), lang)
-        click.echo(head + usage[len("Usage:"):] if usage.startswith("Usage:") else usage, err=True)
+        click.echo(helptext.usage(ctx, lang), err=True)  # the names of values as --help says them: [TÙY_CHỌN]
         if ctx.command.get_help_option(ctx) is not None:
             option = max(ctx.command.get_help_option_names(ctx), key=len)
             click.echo(say(msg("Try '{command} {option}' for help.", command=ctx.command_path, option=option), lang),

@@ -32,7 +32,7 @@ def test_usage_errors_are_said_in_vietnamese_however_it_is_chosen(shell, lang, m
     env = {"HOPNHAT_LANG": "vi"} if lang == "env" else None
     first = ("--lang=vi",) if lang == "--lang=vi" else ()
     out = shell.main(*first, "batches", "shw", env=env, expect=EXIT_USAGE)
-    assert out.stderr.splitlines() == ["Cách dùng: hopnhat batches [OPTIONS] COMMAND [ARGS]...",
+    assert out.stderr.splitlines() == ["Cách dùng: hopnhat batches [TÙY_CHỌN] LỆNH [THAM_SỐ]...",
                                        "Xem hướng dẫn: 'hopnhat batches --help'.", "",
                                        "Lỗi: Không có lệnh 'shw'. Có phải ý bạn là 'show'?"]
     assert out.stdout == ""
