@@ -27,7 +27,9 @@ class SourceAdapter(Protocol):
     are still keyset pages on the entity key. A part read as a delta carries its
     filter itself (``entity.delta``: the watermark and key ranges), so every read of
     it (pages, key ranges, reruns) reads the same records. ``keys`` streams the
-    main table's keys alone, for the key comparison that finds deleted records.
+    main table's keys alone, for the key comparison that finds deleted records;
+    ``bounds`` gives the key range of the page ``read`` would give next, from the
+    keys alone, so a batch is planned without reading its records.
     """
 
     engine: ClassVar[str]
@@ -40,6 +42,9 @@ class SourceAdapter(Protocol):
 
     def read_range(self, entity: EntitySpec, lo: Key, hi: Key, *, batch_size: int,
                    since: object | None = None) -> Iterator[list[RawRecord]]: ...
+
+    def bounds(self, entity: EntitySpec, *, after: Key | None, batch_size: int
+               ) -> tuple[Key, Key] | None: ...  # the next page's key range, keys alone (planning)
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest: ...
 

@@ -147,6 +147,10 @@ class FilesSource:
         for page in self._sql.read_range(entity, lo, hi, batch_size=batch_size, since=since):
             yield self._marked(entity.table, page)
 
+    def bounds(self, entity: EntitySpec, *, after: Key | None, batch_size: int) -> tuple[Key, Key] | None:
+        self._ready(entity)
+        return self._sql.bounds(entity, after=after, batch_size=batch_size)
+
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
         """Count and XOR of per-row digests over the records as :meth:`read` gives them."""
         count, digest = rows_digest(self.read_range(entity, lo, hi, batch_size=5000))

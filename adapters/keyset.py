@@ -190,6 +190,18 @@ class KeysetPager:
             stmt = stmt.where(at_least_clause(self.key_columns, lo))
         return stmt
 
+    def bounds_page(self, after: Key | None, limit: int) -> Select:
+        """The key columns alone of the rows :meth:`first_page` selects: where a page starts and ends."""
+        stmt = select(*self.key_columns).select_from(self._source).order_by(*self.key_columns).limit(limit)
+        if after is not None:
+            stmt = stmt.where(after_clause(self.key_columns, after))
+        return self._since(self._keyed(stmt), None)
+
+    def null_exists(self) -> Select:
+        """One row (or none) when some row's key is NULL: whether the NULL-key pass reads anything."""
+        stmt = select(literal(1)).select_from(self._source).where(or_(*[c.is_(None) for c in self.key_columns]))
+        return self._since(stmt, None).limit(1)
+
     def key_page(self, key: Key) -> Select:
         """Every row of one key (more of them than a page holds)."""
         stmt = self.first_page(None, 1, None).limit(None)
@@ -492,6 +504,29 @@ def pages(fetch, pager: KeysetPager, *, after: Key | None, limit: int, hi: Key |
         cursor = tuple(rows[-1][:nkey])
     if hi is None and pager.nullable:
         yield from _null_pass(fetch, pager, since)
+
+
+def bounds(fetch, pager: KeysetPager, *, after: Key | None, limit: int) -> tuple[Key, Key] | None:
+    """The key range of the page :func:`pages` reads after ``after`` (None past the last), from the keys alone.
+
+    The same range the page's first and last records span: a full page that may hold only part of
+    its last key's rows (joins, a key that is not unique) ends at the key before it, unless that
+    key fills the page; after the key pages comes the NULL-key pass (:func:`null_key` as both
+    bounds) when some row has a NULL key. Reading the range (``read_range``) gives the page.
+    """
+    if is_null_key(after):
+        return None
+    nkey = len(pager.key_columns)
+    rows = fetch(pager.bounds_page(after, limit))
+    if rows:
+        lo, hi = tuple(rows[0][:nkey]), tuple(rows[-1][:nkey])
+        if len(rows) >= limit and (pager.entity.joins or not pager.unique):
+            hi = next((tuple(r[:nkey]) for r in reversed(rows) if tuple(r[:nkey]) != hi), hi)
+        return lo, hi
+    if pager.nullable and fetch(pager.null_exists()):
+        marker = null_key(nkey)
+        return marker, marker
+    return None
 
 
 def _null_pass(fetch, pager: KeysetPager, since: object | None) -> Iterator[list[RawRecord]]:

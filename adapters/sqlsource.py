@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from adapters.base import RangeDigest
 from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, rows_digest
-from adapters.keyset import KeysetPager, RawRead, pages, resolve_column
+from adapters.keyset import KeysetPager, RawRead, bounds, pages, resolve_column
 from adapters.text import TextRepair
 from migrate.core.errors import ConfigError, RetryableError, SourceError
 from migrate.core.messages import msg
@@ -144,6 +144,11 @@ class SqlSource:
         pager = self._pager(entity)
         yield from pages(self._fetcher(entity.table), pager, after=None, limit=batch_size, lo=lo, hi=hi,
                          since=since)
+
+    def bounds(self, entity: EntitySpec, *, after: Key | None, batch_size: int) -> tuple[Key, Key] | None:
+        """The key range of the page :meth:`read` gives after ``after``, read from the keys alone (None past
+        the last page): planning a batch reads no payload."""
+        return bounds(self._fetcher(entity.table), self._pager(entity), after=after, limit=batch_size)
 
     def digest(self, entity: EntitySpec, lo: Key, hi: Key) -> RangeDigest:
         """Count and XOR of per-row digests: independent of row order and engine."""

@@ -1,10 +1,10 @@
-"""Reading ahead: the source's next page read and prepared in a thread while the worker waits on the store.
+"""Reading ahead: a planned batch's records read and prepared in a thread while the worker waits on the store.
 
-At most one page is read ahead at a time. It is taken only by the worker that
-asked for it, for the same source part and the same "after" key; otherwise
-(another worker planned that page meanwhile) it is dropped and nothing is
-loaded twice. An adapter and the resolver serve one thread at a time: callers
-``wait()`` before using them.
+At most one batch is read ahead at a time: the next one this worker holds the
+lease of (:mod:`migrate.leases`), so no other worker reads or loads it
+meanwhile. It is taken by batch id; a page read ahead for another batch (the
+worker lost the lease of the one it read ahead) is dropped. An adapter and the
+resolver serve one thread at a time: callers ``wait()`` before using them.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ Page = tuple[list[RawRecord], list[Prepared]]
 
 @dataclass(frozen=True)
 class _Pending:
+    batch_id: int
     source: str
     entity: str
-    after: Key
     future: Future
 
 
@@ -35,32 +35,30 @@ class ReadAhead:
         self._pending: _Pending | None = None
         self._thread: ThreadPoolExecutor | None = None
 
-    def start(self, source: str, adapter, spec: EntitySpec, after: Key, batch_size: int, resolver: Resolver,
-              province: str | None, dates: DateRange) -> None:
-        """Read and prepare the page of ``spec`` after ``after`` in the background."""
+    def start(self, batch_id: int, source: str, adapter, spec: EntitySpec, lo: Key, hi: Key, batch_size: int,
+              resolver: Resolver, province: str | None, dates: DateRange) -> None:
+        """Read and prepare the records of batch ``batch_id`` (keys ``lo..hi`` of ``spec``) in the background."""
         self.wait()
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
-        future = self._thread.submit(_read_and_prepare, adapter, spec, after, batch_size, resolver, province,
+        future = self._thread.submit(_read_and_prepare, adapter, spec, lo, hi, batch_size, resolver, province,
                                      dates)
-        self._pending = _Pending(source, spec.label, tuple(after), future)
+        self._pending = _Pending(batch_id, source, spec.label, future)
 
-    def take(self, source: str, spec: EntitySpec, after: Key | None) -> Page | None:
-        """The page read ahead, when it is the one after ``after`` of this part (else it is dropped)."""
+    def take(self, batch_id: int) -> Page | None:
+        """The records read ahead for batch ``batch_id``, if they are (whatever was read ahead is given up)."""
         pending, self._pending = self._pending, None
         if pending is None:
             return None
         try:
             page = pending.future.result()
-        except Exception as exc:  # noqa: BLE001 - the page is read again the ordinary way, errors and all
+        except Exception as exc:  # noqa: BLE001 - the batch is read again the ordinary way, errors and all
             log.debug("read-ahead of %s/%s failed (%s); reading again", pending.source, pending.entity, exc)
             return None
-        if (pending.source, pending.entity) != (source, spec.label) or after is None or pending.after != tuple(after):
-            return None  # another worker planned that page meanwhile
-        return page
+        return page if pending.batch_id == batch_id else None
 
     def wait(self) -> None:
-        """Let the page being read finish (its adapter and the resolver are then free)."""
+        """Let the batch being read finish (its adapter and the resolver are then free)."""
         if self._pending is not None:
             try:
                 self._pending.future.result()
@@ -68,7 +66,7 @@ class ReadAhead:
                 pass
 
     def drop(self, source: str | None = None) -> None:
-        """Forget the page read ahead (of ``source`` only, when given)."""
+        """Forget the batch read ahead (of ``source`` only, when given)."""
         self.wait()
         if self._pending is not None and source in (None, self._pending.source):
             self._pending = None
@@ -80,18 +78,15 @@ class ReadAhead:
             self._thread = None
 
 
-def first_page(adapter, spec: EntitySpec, after: Key | None, batch_size: int) -> list[RawRecord]:
-    """The page of ``spec`` after ``after`` (the first page without), its reader closed at once."""
-    pages = adapter.read(spec, after=after, batch_size=batch_size)
-    try:
-        return next(iter(pages), [])
-    finally:
-        close = getattr(pages, "close", None)
-        if close:
-            close()
+def read_range(adapter, spec: EntitySpec, lo: Key, hi: Key, batch_size: int) -> list[RawRecord]:
+    """Every record of ``spec`` with ``lo <= key <= hi`` (a batch's records), read in pages."""
+    records: list[RawRecord] = []
+    for page in adapter.read_range(spec, lo, hi, batch_size=batch_size):
+        records += page
+    return records
 
 
-def _read_and_prepare(adapter, spec: EntitySpec, after: Key, batch_size: int, resolver: Resolver,
+def _read_and_prepare(adapter, spec: EntitySpec, lo: Key, hi: Key, batch_size: int, resolver: Resolver,
                       province: str | None, dates: DateRange) -> Page:
-    page = first_page(adapter, spec, after, batch_size)
-    return page, prepare_page(spec, page, resolver, province, dates)
+    records = read_range(adapter, spec, lo, hi, batch_size)
+    return records, prepare_page(spec, records, resolver, province, dates)

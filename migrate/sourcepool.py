@@ -19,7 +19,7 @@ from migrate.core.errors import SourceError
 from migrate.core.messages import msg
 from migrate.core.retry import policy
 from migrate.core.records import EntitySpec, Key, RawRecord
-from migrate.readahead import ReadAhead, first_page
+from migrate.readahead import ReadAhead, read_range
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,12 @@ class SourcePool:
             self._adapters[source.name] = open_source(source.name, source.url)
         return self._adapters[source.name]
 
-    def first_page(self, source: SourceSettings, spec: EntitySpec, after: Key | None) -> list[RawRecord]:
-        return first_page(self.adapter(source), spec, after, self.batch_size)
+    def bounds(self, source: SourceSettings, spec: EntitySpec, after: Key | None) -> tuple[Key, Key] | None:
+        """The key range of the part's next batch after ``after`` (None past its last): keys alone."""
+        return self.adapter(source).bounds(spec, after=after, batch_size=self.batch_size)
 
     def read_range(self, source: SourceSettings, spec: EntitySpec, lo: Key, hi: Key) -> list[RawRecord]:
-        records: list[RawRecord] = []
-        for page in self.adapter(source).read_range(spec, lo, hi, batch_size=self.batch_size):
-            records += page
-        return records
+        return read_range(self.adapter(source), spec, lo, hi, self.batch_size)
 
     def retry(self, source: SourceSettings, spec: EntitySpec, fn: Callable[[], T]) -> T:
         """Run ``fn`` (which reads ``source``), reopening the source and retrying when reading fails transiently."""

@@ -1,12 +1,17 @@
-"""Workers: plan the next batch or claim a planned one, then load it; many at once on PostgreSQL.
+"""Workers: plan the next batch or claim a planned one, then read and load it; many at once on PostgreSQL.
 
 One worker loop serves ``hopnhat run`` on one machine (``--workers N`` starts
 N of them) and on several machines pointed at the same PostgreSQL store:
 
-- Planning reads keyset pages in order. Whoever holds the entity's snapshot
-  row lock (``SELECT ... FOR UPDATE``) reads the next page after the last key
-  planned, records it as a planned batch and works on it with the page in hand:
-  nothing is read twice.
+- Planning reads the keys alone. Whoever holds the entity's snapshot row lock
+  (``SELECT ... FOR UPDATE``) reads the key range of the next page after the
+  last key planned (``adapter.bounds``: no payload read, no record prepared)
+  and records it as a planned batch, its lease taken; reading and preparing
+  the batch's records is the work of the worker holding it, so two workers
+  share it and nothing is read twice.
+- A worker takes its next batch (claimed or planned, its lease held) before
+  it loads the current one, and reads and prepares it in a thread meanwhile
+  (:mod:`migrate.readahead`); no other worker takes a batch whose lease is held.
 - Planned batches, and running batches whose worker was killed or lost its
   connection, are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and a
   fresh lease (:mod:`migrate.leases`).
@@ -17,7 +22,7 @@ N of them) and on several machines pointed at the same PostgreSQL store:
   that restarts: a batch is wholly in the store or not at all.
 
 What a worker uses, each in its own module: the store session, its leases, the
-pool of source adapters (:mod:`migrate.sourcepool`), the page read ahead while a
+pool of source adapters (:mod:`migrate.sourcepool`), the batch read ahead while a
 batch loads (:mod:`migrate.readahead`), and the planner statistics of the tables
 it grows (:class:`migrate.load.Statistics`).
 """
@@ -109,25 +114,40 @@ class Worker:
 
     def _work_stage(self, pairs: Pairs) -> None:
         while True:
-            live = [(s, e) for s, e in pairs if (s.name, e.label) not in self.errors]
-            names = [(s.name, e.label) for s, e in live]
-            if self._claim_one(live) or self._plan_one(live):
+            current = self._next(pairs)
+            if current is None:
+                names = [(s.name, e.label) for s, e in self._live(pairs)]
+                if not self.session.txn(lambda conn: ledger.stage_open(conn, self.run_id, names)):
+                    return
+                time.sleep(WAIT)  # other workers are finishing batches of this stage
                 continue
-            if not self.session.txn(lambda conn: ledger.stage_open(conn, self.run_id, names)):
-                return
-            time.sleep(WAIT)  # other workers are finishing batches of this stage
+            while current is not None:  # the next batch taken first, so it is read ahead while this one loads
+                following = self._next(pairs)
+                self.execute(current.source, current.spec, current.batch_id, current.lo, current.hi,
+                             ahead=following, claimed=True)
+                current = following
 
-    def _claim_one(self, pairs: Pairs) -> bool:
+    def _live(self, pairs: Pairs) -> Pairs:
+        return [(s, e) for s, e in pairs if (s.name, e.label) not in self.errors]
+
+    def _next(self, pairs: Pairs) -> Claimed | None:
+        """A batch of the stage for this worker, its lease taken: one planned before (or abandoned), else the
+        next one planned now."""
+        live = self._live(pairs)
+        return self._claim_one(live) or self._plan_one(live)
+
+    def _claim_one(self, pairs: Pairs) -> Claimed | None:
         names = [(s.name, e.label) for s, e in pairs]
         row = self.session.txn(lambda conn: self._claim(conn, names))
         if row is None:
-            return False
+            return None
         source, spec = next((s, e) for s, e in pairs if (s.name, e.label) == (row.source_system, row.entity))
-        self.execute(source, spec, row.id, row.key_lo, row.key_hi)
-        return True
+        return Claimed(source, spec, row.id, row.key_lo, row.key_hi)
 
     def _claim(self, conn: Connection, names: list[ledger.Pair]) -> ledger.BatchRow | None:
         for batch_id in ledger.claimable(conn, self.run_id, names, skip_locked=self.leases.postgresql):
+            if batch_id in self.leases:
+                continue  # held already: the batch this worker loads or reads ahead
             if self.leases.take(conn, batch_id):
                 row = ledger.get(conn, batch_id)
                 if row is not None and row.state in ("planned", "running"):
@@ -138,7 +158,7 @@ class Worker:
                 self.leases.release(conn, batch_id)
         return None
 
-    def _plan_one(self, pairs: Pairs) -> bool:
+    def _plan_one(self, pairs: Pairs) -> Claimed | None:
         for source, spec in pairs:
             if (source.name, spec.label) in self._planned:
                 continue
@@ -153,40 +173,47 @@ class Worker:
             if planned is None:
                 self._planned.add((source.name, spec.label))
                 continue
-            batch_id, page, prepared = planned
-            self.execute(source, spec, batch_id, page[0].key, page[-1].key, page, prepared, read_ahead=True)
-            return True
-        return False
+            return planned
+        return None
 
-    def _plan(self, conn: Connection, source: SourceSettings, spec: EntitySpec
-              ) -> tuple[int, list[RawRecord], list[Prepared] | None] | None:
+    def _plan(self, conn: Connection, source: SourceSettings, spec: EntitySpec) -> Claimed | None:
+        """The part's next batch: its key range read from the source's keys alone, under the part's snapshot
+        lock; its records are read by whoever works on it."""
         snapshot = ledger.lock_snapshot(conn, self.run_id, source.name, spec.label)
         if snapshot is None or snapshot.planned_at is not None:
             return None
         seq, last = ledger.last_planned(conn, self.run_id, source.name, spec.label)
-        ahead = self._take_ahead(source, spec, last)
-        page, prepared = ahead if ahead is not None else (self.sources.first_page(source, spec, last), None)
-        if not page:
+        bounds = self.sources.bounds(source, spec, last)
+        if bounds is None:
             ledger.mark_planned(conn, snapshot.id)
             return None
+        lo, hi = bounds
         batch_id = ledger.open_batch(conn, run_id=self.run_id, source=source.name, entity=spec.label,
-                                     table=spec.table, seq=seq, lo=page[0].key, hi=page[-1].key)
+                                     table=spec.table, seq=seq, lo=lo, hi=hi)
         self.leases.take(conn, batch_id)
-        return batch_id, page, prepared
+        return Claimed(source, spec, batch_id, lo, hi)
 
-    def _take_ahead(self, source: SourceSettings, spec: EntitySpec, after: Key | None) -> Page | None:
-        return self.ahead.take(source.name, spec, after)
+    def _take_ahead(self, source: SourceSettings, spec: EntitySpec, batch_id: int) -> Page | None:
+        """The batch's records and their preparation, when they were read ahead."""
+        return self.ahead.take(batch_id)
 
     # --- one batch ------------------------------------------------------------------------
-    def execute(self, source: SourceSettings, spec: EntitySpec, batch_id: int, lo: Key, hi: Key,
-                page: list[RawRecord] | None = None, prepared: list[Prepared] | None = None, *,
-                read_ahead: bool = False) -> str:
+    def execute(self, source: SourceSettings, spec: EntitySpec, batch_id: int, lo: Key, hi: Key, *,
+                ahead: Claimed | None = None, claimed: bool = False) -> str:
         """Load one batch, retrying transient failures; returns the state it ends in.
 
-        With ``read_ahead`` (a batch just planned from the source's next page) the
-        page after it is read and prepared in a thread while this batch loads.
+        Its records come from the read-ahead when they were read ahead, else from
+        the source. ``ahead`` (the next batch this worker holds) is read and
+        prepared in a thread while this batch loads. ``claimed``: a batch the worker
+        loop planned or claimed, which is not loaded again if its lease went with a
+        lost connection and another worker loaded it meanwhile.
         """
         tries = attempts = 0
+        page: list[RawRecord] | None = None
+        prepared: list[Prepared] | None = None
+        read = self._take_ahead(source, spec, batch_id)
+        if read is not None:
+            page, prepared = read
         if self.progress is not None:
             self.progress.tally(source.name, spec.label)  # the part begins (or goes on) here
 
@@ -194,16 +221,16 @@ class Worker:
             nonlocal page, prepared, tries, attempts
             tries += 1
             try:
-                attempts = self.session.txn(lambda conn: self._mark_running(conn, batch_id))
+                attempts = self.session.txn(lambda conn: self._mark_running(conn, batch_id, claimed))
                 records = page if page is not None else self.sources.read_range(source, spec, lo, hi)
                 if prepared is None:
                     self.ahead.wait()  # the resolver serves one thread at a time
                     prepared = prepare_page(spec, records, self.resolver, source.profile.old_province,
                                             self.settings.dates)
-                if read_ahead and tries == 1:
-                    self.ahead.start(source.name, self.sources.adapter(source), spec, hi,
-                                     self.settings.batch_size, self.resolver, source.profile.old_province,
-                                     self.settings.dates)
+                if ahead is not None and tries == 1:
+                    self.ahead.start(ahead.batch_id, ahead.source.name, self.sources.adapter(ahead.source),
+                                     ahead.spec, ahead.lo, ahead.hi, self.settings.batch_size, self.resolver,
+                                     ahead.source.profile.old_province, self.settings.dates)
                 return self._load_once(source, spec, batch_id, prepared)
             except SourceError:  # a source that went away may come back: read it again
                 page, prepared = None, None
@@ -262,7 +289,12 @@ class Worker:
         self.identifiers.update(changed)
         return counts
 
-    def _mark_running(self, conn: Connection, batch_id: int) -> int:
+    def _mark_running(self, conn: Connection, batch_id: int, claimed: bool = False) -> int:
+        if claimed and batch_id not in self.leases:  # the lease went with a lost connection: is the batch still due?
+            self.leases.require(conn, batch_id)
+            row = ledger.get(conn, batch_id)
+            if row is None or row.state not in ("planned", "running"):
+                raise LeaseLost(batch_id)
         self.leases.require(conn, batch_id)
         return ledger.mark_running(conn, batch_id, self.name)
 
@@ -280,6 +312,17 @@ class Worker:
         self.ahead.close()
         self.sources.close()
         self.session.close()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A batch this worker holds the lease of: its part and its key range."""
+
+    source: SourceSettings
+    spec: EntitySpec
+    batch_id: int
+    lo: Key
+    hi: Key
 
 
 def _log_loaded(batch_id: int, source: str, entity: str, lo: Key, hi: Key, attempt: int,

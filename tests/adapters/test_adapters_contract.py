@@ -144,6 +144,26 @@ def test_contract(source_url):
         source.close()
 
 
+def test_batches_planned_from_the_keys_alone_read_the_pages(source_url):
+    """A worker plans a batch from the next page's keys alone (``bounds``); reading its range gives the page."""
+    source = open_source("legacy", source_url)
+    try:
+        records = _all(source)
+        part = dataclasses.replace(SPEC, delta=Delta("2024-03-25 08:00:00", ((records[2].key, records[4].key),)))
+        for spec in (SPEC, part):
+            for batch_size in (1, 10, 100):
+                pages = list(source.read(spec, after=None, batch_size=batch_size))
+                ranges, after = [], None
+                while (bounds := source.bounds(spec, after=after, batch_size=batch_size)) is not None:
+                    ranges.append(bounds)
+                    after = bounds[1]
+                assert ranges == [(p[0].key, p[-1].key) for p in pages]
+                assert [[r.payload for p in source.read_range(spec, lo, hi, batch_size=batch_size) for r in p]
+                        for lo, hi in ranges] == [[r.payload for r in p] for p in pages]
+    finally:
+        source.close()
+
+
 def test_unknown_columns_and_tables_name_the_source(source_url):
     source = open_source("legacy", source_url)
     try:
@@ -177,6 +197,7 @@ def test_every_statement_compiles_for_sql_server(tmp_path):
     source.watermark(SPEC)
     source.census(SPEC)
     list(source.keys(SPEC, batch_size=10, since="2024-03-25 08:00:00"))
+    source.bounds(SPEC, after=records[3].key, batch_size=10)
     _all(source, dataclasses.replace(SPEC, delta=Delta("2024-03-25 08:00:00", ((records[2].key, records[4].key),))))
     source.distinct_values("HoSo", "TrangThai")
     source.row_count("HoSo")

@@ -1,12 +1,15 @@
-"""The fast load path: pages read ahead, planner statistics kept fresh, key lookups through the index."""
+"""The fast load path: batches read ahead (and held from other workers meanwhile), planner statistics kept fresh, key lookups through the index."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from sqlalchemy import func, select, text
 
+from mappings.units import UnitTable
 from migrate import ledger, pipeline, workers
+from migrate.leases import LEASE_CLASS
 from migrate.demo.flow import demo_settings
 from migrate.load import Statistics
 from migrate.store import schema
@@ -202,3 +205,48 @@ def test_a_value_the_binary_copy_cannot_send_goes_in_the_text_form(pg_store):
                             .order_by(old_identifier.c.source_key)).all()
     assert [tuple(r) for r in rows] == [("7", 12), ("8", 13)]
     engine.dispose()
+
+
+def _lease_free(store, batch_id: int) -> bool:
+    with store.connect() as conn:
+        if conn.execute(select(func.pg_try_advisory_lock(LEASE_CLASS, batch_id))).scalar():
+            conn.execute(select(func.pg_advisory_unlock(LEASE_CLASS, batch_id)))
+            return True
+    return False
+
+
+def test_the_batch_a_worker_reads_ahead_is_held_from_the_others(pg_store, demo_portals, tmp_path):
+    """A worker holds the next batch it reads ahead: another worker plans past it, takes it only once the
+    first one's connection (and its leases) is gone, and a batch loaded meanwhile is not loaded again."""
+    settings = demo_settings(demo_portals[:1], pg_store, tmp_path / "files", batch_size=10)
+    store = pipeline.open_store(settings)
+    units = UnitTable.load()
+    pipeline.seed_units(store, units)
+    run_id, _, _ = pipeline._start(settings, store, units, True)
+    resolver = pipeline.build_resolver(settings, store, units)
+    a, b = workers.Worker(settings, store, resolver, run_id), workers.Worker(settings, store, resolver, run_id)
+    try:
+        source = settings.sources[0]
+        pairs = [(source, a.read_spec(source, spec)) for spec in source.profile.ordered()
+                 if spec.name in ledger.STAGES[0]]
+        current, ahead = a._next(pairs), a._next(pairs)
+        other = b._next(pairs)
+        assert current and ahead and other
+        assert len({current.batch_id, ahead.batch_id, other.batch_id}) == 3
+        assert current.hi < ahead.lo and ahead.hi < other.lo  # planned one after the other, none taken twice
+        a.session.drop()  # a's connection is gone, its leases with it
+        deadline = time.monotonic() + 10
+        while not _lease_free(store, current.batch_id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        taken = b._next(pairs)
+        assert taken is not None and taken.batch_id == current.batch_id  # the oldest batch no worker holds
+        assert b.execute(taken.source, taken.spec, taken.batch_id, taken.lo, taken.hi, claimed=True) == "loaded"
+        assert a.execute(current.source, current.spec, current.batch_id, current.lo, current.hi,
+                         claimed=True) == "taken"
+        with store.connect() as conn:
+            row = ledger.get(conn, current.batch_id)
+        assert row is not None and row.state == "loaded" and row.attempts == 1
+    finally:
+        a.close()
+        b.close()
+        store.dispose()

@@ -269,3 +269,38 @@ def test_shared_and_null_keys_with_a_join_are_one_record_per_main_row(legacy_url
     assert all("is shared by 2 rows" in by_number[n].key_problem for n in ("HS-2a", "HS-2b"))
     assert all("is NULL" in by_number[n].key_problem for n in ("HS-x", "HS-y"))
     assert by_number["HS-1"].key_problem is None and by_number["HS-3"].key_problem is None
+
+
+def _planned(source, spec: EntitySpec, batch_size: int) -> list[tuple[tuple, list]]:
+    """Batches as a worker plans them (the next page's key range, from the keys alone), each read by its range."""
+    out, after = [], None
+    while (bounds := source.bounds(spec, after=after, batch_size=batch_size)) is not None:
+        out.append((bounds, [r for page in source.read_range(spec, *bounds, batch_size=batch_size) for r in page]))
+        after = bounds[1]
+    return out
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 100])
+def test_batches_planned_from_the_keys_alone_read_the_pages(legacy_url, batch_size):
+    """Shared keys, NULL keys and a join that matches several rows: each planned key range is a page's."""
+    _legacy(legacy_url, KEYS)
+    engine = create_engine(legacy_url)
+    with engine.begin() as conn:
+        conn.execute(text('DROP TABLE IF EXISTS "DonVi"'))
+        conn.execute(text('CREATE TABLE "DonVi" ("Ma" INTEGER, "Ten" VARCHAR(40))'))  # Ma 1 twice: rows multiply
+        conn.execute(text('INSERT INTO "DonVi" VALUES (1, :a), (1, :b), (2, :c)'), {"a": "A", "b": "B", "c": "C"})
+    engine.dispose()
+    joined = EntitySpec(name="dossier", table="HoSo", key=("Id",), columns={"dossier_no": "SoHoSo",
+                        "agency_name": "DonVi.Ten"}, joins=(Join("DonVi", (("Id", "Ma"),)),))
+    source = open_source("legacy", legacy_url)
+    try:
+        for spec in (SPEC, joined):
+            pages = list(source.read(spec, after=None, batch_size=batch_size))
+            planned = _planned(source, spec, batch_size)
+            assert [bounds for bounds, _ in planned] == [(p[0].key, p[-1].key) for p in pages]
+            # the rows of a shared key come in no set order (the table has no primary key): their lineage keys
+            assert [sorted(r.source_key for r in records) for _, records in planned] == \
+                [sorted(r.source_key for r in p) for p in pages]
+            assert is_null_key(planned[-1][0][0])  # the NULL-key pass is the last batch
+    finally:
+        source.close()
