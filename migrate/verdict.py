@@ -121,6 +121,10 @@ class Verdict:
         return {"passed": lang.gettext("PASSED"), "warnings": lang.gettext("PASSED WITH WARNINGS"),
                 "failed": lang.gettext("FAILED: do not sign off")}[self.outcome]
 
+    def exit_words(self, lang: Language | None = None) -> str:
+        """The exit code a shell sees, as the verdict names it: ``(exit 4)``, ``(mã thoát 4)``."""
+        return (lang or language()).gettext("(exit {code})").format(code=self.exit_code)
+
     def headline(self, lang: Language | None = None) -> str:
         lang = lang or language()
         if self.failed:
@@ -144,7 +148,7 @@ class Verdict:
                 share=lang.percent(share)))
         warning, said = lang.gettext("warning"), lang.gettext("verdict")
         out += [f"{warning} {w.code}: {w.text(lang)}" for w in self.warnings]
-        out.append(f"{said}: {self.word(lang)}" + (f" (exit {self.exit_code})" if self.exit_code else ""))
+        out.append(f"{said}: {self.word(lang)}" + (f" {self.exit_words(lang)}" if self.exit_code else ""))
         return out
 
     def as_dict(self) -> dict:

@@ -132,7 +132,7 @@ def _workbook(path: Path, checks: Sequence[CheckResult], tables: dict[str, list[
                  "summary": f"{w.code}: {w.text(lang)}"} for w in judged.warnings]
     run = context.run_id if context.run_id is not None else _("not recorded")
     provenance = [
-        (_("verdict"), f"{judged.word(lang)} (exit {judged.exit_code})"), ("", judged.headline(lang)),
+        (_("verdict"), f"{judged.word(lang)} {judged.exit_words(lang)}"), ("", judged.headline(lang)),
         (_("reconciliation run"), run), (_("written at"), lang.datetime(context.generated_at)),
         (_("store"), hide_credentials(context.store)),
         (_("mapping table"), f"{context.mapping_version} (sha256 {context.mapping_sha256})"),

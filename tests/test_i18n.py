@@ -100,7 +100,7 @@ def test_reconcile_speaks_the_chosen_language(tmp_path, monkeypatch):
     assert _shell("store", "upgrade", "--store", store)[0] == 0
     code, out = _shell("reconcile", "run", "--store", store, "--out", str(tmp_path / "vi"),
                        "--lang", "vi", "--no-record")
-    assert code == 4 and "Chưa chuyển đổi dữ liệu nào" in out and "ĐẠT, CÓ CẢNH BÁO (exit 4)" in out
+    assert code == 4 and "Chưa chuyển đổi dữ liệu nào" in out and "ĐẠT, CÓ CẢNH BÁO (mã thoát 4)" in out
     page = (tmp_path / "vi" / "index.html").read_text("utf-8")
     assert '<html lang="vi">' in page and "Báo cáo đối soát dữ liệu" in page
     monkeypatch.setenv("LC_ALL", "vi_VN.UTF-8")  # no --lang: the locale decides

@@ -93,8 +93,8 @@ def _translated(command: click.Command, lang: Language) -> Iterator[None]:
         for param in command.params:
             if isinstance(param, click.Option) and param.help:
                 put(param, "help", lang.gettext(param.help))
-            if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
-                kind = METAVARS.get(param.type.name.upper())
+            if isinstance(param, click.Option) and not param.is_flag:
+                kind = METAVARS.get(param.metavar or param.type.name.upper())
                 if kind is not None:
                     put(param, "metavar", say(kind, lang))
         if isinstance(command, click.Group):
@@ -108,9 +108,13 @@ def _translated(command: click.Command, lang: Language) -> Iterator[None]:
             setattr(target, name, value)
 
 
-METAVARS = {  # click's names of an option's value, by its type (an option's own metavar stays as written)
+METAVARS = {  # click's names of an option's value, by its type, and the options' own ones
     "TEXT": msg("TEXT"), "INTEGER": msg("INTEGER"), "FLOAT": msg("FLOAT"), "PATH": msg("PATH"), "FILE": msg("FILE"),
     "DIRECTORY": msg("DIRECTORY"), "FILENAME": msg("FILENAME"),
+    "INTEGER RANGE": msg("INTEGER"), "FLOAT RANGE": msg("FLOAT"),  # the range itself follows: [x>=1]
+    # an option's own name of its value, when it is a word (URL and YYYY-MM-DD stay as written)
+    "NAME": msg("NAME"), "NAME=URL": msg("NAME=URL"), "REV": msg("REV"), "SECONDS": msg("SECONDS"),
+    "SHARE": msg("SHARE"),
 }
 
 _WORDS = (  # click's own words in a help page: (pattern, message)

@@ -94,11 +94,15 @@ def test_the_english_help_is_clicks_own(shell):
 
 def test_click_names_of_values_in_vietnamese_help():
     """What click writes for an option's value and the usage line's placeholders is said in Vietnamese; an option's
-    own metavar (URL) stays as written, and English help is click's own."""
+    own name of a value is said too (TÊN=URL) but URL stays as written, and English help is click's own."""
     vi = hopnhat("--lang", "vi", "batches", "list", "--help").stdout
     assert vi.startswith("Cách dùng: hopnhat batches list [TÙY_CHỌN]\n")
     assert re.search(r"^  --source VĂN_BẢN +Chỉ hệ thống nguồn này\.$", vi, re.M), vi
     assert re.search(r"^  --run SỐ_NGUYÊN +", vi, re.M) and re.search(r"^  --store URL +", vi, re.M)
     assert hopnhat("--lang", "vi", "--help").stdout.startswith("Cách dùng: hopnhat [TÙY_CHỌN] LỆNH [THAM_SỐ]...\n")
+    run = hopnhat("--lang", "vi", "run", "--help").stdout
+    assert re.search(r"^  --source TÊN=URL +", run, re.M) and re.search(r"^  --delta-margin SỐ_GIÂY +", run, re.M)
+    assert re.search(r"^  --scale SỐ_NGUYÊN +Số hồ sơ mỗi cổng\.", hopnhat("--lang", "vi", "demo", "--help").stdout, re.M)
     en = hopnhat("--lang", "en", "batches", "list", "--help").stdout
     assert en.startswith("Usage: hopnhat batches list [OPTIONS]\n") and re.search(r"^  --source TEXT ", en, re.M)
+    assert "--scale INTEGER RANGE" in hopnhat("--lang", "en", "demo", "--help").stdout

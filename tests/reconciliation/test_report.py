@@ -278,7 +278,7 @@ def test_the_vietnamese_workbook_is_headed_and_filled_in_vietnamese(written_in):
     book = load_workbook(result.report_dir / "report.xlsx", read_only=True)
     summary = list(book["tóm tắt"].iter_rows(values_only=True))
     head = {row[0]: row[1] for row in summary[:10]}
-    assert head["kết luận"] == "ĐẠT (exit 0)" == f"{result.verdict.word(vi)} (exit 0)"
+    assert head["kết luận"] == "ĐẠT (mã thoát 0)" == f"{result.verdict.word(vi)} (mã thoát 0)"
     assert summary[1][1] == result.verdict.headline(vi) and summary[1][1].startswith("Mọi phép kiểm tra đều đạt")
     assert head["lần đối soát"] == "không ghi nhận" and head["dữ liệu cá nhân"] == "đã che"
     assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} UTC", head["thời điểm lập"]), head

@@ -54,7 +54,7 @@ def test_run_and_reconcile_exit_4_naming_what_was_not_migrated(stripped_portal, 
     code, out, _ = shell("run", str(stripped_portal), "--store", store, "--lang", "vi")
     assert code == 4, out
     assert "cảnh báo entity-wholly-quarantined: hanam-portal/dossier_file: toàn bộ" in out
-    assert "kết luận: ĐẠT, CÓ CẢNH BÁO (exit 4)" in out and "cách ly: " in out
+    assert "kết luận: ĐẠT, CÓ CẢNH BÁO (mã thoát 4)" in out and "cách ly: " in out
 
     report = tmp_path / "report"
     code, out, _ = shell("reconcile", "run", str(stripped_portal), "--store", store,
