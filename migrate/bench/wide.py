@@ -14,6 +14,11 @@ on), the same number added (with old watermarks, as records imported from
 elsewhere have: the key comparison finds them) and the same number deleted; and
 the second run over the changed source is timed: it reads the delta
 (:mod:`migrate.delta`), and the summary says what it read and found deleted.
+
+Between the two runs the store is settled as the days between a first load and
+the cutover settle it: ``VACUUM (ANALYZE)`` of the tables the first load wrote,
+which autovacuum would otherwise start on while the delta runs (its time is
+printed, counted in neither run; ``settle=False`` times the delta at once).
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ class WideBench:
     server_cpu_seconds: float | None = None  # the database server's processes (a server on this machine only)
     copy_server_cpu_seconds: float | None = None
     delta_read: str = ""  # how the delta run read the table and what it found deleted
+    settle_seconds: float | None = None  # VACUUM (ANALYZE) of the store between the runs (None: not settled)
 
     @property
     def run_rate(self) -> float:
@@ -85,6 +91,9 @@ class WideBench:
             f"  hopnhat / raw COPY: {self.run_rate / self.copy_rate:.2f}; peak memory (max RSS) {self.peak_mib:.0f} MiB",
         ]
         if self.delta_seconds is not None:
+            lines.append(f"  store settled before the delta (VACUUM ANALYZE, counted in neither run): "
+                         f"{self.settle_seconds:.1f} s" if self.settle_seconds is not None
+                         else "  the delta run at once after the full load (store not settled)")
             lines.append(f"  delta run after changing, adding and deleting {self.delta_share:.1%} of the rows "
                          f"({self.delta_rows:,} each): {self.delta_seconds:.1f} s, "
                          f"{self.delta_seconds / self.run_seconds:.1%} of the full load")
@@ -160,7 +169,7 @@ def profile_text() -> str:
 
 
 def bench_wide(pg_url: str, rows: int, workdir: Path, *, batch_size: int = 5000, workers: int = 1,
-               delta_share: float | None = None, keep: bool = False) -> WideBench:
+               delta_share: float | None = None, keep: bool = False, settle: bool = True) -> WideBench:
     """Build the wide source in ``workdir``; time hopnhat and a raw COPY into new databases on ``pg_url``'s server."""
     source = workdir / "wide.sqlite"
     source.unlink(missing_ok=True)
@@ -185,7 +194,9 @@ def bench_wide(pg_url: str, rows: int, workdir: Path, *, batch_size: int = 5000,
         run_seconds, peak, cpu = _in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers)
         run_server = server.stop()
         delta = None
+        settled = None
         if delta_share:
+            settled = settle_store(db_url) if settle else None
             changed = max(1, round(rows * delta_share))
             change_source(source, rows, changed)
             delta = changed, _in_child(_timed_run, db_url, profile, source, workdir, batch_size, workers)[0], \
@@ -195,7 +206,20 @@ def bench_wide(pg_url: str, rows: int, workdir: Path, *, batch_size: int = 5000,
             _drop_database(pg_url, db_url)
     return WideBench(rows, row_bytes, run_seconds, copy_seconds, peak, cpu, workers, batch_size,
                      delta_share, delta[0] if delta else 0, delta[1] if delta else None,
-                     copy_client, run_server, copy_server, delta[2] if delta else "")
+                     copy_client, run_server, copy_server, delta[2] if delta else "", settled)
+
+
+def settle_store(db_url: str) -> float:
+    """``VACUUM (ANALYZE)`` of the store's tables (hint bits, visibility map, planner statistics), as
+    autovacuum leaves a store loaded days before its cutover; the seconds it took."""
+    engine = create_engine(db_url, isolation_level="AUTOCOMMIT")  # VACUUM runs outside a transaction
+    started = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))  # every table of the benchmark's own database
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
 
 
 def _how_read(db_url: str) -> str:

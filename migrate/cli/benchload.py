@@ -20,8 +20,11 @@ import click
 @click.option("--delta-share", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="SHARE",
               help="With --wide: then modify, add and delete this share of the rows (0.01 = 1%) and time the "
                    "run over the changed source.")
+@click.option("--unsettled", is_flag=True,
+              help="With --delta-share: time the delta at once after the full load, without the VACUUM "
+                   "ANALYZE that settles the store first (as the days before a cutover do).")
 def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: int, keep: bool, wide: bool,
-                 rows: int, delta_share: float | None) -> None:
+                 rows: int, delta_share: float | None, unsettled: bool) -> None:
     """Rows per second loading into PostgreSQL next to a raw COPY of the same rows, and peak memory.
 
     \b
@@ -39,10 +42,12 @@ def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: in
         raise click.UsageError("the load benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")
     if delta_share is not None and not wide:
         raise click.UsageError("--delta-share goes with --wide")
+    if unsettled and delta_share is None:
+        raise click.UsageError("--unsettled goes with --delta-share")
     with tempfile.TemporaryDirectory(prefix="hopnhat-bench-load-") as scratch:
         if wide:
             click.echo(bench_wide(pg_url, rows, Path(scratch), batch_size=batch_size, workers=workers,
-                                  delta_share=delta_share, keep=keep).summary())
+                                  delta_share=delta_share, keep=keep, settle=not unsettled).summary())
             return
         result = bench_load(pg_url, dossiers, Path(scratch), batch_size=batch_size, workers=workers, keep=keep)
     click.echo(result.summary())

@@ -44,6 +44,9 @@ def test_bench_load_usage_errors_exit_2(shell, way):
     delta = getattr(shell, way)("bench", "load", "--delta-share", "0.1", "--pg", "postgresql+psycopg://x@h/db",
                                 expect=EXIT_USAGE)
     assert "--delta-share goes with --wide" in delta.stderr
+    unsettled = getattr(shell, way)("bench", "load", "--wide", "--unsettled", "--pg", "postgresql+psycopg://x@h/db",
+                                    expect=EXIT_USAGE)
+    assert "--unsettled goes with --delta-share" in unsettled.stderr
 
 
 def _reconcile_figures(stdout: str, dossiers: int) -> dict[str, str]:

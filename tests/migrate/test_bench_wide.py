@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -34,3 +35,4 @@ def test_bench_load_wide_prints_run_copy_ratio_memory_and_delta(pg_server):
     assert "400 rows of 30 columns" in out and "hopnhat run, end to end:" in out
     assert "raw COPY into a table with a key:" in out and "hopnhat / raw COPY: " in out and "peak memory" in out
     assert "delta run after changing, adding and deleting 5.0% of the rows (20 each)" in out
+    assert re.search(r"store settled before the delta \(VACUUM ANALYZE, counted in neither run\): \d+\.\d s", out)
