@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from migrate.store import schema
 from migrate.store.models import metadata
@@ -113,5 +113,36 @@ def test_remap_decisions_move_into_the_lineage_rows_and_back(store_url):
         assert conn.execute(select(back.c.source_key)).scalars().all() == ["1"]
     assert {k: rows[0][k] for k in (*key, *decided, *moved)} == {**key, **decided, **moved}
     schema.upgrade(engine)
+    assert _drift(engine) == []
+    engine.dispose()
+
+
+ROOMY = ("account", "dossier", "dossier_event", "dossier_file", "document", "lineage")
+
+
+def _fill_factors(engine) -> dict[str, str | None]:
+    """Per table a delta rewrites, its PostgreSQL fill factor (None: the default, pages filled whole)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(:names)"),
+                            {"names": list(ROOMY)}).all()
+    return {name: next((o.split("=")[1] for o in options or () if o.startswith("fillfactor=")), None)
+            for name, options in rows}
+
+
+def test_tables_a_delta_rewrites_keep_room_in_their_pages_on_postgresql(store_url):
+    """Revision 0007: the entity tables and lineage filled to 90% (a changed row's new version stays on its page,
+    no index entry written for it); back to full pages at 0006."""
+    engine = schema.connect(store_url)
+    if engine.dialect.name == "sqlite":  # no fill factor: the revision changes nothing there
+        assert schema.downgrade(engine, "0006") == "0006"
+        schema.upgrade(engine)
+        assert _drift(engine) == []
+        engine.dispose()
+        return
+    assert _fill_factors(engine) == {t: "90" for t in ROOMY}
+    assert schema.downgrade(engine, "0006") == "0006"
+    assert _fill_factors(engine) == {t: None for t in ROOMY}
+    schema.upgrade(engine)
+    assert _fill_factors(engine) == {t: "90" for t in ROOMY}
     assert _drift(engine) == []
     engine.dispose()
