@@ -61,31 +61,45 @@ def is_null_key(key: Key | None) -> bool:
 
 
 def after_clause(columns: Sequence, after: Key):
-    """(a, b) > (x, y) spelled as OR/AND so engines without row values accept it."""
+    """(a, b) > (x, y) spelled as OR/AND so engines without row values accept it, with ``a >= x`` beside it
+    (implied) so that every engine reads the range from the key's index instead of filtering the table."""
     terms = []
     for i, col in enumerate(columns):
         equal = [columns[j] == after[j] for j in range(i)]
         terms.append(and_(*equal, col > after[i]))
-    return or_(*terms)
+    return _led(columns[0] >= after[0], terms)
 
 
 def at_most_clause(columns: Sequence, hi: Key):
-    """(a, b) <= (x, y)."""
+    """(a, b) <= (x, y), with ``a <= x`` beside it."""
+    if len(columns) == 1:
+        return columns[0] <= hi[0]
     terms = []
     for i, col in enumerate(columns):
         equal = [columns[j] == hi[j] for j in range(i)]
         terms.append(and_(*equal, col < hi[i]))
     terms.append(and_(*[c == v for c, v in zip(columns, hi)]))
-    return or_(*terms)
+    return _led(columns[0] <= hi[0], terms)
 
 
 def at_least_clause(columns: Sequence, lo: Key):
+    """(a, b) >= (x, y), with ``a >= x`` beside it."""
+    if len(columns) == 1:
+        return columns[0] >= lo[0]
     terms = []
     for i, col in enumerate(columns):
         equal = [columns[j] == lo[j] for j in range(i)]
         terms.append(and_(*equal, col > lo[i]))
     terms.append(and_(*[c == v for c, v in zip(columns, lo)]))
-    return or_(*terms)
+    return _led(columns[0] >= lo[0], terms)
+
+
+def _led(bound, terms: list):
+    """The OR of a row comparison's terms, behind the bound of its first column (one term needs none).
+
+    An engine cannot use an index for an OR of ranges (SQLite read every row after a range's start and
+    sorted them to keep a page of them); the first column's bound is one range it can seek."""
+    return terms[0] if len(terms) == 1 else and_(bound, or_(*terms))
 
 
 def resolve_column(table: Table, joined: Mapping[str, Table], ref: str):
