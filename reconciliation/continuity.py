@@ -202,7 +202,8 @@ def _resolution(conn: Connection, definition: Entity) -> tuple[Resolution, list[
         if r.outcome in ("loaded", "merged"):
             unresolved.append(row | {"problem": f"{r.outcome} per the lineage but not in the {where}"})
         else:
-            aside.append(row | {"reason": f"{r.field}: {r.reason}" if r.reason else (r.rule or r.outcome)})
+            aside.append(row | {"field": r.field if r.reason else None,  # the reason as kept, said where shown
+                                "reason": r.reason or r.rule or r.outcome})
     resolution = Resolution(entity, sum(counts.values()), counts["resolved"], counts["merged"],
                             counts["set-aside"], counts["nothing"])
     return resolution, unresolved[:LISTED], aside[:LISTED]

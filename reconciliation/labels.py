@@ -10,6 +10,7 @@ texts: hồ sơ, thủ tục, đơn vị hành chính cấp xã, kho quản lý 
 from __future__ import annotations
 
 from migrate import reasons
+from migrate.continuity import passwords
 from migrate.core.i18n import Language
 from migrate.core.recorded import Phrasebook
 from reconciliation.checks import HEADS, KINDS
@@ -41,6 +42,11 @@ TABLES = {
     "content-field-differences": N_("field differences"),
     "attachments": N_("attachments"),
     "attachment-problems": N_("attachment problems"),
+    "continuity-unresolved": N_("old identifiers resolving to nothing"),
+    "continuity-quarantined": N_("old identifiers set aside"),
+    "continuity-ambiguous-dossier-numbers": N_("shared old dossier numbers"),
+    "continuity-ambiguous-usernames": N_("shared old usernames"),
+    "continuity-reset-notices": N_("password reset notices"),
 }
 
 COLUMNS = {
@@ -60,6 +66,8 @@ COLUMNS = {
     "rows_rehashed": N_("rows rehashed"), "source_records_rehashed": N_("source records rehashed"),
     "segments": N_("segments"), "differing_segments": N_("differing segments"), "problem_kinds": N_("problem kinds"),
     "meaning": N_("meaning"), "store_row_id": N_("store row id"), "(no rows)": N_("(no rows)"),
+    "source_system": N_("source system"), "outcome": N_("outcome"), "username": N_("username"),
+    "new_account_id": N_("new account id"), "scheme": N_("password scheme"),
 }
 
 _IDENTIFYING = ("id", "key", "code", "no", "number", "year", "run")
@@ -78,9 +86,13 @@ def entity_name(label: str, lang: Language) -> str:
     return f"{name} ({part})" if dot else name
 
 
-# the reasons of the quarantine tables: as kept (quarantine list), or counted by kind (checks.reason_kind)
-REASONS = Phrasebook.of((*reasons.SENTENCES, *KINDS, *HEADS), (*reasons.NESTED, "head"), (*reasons.VALUES, *HEADS),
-                        reasons.CHOICES)
+# a lineage row's outcome, as a cell says it (report.json and the CSV files keep the machine name)
+OUTCOMES = {"loaded": N_("loaded"), "merged": N_("merged"), "quarantined": N_("quarantined"), "excluded": N_("excluded")}
+
+# the reasons of the quarantine tables: as kept (quarantine list), or counted by kind (checks.reason_kind); why an
+# account needs a password reset notice (migrate.continuity.passwords)
+REASONS = Phrasebook.of((*reasons.SENTENCES, *KINDS, *HEADS, *passwords.REASONS), (*reasons.NESTED, "head", "note"),
+                        (*reasons.VALUES, *HEADS, *passwords.NOTES), reasons.CHOICES)
 
 
 def table_name(name: str, lang: Language) -> str:
@@ -108,6 +120,8 @@ def show(column: str, value: object, lang: Language) -> object:
         return entity_name(value, lang)
     if column == "reason" and isinstance(value, str):
         return REASONS.say(value, lang)
+    if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
+        return lang.gettext(OUTCOMES[value])
     return value
 
 
@@ -123,4 +137,6 @@ def cell(column: str, value: object, lang: Language) -> object:
         return entity_name(value, lang)
     if column == "reason" and isinstance(value, str):
         return REASONS.say(value, lang)
+    if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
+        return lang.gettext(OUTCOMES[value])
     return value

@@ -80,7 +80,7 @@ def write_report(out_dir: Path, checks: Sequence[CheckResult], context: ReportCo
         charts=_charts(tables, lang), html_rows=HTML_ROWS, table_of=_table_owner(checks),
         summary_of=lambda c: summary_lines(c, lang), check_name=lambda n: labels.check_name(n, lang),
         entity_name=lambda e: labels.entity_name(e, lang), column_label=lambda c: labels.column_label(c, lang),
-        show=lambda col, v: labels.show(col, v, lang),
+        show=lambda col, v: labels.show(col, v, lang), table_name=lambda n: labels.table_name(n, lang),
     )
     (out_dir / "index.html").write_text(hide_credentials(html), "utf-8")
     return write_manifest(out_dir, _context(context))

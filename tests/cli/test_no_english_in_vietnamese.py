@@ -1,8 +1,8 @@
 """What an operator reads with ``--lang vi`` holds no English, through ``main()`` as a shell runs the commands.
 
-Two nets, over the commands of an operator's day on a small demo store (``run``, ``reconcile run``,
-``batches list/show``, ``quarantine list``, ``store current/history/upgrade``), usage errors and the
-``--help`` of every command:
+Two nets, over the commands of an operator's day on a small demo store (``run -v``, ``reconcile run``
+and the page and workbook it writes, ``batches list/show``, ``quarantine list``, ``store
+current/history/upgrade``), usage errors and the ``--help`` of every command:
 
 - every message looked up in the catalogue while they run is one it translates (a text said through
   ``Language.gettext`` that the catalogue does not hold would be printed in English);
@@ -12,9 +12,11 @@ Two nets, over the commands of an operator's day on a small demo store (``run``,
 
 from __future__ import annotations
 
+import html
 import re
 
 import click
+import openpyxl
 import pytest
 from babel.messages.pofile import read_po
 
@@ -27,7 +29,7 @@ from tests.test_i18n import PO
 # English words no Vietnamese sentence holds: what is left of a line after what stays as typed is set aside
 ENGLISH = frozenset("""
     the and of with from are is was were this that has have been which when not into than only each every after
-    before would could should there their its it be by at on or as an if but no yes none all any more less
+    before would could should there their its it be by at on or as if but no yes none all any more less
     record records row rows batch batches store source sources file files run runs found missing failed passed
     verdict extracted loaded merged quarantined excluded quarantine revision latest current head error usage
     options commands command argument option invalid value such try help show message exit default example
@@ -104,15 +106,23 @@ def test_an_operators_day_in_vietnamese(shell, demo_portals, tmp_path, missed):
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
     env = {load_profile(portal.profile_path).url_env: f"sqlite:///{portal.db_path}", "HOPNHAT_STORE_URL": store,
            "HOPNHAT_FILES_DIR": str(tmp_path / "files"), "HOPNHAT_LANG": "vi"}
-    steps = [("store", "upgrade"), ("run", str(portal.profile_path), "--batch-size", "100"),
+    steps = [("store", "upgrade"), ("-v", "run", str(portal.profile_path), "--batch-size", "100"),  # -v: its log
              ("reconcile", "run", str(portal.profile_path), "--out", str(tmp_path / "report")),
              ("batches", "list"), ("batches", "show", "2"), ("quarantine", "list"), ("store", "current"),
-             ("store", "history"), ("store", "upgrade"), ("-v", "run", str(portal.profile_path))]
+             ("store", "history"), ("store", "upgrade")]
     for args in steps:
         out = shell.main(*args, env=env, expect=None)
         assert out.code in (EXIT_OK, 4), out
         assert out.output.strip(), out
         _said(out, missed)
+    report = tmp_path / "report"  # the page and the workbook reconcile run wrote in Vietnamese
+    page = html.unescape(re.sub(r"<(script|style)\b.*?</\1>", " ", (report / "index.html").read_text("utf-8"), flags=re.S))
+    text = "\n".join(line.strip() for line in re.sub(r"<[^>]+>", "\n", page).splitlines() if line.strip())
+    assert not _english(text), sorted(set(line for line in text.splitlines() if _english(line)))[:20]
+    sheets = openpyxl.load_workbook(report / "report.xlsx", read_only=True)
+    cells = {c for ws in sheets.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert not [c for c in cells if _english(c)], sorted(c for c in cells if _english(c))[:20]
+    assert not missed, missed
 
 
 USAGE_ERRORS = [

@@ -52,3 +52,19 @@ def test_every_demo_hash_is_recognised(demo_portals):
         with sqlite3.connect(portal.db_path) as db:
             names |= {identify(h).name for (h,) in db.execute("SELECT MatKhauHash FROM TaiKhoan")}
     assert names == {"bcrypt", "md5"}
+
+
+UNVERIFIABLE = [(c[0], c[1]) for c in CASES if c[3]] + [("unknown-braces", "{FOO}abc"), ("unknown-mcf", "$zz$abc")]
+
+
+@pytest.mark.parametrize("name,stored", UNVERIFIABLE, ids=[c[0] for c in UNVERIFIABLE])
+def test_reset_reasons_are_said_in_vietnamese_in_the_report(name, stored):
+    """The reason kept in the reset-notice files is English; the report's page and workbook say it in Vietnamese."""
+    from migrate.core.i18n import language
+    from reconciliation.labels import REASONS
+
+    kept = identify(stored).reset_reason(DEFAULT_VERIFIABLE)
+    said = REASONS.say(kept, language("vi"))
+    assert said != kept and ("hệ thống mới" in said or "mã băm" in said), (kept, said)
+    for english in ("salted", "fast", "scheme", "verif", "unrecognised", "plain text", "the new system"):
+        assert english not in said, (kept, said)
