@@ -23,6 +23,12 @@ CANNOT_OPEN = N_("cannot open {path}: {error}")
 NOT_FOUND = N_("file not found: {path}")
 CANNOT_READ = N_("cannot read {path}: {error}")
 REASONS = (NO_FILE, NO_ROOT, OUTSIDE, CANNOT_OPEN, NOT_FOUND, CANNOT_READ)
+# what reading a stored file again finds (the reconciliation's attachments check), said where the report shows it
+STORED_MISSING = N_("stored file {sha256} is missing")
+STORED_ALTERED = N_("stored file {sha256} was altered (content hash {actual})")
+NOT_AS_RECORDED = N_("stored content {sha256} is not what the source recorded ({recorded})")
+NO_STORED_FILE = N_("the row names no stored file")
+CHECKED = (STORED_MISSING, STORED_ALTERED, NOT_AS_RECORDED, NO_STORED_FILE)
 
 CHUNK = 1 << 20
 
@@ -92,11 +98,11 @@ def verify_file(files_dir: Path, sha256: str) -> str | None:
     """Recompute a stored file's hash; None when it is intact, else the problem."""
     path = stored_path(files_dir, sha256)
     if not path.is_file():
-        return f"stored file {sha256} is missing"
+        return STORED_MISSING.format(sha256=sha256)
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             digest.update(chunk)
     if digest.hexdigest() != sha256:
-        return f"stored file {sha256} was altered (content hash {digest.hexdigest()})"
+        return STORED_ALTERED.format(sha256=sha256, actual=digest.hexdigest())
     return None

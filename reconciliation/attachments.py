@@ -14,10 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
-from migrate.attachments import verify_file
+from migrate.attachments import NO_STORED_FILE, NOT_AS_RECORDED, verify_file
 from migrate.core.i18n import Language, language
 from migrate.core.progress import Progress, Tallies
 from migrate.core.entities import ENTITY_TABLES, FILE_ENTITIES
+from reconciliation import labels
 
 TICK = 500  # rows between two progress reports
 KEEP = 1000
@@ -50,8 +51,9 @@ class AttachmentResult:
                 _("Attachments ALTERED: {files} stored files read again for {rows} rows; {problems} problem(s)."))
         lines = [said.format(files=lang.number(self.files), rows=lang.number(self.rows),
                              problems=lang.number(self.problem_count))]
-        lines += [f"ALTERED {p['source']}/{p['entity']} record {p['source_key']}: {p['problem']}"
-                  for p in self.problems[:30]]
+        lines += [_("ALTERED {source}/{entity} record {key}: {problem}").format(
+            source=p["source"], entity=p["entity"], key=p["source_key"], problem=labels.PROBLEMS.say(p["problem"], lang))
+            for p in self.problems[:30]]
         return lines
 
     def as_dict(self) -> dict:
@@ -88,13 +90,13 @@ def attachments(conn: Connection, files_dir: Path | None, *, source: str | None 
             counts["rows"] += 1
             result.rows += 1
             if sha != last_sha:  # rows are ordered by hash: each distinct file is read once
-                last_sha, last_problem = sha, (verify_file(files_dir, sha) if sha else "the row names no stored file")
+                last_sha, last_problem = sha, (verify_file(files_dir, sha) if sha else NO_STORED_FILE)
                 result.files += 1
             if result.rows % TICK == 0:
                 tallies.set(src, entity, counts["rows"])
             problem = last_problem
             if problem is None and recorded and recorded.lower() != (sha or "").lower():
-                problem = f"stored content {sha} is not what the source recorded ({recorded})"
+                problem = NOT_AS_RECORDED.format(sha256=sha, recorded=recorded)
             if problem is None:
                 counts["rows_intact"] += 1
                 continue

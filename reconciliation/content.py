@@ -31,6 +31,7 @@ from migrate.config import SourceSettings
 from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
 from migrate.core.i18n import Language, language
+from migrate.core.messages import N_
 from migrate.core.progress import Progress, Tally
 from migrate.prepare import lineage_key
 from migrate.store.models import source_snapshot
@@ -41,16 +42,16 @@ log = logging.getLogger(__name__)
 
 TICK = 1000  # records between two progress reports
 KEEP = 1000  # problems listed per source table (all are counted)
-PROBLEMS = {
-    "row-missing": "the lineage says it was loaded, but its row is not in the store",
-    "row-changed": "its row no longer matches the hash taken at extraction",
-    "hash-changed": "the hash stored in its row differs from the one in the lineage",
-    "alias-changed": "its account_alias row holds another hash than the lineage",
-    "alias-missing": "the account has no account_alias row",
-    "row-without-lineage": "a row in the store that no extracted source record accounts for",
-    "changed": "the source record differs from what the store holds",
-    "missing-in-store": "in the source, but the store has no trace of it",
-    "not-in-source": "in the store, but not in the source",
+PROBLEMS = {  # a problem's kind (a machine name) and what it means, said where the report shows it
+    "row-missing": N_("the lineage says it was loaded, but its row is not in the store"),
+    "row-changed": N_("its row no longer matches the hash taken at extraction"),
+    "hash-changed": N_("the hash stored in its row differs from the one in the lineage"),
+    "alias-changed": N_("its account_alias row holds another hash than the lineage"),
+    "alias-missing": N_("the account has no account_alias row"),
+    "row-without-lineage": N_("a row in the store that no extracted source record accounts for"),
+    "changed": N_("the source record differs from what the store holds"),
+    "missing-in-store": N_("in the source, but the store has no trace of it"),
+    "not-in-source": N_("in the store, but not in the source"),
 }
 
 
@@ -67,8 +68,12 @@ class ContentProblem:
         return {"source": self.source, "entity": self.entity, "source_table": self.table, "source_key": self.key,
                 "problem": self.kind, "meaning": PROBLEMS[self.kind], "store_row_id": self.row_id}
 
-    def line(self) -> str:
-        return f"{self.source}/{self.entity} record {self.key} ({self.table}): {self.kind}: {PROBLEMS[self.kind]}"
+    def line(self, lang: Language | None = None) -> str:
+        """``source/entity record KEY (TABLE): kind: what it means``, in ``lang``; the kind stays a machine name."""
+        lang = lang or language()
+        return lang.gettext("{source}/{entity} record {key} ({table}): {kind}: {meaning}").format(
+            source=self.source, entity=self.entity, key=self.key, table=self.table, kind=self.kind,
+            meaning=lang.gettext(PROBLEMS[self.kind]))
 
 
 @dataclass
@@ -143,7 +148,7 @@ class ContentResult:
                            "marked deleted-in-source: rehashed in the store, not looked for in the source.").format(
                 n=lang.number(gone)))
         lines += self.notes_failing + self.notes
-        lines += [_("DIFFERS") + f" {p.line()}" for p in self.problems[:30]]
+        lines += [_("DIFFERS") + f" {p.line(lang)}" for p in self.problems[:30]]
         return lines
 
     def as_dict(self) -> dict:

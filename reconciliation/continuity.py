@@ -132,7 +132,7 @@ class ContinuityResult:
                                                                       reset=n(self.reset_total)))
         for row in self.unresolved[:10]:
             lines.append("  " + _("RESOLVES TO NOTHING") + f" {row['source_system']}/{row['source_table']}/"
-                         f"{row['source_key']} ({row['entity']}): {row['problem']}")
+                         f"{row['source_key']} ({row['entity']}): {labels.PROBLEMS.say(row['problem'], lang)}")
         return lines
 
     def as_dict(self) -> dict:
@@ -180,10 +180,10 @@ def _resolution(conn: Connection, definition: Entity) -> tuple[Resolution, list[
     if definition.merges:  # a source record resolves through its alias row to the record it is (or joined)
         joined = lineage.outerjoin(account_alias, _same(account_alias, lineage)).outerjoin(
             table, table.c.id == _ALIAS_TARGET)
-        where = f"account aliases or {table.name}s"
+        nowhere = labels.UNRESOLVED_ALIAS
     else:
         joined = lineage.outerjoin(table, _same(table, lineage))
-        where = f"{table.name} table"
+        nowhere = labels.UNRESOLVED
     present = table.c.id
     live = L.outcome.in_(["loaded", "merged"])
     state = case((~live, "set-aside"), (present.is_(None), "nothing"), (L.outcome == "merged", "merged"),
@@ -200,7 +200,7 @@ def _resolution(conn: Connection, definition: Entity) -> tuple[Resolution, list[
         row = {"entity": entity, "source_system": r.source_system, "source_table": r.source_table,
                "source_key": r.source_key, "outcome": r.outcome}
         if r.outcome in ("loaded", "merged"):
-            unresolved.append(row | {"problem": f"{r.outcome} per the lineage but not in the {where}"})
+            unresolved.append(row | {"problem": nowhere.format(outcome=r.outcome, table=table.name)})
         else:
             aside.append(row | {"field": r.field if r.reason else None,  # the reason as kept, said where shown
                                 "reason": r.reason or r.rule or r.outcome})

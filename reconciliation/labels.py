@@ -9,11 +9,12 @@ texts: hồ sơ, thủ tục, đơn vị hành chính cấp xã, kho quản lý 
 
 from __future__ import annotations
 
-from migrate import reasons
+from migrate import attachments, reasons
 from migrate.continuity import passwords
 from migrate.core.i18n import Language
 from migrate.core.recorded import Phrasebook
 from reconciliation.checks import HEADS, KINDS
+from reconciliation.content import PROBLEMS as CONTENT_PROBLEMS
 from migrate.verdict import N_
 
 CHECKS = {
@@ -94,6 +95,13 @@ OUTCOMES = {"loaded": N_("loaded"), "merged": N_("merged"), "quarantined": N_("q
 REASONS = Phrasebook.of((*reasons.SENTENCES, *KINDS, *HEADS, *passwords.REASONS), (*reasons.NESTED, "head", "note"),
                         (*reasons.VALUES, *HEADS, *passwords.NOTES), reasons.CHOICES)
 
+# an old identifier that resolves to nothing (reconciliation.continuity)
+UNRESOLVED = N_("{outcome} per the lineage but not in the {table} table")
+UNRESOLVED_ALIAS = N_("{outcome} per the lineage but not in the account aliases or {table}s")
+# the problem and meaning cells of the problem tables: a stored file read again, a content problem, an old identifier
+PROBLEMS = Phrasebook.of((*attachments.CHECKED, *CONTENT_PROBLEMS.values(), UNRESOLVED, UNRESOLVED_ALIAS),
+                         ("outcome",), tuple(OUTCOMES.values()))
+
 
 def table_name(name: str, lang: Language) -> str:
     return lang.gettext(TABLES[name]) if name in TABLES and not _machine(lang) else name
@@ -122,6 +130,8 @@ def show(column: str, value: object, lang: Language) -> object:
         return REASONS.say(value, lang)
     if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
         return lang.gettext(OUTCOMES[value])
+    if column in ("problem", "meaning") and isinstance(value, str):
+        return PROBLEMS.say(value, lang)
     return value
 
 
@@ -139,4 +149,6 @@ def cell(column: str, value: object, lang: Language) -> object:
         return REASONS.say(value, lang)
     if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
         return lang.gettext(OUTCOMES[value])
+    if column in ("problem", "meaning") and isinstance(value, str):
+        return PROBLEMS.say(value, lang)
     return value

@@ -20,9 +20,13 @@ import openpyxl
 import pytest
 from babel.messages.pofile import read_po
 
+from sqlalchemy import select, update
+
 from adapters.profiles import load_profile
 from migrate.cli import cli
 from migrate.core import i18n
+from migrate.store import schema
+from migrate.store.models import dossier, dossier_file
 from tests.harness import EXIT_OK, EXIT_USAGE, Outcome
 from tests.test_i18n import PO
 
@@ -38,7 +42,7 @@ ENGLISH = frozenset("""
 """.split())
 # what stays as typed: a command line, a default value, an option, a path or URL, a quoted value, an identifier
 AS_TYPED = re.compile(r"hopnhat(?: [\w\-./:=\[\]]+)*|--?[\w-]+|\[[\w.|-]+\]|\S*[/\\]\S*|\S+@\S+|'[^']*'|\"[^\"]*\"|`[^`]*`"
-                      r"|\b\w+[_:.]\w[\w:.\-]*|\b[\w-]+-portal\b")
+                      r"|\b\w+[_:.]\w[\w:.\-]*|\b\w+(?:-\w+)+")  # a hyphenated name is a machine one (row-changed, hanam-portal)
 _DEFAULT = re.compile(r"\[mặc định:[^\]]*\]")  # a default value, as typed (a help line may break inside it)
 # machine names the output keeps in every language (README, "What stays as it is in every language")
 MACHINE = frozenset("""
@@ -115,7 +119,11 @@ def test_an_operators_day_in_vietnamese(shell, demo_portals, tmp_path, missed):
         assert out.code in (EXIT_OK, 4), out
         assert out.output.strip(), out
         _said(out, missed)
-    report = tmp_path / "report"  # the page and the workbook reconcile run wrote in Vietnamese
+    _report_said(tmp_path / "report", missed)  # the page and the workbook reconcile run wrote in Vietnamese
+
+
+def _report_said(report, missed: list[str]) -> None:
+    """No English in the page and the workbook of the report in ``report``."""
     page = html.unescape(re.sub(r"<(script|style)\b.*?</\1>", " ", (report / "index.html").read_text("utf-8"), flags=re.S))
     text = "\n".join(line.strip() for line in re.sub(r"<[^>]+>", "\n", page).splitlines() if line.strip())
     assert not _english(text), sorted(set(line for line in text.splitlines() if _english(line)))[:20]
@@ -123,6 +131,29 @@ def test_an_operators_day_in_vietnamese(shell, demo_portals, tmp_path, missed):
     cells = {c for ws in sheets.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)}
     assert not [c for c in cells if _english(c)], sorted(c for c in cells if _english(c))[:20]
     assert not missed, missed
+
+
+def test_a_tampered_store_is_reported_in_vietnamese(shell, demo_portals, tmp_path, missed):
+    """What reconciliation finds wrong (a changed row, a stored file gone) is said in Vietnamese: the terminal,
+    the page and the workbook."""
+    portal = demo_portals[0]
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    env = {load_profile(portal.profile_path).url_env: f"sqlite:///{portal.db_path}", "HOPNHAT_STORE_URL": store,
+           "HOPNHAT_FILES_DIR": str(tmp_path / "files"), "HOPNHAT_LANG": "vi"}
+    shell.main("store", "upgrade", env=env)
+    shell.main("-q", "run", str(portal.profile_path), env=env, expect=None)
+    engine = schema.connect(store)
+    with engine.begin() as conn:
+        victim = conn.execute(select(dossier.c.id).order_by(dossier.c.id).limit(1)).scalar_one()
+        conn.execute(update(dossier).where(dossier.c.id == victim).values(status="returned-forged"))
+        stored = conn.execute(select(dossier_file.c.sha256).where(dossier_file.c.file_state == "stored")
+                              .limit(1)).scalar_one()
+    engine.dispose()
+    next((tmp_path / "files").rglob(stored)).unlink()
+    out = shell.main("reconcile", "run", "--out", str(tmp_path / "report"), env=env, expect=3)
+    assert "KHÁC " in out.stdout and "BỊ THAY ĐỔI " in out.stdout and "không còn tệp đã lưu " in out.stdout, out
+    _said(out, missed)
+    _report_said(tmp_path / "report", missed)
 
 
 USAGE_ERRORS = [
