@@ -12,6 +12,8 @@ against.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -61,7 +63,7 @@ def _batch_key() -> ForeignKeyConstraint:
 # row and its lineage row), so the new version of a row stays on its page: PostgreSQL then writes no index entry
 # for it (a heap-only tuple), as long as no indexed column changed. 10% of the page: a 1% delta of a settled
 # store finds room for each of its rows. SQLite ignores it (revision 0007).
-ROOM = {"postgresql_with": {"fillfactor": 90}}
+ROOM: dict[str, Any] = {"postgresql_with": {"fillfactor": 90}}
 
 
 def _lineage_columns() -> list[SchemaItem]:
