@@ -168,6 +168,10 @@ class FilesSource:
         self._ready(entity)
         return self._sql.census(entity)
 
+    def one_row_per_key(self, entity: EntitySpec) -> bool:
+        self._ready(entity)
+        return self._sql.one_row_per_key(entity)
+
     def text_report(self) -> dict[str, dict[str, int]]:
         return self._sql.text_report()
 

@@ -196,6 +196,12 @@ class SqlSource:
             count, newest = conn.execute(pager.census()).one()
         return int(count), jsonable(newest)
 
+    def one_row_per_key(self, entity: EntitySpec) -> bool:
+        """Whether each record of the part is one row of one key (no join, a unique key): then the keys alone
+        count its records, and the key comparison can tell a delta's batches (:mod:`migrate.keydiff`)."""
+        pager = self._pager(entity)
+        return pager.unique and not entity.joins
+
     def text_report(self) -> dict[str, dict[str, int]]:
         """Values converted from a legacy encoding so far, per entity part: {"table.column/enc": n}."""
         return {label: {f"{col}/{enc}": n for (col, enc), n in sorted(r.converted.items())}

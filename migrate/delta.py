@@ -79,6 +79,7 @@ class ReadPlan:
     back: int = 0  # records marked before that are in the source again (mark taken off)
     retried: int = 0  # records with a reviewer's decision not applied yet: a delta reads them again by key
     apart: int = 0  # source records the comparison sets apart (a NULL or shared key): the store holds them apart
+    pages: tuple[tuple[Key, Key], ...] = ()  # a delta's batches as the key comparison counted them (Delta.pages)
 
     @property
     def delta(self) -> bool:
@@ -88,7 +89,7 @@ class ReadPlan:
         """The part as this run reads it: with its delta filter for a delta."""
         if not self.delta:
             return spec
-        return dataclasses.replace(spec, delta=Delta(self.since, self.ranges))
+        return dataclasses.replace(spec, delta=Delta(self.since, self.ranges, self.pages))
 
     def carried(self, extracted: int) -> int:
         """Source records a delta did not read again (the store holds them unchanged); 0 for a full read."""
@@ -97,6 +98,7 @@ class ReadPlan:
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["ranges"] = [[list(lo), list(hi)] for lo, hi in self.ranges]
+        out["pages"] = [[list(lo), list(hi)] for lo, hi in self.pages]
         return out
 
     @classmethod
@@ -106,6 +108,7 @@ class ReadPlan:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["ranges"] = tuple((tuple(lo), tuple(hi)) for lo, hi in data.get("ranges") or ())
+        values["pages"] = tuple((tuple(lo), tuple(hi)) for lo, hi in data.get("pages") or ())
         return cls(**values)
 
 
@@ -119,11 +122,12 @@ def census(adapter, spec: EntitySpec) -> tuple[int, object | None]:
 
 def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, profile_sha256: str,
          mapping_sha256: str, full: bool, margin: float, scratch: Path | None, count: int,
-         watermark: object | None) -> ReadPlan:
+         watermark: object | None, batch_size: int = 0) -> ReadPlan:
     """Decide how this run reads one part, run its key comparison (marking deletions), return the plan.
 
     Call inside the transaction that records the snapshot, with the part's :func:`census` taken first,
-    so a record changed while the run reads is read again by the next one.
+    so a record changed while the run reads is read again by the next one. With ``batch_size`` a delta's
+    plan carries its batches' key ranges when the comparison can count them (:class:`Delta` ``pages``).
     """
     last = ledger.previous_snapshot(conn, source, spec.label, before=run_id)
     last_plan = ReadPlan.from_dict(last.read_plan) if last is not None else None
@@ -149,7 +153,7 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
         mode, previous = "delta", last_plan.watermark
         since = minus_margin(previous, margin)
     diff = compare_keys(conn, adapter, spec, source=source, run_id=run_id, since=since, scratch=scratch,
-                        now=ledger.now(), max_ranges=MAX_RANGES)
+                        now=ledger.now(), max_ranges=MAX_RANGES, batch_size=batch_size)
     if not diff.compared:  # a delta without the comparison could miss a new record with an old watermark
         if mode == "delta":
             mode, since, reason = "full", None, msg("the key comparison could not run ({note})", note=diff.note)
@@ -161,7 +165,8 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
             retried=diff.retried, ranges=MAX_RANGES)
     return ReadPlan(mode, reason, watermark, since, previous, margin, diff.ranges if mode == "delta" else (),
                     True, "", diff.kept, diff.added, diff.unreached, diff.deleted, diff.marked, diff.back,
-                    diff.retried if mode == "delta" else 0, max(0, count - diff.kept - diff.added))
+                    diff.retried if mode == "delta" else 0, max(0, count - diff.kept - diff.added),
+                    diff.pages if mode == "delta" else ())
 
 
 def minus_margin(watermark: object, margin: float) -> object:

@@ -13,7 +13,12 @@ a scratch SQLite file on disk (:mod:`migrate.keyscratch`). The comparison answer
   applies the decision, whether or not the source changed them);
 - which store records the source no longer has (*deleted in source*): marked in
   the store (:mod:`migrate.deletions`); marks of records back in the source are
-  taken off.
+  taken off;
+- for a delta, which records it will read, in the source's key order (those whose
+  watermark passed, those the store lacks, those to read again): counted a batch
+  size at a time they give the key ranges of its batches (*pages*), so planning
+  a batch reads nothing more from the source (where one row has one key: no
+  join, a unique key).
 
 Set-apart records (a NULL key, a key several rows share, a key too long for the
 lineage: their lineage key ends in ``~`` and a digest, see
@@ -53,11 +58,15 @@ class KeyDiff:
     marked: int = 0
     back: int = 0
     retried: int = 0  # records with a reviewer's decision not applied yet, read again by key
+    pages: tuple[tuple[Key, Key], ...] = ()  # a delta's batches (lo, hi) in the source's key order
 
 
 def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, since: object | None,
-                 scratch: Path | None, now, max_ranges: int) -> KeyDiff:
-    """Compare the part's source keys with the store's, mark deletions; see the module's docstring."""
+                 scratch: Path | None, now, max_ranges: int, batch_size: int = 0) -> KeyDiff:
+    """Compare the part's source keys with the store's, mark deletions; see the module's docstring.
+
+    With ``since`` and ``batch_size``, a delta's pages too, where the adapter says the part has one row per key
+    (``one_row_per_key``) and its ranges do not turn it into a full read."""
     try:
         pages = adapter.keys(spec, batch_size=PAGE, since=since)
     except (AttributeError, NotImplementedError):
@@ -69,6 +78,9 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
             total = sides.write(pages, len(spec.key))
             added = sides.added()
             unreached, retried, ranges = _ranges(sides.wanted(), max_ranges) if since is not None else (0, 0, ())
+            paged = (since is not None and batch_size > 0 and len(ranges) <= max_ranges
+                     and getattr(adapter, "one_row_per_key", lambda _: False)(spec))
+            pages = _pages(sides.read_keys(), batch_size) if paged else ()
             gone, marked, back = sides.deletions(run_id, now)
     except HopnhatError as exc:  # raised by the source's key pages
         return KeyDiff(False, msg("the source's keys could not be listed: {error}", error=message_of(exc)))
@@ -79,7 +91,26 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
     log.info(msg("{source}/{part}: key comparison: {kept} kept, {added} added ({unreached} without a watermark past "
                  "the last), {gone} deleted in the source ({marked} newly marked, {back} back)", source=source,
                  part=spec.label, kept=kept, added=added, unreached=unreached, gone=gone, marked=marked, back=back))
-    return KeyDiff(True, "", kept, added, unreached, ranges, gone, marked, back, retried)
+    return KeyDiff(True, "", kept, added, unreached, ranges, gone, marked, back, retried, pages)
+
+
+def _pages(keys: Iterable[Key], size: int) -> tuple[tuple[Key, Key], ...]:
+    """(lo, hi) of each run of ``size`` keys (the last one shorter), in the order given."""
+    pages: list[tuple[Key, Key]] = []
+    lo: Key | None = None
+    n = 0
+    last: Key | None = None
+    for key in keys:
+        if n == 0:
+            lo = key
+        n += 1
+        last = key
+        if n == size:
+            pages.append((lo, key))  # type: ignore[arg-type]
+            n = 0
+    if n and lo is not None and last is not None:
+        pages.append((lo, last))
+    return tuple(pages)
 
 
 def _ranges(rows: Iterable[tuple[int, Key, object, bool]], max_ranges: int

@@ -100,6 +100,15 @@ class ScratchKeys:
         for pos, key, fresh, held in rows:
             yield pos, key_of(key, self._width), fresh, bool(held)
 
+    def read_keys(self) -> Iterator[Key]:
+        """The keys of the records a delta reads, in the source's order: whose watermark passed, that the
+        store lacks, or with a decision to apply."""
+        rows = self._db.execute(
+            "SELECT key FROM src WHERE fresh = 1 OR NOT EXISTS (SELECT 1 FROM store WHERE store.k = src.k) "
+            "OR EXISTS (SELECT 1 FROM retry WHERE retry.k = src.k) ORDER BY pos")
+        for (key,) in rows:
+            yield key_of(key, self._width)
+
     def deletions(self, run_id: int, now) -> tuple[int, int, int]:
         """Mark the store keys the source no longer has, unmark those back: (gone, newly marked, back)."""
         found = _Gone(self._db.execute(

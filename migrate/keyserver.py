@@ -134,6 +134,18 @@ class ServerKeys:
         for pos, k, v, fresh, held in rows:
             yield pos, ((int(k),) if v is None else tuple(json.loads(v))), fresh, bool(held)
 
+    def read_keys(self) -> Iterator[Key]:
+        """The keys of the records a delta reads, in the source's order: whose watermark passed, that the
+        store lacks (the full join kept them), or with a decision to apply."""
+        a, s = DIFF.c, SOURCE_KEYS.c
+        parts = [select(s.pos, s.k, s.v).where(s.fresh == 1),
+                 select(a.pos, a.k, a.v).where(a.pos.is_not(None), a.fresh.is_distinct_from(1))]
+        if self._retry:
+            parts.append(select(s.pos, s.k, s.v).where(s.fresh.is_distinct_from(1), exists().where(RETRY.c.k == s.k),
+                                                       self._held(s.k)))
+        for _, k, v in self._conn.execute(union_all(*parts).order_by(literal_column("pos"))):
+            yield (int(k),) if v is None else tuple(json.loads(v))
+
     def deletions(self, run_id: int, now) -> tuple[int, int, int]:
         """Mark the store keys the source no longer has, unmark those back: (gone, newly marked, back)."""
         key = DIFF.c.held

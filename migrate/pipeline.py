@@ -314,7 +314,7 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
                                 conn, adapter, spec, source=source.name, run_id=run_id,
                                 profile_sha256=source.profile.sha256, mapping_sha256=units.sha256,
                                 full=settings.full, margin=settings.delta_margin, scratch=None, count=count,
-                                watermark=newest).as_dict()
+                                watermark=newest, batch_size=settings.batch_size).as_dict()
                     except HopnhatError as exc:
                         errors[(source.name, spec.label)] = str(exc)
                         continue

@@ -6,7 +6,9 @@ N of them) and on several machines pointed at the same PostgreSQL store:
 - Planning reads the keys alone. Whoever holds the entity's snapshot row lock
   (``SELECT ... FOR UPDATE``) reads the key range of the next page after the
   last key planned (``adapter.bounds``: no payload read, no record prepared)
-  and records it as a planned batch, its lease taken; reading and preparing
+  and records it as a planned batch, its lease taken (a delta's batches the
+  key comparison already counted are taken from its plan: nothing is read for
+  them, see :class:`migrate.core.records.Delta`); reading and preparing
   the batch's records is the work of the worker holding it, so two workers
   share it and nothing is read twice.
 - A worker takes its next batch (claimed or planned, its lease held) before
@@ -183,7 +185,9 @@ class Worker:
         if snapshot is None or snapshot.planned_at is not None:
             return None
         seq, last = ledger.last_planned(conn, self.run_id, source.name, spec.label)
-        bounds = self.sources.bounds(source, spec, last)
+        pages = spec.delta.pages if spec.delta is not None else ()
+        # a delta's batches as its key comparison counted them; past them (records added since), from the source
+        bounds = pages[seq] if seq < len(pages) else self.sources.bounds(source, spec, last)
         if bounds is None:
             ledger.mark_planned(conn, snapshot.id)
             return None

@@ -114,10 +114,16 @@ class Delta:
     watermark minus the safety margin), and those whose key lies in one of
     ``ranges`` (lo, hi inclusive): records the store did not hold whose watermark had
     not moved past it (inserted with an old or empty ``modified``).
+
+    ``pages``: the key ranges of its batches, in order, when the key comparison
+    could tell them (the records it reads counted in the source's key order, a
+    page every batch size): planning a batch then reads nothing from the source,
+    and the records past the last page are planned from the source as usual.
     """
 
     since: object | None
     ranges: tuple[tuple[Key, Key], ...] = ()
+    pages: tuple[tuple[Key, Key], ...] = ()
 
 
 @dataclass(frozen=True)
