@@ -161,7 +161,7 @@ dossier = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     *_lineage_columns(),
-    Column("dossier_no", String(200), index=True),
+    Column("dossier_no", String(200)),  # looked up by number through old_identifier.normalized (revision 0008)
     Column("procedure_code", String(100)),
     Column("procedure_name", Text),
     Column("agency_code", String(100)),

@@ -70,6 +70,23 @@ def test_batch_keys_are_dropped_on_postgresql_only_and_come_back_on_downgrade(st
     engine.dispose()
 
 
+def _dossier_indexes(engine) -> list[str]:
+    return sorted(i["name"] for i in inspect(engine).get_indexes("dossier"))
+
+
+def test_the_dossier_number_index_is_dropped_on_both_engines_and_comes_back_on_downgrade(store_url):
+    """Revision 0008: lookups by number go through old_identifier.normalized; dossier keeps no index of its own."""
+    engine = schema.connect(store_url)
+    assert "ix_dossier_dossier_no" not in _dossier_indexes(engine)
+    assert "ix_dossier_new_commune_code" in _dossier_indexes(engine)
+    assert schema.downgrade(engine, "0007") == "0007"
+    assert "ix_dossier_dossier_no" in _dossier_indexes(engine)
+    schema.upgrade(engine)
+    assert "ix_dossier_dossier_no" not in _dossier_indexes(engine)
+    assert _drift(engine) == []
+    engine.dispose()
+
+
 def test_remap_decisions_move_into_the_lineage_rows_and_back(store_url):
     """Revision 0006 on a store holding decisions: each lands in its record's lineage row (a record without
     one keeps NULLs), the remap_decision table goes; a downgrade writes the same decisions back."""
