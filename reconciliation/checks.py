@@ -43,6 +43,7 @@ from migrate.store.models import (
 )
 from migrate.core.i18n import Language, language
 from migrate.core.messages import N_
+from migrate.core.recorded import Phrasebook
 from migrate.verdict import EntityShare, Verdict, attachment_warning, entity_warnings, nothing_migrated
 from reconciliation.base import CheckResult
 
@@ -119,11 +120,15 @@ class ConservationResult:
     def ok(self) -> bool:
         return bool(self.balances) and all(b.ok for b in self.balances) and all(u.ok for u in self.units)
 
-    def broken(self) -> list[str]:
-        out = [f"{b.source}/{b.entity}: {p}" for b in self.balances for p in b.problems]
-        out += [f"{u.source}/{u.entity} old commune {u.old_commune or '-'} -> {u.new_commune or '-'}: "
-                f"extracted {u.extracted}, loaded {u.loaded} ({u.in_store} in store), merged {u.merged}, "
-                f"quarantined {u.quarantined}, excluded {u.excluded}" for u in self.units if not u.ok]
+    def broken(self, lang: Language | None = None) -> list[str]:
+        """Each balance that does not hold and why, in ``lang`` (English by default: report.json)."""
+        lang = lang or language()
+        n = lang.number
+        out = [f"{b.source}/{b.entity}: {_BROKEN.say(p, lang)}" for b in self.balances for p in b.problems]
+        out += [lang.gettext(UNIT_BROKEN).format(
+            source=u.source, entity=u.entity, old=u.old_commune or "-", new=u.new_commune or "-",
+            extracted=n(u.extracted), loaded=n(u.loaded), in_store=n(u.in_store), merged=n(u.merged),
+            quarantined=n(u.quarantined), excluded=n(u.excluded)) for u in self.units if not u.ok]
         return out
 
     def as_dict(self) -> dict:
@@ -147,7 +152,7 @@ class ConservationResult:
         lines += self.delta_lines(lang)
         lines.append(_("Per old unit and new commune: {held} of {total} groups hold.").format(
             held=lang.number(sum(u.ok for u in self.units)), total=lang.number(len(self.units))))
-        lines += [f"BROKEN {p}" for p in self.broken()[:50]]
+        lines += [f"{_('BROKEN')} {p}" for p in self.broken(lang)[:50]]
         return lines
 
     def delta_lines(self, lang: Language | None = None) -> list[str]:
@@ -195,6 +200,26 @@ def conservation(store: Engine | Connection, source: str | None = None, *, by_un
 _DIGITS = re.compile(r"\d+")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _RULE = re.compile(r"\(rule ([^)]+)\)\s*$")
+
+# why a balance does not hold: kept in English (report.json), said where shown (_BROKEN, reconciliation/labels.py)
+UNFINISHED = N_("{n} batch(es) not loaded; see: hopnhat batches list --state failed")
+NOT_RECOUNTED = N_("the source was not counted again: no profile part reads {source}/{table}")
+RECOUNT_DIFFERS = N_("the source counts {now} records now but counted {then} at the snapshot: it changed since the "
+                     "migration read it")
+DELTA_DIFFERS = N_("the delta read {read} records but its key comparison found {found} in the source: the source "
+                   "changed while the run read it; run hopnhat run --full")
+EXTRACTED_DIFFERS = N_("extracted {extracted} but the source counted {then} at the snapshot")
+EXTRACTED_DIFFERS_DELTA = N_("extracted {extracted} ({read} read, {carried} carried over unchanged) but the source "
+                             "counted {then} at the snapshot")
+UNACCOUNTED = N_("extracted {extracted} but loaded {loaded} + merged {merged} + quarantined {quarantined} + excluded "
+                 "{excluded} = {accounted}")
+UNACCOUNTED_DELETED = N_("extracted {extracted} + deleted in source {deleted} but loaded {loaded} + merged {merged} + "
+                         "quarantined {quarantined} + excluded {excluded} = {accounted}")
+BALANCE_PROBLEMS = (UNFINISHED, NOT_RECOUNTED, RECOUNT_DIFFERS, DELTA_DIFFERS, EXTRACTED_DIFFERS,
+                    EXTRACTED_DIFFERS_DELTA, UNACCOUNTED, UNACCOUNTED_DELETED)
+_BROKEN = Phrasebook.of(BALANCE_PROBLEMS)
+UNIT_BROKEN = N_("{source}/{entity} old commune {old} -> {new}: extracted {extracted}, loaded {loaded} ({in_store} in "
+                 "store), merged {merged}, quarantined {quarantined}, excluded {excluded}")
 
 # the kinds reason_kind counts by, said where shown (a reason's own sentences: migrate.reasons)
 KIND_RULE = N_("{head} (rule {rule})")
@@ -290,23 +315,21 @@ def _balance(conn: Connection, source: str, entity: str,
                 read=plan.mode if plan is not None else "full")
     problems = []
     if unfinished:
-        problems.append(f"{unfinished} batch(es) not loaded; see: hopnhat batches list --state failed")
+        problems.append(UNFINISHED.format(n=unfinished))
     now = (recounts or {}).get((source, table))
     if recounts is not None and now is None:
-        problems.append(f"the source was not counted again: no profile part reads {source}/{table}")
+        problems.append(NOT_RECOUNTED.format(source=source, table=table))
     elif now is not None and now != b.source_count:
-        problems.append(f"the source counts {now} records now but counted {b.source_count} at the snapshot: "
-                        "it changed since the migration read it")
+        problems.append(RECOUNT_DIFFERS.format(now=now, then=b.source_count))
     if carried < 0:
-        problems.append(f"the delta read {read_now} records but its key comparison found {carried + read_now} in "
-                        "the source: the source changed while the run read it; run hopnhat run --full")
+        problems.append(DELTA_DIFFERS.format(read=read_now, found=carried + read_now))
     if b.extracted != b.source_count:
-        how = f" ({read_now} read, {carried} carried over unchanged)" if carried else ""
-        problems.append(f"extracted {b.extracted}{how} but the source counted {b.source_count} at the snapshot")
+        problems.append((EXTRACTED_DIFFERS_DELTA if carried else EXTRACTED_DIFFERS).format(
+            extracted=b.extracted, read=read_now, carried=carried, then=b.source_count))
     if b.accounted != b.extracted + deleted:
-        gone = f" + deleted in source {deleted}" if deleted else ""
-        problems.append(f"extracted {b.extracted}{gone} but loaded {b.loaded} + merged {b.merged} + quarantined "
-                        f"{b.quarantined} + excluded {b.excluded} = {b.accounted}")
+        problems.append((UNACCOUNTED_DELETED if deleted else UNACCOUNTED).format(
+            extracted=b.extracted, deleted=deleted, loaded=b.loaded, merged=b.merged, quarantined=b.quarantined,
+            excluded=b.excluded, accounted=b.accounted))
     return Balance(**{**asdict(b), "problems": tuple(problems)})
 
 

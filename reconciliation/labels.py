@@ -13,7 +13,7 @@ from migrate import attachments, reasons
 from migrate.continuity import passwords
 from migrate.core.i18n import Language
 from migrate.core.recorded import Phrasebook
-from reconciliation.checks import HEADS, KINDS
+from reconciliation.checks import BALANCE_PROBLEMS, HEADS, KINDS
 from reconciliation.content import PROBLEMS as CONTENT_PROBLEMS
 from migrate.verdict import N_
 
@@ -99,8 +99,10 @@ REASONS = Phrasebook.of((*reasons.SENTENCES, *KINDS, *HEADS, *passwords.REASONS)
 UNRESOLVED = N_("{outcome} per the lineage but not in the {table} table")
 UNRESOLVED_ALIAS = N_("{outcome} per the lineage but not in the account aliases or {table}s")
 # the problem and meaning cells of the problem tables: a stored file read again, a content problem, an old identifier
-PROBLEMS = Phrasebook.of((*attachments.CHECKED, *CONTENT_PROBLEMS.values(), UNRESOLVED, UNRESOLVED_ALIAS),
-                         ("outcome",), tuple(OUTCOMES.values()))
+# (a balance's problems, one after the other: a conservation row's problems cell)
+PROBLEMS = Phrasebook.of((*attachments.CHECKED, *CONTENT_PROBLEMS.values(), UNRESOLVED, UNRESOLVED_ALIAS,
+                          *BALANCE_PROBLEMS, N_("{problem}; {more}")), ("outcome", "problem", "more"),
+                         (*OUTCOMES.values(), *BALANCE_PROBLEMS))
 
 
 def table_name(name: str, lang: Language) -> str:
@@ -130,7 +132,7 @@ def show(column: str, value: object, lang: Language) -> object:
         return REASONS.say(value, lang)
     if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
         return lang.gettext(OUTCOMES[value])
-    if column in ("problem", "meaning") and isinstance(value, str):
+    if column in ("problem", "problems", "meaning") and isinstance(value, str):
         return PROBLEMS.say(value, lang)
     return value
 
@@ -149,6 +151,6 @@ def cell(column: str, value: object, lang: Language) -> object:
         return REASONS.say(value, lang)
     if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
         return lang.gettext(OUTCOMES[value])
-    if column in ("problem", "meaning") and isinstance(value, str):
+    if column in ("problem", "problems", "meaning") and isinstance(value, str):
         return PROBLEMS.say(value, lang)
     return value

@@ -91,8 +91,8 @@ class Reconciliation:
         units = cons.units
         lines.append("  " + _("per old commune and new commune: {held} of {total} groups hold").format(
             held=n(sum(u.ok for u in units)), total=n(len(units))))
-        for problem in cons.broken()[:20]:
-            lines.append(f"  BROKEN {problem}")
+        for problem in cons.broken(lang)[:20]:
+            lines.append(f"  {_('BROKEN')} {problem}")
         lines += others
         lines += self._report_lines(lang)
         lines += [f"  {line}" for line in self.verdict.lines(lang)]

@@ -26,7 +26,7 @@ from adapters.profiles import load_profile
 from migrate.cli import cli
 from migrate.core import i18n
 from migrate.store import schema
-from migrate.store.models import dossier, dossier_file
+from migrate.store.models import dossier, dossier_file, source_snapshot
 from tests.harness import EXIT_OK, EXIT_USAGE, Outcome
 from tests.test_i18n import PO
 
@@ -134,8 +134,8 @@ def _report_said(report, missed: list[str]) -> None:
 
 
 def test_a_tampered_store_is_reported_in_vietnamese(shell, demo_portals, tmp_path, missed):
-    """What reconciliation finds wrong (a changed row, a stored file gone) is said in Vietnamese: the terminal,
-    the page and the workbook."""
+    """What reconciliation finds wrong (a changed row, a stored file gone, one record fewer extracted than counted) is
+    said in Vietnamese: the terminal, the page and the workbook."""
     portal = demo_portals[0]
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
     env = {load_profile(portal.profile_path).url_env: f"sqlite:///{portal.db_path}", "HOPNHAT_STORE_URL": store,
@@ -148,10 +148,14 @@ def test_a_tampered_store_is_reported_in_vietnamese(shell, demo_portals, tmp_pat
         conn.execute(update(dossier).where(dossier.c.id == victim).values(status="returned-forged"))
         stored = conn.execute(select(dossier_file.c.sha256).where(dossier_file.c.file_state == "stored")
                               .limit(1)).scalar_one()
+        conn.execute(update(source_snapshot).where(source_snapshot.c.entity == "document")  # one record short
+                     .values(source_count=source_snapshot.c.source_count + 1))
     engine.dispose()
     next((tmp_path / "files").rglob(stored)).unlink()
     out = shell.main("reconcile", "run", "--out", str(tmp_path / "report"), env=env, expect=3)
     assert "KHÁC " in out.stdout and "BỊ THAY ĐỔI " in out.stdout and "không còn tệp đã lưu " in out.stdout, out
+    assert re.search(r"^  BỊ VI PHẠM hanam-portal/document: đã trích xuất [\d.]+ nhưng lúc chụp nguồn đếm được ",
+                     out.stdout, re.M), out
     _said(out, missed)
     _report_said(tmp_path / "report", missed)
 
