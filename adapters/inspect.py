@@ -16,10 +16,14 @@ from typing import Literal
 from migrate.core.entities import ENTITIES
 from migrate.core.records import DERIVED, EntitySpec, fold, template_columns
 from adapters.profiles import SourceProfile
+from adapters import sheets
+from migrate.core import canonical
 from migrate.core.canonical import FIELDS, converter, excluder
 from migrate.core.errors import SourceError
 from migrate.core.i18n import Language, language
 from migrate.core.messages import Message, msg, say
+from migrate.core.recorded import Phrasebook
+from migrate.store import limits
 
 Level = Literal["error", "warning", "info"]
 
@@ -156,6 +160,11 @@ def _part_schema_findings(spec: EntitySpec, catalog: _Catalog) -> list[Finding]:
     return out
 
 
+# a conversion's quarantine reason and an export row's exclusion reason, said in the reader's language (a profile's
+# own exclusion reason stays as it is written)
+_REASONS = Phrasebook.of((*canonical.REASONS, *sheets.EXCLUDED), ("problem",), (*canonical.PROBLEMS, *limits.PROBLEMS))
+
+
 def _conversion_findings(spec: EntitySpec, source, sample: int) -> list[Finding]:
     """Fields whose conversion fails on some of the first ``sample`` records (they would be quarantined),
     and how many of them are excluded, per reason (exclude rules; blank and totals rows of an export)."""
@@ -177,12 +186,12 @@ def _conversion_findings(spec: EntitySpec, source, sample: int) -> list[Finding]
             break
     out = [Finding("warning", spec.label, msg("{field}: {n} of the first {seen} records would be quarantined, "
                                               "e.g. {reason}", field=field, n=len(reasons), seen=seen,
-                                              reason=reasons[0]))
+                                              reason=_REASONS.recorded(reasons[0])))
            for field, reasons in sorted(failed.items())]
     if excluded:
         out.append(Finding("info", spec.label, msg("{n} of the first {seen} records excluded: {reasons}",
                                                    n=sum(excluded.values()), seen=seen, reasons=tuple(
-                                                       msg("{reason}: {n}", reason=reason, n=n)
+                                                       msg("{reason}: {n}", reason=_REASONS.recorded(reason), n=n)
                                                        for reason, n in sorted(excluded.items())))))
     return out
 

@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Protocol
 
 from migrate.core.errors import SourceError
-from migrate.core.messages import Message, msg
+from migrate.core.messages import N_, Message, msg
 from migrate.core.records import SheetLayout, fold
 
-BLANK = "blank row in the export"
+# why a row of an export is no record: its exclusion reason, kept in English, said where shown (adapters/inspect.py)
+BLANK = N_("blank row in the export")
+TOTALS = N_("totals row '{label}' in the export")
+EXCLUDED = (BLANK, TOTALS)
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ class ExportReader:
             if fold(label.rstrip(":").strip()) in layout.totals:
                 yield from self._blanks(sheet, blanks)
                 self.tally.totals += 1
-                yield Row(sheet, number, list(values), f"totals row '{label}' in the export")
+                yield Row(sheet, number, list(values), TOTALS.format(label=label))
                 continue
             if blocks and layout.merged != "fill":
                 named = ", ".join(f"{b.ref} (value {_at(filled, b.min_col - 1)!r})"

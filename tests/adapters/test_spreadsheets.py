@@ -40,6 +40,10 @@ def test_source_check_reports_the_rows_set_aside(tmp_path):
     assert "dossier: 4 of the first 10 records excluded: blank row in the export: 2; totals row 'Cộng:' in " \
            "the export: 1; totals row 'Tổng cộng' in the export: 1" in result.stdout
     assert "account: 2 of the first 5 records excluded" in result.stdout
+    vi = hopnhat("--lang", "vi", "source", "check", str(profile), env={"HOPNHAT_SOURCE_KIMBANG_URL": url}, expect=0)
+    assert "dòng trống trong tệp xuất: 2; dòng tổng cộng 'Cộng:' trong tệp xuất: 1; dòng tổng cộng 'Tổng cộng' " \
+           "trong tệp xuất: 1" in vi.stdout, vi
+    assert "in the export" not in vi.stdout and "blank row" not in vi.stdout
 
 
 @pytest.mark.parametrize("layout,message", [
@@ -168,3 +172,17 @@ def test_what_staging_set_aside_is_logged_in_the_commands_language(tmp_path, sql
     assert "staged" not in vi.stderr and " rows" not in vi.stderr
     en = hopnhat("-v", "--lang", "en", "run", "--full", "--store", sqlite_store, str(profile), env=env, expect=0)
     assert "kimbang-exports/HoSo staged: HoSo.xlsx: 10 rows; sheets 2023, 2024; " in en.stderr, en.stderr
+
+
+def test_source_check_says_a_sample_quarantine_reason_in_vietnamese():
+    """The reason a conversion would quarantine a record (kept in English) is said in Vietnamese by source check."""
+    from adapters.inspect import _REASONS
+    from migrate.core import canonical
+    from migrate.core.i18n import language
+    from migrate.core.messages import msg, say
+
+    reason = canonical.FIELD_PROBLEM.format(column="NgayNop", value="'31/02/2020'", problem=canonical.NOT_DATE)
+    said = msg("{field}: {n} of the first {seen} records would be quarantined, e.g. {reason}", field="submitted_at",
+               n=2, seen=10, reason=_REASONS.recorded(reason))
+    assert say(said, language("vi")).endswith("ví dụ: NgayNop='31/02/2020': không phải ngày tháng")
+    assert said.endswith("e.g. NgayNop='31/02/2020': not a date")
