@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from adapters.profiles import load_profile
+from migrate.core.messages import msg
 
 TABLE = "HoSo"
 ENGINES = ("sqlite", "postgresql")  # the engines a table can be built in
@@ -66,12 +67,13 @@ def parse_plan(rows: str, engines: str) -> tuple[list[int], list[str]]:
     says what is wrong with either."""
     sizes = [r.strip() for r in rows.split(",") if r.strip()]
     if not sizes or not all(r.isdigit() and int(r) > 0 for r in sizes):
-        raise ValueError(f"--rows takes table sizes separated by commas, e.g. 100000,1000000 (got {rows!r})")
+        raise ValueError(msg("--rows takes table sizes separated by commas, e.g. 100000,1000000 (got {rows})",
+                             rows=repr(rows)))
     names = [e.strip() for e in engines.split(",") if e.strip()]
     unknown = [n for n in names if n not in ENGINES]
     if unknown or not names:
-        raise ValueError(f"no benchmark for engine {', '.join(map(repr, unknown)) or '(none given)'}; "
-                         f"known: {', '.join(ENGINES)}")
+        raise ValueError(msg("no benchmark for engine {engines}; known: {known}",
+                             engines=", ".join(map(repr, unknown)) or msg("(none given)"), known=", ".join(ENGINES)))
     return [int(r) for r in sizes], names
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli import speech
 from migrate.cli.benchload import load_command
 from migrate.core.errors import CheckFailed, HopnhatError
 from migrate.core.messages import msg
@@ -37,9 +38,9 @@ def extract_command(rows: str, engines: str, pg_url: str | None, batch_size: int
     try:
         sizes, names = bench.parse_plan(rows, engines)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise click.UsageError(speech.text(exc.args[0])) from exc
     if "postgresql" in names and not pg_url:
-        raise click.UsageError("the PostgreSQL benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")
+        raise click.UsageError(speech.text(msg("the PostgreSQL benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")))
     click.echo(bench.render([]))
     results = bench.run(names, sizes, pg_url=pg_url, batch_size=batch_size,
                         progress=lambda r: click.echo(bench.render([r]).splitlines()[1]))
@@ -65,7 +66,7 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
     from migrate.bench import reconcile as bench
 
     if pg_url and use_sqlite:
-        raise click.UsageError("choose --pg URL or --sqlite, not both")
+        raise click.UsageError(speech.text(msg("choose --pg URL or --sqlite, not both")))
     result = bench.run(dossiers, pg_url=pg_url, work_dir=Path(keep) if keep else None,
                        echo=lambda line: click.echo(line, err=True))
     click.echo(result.summary())
@@ -131,9 +132,9 @@ def remap_command(records: int) -> None:
     result = remap.run(records)
     click.echo(result.summary())
     if not result.agree:
-        raise HopnhatError("hopnhat bench remap: a code lookup disagreed with the full rules (see above)")
+        raise HopnhatError(msg("hopnhat bench remap: a code lookup disagreed with the full rules (see above)"))
 
 
 def _exit_code(code: int, command: str) -> None:
     if code:
-        raise HopnhatError(f"{command} ended with code {code} (see above)")
+        raise HopnhatError(msg("{command} ended with code {code} (see above)", command=command, code=str(code)))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from migrate.cli import speech
+from migrate.core.messages import msg
+
 
 @click.command("load")
 @click.option("--dossiers", type=click.IntRange(1), default=100_000, show_default=True,
@@ -39,11 +42,11 @@ def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: in
     from migrate.bench.wide import bench_wide
 
     if not pg_url:
-        raise click.UsageError("the load benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")
+        raise click.UsageError(speech.text(msg("the load benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")))
     if delta_share is not None and not wide:
-        raise click.UsageError("--delta-share goes with --wide")
+        raise click.UsageError(speech.text(msg("--delta-share goes with --wide")))
     if unsettled and delta_share is None:
-        raise click.UsageError("--unsettled goes with --delta-share")
+        raise click.UsageError(speech.text(msg("--unsettled goes with --delta-share")))
     with tempfile.TemporaryDirectory(prefix="hopnhat-bench-load-") as scratch:
         if wide:
             click.echo(bench_wide(pg_url, rows, Path(scratch), batch_size=batch_size, workers=workers,

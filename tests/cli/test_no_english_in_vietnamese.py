@@ -168,6 +168,8 @@ USAGE_ERRORS = [
     ("demo", "--scale", "0"),                  # out of range
     ("quarantine", "lst"),                     # a typo'd command
     ("store", "upgrade", "--from", "0002"),    # hopnhat's own usage error
+    ("bench", "load"),                         # a benchmark without its server
+    ("bench", "extract", "--engines", "oracle"),
 ]
 
 
