@@ -167,4 +167,4 @@ def demo_portals(tmp_path_factory):
     from migrate.demo.generate import build_demo
 
     out = tmp_path_factory.mktemp("portals")
-    return build_demo(out, scale=120, seed=2025)
+    return build_demo(out, scale=60, seed=2025)

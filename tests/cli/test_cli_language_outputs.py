@@ -19,7 +19,8 @@ from adapters.profiles import load_profile
 from migrate.core.i18n import language
 from migrate.store import schema
 from reconciliation import labels
-from tests.harness import EXIT_CHECK_FAILED, EXIT_OK
+from tests.clones import cloned
+from tests.harness import EXIT_CHECK_FAILED, EXIT_OK, hopnhat
 
 RUNBOOK = """
 [runbook]
@@ -40,15 +41,32 @@ manual = true
 """
 
 
-@pytest.fixture
-def loaded(store_url, demo_portals, shell, tmp_path):
-    """One demo portal loaded in Vietnamese: (store, env, profile, what the run printed)."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loaded_once(request, demo_portals, tmp_path_factory):
+    """One demo portal loaded in Vietnamese, once per store kind: (store, files folder, profile, what it printed)."""
+    base = tmp_path_factory.mktemp("loaded")
+    if request.param == "sqlite":
+        store_url = f"sqlite:///{base / 'store.sqlite'}"
+        schema.upgrade(schema.connect(store_url, create=True))
+    else:
+        store_url = request.getfixturevalue("pg_url")
+        schema.upgrade(schema.connect(store_url))
     portal = demo_portals[0]
     env = {load_profile(portal.profile_path).url_env: f"sqlite:///{portal.db_path}", "HOPNHAT_STORE_URL": store_url,
-           "HOPNHAT_FILES_DIR": str(tmp_path / "files")}
-    run = shell.main("--lang", "vi", "run", str(portal.profile_path), "--batch-size", "100", env=env, expect=None)
+           "HOPNHAT_FILES_DIR": str(base / "files")}
+    run = hopnhat("--lang", "vi", "run", str(portal.profile_path), "--batch-size", "100", env=env, cwd=base)
     assert run.code in (EXIT_OK, 4), run
-    return store_url, env, str(portal.profile_path), run
+    return store_url, base / "files", portal, run
+
+
+@pytest.fixture
+def loaded(loaded_once, tmp_path):
+    """A private copy of that store: (store, env, profile, what the run printed)."""
+    store_url, files_dir, portal, run = loaded_once
+    with cloned(store_url, files_dir, tmp_path / "clone") as (url, files):
+        env = {load_profile(portal.profile_path).url_env: f"sqlite:///{portal.db_path}", "HOPNHAT_STORE_URL": url,
+               "HOPNHAT_FILES_DIR": str(files)}
+        yield url, env, str(portal.profile_path), run
 
 
 def test_the_run_summary_in_vietnamese(loaded):
