@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from mappings import bench
-from mappings.rules import Resolver
+from mappings.rules import Resolver, UnitRef
 
 
 @pytest.fixture(scope="module")
 def resolver(table) -> Resolver:
-    """One resolver for every style: the benchmark builds a fresh one per style to time it alone, which the
+    """One resolver for every style: the benchmark takes one afresh per style to time it alone, which the
     answers do not depend on (a resolver's decisions are a function of the reference)."""
     return Resolver(table).ready()
 
@@ -19,6 +19,15 @@ def test_generated_sample_has_no_wrong_answers(table, resolver):
     scores = bench.generated(table, lambda: resolver, sample=150, seed=3)
     total = scores[-1]
     assert total.wrong == 0 and total.right / total.total >= 0.95
+
+
+def test_a_resolver_afresh_keeps_no_decision_and_shares_the_built_indexes(resolver):
+    ref = UnitRef(address="xa thanh ha huyen thanh liem ha nam")  # read from the tail: a decision kept
+    decided = resolver.resolve(ref)
+    fresh = resolver.afresh()
+    assert resolver._cache and not fresh._cache  # the decision is kept by the one that made it
+    assert fresh._names is resolver._names and fresh._tail is resolver._tail
+    assert fresh.resolve(ref) == decided and fresh._cache
 
 
 def test_thi_xa_is_not_cut_before_xa(table):
