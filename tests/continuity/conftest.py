@@ -12,12 +12,14 @@ import sqlite3
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from adapters.profiles import load_profile
 from migrate import pipeline
 from migrate.config import Settings
 from migrate.continuity.index import refresh
 from migrate.store import schema
+from migrate.store.models import quarantine
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,6 @@ def build(url: str, portals, tmp_path) -> Migrated:
     with sqlite3.connect(hanam.db_path) as db:
         number = db.execute("SELECT SoHoSo FROM HoSo WHERE Id = ?", (_first_clean(hanam),)).fetchone()[0]
         username = db.execute("SELECT TenDangNhap FROM TaiKhoan WHERE Id = 1").fetchone()[0]
-        held = db.execute("SELECT SoHoSo FROM HoSo WHERE Id = ?", (hanam.awkward["unknown-code"][0],)).fetchone()[0]
     copy = tmp_path / "namdinh-edited.sqlite"
     shutil.copy(namdinh.db_path, copy)
     with sqlite3.connect(copy) as db:
@@ -53,6 +54,14 @@ def build(url: str, portals, tmp_path) -> Migrated:
     engine = schema.connect(url, create=True)
     schema.upgrade(engine)
     assert pipeline.run(settings).ok
+    with engine.connect() as conn:  # a Hà Nam dossier the run held in quarantine (its unit, a date, a file)
+        held_key = next(key for (key,) in conn.execute(
+            select(quarantine.c.source_key).where(quarantine.c.source_system == load_profile(hanam.profile_path).name,
+                                                  quarantine.c.source_table == "HoSo",
+                                                  quarantine.c.released_at.is_(None))
+            .order_by(quarantine.c.id)))
+    with sqlite3.connect(hanam.db_path) as db:
+        held = db.execute("SELECT SoHoSo FROM HoSo WHERE Id = ?", (int(held_key),)).fetchone()[0]
     loaded = [load_profile(p) for p in profiles]
     refresh(engine, loaded)
     return Migrated(url, engine, loaded, number, username, held)
