@@ -220,7 +220,9 @@ class Statistics:
     written to it since the last refresh reach its size then (at least ``first``
     rows) costs a few ANALYZEs per table over a whole run. A table that already has
     statistics (a store loaded before: a delta run) counts from the size they give
-    it, so a few thousand rows changed in a large store refresh nothing.
+    it, so a few thousand rows changed in a large store refresh nothing; and so
+    does a table another worker refreshed since, with the rows of both: workers
+    do not refresh a table each at its own doublings.
     """
 
     def __init__(self, first: int = 2000) -> None:
@@ -242,7 +244,7 @@ class Statistics:
         if conn.dialect.name != "postgresql":
             return  # SQLite plans IN lists through the unique index without statistics
         quote = conn.dialect.identifier_preparer.quote
-        tables = [t for t in tables if t in self._analyzed or not self._known_larger(conn, t)]
+        tables = [t for t in tables if not self._known_larger(conn, t)]
         for table in [*tables, *(c for t in tables for c in _COMPANIONS.get(t, ()))]:
             # store table and column names from the models, never input
             columns = ("kind", *LOOKUP_COLUMNS) if table == review_item.name else LOOKUP_COLUMNS
@@ -251,13 +253,14 @@ class Statistics:
                 self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
 
     def _known_larger(self, conn: Connection, table: str) -> bool:
-        """Whether the table's statistics (from before this process wrote to it) give it more rows than
-        written since; if so they count as its last refresh."""
+        """Whether the table's statistics give it more rows than this process knows it holds (from before it
+        wrote to it, or from another worker's refresh since its own); if so they count as its last refresh."""
         size = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
                             {"name": table}).scalar()
-        if size is None or size <= self._written.get(table, 0):
+        if size is None or size <= self._analyzed.get(table, 0) + self._written.get(table, 0):
             return False
         self._analyzed[table] = int(size)
+        self._written.pop(table, None)
         return True
 
 

@@ -108,6 +108,57 @@ def test_a_store_with_statistics_is_not_analyzed_again_for_a_few_rows(pg_store, 
     engine.dispose()
 
 
+def _analyze_count(engine, table: str) -> int:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+        return conn.execute(text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = :t"),
+                            {"t": table}).scalar_one()
+
+
+def _flushed(engine, step) -> None:
+    """Run ``step`` in a transaction whose counters reach the shared statistics when it ends."""
+    with engine.begin() as conn:
+        step(conn)
+        conn.execute(text("SELECT pg_stat_force_next_flush()"))
+
+
+def test_a_table_another_worker_refreshed_is_not_refreshed_again(pg_store, demo_portals, tmp_path):
+    """Each worker counts the rows it writes; statistics another worker took since, counting both workers'
+    rows, are this one's refresh too, so a table is not analyzed at every worker's own doublings."""
+    from migrate.store.models import lineage
+
+    settings = demo_settings(demo_portals[:1], pg_store, tmp_path / "files", batch_size=60)
+    assert pipeline.run(settings).ok
+    engine = schema.connect(pg_store)
+    with engine.connect() as conn:
+        size = conn.execute(select(func.count()).select_from(lineage)).scalar_one()
+    mine = Statistics(first=10)
+    due = mine.loaded("dossier", ledger.Counts(extracted=size))  # this worker wrote what the table holds
+    before = _analyze_count(engine, "lineage")
+    _flushed(engine, lambda conn: mine.refresh(conn, due))
+    assert _analyze_count(engine, "lineage") == before + 1
+
+    def other_worker(conn) -> None:  # writes twice as many rows and refreshes the table
+        columns = [c for c in lineage.c if c.name != "id"]
+        for copy in ("~a", "~b"):
+            conn.execute(lineage.insert().from_select(
+                [c.name for c in columns],
+                select(*[(c + copy).label(c.name) if c.name == "source_key" else c for c in columns])
+                .where(~lineage.c.source_key.like("%~%"))))
+        conn.execute(text("ANALYZE lineage"))
+
+    _flushed(engine, other_worker)
+    due = mine.loaded("dossier", ledger.Counts(extracted=size))  # this worker's own count doubled
+    assert "lineage" in due
+    _flushed(engine, lambda conn: mine.refresh(conn, due))
+    assert _analyze_count(engine, "lineage") == before + 2  # the other worker's ANALYZE only
+    assert mine._analyzed["lineage"] >= 3 * size * 0.9  # its statistics count as this worker's last refresh
+    due = mine.loaded("dossier", ledger.Counts(extracted=3 * size))  # the table's size written again
+    _flushed(engine, lambda conn: mine.refresh(conn, due))
+    assert _analyze_count(engine, "lineage") == before + 3
+    engine.dispose()
+
+
 def test_a_fresh_copy_that_meets_an_existing_key_merges_instead(pg_store):
     from migrate.store.models import new_unit
     from migrate.store.upsert import upsert
