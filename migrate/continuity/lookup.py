@@ -29,6 +29,9 @@ NUMBERED_TABLES = frozenset(e.store_table_name for e in REGISTRY.values() if e.n
 NUMBER_KINDS = frozenset(e.field(e.number).identifier for e in REGISTRY.values() if e.number)
 _LABELS = {"source": msg("source"), "now": msg("now"), "dossier": msg("dossier"), "status": msg("status"),
            "commune": msg("commune"), "note": msg("note")}
+# a new record's table as a Vietnamese reader is told it (English names the table itself)
+_TABLE_NOUNS = {"account": msg("account"), "dossier": msg("dossier"), "dossier_event": msg("dossier processing history"),
+                "dossier_file": msg("dossier attachment"), "document": msg("document in the electronic data store")}
 NEIGHBOURS = 25
 PREFIX_ROWS = 200
 MIN_SCORE = 50.0
@@ -70,7 +73,9 @@ class Match:
             lines.append(line("now", msg("not in the new system: held in quarantine ({reason})",
                                          reason=self.note or msg("no reason recorded"))))
             return lines
-        target = dict(table=self.target_table, id=str(self.target_id))
+        table = self.target_table if lang.code == "en" else say(_TABLE_NOUNS.get(self.target_table, self.target_table),
+                                                                     lang)
+        target = dict(table=table, id=str(self.target_id))
         if self.dossier_id is not None:  # a file: of its dossier
             now = msg("{table} {id} of dossier {dossier}", **target, dossier=str(self.dossier_id))
         else:
@@ -279,7 +284,8 @@ def _where_now(e: Entity, target_id: int, found: dict[str, dict[int, Row]]) -> d
     row = found.get(e.name, {}).get(target_id)
     extra: dict = {}
     status = _status(e, row)
-    gone = f"{e.store_table_name} {target_id} is no longer in the store: rebuild the index (hopnhat continuity index)"
+    gone = msg("{table} {id} is no longer in the store: rebuild the index (hopnhat continuity index)",
+               table=e.store_table_name, id=str(target_id))
     link = _climbs(e)
     if row is not None:
         notes = []
@@ -288,11 +294,12 @@ def _where_now(e: Entity, target_id: int, found: dict[str, dict[int, Row]]) -> d
             if REGISTRY[link.entity].number:  # a file of a dossier: the dossier's id
                 extra.update(dossier_id=parent_id)
             else:
-                notes.append(f"{e.name} of {link.entity} {parent_id}")
+                notes.append(msg("{entity} of {parent} {id}", entity=e.name, parent=link.entity, id=str(parent_id)))
         if e.files:
-            notes.append(f"file {row.file_state}")
+            notes.append(msg("file {state}", state=row.file_state))  # the state is a machine name (stored, missing)
         if notes:
-            extra.update(note=", ".join(notes))
+            extra.update(note=notes[0] if len(notes) == 1 else msg("{first}, {second}", first=notes[0],
+                                                                   second=notes[1]))
     while row is not None and link is not None:  # up to the record its place comes from
         e = REGISTRY[link.entity]
         parent_id = getattr(row, link.column)

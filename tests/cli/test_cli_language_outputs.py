@@ -215,7 +215,7 @@ def test_continuity_lookup_and_report_verify_in_both_languages(loaded, shell, tm
     assert re.fullmatch(rf"{re.escape(number)}: 1 kết quả, 1 bản ghi, từ \S+", found.stdout.splitlines()[0]), found
     assert found.stdout.splitlines()[1] == f"[1] số hồ sơ {number}"
     assert re.search(r"^      nguồn:      \S+ / \S+ / \S+$", found.stdout, re.MULTILINE), found
-    assert re.search(r"^      hiện nay:   dossier \d+$", found.stdout, re.MULTILINE), found
+    assert re.search(r"^      hiện nay:   hồ sơ \d+$", found.stdout, re.MULTILINE), found
     english = shell.main("--lang", "en", "lookup", number, env=env)
     assert english.stdout.splitlines()[1] == f"[1] dossier number {number}"
     assert re.search(r"^      now:     dossier \d+$", english.stdout, re.MULTILINE), english

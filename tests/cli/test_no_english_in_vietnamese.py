@@ -2,7 +2,7 @@
 
 Two nets, over the commands of an operator's day on a small demo store (``run -v``, ``reconcile run``
 and the page and workbook it writes, ``batches list/show``, ``quarantine list``, ``store
-current/history/upgrade``), usage errors and the ``--help`` of every command:
+current/history/upgrade``, ``lookup``), usage errors and the ``--help`` of every command:
 
 - every message looked up in the catalogue while they run is one it translates (a text said through
   ``Language.gettext`` that the catalogue does not hold would be printed in English);
@@ -113,7 +113,7 @@ def test_an_operators_day_in_vietnamese(shell, demo_portals, tmp_path, missed):
     steps = [("store", "upgrade"), ("-v", "run", str(portal.profile_path), "--batch-size", "100"),  # -v: its log
              ("reconcile", "run", str(portal.profile_path), "--out", str(tmp_path / "report")),
              ("batches", "list"), ("batches", "show", "2"), ("quarantine", "list"), ("store", "current"),
-             ("store", "history"), ("store", "upgrade")]
+             ("store", "history"), ("store", "upgrade"), ("lookup", "2")]
     for args in steps:
         out = shell.main(*args, env=env, expect=None)
         assert out.code in (EXIT_OK, 4), out
