@@ -43,6 +43,9 @@ from mappings.address import strip_type
 from mappings.rules import Resolver, UnitRef
 from mappings.text import fold_key, name_key, strip_marks
 from mappings.units import OldUnit, UnitTable
+from migrate.core.figures import Figure
+from migrate.core.i18n import Language, language
+from migrate.core.messages import N_, Message, msg, say
 
 REAL = corpus.CORPUS
 
@@ -60,10 +63,15 @@ class Score:
     review: int
     seconds: float
 
-    def line(self) -> str:
+    def line(self, lang: Language | None = None, width: int = 34) -> str:
+        """One line of the table, its name ``width`` wide, in ``lang`` (English by default, as the README quotes it)."""
+        lang = lang or language()
         rate = self.total / self.seconds if self.seconds else float("inf")
-        return (f"{self.name:<34} {self.total:>7} items  {100 * self.right / max(self.total, 1):6.2f}% right  "
-                f"{self.wrong:>4} wrong  {self.review:>5} to review  {rate:>10,.0f}/s")
+        name = say(self.name, lang).ljust(width)
+        return say(msg("{name} {total} items  {right}% right  {wrong} wrong  {review} to review  {rate}/s",
+                       name=name, total=Figure(self.total, ">7"),
+                       right=Figure(100 * self.right / max(self.total, 1), "6.2f"), wrong=Figure(self.wrong, ">4"),
+                       review=Figure(self.review, ">5"), rate=Figure(rate, ">10,.0f")), lang)
 
 
 def _abbreviate(name: str, table: dict[str, str]) -> str:
@@ -93,7 +101,9 @@ def variants(o: OldUnit) -> list[tuple[str, str]]:
 _TONES = {"a": "àáảãạ", "ă": "ằắẳẵặ", "â": "ầấẩẫậ", "e": "èéẻẽẹ", "ê": "ềếểễệ", "i": "ìíỉĩị", "o": "òóỏõọ",
           "ô": "ồốổỗộ", "ơ": "ờớởỡợ", "u": "ùúủũụ", "ư": "ừứửữự", "y": "ỳýỷỹỵ"}
 _TONE_OF = {c: base + tones for base, tones in _TONES.items() for c in base + tones}
-SLIPS = ("doubled letter", "dropped letter", "digit in a word", "wrong tone mark")
+SLIPS = (N_("doubled letter"), N_("dropped letter"), N_("digit in a word"), N_("wrong tone mark"))
+_STYLES = (N_("full"), N_("abbreviated"), N_("no-diacritics"), N_("decomposed"), N_("bare-names"),
+           N_("lowercase-no-commas"), N_("tab-separated"))  # the styles of variants(), said where shown
 
 
 def slip(name: str, kind: str, rng: random.Random) -> str | None:
@@ -164,7 +174,7 @@ def _judge(resolver: Resolver, items: Iterable[tuple[UnitRef, frozenset[str]]], 
 def official(table: UnitTable, make: Callable[[], Resolver]) -> Score:
     items = [(UnitRef(commune_code=o.commune_code), frozenset(p.new.code for p in table.parts(o.commune_code)))
              for o in table.old_communes() if o.commune_code]
-    return _judge(make(), items, "official table, by code")
+    return _judge(make(), items, msg("official table, by code"))
 
 
 def generated(table: UnitTable, make: Callable[[], Resolver], *, sample: int | None, seed: int) -> list[Score]:
@@ -177,10 +187,18 @@ def generated(table: UnitTable, make: Callable[[], Resolver], *, sample: int | N
         expected = frozenset(p.new.code for p in table.parts(o.commune_code))
         for style, text in variants(o) + [(f"slip: {k}", t) for k, t in slipped(table, o, rng)]:
             by_style.setdefault(style, []).append((UnitRef(address=text), expected))
-    scores = [_judge(make(), items, f"generated: {style}") for style, items in by_style.items()]
+    scores = [_judge(make(), items, msg("generated: {style}", style=_style(style)))
+              for style, items in by_style.items()]
     all_items = [it for items in by_style.values() for it in items]
-    scores.append(_judge(make(), all_items, "generated: all styles"))
+    scores.append(_judge(make(), all_items, msg("generated: all styles")))
     return scores
+
+
+def _style(style: str) -> Message:
+    """A generated style's name (``full``, ``slip: dropped letter``) as a message said in the reader's language."""
+    if style.startswith("slip: "):
+        return msg("slip: {kind}", kind=msg(style[len("slip: "):]))
+    return msg(style)
 
 
 def _verdict(resolved: str | None, candidates: frozenset[str], expected: frozenset[str]) -> str:
@@ -208,9 +226,9 @@ class Tally:
     def total(self) -> int:
         return self.right + self.review + self.wrong
 
-    def cell(self) -> str:
+    def cell(self, lang: Language | None = None) -> str:
         pct = 100 * self.right / max(self.total, 1)
-        return f"{pct:6.1f}% {self.right:>5} {self.review:>5} {self.wrong:>4}"
+        return f"{say(Figure(pct, '6.1f'), lang or language())}% {self.right:>5} {self.review:>5} {self.wrong:>4}"
 
 
 def _hopnhat(table: UnitTable) -> Callable[[list[str]], list[tuple[str | None, frozenset[str]]]]:
@@ -240,8 +258,10 @@ def _other_library() -> Callable[[list[str]], list[tuple[str | None, frozenset[s
     return run
 
 
-def real(table: UnitTable, path: Path = REAL) -> list[str]:
-    """Lines comparing hopnhat with vietnamadminunits on the real-address corpus, per part and kind."""
+def real(table: UnitTable, path: Path = REAL, lang: Language | None = None) -> list[str]:
+    """Lines comparing hopnhat with vietnamadminunits on the real-address corpus, per part and kind, in ``lang``
+    (the corpus's parts and kinds as it names them, "all" said in ``lang``)."""
+    lang = lang or language()
     if not path.exists():
         return []
     rows = corpus.load(path)
@@ -264,15 +284,19 @@ def real(table: UnitTable, path: Path = REAL) -> list[str]:
                 t[key] = t.get(key, Tally()).add(v)
         tallies[name] = t
     head = "".join(f"  {name:<25}" for name in runners)
-    lines = [f"real addresses ({path.name}, {len(rows)} rows; per resolver: % right, right, review, wrong)",
-             f"{'part / kind':<30}{'rows':>6}{head}"]
+    lines = [say(msg("real addresses ({file}, {rows} rows; per resolver: % right, right, review, wrong)",
+                     file=path.name, rows=str(len(rows))), lang),
+             lang.gettext(N_("part / kind")).ljust(30) + lang.gettext(N_("rows")).rjust(6) + head]
+    everything = lang.gettext("all")
     keys = sorted(tallies["hopnhat"], key=lambda k: (k[0] == "all", k[0], k[1] != "all", k[1]))
     for key in keys:
-        cells = "".join(f"  {tallies[n].get(key, Tally()).cell():<25}" for n in runners)
-        lines.append(f"{key[0] + ' / ' + key[1]:<30}{tallies['hopnhat'][key].total:>6}{cells}")
-    lines.append(f"{'addresses/s (CPU time, one core)':<36}" + "".join(f"  {rates[n]:>25,.0f}" for n in runners))
+        cells = "".join(f"  {tallies[n].get(key, Tally()).cell(lang):<25}" for n in runners)
+        named = " / ".join(everything if k == "all" else k for k in key)
+        lines.append(f"{named:<30}{tallies['hopnhat'][key].total:>6}{cells}")
+    lines.append(lang.gettext(N_("addresses/s (CPU time, one core)")).ljust(36)
+                 + "".join(f"  {say(Figure(rates[n], '>25,.0f'), lang)}" for n in runners))
     if other is None:
-        lines.append("vietnamadminunits not installed (pip install 'hopnhat[bench]'): hopnhat alone")
+        lines.append(say(msg("vietnamadminunits not installed (pip install 'hopnhat[bench]'): hopnhat alone"), lang))
     return lines
 
 
@@ -285,24 +309,29 @@ def baseline(n: int = 2_000_000) -> float:
     return n / 1e6 / (time.process_time() - start)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, lang: Language | None = None) -> int:
+    """Print the figures, in ``lang`` (English by default: ``python -m mappings.bench`` speaks English)."""
+    lang = lang or language()
     parser = argparse.ArgumentParser(prog="python -m mappings.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, default=None, help="old units in the generated set (default: all)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     table = UnitTable.load()
-    print(f"baseline: a fixed Python loop runs {baseline():.1f} M steps per CPU second here")
+    print(say(msg("baseline: a fixed Python loop runs {steps} M steps per CPU second here",
+                  steps=Figure(baseline(), ".1f")), lang))
     start = time.process_time()
     built = Resolver(table).ready()
-    print(f"table {table.version} sha256 {table.sha256[:16]}…; resolver built in "
-          f"{time.process_time() - start:.2f}s CPU (rates below: CPU time, no cache hits: each item is distinct)")
+    print(say(msg("table {version} sha256 {sha}…; resolver built in {seconds}s CPU (rates below: CPU time, "
+                  "no cache hits: each item is distinct)", version=table.version, sha=table.sha256[:16],
+                  seconds=Figure(time.process_time() - start, ".2f")), lang))
 
     def make() -> Resolver:  # each slice starts with no decision kept; the indexes are built once
         return built.afresh()
 
     scores = [official(table, make), *generated(table, make, sample=args.sample, seed=args.seed)]
+    width = max(34, *(len(say(s.name, lang)) for s in scores))  # a Vietnamese name may be longer
     for s in scores:
-        print(s.line())
+        print(s.line(lang, width))
     resolver = make()
     refs = [UnitRef(commune_code=o.commune_code) for o in table.old_communes() if o.commune_code]
     for ref in refs:
@@ -312,9 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         for ref in refs:
             resolver.resolve(ref)
     rate = 10 * len(refs) / (time.process_time() - start)
-    print(f"{'cached code lookups (repeat inputs)':<34} {10 * len(refs):>7} items  {rate:>58,.0f}/s")
+    cached = lang.gettext(N_("cached code lookups (repeat inputs)")).ljust(width)
+    print(say(msg("{name} {total} items  {rate}/s", name=cached, total=Figure(10 * len(refs), ">7"),
+                  rate=Figure(rate, ">58,.0f")), lang))
     print()
-    for line in real(table):
+    for line in real(table, lang=lang):
         print(line)
     return 0
 

@@ -21,7 +21,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from adapters.profiles import load_profile
-from migrate.core.messages import msg
+from migrate.core.figures import Figure
+from migrate.core.i18n import Language, language
+from migrate.core.messages import N_, msg, say
 
 TABLE = "HoSo"
 ENGINES = ("sqlite", "postgresql")  # the engines a table can be built in
@@ -174,9 +176,17 @@ def run(engines: list[str], sizes: list[int], *, pg_url: str | None = None, batc
     return results
 
 
-def render(results: list[BenchResult]) -> str:
-    lines = [f"{'engine':<12}{'rows':>10}{'seconds':>9}{'rows/s':>10}{'peak MiB':>10}{'growth MiB':>12}"]
+_HEADINGS = ((N_("engine"), "<", 12), (N_("rows"), ">", 10), (N_("seconds"), ">", 9), (N_("rows/s"), ">", 10),
+             (N_("peak MiB"), ">", 10), (N_("growth MiB"), ">", 12))
+
+
+def render(results: list[BenchResult], lang: Language | None = None) -> str:
+    """The table of ``results`` under its headings, in ``lang`` (English by default, as the README quotes it)."""
+    lang = lang or language()
+    headings = [(lang.gettext(h), align, max(width, len(lang.gettext(h)) + 1)) for h, align, width in _HEADINGS]
+    lines = ["".join(f"{h:{align}{width}}" for h, align, width in headings)]
     for r in results:
-        lines.append(f"{r.engine:<12}{r.rows:>10}{r.seconds:>9.2f}{r.rows_per_second:>10}{r.peak_mib:>10.1f}"
-                     f"{r.growth_mib:>12.1f}")
+        cells = (r.engine, Figure(r.rows), Figure(r.seconds, ".2f"), Figure(r.rows_per_second),
+                 Figure(r.peak_mib, ".1f"), Figure(r.growth_mib, ".1f"))
+        lines.append("".join(f"{say(c, lang):{align}{width}}" for c, (_, align, width) in zip(cells, headings)))
     return "\n".join(lines)

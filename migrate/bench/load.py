@@ -23,6 +23,9 @@ from sqlalchemy.engine import make_url
 from adapters.profiles import load_profile
 from migrate import pipeline
 from migrate.config import Settings
+from migrate.core.figures import Figure, said
+from migrate.core.i18n import Language
+from migrate.core.messages import msg
 from migrate.demo.generate import PORTALS, build_portal
 from migrate.store import schema
 
@@ -49,17 +52,20 @@ class LoadBench:
     def copy_rate(self) -> float:
         return self.rows / self.copy_seconds
 
-    def summary(self) -> str:
+    def summary(self, lang: Language | None = None) -> str:
+        """The figures, in ``lang`` (English by default, as the README quotes them)."""
         ratio = self.pipeline_rate / self.copy_rate
-        return "\n".join([
-            f"{self.dossiers:,} dossiers, {self.rows:,} rows (accounts and dossiers), batch size {self.batch_size}, "
-            f"{self.workers} worker(s)",
-            f"  pipeline (extract, remap, hash, load, lineage): {self.pipeline_seconds:8.1f} s "
-            f"{self.pipeline_rate:>10,.0f} rows/s",
-            f"  raw COPY of the same rows:                       {self.copy_seconds:8.1f} s "
-            f"{self.copy_rate:>10,.0f} rows/s",
-            f"  pipeline / raw COPY: {ratio:.2f}; peak memory (max RSS) {self.peak_mib:.0f} MiB",
-        ])
+        return said([
+            msg("{dossiers} dossiers, {rows} rows (accounts and dossiers), batch size {batch_size}, "
+                "{workers} worker(s)", dossiers=Figure(self.dossiers, ","), rows=Figure(self.rows, ","),
+                batch_size=str(self.batch_size), workers=str(self.workers)),
+            msg("  pipeline (extract, remap, hash, load, lineage): {seconds} s {rate} rows/s",
+                seconds=Figure(self.pipeline_seconds, "8.1f"), rate=Figure(self.pipeline_rate, ">10,.0f")),
+            msg("  raw COPY of the same rows:                       {seconds} s {rate} rows/s",
+                seconds=Figure(self.copy_seconds, "8.1f"), rate=Figure(self.copy_rate, ">10,.0f")),
+            msg("  pipeline / raw COPY: {ratio}; peak memory (max RSS) {mib} MiB",
+                ratio=Figure(ratio, ".2f"), mib=Figure(self.peak_mib, ".0f")),
+        ], lang)
 
 
 def bench_load(pg_url: str, dossiers: int, workdir: Path, *, batch_size: int = 5000, workers: int = 1,

@@ -21,7 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, Table, Text, cast, func, literal, literal_column, select
 
+from migrate.core.figures import Figure, said
 from migrate.core.entities import ENTITY_TABLES
+from migrate.core.i18n import Language, language
+from migrate.core.messages import msg, say
 from migrate.store.models import account_alias, lineage, quarantine
 
 Echo = Callable[[str], None]
@@ -47,21 +50,29 @@ class BenchResult:
     def ratio(self) -> float:
         return self.reconcile_s / self.read_s if self.read_s else float("nan")
 
-    def summary(self) -> str:
-        cpu = f", client CPU {self.reconcile_cpu_s:.1f} s" if self.reconcile_cpu_s is not None else ""
-        return "\n".join([
-            f"reconcile bench: {self.dossiers:,} dossiers; source rows {self.source_rows:,}, "
-            f"store rows {self.store_rows:,} (entity tables, lineage, aliases, quarantine)",
-            f"  migrate (build the store)   {self.migrate_s:9.1f} s",
-            f"  plain full read, both sides {self.read_s:9.1f} s  (source: every column, {self.source_read_s:.1f} s; "
-            f"store: count(*) and text length of every row, in its engine, {self.store_read_s:.1f} s)",
-            f"  reconcile with the source   {self.reconcile_s:9.1f} s  "
-            f"({'passed' if self.ok else 'FAILED'}{cpu})",
-            f"  ratio reconcile / read      {self.ratio:9.2f}",
-        ])
+    def summary(self, lang: Language | None = None) -> str:
+        """The figures, in ``lang`` (English by default, as the README quotes them)."""
+        cpu = (msg(", client CPU {seconds} s", seconds=Figure(self.reconcile_cpu_s, ".1f"))
+               if self.reconcile_cpu_s is not None else "")
+        return said([
+            msg("reconcile bench: {dossiers} dossiers; source rows {source_rows}, store rows {store_rows} "
+                "(entity tables, lineage, aliases, quarantine)", dossiers=Figure(self.dossiers, ","),
+                source_rows=Figure(self.source_rows, ","), store_rows=Figure(self.store_rows, ",")),
+            msg("  migrate (build the store)   {seconds} s", seconds=Figure(self.migrate_s, "9.1f")),
+            msg("  plain full read, both sides {seconds} s  (source: every column, {source} s; "
+                "store: count(*) and text length of every row, in its engine, {store} s)",
+                seconds=Figure(self.read_s, "9.1f"), source=Figure(self.source_read_s, ".1f"),
+                store=Figure(self.store_read_s, ".1f")),
+            msg("  reconcile with the source   {seconds} s  ({verdict}{cpu})",
+                seconds=Figure(self.reconcile_s, "9.1f"), verdict=msg("passed") if self.ok else msg("FAILED"),
+                cpu=cpu),
+            msg("  ratio reconcile / read      {ratio}", ratio=Figure(self.ratio, "9.2f")),
+        ], lang)
 
 
-def run(dossiers: int, *, pg_url: str | None = None, work_dir: Path | None = None, echo: Echo = print) -> BenchResult:
+def run(dossiers: int, *, pg_url: str | None = None, work_dir: Path | None = None, echo: Echo = print,
+        lang: Language | None = None) -> BenchResult:
+    """Time the reconciliation of ``dossiers`` migrated dossiers; ``echo`` gets each step, said in ``lang``."""
     from migrate import pipeline
     from migrate.config import Settings
     from migrate.demo.generate import PORTALS, build_portal
@@ -70,19 +81,20 @@ def run(dossiers: int, *, pg_url: str | None = None, work_dir: Path | None = Non
 
     with tempfile.TemporaryDirectory(prefix="hopnhat-bench-reconcile-") as scratch:
         work = work_dir or Path(scratch)
-        echo(f"building a portal with {dossiers:,} dossiers")
+        lang = lang or language()
+        echo(say(msg("building a portal with {dossiers} dossiers", dossiers=Figure(dossiers, ",")), lang))
         portal = build_portal(PORTALS[0], work / "portals", scale=dossiers, files=False)
         store_url = pg_url or f"sqlite:///{work / 'store.sqlite'}"
         source_url = f"sqlite:///{portal.db_path}"
         settings = Settings.load([portal.profile_path], store=store_url, files_dir=work / "files",
                                  source_urls={_name(portal.profile_path): source_url}, batch_size=5000)
         schema.upgrade(schema.connect(store_url, create=True))
-        echo("migrating")
+        echo(say(msg("migrating"), lang))
         started = time.perf_counter()
         report = pipeline.run(settings)
         migrate_s = time.perf_counter() - started
-        echo(report.summary())
-        echo("reading both sides")
+        echo(report.summary(lang))
+        echo(say(msg("reading both sides"), lang))
         started = time.perf_counter()
         source_rows = _read_source(source_url, [s.table for s in settings.sources[0].profile.entities.values()])
         source_read_s = time.perf_counter() - started
@@ -91,7 +103,7 @@ def run(dossiers: int, *, pg_url: str | None = None, work_dir: Path | None = Non
         store_rows = _read_store(store)
         store_read_s = time.perf_counter() - started
         store.dispose()
-        echo("reconciling")
+        echo(say(msg("reconciling"), lang))
         started, cpu = time.perf_counter(), time.process_time()
         result = reconcile(store_url, work / "report", sources=settings.sources, files_dir=settings.files_dir,
                            record=False)

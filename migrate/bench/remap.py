@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from mappings.bench import baseline
 from mappings.rules import Resolver
 from mappings.units import UnitTable
+from migrate.core.figures import Figure, said
+from migrate.core.i18n import Language
+from migrate.core.messages import msg
 from migrate.prepare import unit_ref
 
 
@@ -35,16 +38,21 @@ class RemapBench:
     records_rate: float  # record -> reference -> decision per CPU second
     agree: bool  # every decision by_codes gave is the one resolve gave
 
-    def summary(self) -> str:
-        return "\n".join([
-            f"code remap over {self.records:,} records (old commune codes that went whole, every address distinct); "
-            f"CPU time, one core",
-            f"  yardstick: a fixed Python loop runs {self.yardstick:.1f} M steps per CPU second here",
-            f"  lookups (Resolver.by_codes, the code tuple alone):      {self.lookups:>12,.0f}/s",
-            f"  resolve(ref), references already built:                 {self.resolves:>12,.0f}/s",
-            f"  record -> reference -> decision, as a batch does it:     {self.records_rate:>12,.0f}/s",
-            f"  decisions agree with the full rules: {'yes' if self.agree else 'NO'}",
-        ])
+    def summary(self, lang: Language | None = None) -> str:
+        """The figures, in ``lang`` (English by default, as the README quotes them)."""
+        return said([
+            msg("code remap over {records} records (old commune codes that went whole, every address distinct); "
+                "CPU time, one core", records=Figure(self.records, ",")),
+            msg("  yardstick: a fixed Python loop runs {steps} M steps per CPU second here",
+                steps=Figure(self.yardstick, ".1f")),
+            msg("  lookups (Resolver.by_codes, the code tuple alone):      {rate}/s",
+                rate=Figure(self.lookups, ">12,.0f")),
+            msg("  resolve(ref), references already built:                 {rate}/s",
+                rate=Figure(self.resolves, ">12,.0f")),
+            msg("  record -> reference -> decision, as a batch does it:     {rate}/s",
+                rate=Figure(self.records_rate, ">12,.0f")),
+            msg("  decisions agree with the full rules: {answer}", answer=msg("yes") if self.agree else msg("NO")),
+        ], lang)
 
 
 def run(records: int = 200_000) -> RemapBench:

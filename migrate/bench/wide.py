@@ -35,6 +35,9 @@ from sqlalchemy import create_engine, text
 
 from mappings.units import UnitTable
 from migrate.bench.load import _create_database, _drop_database
+from migrate.core.figures import Figure, said
+from migrate.core.i18n import Language
+from migrate.core.messages import Message, msg
 
 TABLE = "HoSoRong"
 SOURCE = "wide-portal"
@@ -69,7 +72,7 @@ class WideBench:
     copy_client_cpu_seconds: float | None = None
     server_cpu_seconds: float | None = None  # the database server's processes (a server on this machine only)
     copy_server_cpu_seconds: float | None = None
-    delta_read: str = ""  # how the delta run read the table and what it found deleted
+    delta_read: str = ""  # how the delta run read the table and what it found deleted (a message)
     settle_seconds: float | None = None  # VACUUM (ANALYZE) of the store between the runs (None: not settled)
 
     @property
@@ -80,32 +83,40 @@ class WideBench:
     def copy_rate(self) -> float:
         return self.rows / self.copy_seconds
 
-    def summary(self) -> str:
+    def summary(self, lang: Language | None = None) -> str:
+        """The figures, in ``lang`` (English by default, as the README quotes them)."""
         lines = [
-            f"{self.rows:,} rows of {len(COLUMNS)} columns (~{self.row_bytes} bytes a row, SQLite source), "
-            f"batch size {self.batch_size}, {self.workers} worker(s)",
-            f"  hopnhat run, end to end:                {self.run_seconds:8.1f} s {self.run_rate:>10,.0f} rows/s"
-            f"  ({self._cpu(self.client_cpu_seconds, self.server_cpu_seconds)})",
-            f"  raw COPY into a table with a key:       {self.copy_seconds:8.1f} s {self.copy_rate:>10,.0f} rows/s"
-            f"  ({self._cpu(self.copy_client_cpu_seconds, self.copy_server_cpu_seconds)})",
-            f"  hopnhat / raw COPY: {self.run_rate / self.copy_rate:.2f}; peak memory (max RSS) {self.peak_mib:.0f} MiB",
+            msg("{rows} rows of {columns} columns (~{row_bytes} bytes a row, SQLite source), "
+                "batch size {batch_size}, {workers} worker(s)", rows=Figure(self.rows, ","),
+                columns=str(len(COLUMNS)), row_bytes=str(self.row_bytes), batch_size=str(self.batch_size),
+                workers=str(self.workers)),
+            msg("  hopnhat run, end to end:                {seconds} s {rate} rows/s  ({cpu})",
+                seconds=Figure(self.run_seconds, "8.1f"), rate=Figure(self.run_rate, ">10,.0f"),
+                cpu=self._cpu(self.client_cpu_seconds, self.server_cpu_seconds)),
+            msg("  raw COPY into a table with a key:       {seconds} s {rate} rows/s  ({cpu})",
+                seconds=Figure(self.copy_seconds, "8.1f"), rate=Figure(self.copy_rate, ">10,.0f"),
+                cpu=self._cpu(self.copy_client_cpu_seconds, self.copy_server_cpu_seconds)),
+            msg("  hopnhat / raw COPY: {ratio}; peak memory (max RSS) {mib} MiB",
+                ratio=Figure(self.run_rate / self.copy_rate, ".2f"), mib=Figure(self.peak_mib, ".0f")),
         ]
         if self.delta_seconds is not None:
-            lines.append(f"  store settled before the delta (VACUUM ANALYZE, counted in neither run): "
-                         f"{self.settle_seconds:.1f} s" if self.settle_seconds is not None
-                         else "  the delta run at once after the full load (store not settled)")
-            lines.append(f"  delta run after changing, adding and deleting {self.delta_share:.1%} of the rows "
-                         f"({self.delta_rows:,} each): {self.delta_seconds:.1f} s, "
-                         f"{self.delta_seconds / self.run_seconds:.1%} of the full load")
-            lines.append(f"    {self.delta_read}")
-        return "\n".join(lines)
+            lines.append(msg("  store settled before the delta (VACUUM ANALYZE, counted in neither run): {seconds} s",
+                             seconds=Figure(self.settle_seconds, ".1f")) if self.settle_seconds is not None
+                         else msg("  the delta run at once after the full load (store not settled)"))
+            lines.append(msg("  delta run after changing, adding and deleting {share} of the rows ({rows} each): "
+                             "{seconds} s, {part} of the full load", share=Figure(self.delta_share, ".1%"),
+                             rows=Figure(self.delta_rows, ","), seconds=Figure(self.delta_seconds, ".1f"),
+                             part=Figure(self.delta_seconds / self.run_seconds, ".1%")))
+            lines.append(msg("    {how}", how=self.delta_read))
+        return said(lines, lang)
 
-
-    def _cpu(self, client: float | None, server: float | None) -> str:
+    def _cpu(self, client: float | None, server: float | None) -> Message:
         """CPU per 1,000 rows: steadier than rows/s on a machine whose cores other jobs share."""
-        parts = [f"{1e6 * client / self.rows:.0f} client" if client is not None else "client not measured",
-                 f"{1e6 * server / self.rows:.0f} server" if server is not None else "server not measured"]
-        return " + ".join(parts) + " CPU ms / 1k rows"
+        return msg("{client} + {server} CPU ms / 1k rows",
+                   client=msg("{ms} client", ms=Figure(1e6 * client / self.rows, ".0f")) if client is not None
+                   else msg("client not measured"),
+                   server=msg("{ms} server", ms=Figure(1e6 * server / self.rows, ".0f")) if server is not None
+                   else msg("server not measured"))
 
 
 def build_source(path: Path, rows: int, *, first: int = 1) -> None:
@@ -222,7 +233,7 @@ def settle_store(db_url: str) -> float:
     return time.perf_counter() - started
 
 
-def _how_read(db_url: str) -> str:
+def _how_read(db_url: str) -> Message:
     """How the newest run read the table (migrate.delta), from the store's ledger."""
     from migrate import ledger
     from migrate.delta import ReadPlan
@@ -232,17 +243,19 @@ def _how_read(db_url: str) -> str:
         with engine.connect() as conn:
             run_id = ledger.newest_run(conn)
             if run_id is None:
-                return "no run in the store"
+                return msg("no run in the store")
             plan = ReadPlan.from_dict(ledger.snapshot_plans(conn, run_id).get((SOURCE, "dossier")))
             read = ledger.run_totals(conn, run_id)[(SOURCE, "dossier")][1].extracted
     finally:
         engine.dispose()
     if plan is None:
-        return f"{read:,} records read"
+        return msg("{read} records read", read=Figure(read, ","))
     if plan.delta:
-        return (f"read as a delta: {read:,} records read, {plan.carried(read):,} carried over unchanged, "
-                f"{plan.deleted:,} deleted in the source (kept, marked)")
-    return f"read in full ({plan.reason}): {read:,} records, {plan.deleted:,} deleted in the source (kept, marked)"
+        return msg("read as a delta: {read} records read, {carried} carried over unchanged, "
+                   "{deleted} deleted in the source (kept, marked)", read=Figure(read, ","),
+                   carried=Figure(plan.carried(read), ","), deleted=Figure(plan.deleted, ","))
+    return msg("read in full ({reason}): {read} records, {deleted} deleted in the source (kept, marked)",
+               reason=plan.reason, read=Figure(read, ","), deleted=Figure(plan.deleted, ","))
 
 
 class ServerClock:

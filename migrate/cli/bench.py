@@ -41,10 +41,12 @@ def extract_command(rows: str, engines: str, pg_url: str | None, batch_size: int
         raise click.UsageError(speech.text(exc.args[0])) from exc
     if "postgresql" in names and not pg_url:
         raise click.UsageError(speech.text(msg("the PostgreSQL benchmark needs --pg URL (or HOPNHAT_BENCH_PG_URL)")))
-    click.echo(bench.render([]))
+    lang = speech.current()
+    click.echo(bench.render([], lang))
     results = bench.run(names, sizes, pg_url=pg_url, batch_size=batch_size,
-                        progress=lambda r: click.echo(bench.render([r]).splitlines()[1]))
-    click.echo(f"{len(results)} measurement(s); growth is the extracting process's memory increase")
+                        progress=lambda r: click.echo(bench.render([r], lang).splitlines()[1]))
+    speech.echo(msg("{count} measurement(s); growth is the extracting process's memory increase",
+                    count=len(results)))
 
 
 @bench_group.command("reconcile")
@@ -68,8 +70,8 @@ def reconcile_command(dossiers: int, pg_url: str | None, use_sqlite: bool, keep:
     if pg_url and use_sqlite:
         raise click.UsageError(speech.text(msg("choose --pg URL or --sqlite, not both")))
     result = bench.run(dossiers, pg_url=pg_url, work_dir=Path(keep) if keep else None,
-                       echo=lambda line: click.echo(line, err=True))
-    click.echo(result.summary())
+                       echo=lambda line: click.echo(line, err=True), lang=speech.current())
+    click.echo(result.summary(speech.current()))
     if not result.ok:
         where = (msg("see the report in {folder}", folder=str(Path(keep) / "report")) if keep
                  else msg("rerun with --keep DIR to keep the report"))
@@ -98,7 +100,7 @@ def portals_command(scale: int, seed: int, portal: str, files: bool, out: str | 
 
     argv = ["--scale", str(scale), "--seed", str(seed), "--portal", portal]
     argv += ["--files"] * files + (["--out", out] if out else [])
-    _exit_code(portals.main(argv), "hopnhat bench portals")
+    _exit_code(portals.main(argv, speech.current()), "hopnhat bench portals")
 
 
 @bench_group.command("addresses")
@@ -113,7 +115,7 @@ def addresses_command(sample: int | None, seed: int) -> None:
     """
     from mappings import bench
 
-    _exit_code(bench.main((["--sample", str(sample)] if sample else []) + ["--seed", str(seed)]),
+    _exit_code(bench.main((["--sample", str(sample)] if sample else []) + ["--seed", str(seed)], speech.current()),
                "hopnhat bench addresses")
 
 
@@ -130,7 +132,7 @@ def remap_command(records: int) -> None:
     from migrate.bench import remap
 
     result = remap.run(records)
-    click.echo(result.summary())
+    click.echo(result.summary(speech.current()))
     if not result.agree:
         raise HopnhatError(msg("hopnhat bench remap: a code lookup disagreed with the full rules (see above)"))
 

@@ -50,7 +50,7 @@ def load_command(dossiers: int, pg_url: str | None, batch_size: int, workers: in
     with tempfile.TemporaryDirectory(prefix="hopnhat-bench-load-") as scratch:
         if wide:
             click.echo(bench_wide(pg_url, rows, Path(scratch), batch_size=batch_size, workers=workers,
-                                  delta_share=delta_share, keep=keep, settle=not unsettled).summary())
+                                  delta_share=delta_share, keep=keep, settle=not unsettled).summary(speech.current()))
             return
         result = bench_load(pg_url, dossiers, Path(scratch), batch_size=batch_size, workers=workers, keep=keep)
-    click.echo(result.summary())
+    click.echo(result.summary(speech.current()))

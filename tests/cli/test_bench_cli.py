@@ -166,3 +166,68 @@ def test_bench_addresses_gives_no_wrong_answer(shell):
     from mappings import corpus
 
     assert int(total[3]) == len(corpus.load())
+
+
+# --- in Vietnamese: the same figures said with the catalogue's words, none of the English lines left
+
+def _no_english_lines(out, *english: str) -> None:
+    from tests.cli.test_no_english_in_vietnamese import _english
+
+    assert not [line for line in out.output.splitlines() if line.strip().startswith(english)], out
+    assert not _english(out.output), (_english(out.output), out)
+
+
+def test_bench_reconcile_in_vietnamese(shell, tmp_path):
+    out = shell.main("--lang", "vi", "bench", "reconcile", "--dossiers", "20", "--sqlite")
+    lines = out.stdout.splitlines()
+    assert re.fullmatch(r"đo đối soát: 20 hồ sơ; [\d.]+ dòng ở nguồn, [\d.]+ dòng trong kho \(các bảng dữ liệu, "
+                        r"nguồn gốc bản ghi, account_alias, cách ly\)", lines[0]), lines[0]
+    assert re.match(r"  chuyển đổi \(dựng kho\) +\d+,\d giây$", lines[1]), lines[1]
+    assert re.match(r"  đối soát với nguồn +\d+,\d giây  \(đạt, CPU phía máy khách \d+,\d giây\)$", lines[3]), lines[3]
+    assert re.match(r"  tỉ lệ đối soát / đọc +[\d.]+,\d\d$", lines[4]), lines[4]
+    steps = [line for line in out.stderr.splitlines() if not line.startswith(" ")]
+    assert steps[0] == "đang dựng một cổng với 20 hồ sơ" and steps[-2:] == ["đang đọc cả hai phía", "đang đối soát"]
+    _no_english_lines(out, "reconcile bench", "migrate (", "plain full read", "reconcile with", "ratio ",
+                      "building a portal", "reading both sides", "reconciling")
+
+
+def test_bench_portals_and_extract_in_vietnamese(shell, tmp_path):
+    out = shell.main("--lang", "vi", "bench", "portals", "--scale", "25", "--portal", "namdinh")
+    head, rate, memory = out.stdout.splitlines()
+    assert re.fullmatch(r"cổng namdinh: 25 hồ sơ, [\d.]+ dòng \(TaiKhoan \d+, HoSo 25, .+\), 0 tệp", head), head
+    assert re.fullmatch(r"thời gian \d+,\d giây: [\d.]+ dòng/giây, [\d.]+ hồ sơ/giây", rate), rate
+    assert re.fullmatch(r"bộ nhớ cao nhất \(RSS tối đa\) \d+ MiB; cơ sở dữ liệu \d+ MiB", memory), memory
+    _no_english_lines(out, "portal ", "time ", "peak memory")
+    out = shell.main("--lang", "vi", "bench", "extract", "--rows", "1200", "--engines", "sqlite")
+    head, row, last = out.stdout.splitlines()
+    assert head.split() == ["hệ", "CSDL", "dòng", "giây", "dòng/giây", "MiB", "cao", "nhất", "MiB", "tăng", "thêm"]
+    assert re.fullmatch(r"sqlite +1\.200 +\d+,\d\d +[\d.]+ +\d+,\d +\d+,\d", row), row
+    assert last == "1 lần đo; mức tăng là phần bộ nhớ mà tiến trình trích xuất dùng thêm"
+    _no_english_lines(out, "engine", "1 measurement")
+
+
+@pytest.mark.postgresql
+def test_bench_load_in_vietnamese(shell, pg_server):
+    out = shell.main("--lang", "vi", "bench", "load", "--dossiers", "20", "--batch-size", "25", "--pg", pg_server.url())
+    first, pipeline_line, copy_line, ratio_line = out.stdout.splitlines()
+    assert re.fullmatch(r"20 hồ sơ, \d+ dòng \(tài khoản và hồ sơ\), kích thước lô 25, 1 tiến trình", first), first
+    assert re.match(r"  quy trình chuyển đổi \(.+\): +\d+,\d giây +[\d.]+ dòng/giây$", pipeline_line), pipeline_line
+    assert re.match(r"  COPY thô cùng các dòng đó: +\d+,\d giây +[\d.]+ dòng/giây$", copy_line), copy_line
+    assert re.match(r"  quy trình chuyển đổi / COPY thô: \d+,\d\d; bộ nhớ cao nhất \(RSS tối đa\) \d+ MiB$",
+                    ratio_line), ratio_line
+    _no_english_lines(out, "20 dossiers", "pipeline", "raw COPY")
+
+
+def test_bench_addresses_lines_in_vietnamese():
+    """The address benchmark's lines (the whole run takes too long for the default tests), said in Vietnamese."""
+    from mappings.bench import Score, Tally, _style
+    from migrate.core.i18n import language
+
+    vi, en = language("vi"), language("en")
+    score = Score(_style("slip: dropped letter"), 1234, 1200, 0, 34, 0.5)
+    assert score.line(en) == ("slip: dropped letter                  1234 items   97.24% right     0 wrong     34 to "
+                              "review       2,468/s")
+    line = score.line(vi, 44)
+    assert line == ("gõ nhầm: thiếu một chữ cái" + " " * 18 + "   1.234 mục   97,24% đúng     0 sai     34 cần rà "
+                    "soát       2.468/giây"), line
+    assert Tally(1200, 30, 4).cell(vi) == "  97,2%  1200    30    4"
