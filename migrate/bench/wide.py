@@ -99,7 +99,7 @@ class WideBench:
             msg("  hopnhat / raw COPY: {ratio}; peak memory (max RSS) {mib} MiB",
                 ratio=Figure(self.run_rate / self.copy_rate, ".2f"), mib=Figure(self.peak_mib, ".0f")),
         ]
-        if self.delta_seconds is not None:
+        if self.delta_seconds is not None and self.delta_share is not None:
             lines.append(msg("  store settled before the delta (VACUUM ANALYZE, counted in neither run): {seconds} s",
                              seconds=Figure(self.settle_seconds, ".1f")) if self.settle_seconds is not None
                          else msg("  the delta run at once after the full load (store not settled)"))
@@ -255,7 +255,13 @@ def _how_read(db_url: str) -> Message:
                    "{deleted} deleted in the source (kept, marked)", read=Figure(read, ","),
                    carried=Figure(plan.carried(read), ","), deleted=Figure(plan.deleted, ","))
     return msg("read in full ({reason}): {read} records, {deleted} deleted in the source (kept, marked)",
-               reason=plan.reason, read=Figure(read, ","), deleted=Figure(plan.deleted, ","))
+               reason=_recorded(plan.reason), read=Figure(read, ","), deleted=Figure(plan.deleted, ","))
+
+
+def _recorded(reason: str) -> str:
+    """A read plan's reason as the ledger keeps it (English, a message id when it has no value in it), said in
+    the reader's language where the catalogue has it; any other text as it is."""
+    return msg(reason) if reason and "{" not in reason and "}" not in reason else reason
 
 
 class ServerClock:

@@ -69,3 +69,15 @@ def test_wide_summary_in_vietnamese_and_english():
     assert vi[6] == ("    đọc phần thay đổi: đã đọc 12.000 bản ghi, 988.000 bản ghi giữ nguyên không đổi, 10.000 bản ghi "
                      "đã bị xóa ở nguồn (vẫn giữ, được đánh dấu)")
     assert not set(english) & set(vi)
+
+
+def test_a_read_plans_reason_as_the_ledger_keeps_it_is_said_in_the_readers_language():
+    from migrate.bench.wide import _recorded
+    from migrate.core.i18n import language
+    from migrate.core.messages import say
+
+    kept = "the profile changed since the last run"  # a message id without values, as the ledger keeps it
+    assert say(_recorded(kept), language("vi")) == "tệp mô tả nguồn đã thay đổi kể từ lần chạy trước"
+    assert say(_recorded(kept), language("en")) == kept
+    assert say(_recorded("--full"), language("vi")) == "--full"  # no catalogue entry: as it is
+    assert say(_recorded("a {brace}"), language("vi")) == "a {brace}"  # never formatted
