@@ -49,7 +49,8 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from migrate import ledger
-from migrate.core.messages import msg
+from migrate.core.i18n import Language
+from migrate.core.messages import Message, msg
 from migrate.core.records import Delta, EntitySpec, Key
 from migrate.keydiff import KeyDiff, compare_keys
 
@@ -110,6 +111,28 @@ class ReadPlan:
         values["ranges"] = tuple((tuple(lo), tuple(hi)) for lo, hi in data.get("ranges") or ())
         values["pages"] = tuple((tuple(lo), tuple(hi)) for lo, hi in data.get("pages") or ())
         return cls(**values)
+
+
+class Kept(Message):
+    """A read plan's reason or note as the ledger keeps it (English, a message id when it has no value in it),
+    said in the reader's language where the catalogue has it, else as it is."""
+
+    def __new__(cls, text: str) -> Kept:
+        self = str.__new__(cls, text)
+        self.text, self.values = text, {}
+        return self
+
+    def __reduce__(self):
+        return (Kept, (self.text,))
+
+    def render(self, lang: Language) -> str:
+        return lang.gettext(self.text) if self.text else self.text
+
+
+def kept(text: str) -> Message:
+    """A read plan's reason or note to say: a message built by this run as it is, one read back from the
+    ledger as :class:`Kept`."""
+    return text if isinstance(text, Message) else Kept(text)
 
 
 def census(adapter, spec: EntitySpec) -> tuple[int, object | None]:

@@ -32,6 +32,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -96,20 +97,10 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
 
 def _pages(keys: Iterable[Key], size: int) -> tuple[tuple[Key, Key], ...]:
     """(lo, hi) of each run of ``size`` keys (the last one shorter), in the order given."""
+    rest = iter(keys)
     pages: list[tuple[Key, Key]] = []
-    lo: Key | None = None
-    n = 0
-    last: Key | None = None
-    for key in keys:
-        if n == 0:
-            lo = key
-        n += 1
-        last = key
-        if n == size:
-            pages.append((lo, key))  # type: ignore[arg-type]
-            n = 0
-    if n and lo is not None and last is not None:
-        pages.append((lo, last))
+    while run := list(islice(rest, size)):
+        pages.append((run[0], run[-1]))
     return tuple(pages)
 
 

@@ -176,7 +176,7 @@ def _read_lines(r: EntityResult, lang: Language) -> list[str]:
             out.append(_("{part}: {n} record(s) with a reviewer's decision not applied yet, read again by key").format(
                 part=part, n=n(p.retried)))
     elif p.reason and p.reason != "first load":
-        out.append(_("{part}: read in full: {reason}").format(part=part, reason=_said(p.reason, lang)))
+        out.append(_("{part}: read in full: {reason}").format(part=part, reason=say(delta.kept(p.reason), lang)))
     if p.deleted:
         out.append(_("{part}: {n} record(s) deleted in the source ({new} found by this run): kept in the store, "
                      "marked deleted-in-source").format(part=part, n=n(p.deleted), new=n(p.marked)))
@@ -184,13 +184,8 @@ def _read_lines(r: EntityResult, lang: Language) -> list[str]:
         out.append(_("{part}: {n} record(s) marked deleted before are in the source again: mark taken off").format(
             part=part, n=n(p.back)))
     if not p.compared and p.note and p.reason != "first load":
-        out.append(_("{part}: deletions not looked for: {note}").format(part=part, note=_said(p.note, lang)))
+        out.append(_("{part}: deletions not looked for: {note}").format(part=part, note=say(delta.kept(p.note), lang)))
     return out
-
-
-def _said(text: str, lang: Language) -> str:
-    """A reason of a read plan in ``lang``: worded again, or (read back from the store) looked up as a message id."""
-    return say(text, lang) if isinstance(text, Message) else lang.gettext(text) if text else text
 
 
 def build_resolver(settings: Settings, store: Engine, units: UnitTable) -> Resolver:

@@ -294,12 +294,12 @@ class Worker:
         return counts
 
     def _mark_running(self, conn: Connection, batch_id: int, claimed: bool = False) -> int:
-        if claimed and batch_id not in self.leases:  # the lease went with a lost connection: is the batch still due?
-            self.leases.require(conn, batch_id)
+        lost = claimed and batch_id not in self.leases  # the lease went with a lost connection
+        self.leases.require(conn, batch_id)
+        if lost:  # taken again: is the batch still due, or did another worker load it meanwhile?
             row = ledger.get(conn, batch_id)
             if row is None or row.state not in ("planned", "running"):
                 raise LeaseLost(batch_id)
-        self.leases.require(conn, batch_id)
         return ledger.mark_running(conn, batch_id, self.name)
 
     def _refresh_statistics(self, spec: EntitySpec, counts: ledger.Counts) -> None:

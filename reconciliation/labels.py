@@ -119,22 +119,12 @@ def _machine(lang: Language) -> bool:
 
 
 def show(column: str, value: object, lang: Language) -> object:
-    """A cell for people: yes/no for booleans, grouped digits for counts, entity names translated."""
+    """A cell for people: what :func:`cell` says, with grouped digits for counts and nothing for None."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return lang.gettext("yes") if value else lang.gettext("no")
-    if isinstance(value, (int, float)) and not _identifying(column):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not _identifying(column):
         return lang.number(value)
-    if column == "entity" and isinstance(value, str):
-        return entity_name(value, lang)
-    if column == "reason" and isinstance(value, str):
-        return REASONS.say(value, lang)
-    if column == "outcome" and isinstance(value, str) and value in OUTCOMES and not _machine(lang):
-        return lang.gettext(OUTCOMES[value])
-    if column in ("problem", "problems", "meaning") and isinstance(value, str):
-        return PROBLEMS.say(value, lang)
-    return value
+    return cell(column, value, lang)
 
 
 def _identifying(column: str) -> bool:

@@ -236,7 +236,7 @@ def settle_store(db_url: str) -> float:
 def _how_read(db_url: str) -> Message:
     """How the newest run read the table (migrate.delta), from the store's ledger."""
     from migrate import ledger
-    from migrate.delta import ReadPlan
+    from migrate.delta import ReadPlan, kept
 
     engine = create_engine(db_url)
     try:
@@ -255,13 +255,8 @@ def _how_read(db_url: str) -> Message:
                    "{deleted} deleted in the source (kept, marked)", read=Figure(read, ","),
                    carried=Figure(plan.carried(read), ","), deleted=Figure(plan.deleted, ","))
     return msg("read in full ({reason}): {read} records, {deleted} deleted in the source (kept, marked)",
-               reason=_recorded(plan.reason), read=Figure(read, ","), deleted=Figure(plan.deleted, ","))
+               reason=kept(plan.reason), read=Figure(read, ","), deleted=Figure(plan.deleted, ","))
 
-
-def _recorded(reason: str) -> str:
-    """A read plan's reason as the ledger keeps it (English, a message id when it has no value in it), said in
-    the reader's language where the catalogue has it; any other text as it is."""
-    return msg(reason) if reason and "{" not in reason and "}" not in reason else reason
 
 
 class ServerClock:

@@ -72,12 +72,12 @@ def test_wide_summary_in_vietnamese_and_english():
 
 
 def test_a_read_plans_reason_as_the_ledger_keeps_it_is_said_in_the_readers_language():
-    from migrate.bench.wide import _recorded
     from migrate.core.i18n import language
     from migrate.core.messages import say
+    from migrate.delta import kept as as_kept
 
     kept = "the profile changed since the last run"  # a message id without values, as the ledger keeps it
-    assert say(_recorded(kept), language("vi")) == "tệp mô tả nguồn đã thay đổi kể từ lần chạy trước"
-    assert say(_recorded(kept), language("en")) == kept
-    assert say(_recorded("--full"), language("vi")) == "--full"  # no catalogue entry: as it is
-    assert say(_recorded("a {brace}"), language("vi")) == "a {brace}"  # never formatted
+    assert say(as_kept(kept), language("vi")) == "tệp mô tả nguồn đã thay đổi kể từ lần chạy trước"
+    assert say(as_kept(kept), language("en")) == kept
+    assert say(as_kept("--full"), language("vi")) == "--full"  # no catalogue entry: as it is
+    assert say(as_kept("a {brace}"), language("vi")) == "a {brace}"  # never formatted
