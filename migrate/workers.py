@@ -121,6 +121,9 @@ class Worker:
                 names = [(s.name, e.label) for s, e in self._live(pairs)]
                 if not self.session.txn(lambda conn: ledger.stage_open(conn, self.run_id, names)):
                     return
+                # the store says a part is not planned to its end, or a batch is due: what this worker saw planned
+                # is read from the store again (a store server that crashed may have lost a commit it acknowledged)
+                self._planned.clear()
                 time.sleep(WAIT)  # other workers are finishing batches of this stage
                 continue
             while current is not None:  # the next batch taken first, so it is read ahead while this one loads

@@ -128,6 +128,32 @@ def test_workers_refused_on_sqlite(sqlite_store, demo_portals, tmp_path):
         pipeline.run(settings)
 
 
+def test_a_part_marked_planned_by_a_commit_the_store_lost_is_planned_again(sqlite_store, demo_portals, tmp_path,
+                                                                           monkeypatch):
+    """A store server that crashes may lose a commit it acknowledged (PostgreSQL with synchronous_commit off): the
+    worker saw the part planned to its end, the store says it is not; the worker asks the store again instead of
+    waiting for the part forever."""
+    from migrate import ledger
+
+    real, lost = ledger.mark_planned, []
+
+    def first_one_lost(conn, snapshot_id):
+        if not lost:
+            lost.append(snapshot_id)  # acknowledged, never written
+            return
+        real(conn, snapshot_id)
+
+    monkeypatch.setattr(ledger, "mark_planned", first_one_lost)
+    settings = demo_settings(demo_portals[:1], sqlite_store, tmp_path / "files", batch_size=40)
+    done: list = []
+    runner = threading.Thread(target=lambda: done.append(pipeline.run(settings)), daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert lost and done, "the run waited for a part the store never recorded as planned"
+    assert done[0].ok, done[0].summary()
+    assert_whole(sqlite_store, demo_portals[:1])
+
+
 def test_store_server_restarts_mid_run(pg_server, pg_store, demo_portals, tmp_path, caplog):
     portals = demo_portals[:2]
     settings = demo_settings(portals, pg_store, tmp_path / "files", batch_size=15)
