@@ -211,6 +211,14 @@ class KeysetPager:
             stmt = stmt.where(after_clause(self.key_columns, after))
         return self._since(self._keyed(stmt), None)
 
+    def last_key(self, after: Key | None) -> Select:
+        """The key columns of the last row :meth:`bounds_page` would select without a limit."""
+        stmt = (select(*self.key_columns).select_from(self._source)
+                .order_by(*[c.desc() for c in self.key_columns]).limit(1))
+        if after is not None:
+            stmt = stmt.where(after_clause(self.key_columns, after))
+        return self._since(self._keyed(stmt), None)
+
     def null_exists(self) -> Select:
         """One row (or none) when some row's key is NULL: whether the NULL-key pass reads anything."""
         stmt = select(literal(1)).select_from(self._source).where(or_(*[c.is_(None) for c in self.key_columns]))
@@ -317,6 +325,8 @@ class KeysetPager:
         (``shared``: how many main-table rows share each key, needed when joins multiply rows).
         """
         nkey = len(self.key_columns)
+        if self.unique and not self.entity.joins:  # a row is a record
+            return self._row_records(rows, nkey)
         records: list[RawRecord] = []
         group: list = []
         for row in rows:
@@ -326,6 +336,25 @@ class KeysetPager:
             group.append(row)
         if group:
             records += self._group(group, nkey, shared)
+        return records
+
+    def _row_records(self, rows: Sequence, nkey: int) -> list[RawRecord]:
+        """A record per row (a unique key, no join): :meth:`_record` of each, a row of plain values with
+        nothing derived or repaired taken as it is (most rows of most tables)."""
+        spec = self.entity
+        if (spec.constants or spec.compose or spec.choose or spec.fallbacks or spec.null_columns
+                or self.repair.active):
+            return [self._record((row,), nkey) for row in rows]
+        names, table, plain = self.names, spec.table, _PLAIN.__contains__
+        width = len(names)
+        records: list[RawRecord] = []
+        add = records.append
+        for row in rows:
+            values = row[:width]
+            if all(map(plain, map(type, values))):
+                add(RawRecord(table, tuple(row[:nkey]), dict(zip(names, values))))
+            else:
+                add(self._record((row,), nkey))
         return records
 
     def null_records(self, rows: Sequence) -> list[RawRecord]:
@@ -531,7 +560,14 @@ def bounds(fetch, pager: KeysetPager, *, after: Key | None, limit: int) -> tuple
     if is_null_key(after):
         return None
     nkey = len(pager.key_columns)
-    rows = fetch(pager.bounds_page(after, limit))
+    if pager.unique and not pager.entity.joins:  # a row is a record: the first and the limit-th key tell it
+        first = fetch(pager.bounds_page(after, 1))
+        if first:
+            last = fetch(pager.bounds_page(after, limit).offset(limit - 1)) if limit > 1 else first
+            return tuple(first[0][:nkey]), tuple((last or fetch(pager.last_key(after)))[0][:nkey])
+        rows = first
+    else:
+        rows = fetch(pager.bounds_page(after, limit))
     if rows:
         lo, hi = tuple(rows[0][:nkey]), tuple(rows[-1][:nkey])
         if len(rows) >= limit and (pager.entity.joins or not pager.unique):

@@ -26,16 +26,15 @@ from sqlalchemy import Connection, select
 from adapters import open_source
 from migrate import deletions
 from migrate.core.records import EntitySpec
-from migrate.core.canonical import content_hash, converter, hash_value
+from migrate.core.canonical import hash_value
 from migrate.config import SourceSettings
 from migrate.core.entities import ENTITIES, REGISTRY
 from migrate.core.errors import HopnhatError
 from migrate.core.i18n import Language, language
 from migrate.core.messages import N_
 from migrate.core.progress import Progress, Tally
-from migrate.prepare import lineage_key
 from migrate.store.models import source_snapshot
-from reconciliation import digests, serverhash
+from reconciliation import digests, reread, serverhash
 from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, orphan_rows, store_records
 
 log = logging.getLogger(__name__)
@@ -169,8 +168,11 @@ class ContentResult:
 
 
 def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source: str | None = None,
-            sample: int = 20, progress: Progress | None = None) -> ContentResult:
+            sample: int = 20, progress: Progress | None = None, workers: int | None = None) -> ContentResult:
     """Rehash every record in the store; with ``sources``, compare with the sources read again.
+
+    ``workers``: processes reading a large part of a source again (default: one per core, see
+    :mod:`reconciliation.reread`).
 
     ``progress`` hears "rehashing" (store rows) and "re-reading" (source records) per source part.
     """
@@ -189,18 +191,19 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
         if sources and settings is None:
             result.notes_failing.append(f"source {name}: in the store, but no profile given; not compared")
         tables = entity_tables(conn, name)
-        adapter = None
+        reader = None
         if settings is not None:
             try:
-                adapter = open_source(name, settings.url)
+                reader = reread.Rereader(name, settings.url, open_source(name, settings.url), workers=workers)
             except HopnhatError as exc:
                 result.notes_failing.append(f"source {name}: cannot be read: {exc}")
         try:
-            with serverhash.same_snapshot(conn) if adapter is not None else nullcontext() as beside:
-                _tables(conn, result, name, tables, settings, adapter, sample, progress, orphans, beside)
+            with serverhash.same_snapshot(conn) if reader is not None else nullcontext() as beside:
+                _tables(conn, result, name, tables, settings, reader, sample, progress, orphans, beside)
         finally:
-            if adapter is not None:
-                adapter.close()
+            if reader is not None:
+                reader.close()
+                reader.adapter.close()
     for (src, table, entity), rows in sorted(orphans.items()):  # rows of tables no snapshot names
         holder = TableContent(src, entity, table)
         result.tables_checked.append(holder)
@@ -210,7 +213,7 @@ def content(conn: Connection, sources: Sequence[SourceSettings] = (), *, source:
 
 
 def _tables(conn: Connection, result: ContentResult, name: str, tables: dict[str, list[str]],
-            settings: SourceSettings | None, adapter, sample: int, progress: Progress | None,
+            settings: SourceSettings | None, reader: reread.Rereader | None, sample: int, progress: Progress | None,
             orphans: dict[tuple[str, str, str], list[tuple[str, int]]], beside: Connection | None) -> None:
     """Every table of one source, in the registry's order; ``beside`` reads the store's side of each."""
     for entity in ENTITIES:
@@ -218,11 +221,11 @@ def _tables(conn: Connection, result: ContentResult, name: str, tables: dict[str
             link = REGISTRY[entity].parent
             parent_table = (account_parts(conn, name) if link and REGISTRY[link.entity].merges
                             else tables.get(link.entity, [None])[0] if link else None)
-            spec = _spec(settings, entity, table) if adapter is not None else None
-            if adapter is not None and spec is None:
+            spec = _spec(settings, entity, table) if reader is not None else None
+            if reader is not None and spec is None:
                 result.notes_failing.append(f"{name}/{entity}: the profile has no part reading {table}")
             part = entity if len(tables[entity]) == 1 else f"{entity} ({table})"
-            _table(conn, result, TableContent(name, entity, table), parent_table, adapter, spec,
+            _table(conn, result, TableContent(name, entity, table), parent_table, reader, spec,
                    sample, (progress, part), orphans.pop((name, table, entity), []), beside)
 
 
@@ -232,11 +235,11 @@ def _spec(settings: SourceSettings | None, entity: str, table: str) -> EntitySpe
     return next((s for s in settings.profile.entities.values() if s.name == entity and s.table == table), None)
 
 
-def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table, adapter,
+def _table(conn: Connection, result: ContentResult, t: TableContent, parent_table, reader: reread.Rereader | None,
            spec: EntitySpec | None, sample: int, progress: tuple[Progress | None, str],
            orphans: list[tuple[str, int]], beside: Connection | None = None) -> None:
     result.tables_checked.append(t)
-    compare = adapter is not None and spec is not None
+    compare = reader is not None and spec is not None
     expected = _expected(conn, t)
     width = digests.segment_width(expected)
     store_side = digests.Segments(width)
@@ -261,22 +264,23 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
                 rehashed.set(t.records)
         rehashed.set(t.records)
 
-    def reread() -> digests.Segments:
+    def read_again() -> digests.Segments:
         assert spec is not None  # called when comparing
         tally = Tally(progress[0], "re-reading", t.source, progress[1], expected).start()
-        return digests.fold(((k, h) for k, h, _ in _source_hashes(adapter, spec, tally)), width)
+        assert reader is not None
+        return reader.segments(spec, width, expected, tally)
 
     # the store's side on its own connection while the source is read, where there is one
-    source_side = _beside(lambda: rehash(beside), reread) if compare and beside is not None else None
+    source_side = _beside(lambda: rehash(beside), read_again) if compare and beside is not None else None
     if source_side is None:
         rehash(conn)
     for key, row_id in orphans:
         result.add(t, ContentProblem(t.source, t.entity, t.table, key, "row-without-lineage", row_id))
         store_side.add(key, "row-without-lineage")
-    if adapter is None or spec is None:
+    if reader is None or spec is None:
         return
     if source_side is None:
-        source_side = reread()
+        source_side = read_again()
     t.source_records = source_side.total
     t.segments = len(set(source_side.count) | set(store_side.count))
     bad = digests.differing(source_side, store_side)
@@ -286,7 +290,7 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
     wanted = set(bad)
     source_records: dict[str, dict] = {}
     source_open: dict[str, str] = {}
-    for key, digest, record in _source_hashes(adapter, spec):
+    for key, digest, record in reader.records(spec):
         if digests.segment_of(key, width) in wanted:
             source_open[key] = digest
             source_records[key] = record
@@ -345,17 +349,6 @@ def _check_inside(result: ContentResult, t: TableContent, rec: StoreRecord) -> N
             problem("alias-missing")
         elif rec.alias_hash != rec.lineage_hash:
             problem("alias-changed")
-
-
-def _source_hashes(adapter, spec: EntitySpec, tally: Tally | None = None) -> Iterator[tuple[str, str, dict]]:
-    canonical = converter(spec)  # the per-field decisions taken once for the part, as extraction does
-    entity = spec.name
-    for page in adapter.read(spec, after=None, batch_size=5000):
-        for raw in page:
-            record, _ = canonical(raw)
-            yield lineage_key(spec, raw)[0], content_hash(entity, record), record  # the key the store knows
-        if tally is not None:
-            tally.add(len(page))
 
 
 def _expected(conn: Connection, t: TableContent) -> int:

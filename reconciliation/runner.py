@@ -139,8 +139,11 @@ def recount(sources: Sequence[SourceSettings]) -> dict[tuple[str, str], int]:
 def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str | None = None,
               sources: Sequence[SourceSettings] = (), files_dir: Path | None = None, unmask: bool = False,
               record: bool = True, extra_checks: Sequence[ExtraCheck] = (), progress: Progress | None = None,
-              lang: str = "en") -> Reconciliation:
-    """Recompute everything from the store (and the sources, when given), write the report, record the run."""
+              lang: str = "en", workers: int | None = None) -> Reconciliation:
+    """Recompute everything from the store (and the sources, when given), write the report, record the run.
+
+    ``workers``: processes reading a large part of a source again (default: one per core).
+    """
     url = store if isinstance(store, str) else store.url.render_as_string(hide_password=False)
     if files_dir is None:
         files_dir = _default_files_dir(url)
@@ -158,7 +161,7 @@ def reconcile(store: Engine | str, out_dir: Path | None = None, *, source: str |
                     raise ConfigError(f"the sources could not be counted again: {exc}") from exc
             checks: list[CheckResult] = [
                 conservation(conn, source, recounts=recounts),
-                content(conn, sources, source=source, progress=progress),
+                content(conn, sources, source=source, progress=progress, workers=workers),
                 attachments(conn, files_dir, source=source, progress=progress),
             ]
             checks += [check(conn) for check in extra_checks]

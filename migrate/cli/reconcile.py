@@ -39,11 +39,13 @@ def reconcile_group() -> None:
 @click.option("--unmask", is_flag=True, help="Show personal identifiers unmasked in the report.")
 @click.option("--no-record", is_flag=True,
               help="Write nothing to the store (no reconciliation_run row, no batch marked verified).")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes reading a large source table again (default: one per core, up to 8).")
 @json_option
 @lang_option
 def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str, ...], out: str | None,
-                only: str | None, files_dir: str | None, unmask: bool, no_record: bool, as_json: bool,
-                lang: str | None) -> None:
+                only: str | None, files_dir: str | None, unmask: bool, no_record: bool, workers: int | None,
+                as_json: bool, lang: str | None) -> None:
     """Recompute every check from read-only connections and write the report; exit 3 if any fails.
 
     Exits 4 when every check passed with named warnings: an entity wholly or
@@ -74,7 +76,7 @@ def run_command(profiles: tuple[str, ...], store: str | None, sources: tuple[str
     with display() as progress:
         result = reconcile(settings.store_url, Path(out), source=only, sources=settings.sources,
                            files_dir=settings.files_dir, unmask=unmask, record=not no_record, progress=progress,
-                           lang=code)
+                           lang=code, workers=workers)
     if as_json:
         from migrate.cli import jsonout
 
