@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from adapters.sqlsource import SqlSource
 from migrate.core.errors import SourceError
@@ -47,7 +48,10 @@ def open_source(name: str, url: str) -> SqlSource:
     if not path or not Path(path).is_file():
         raise SourceError(msg("SQLite file not found: {path}", path=str(path)), source=name)
     uri = Path(path).resolve().as_uri() + "?mode=ro"
-    engine = create_engine("sqlite://", creator=lambda: _connect_ro(uri))
+    # a pool of connections any thread may take in turn (the census, the key stream, the read-ahead run in
+    # threads of their own): the pool "sqlite://" gets by default keeps one per thread and closes the oldest
+    # past five threads, even while its thread still reads through it
+    engine = create_engine("sqlite://", creator=lambda: _connect_ro(uri), poolclass=QueuePool)
     return SqlSource(name, engine, engine_name="sqlite", type_map=TYPE_MAP, is_transient=_transient,
                      raw="as-stored")
 

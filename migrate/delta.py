@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -143,21 +144,72 @@ def census(adapter, spec: EntitySpec) -> tuple[int, object | None]:
     return adapter.census(spec)
 
 
+class Census:
+    """The part's :func:`census`, taken in a thread beside the key comparison (both scan the legacy table;
+    the database's driver reads without holding the interpreter) where the source reads each query on a
+    connection of its own; a files source stages its sheet on first use, and is asked at once.
+
+    Taken before any record is read, it keeps what :func:`plan` relies on: a record changed after the
+    census's scan passed it has a ``modified`` past the watermark, and the next run reads it again.
+    """
+
+    def __init__(self, adapter, spec: EntitySpec) -> None:
+        self._taken: tuple[int, object | None] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if getattr(adapter, "engine", "") == "files":
+            self._take(adapter, spec)
+        else:
+            self._thread = threading.Thread(target=self._take, args=(adapter, spec), name="census", daemon=True)
+            self._thread.start()
+
+    def _take(self, adapter, spec: EntitySpec) -> None:
+        try:
+            self._taken = census(adapter, spec)
+        except BaseException as exc:  # raised by result(), in the caller's thread
+            self._error = exc
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self) -> tuple[int, object | None]:
+        """(count, watermark); the census's error raised here."""
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._taken is not None  # taken, or an error was
+        return self._taken
+
+
 def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, profile_sha256: str,
-         mapping_sha256: str, full: bool, margin: float, scratch: Path | None, count: int,
-         watermark: object | None, batch_size: int = 0) -> ReadPlan:
+         mapping_sha256: str, full: bool, margin: float, scratch: Path | None, census: Census,
+         batch_size: int = 0) -> ReadPlan:
     """Decide how this run reads one part, run its key comparison (marking deletions), return the plan.
 
-    Call inside the transaction that records the snapshot, with the part's :func:`census` taken first,
-    so a record changed while the run reads is read again by the next one. With ``batch_size`` a delta's
-    plan carries its batches' key ranges when the comparison can count them (:class:`Delta` ``pages``).
+    Call inside the transaction that records the snapshot, with the part's :class:`Census` begun, before
+    any record is read, so a record changed while the run reads is read again by the next one. With
+    ``batch_size`` a delta's plan carries its batches' key ranges when the comparison can count them
+    (:class:`Delta` ``pages``).
     """
+    try:
+        return _plan(conn, adapter, spec, source=source, run_id=run_id, profile_sha256=profile_sha256,
+                     mapping_sha256=mapping_sha256, full=full, margin=margin, scratch=scratch, census=census,
+                     batch_size=batch_size)
+    finally:
+        census.wait()  # the adapter stays in use until the census has ended, whatever happened here
+
+
+def _plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: int, profile_sha256: str,
+          mapping_sha256: str, full: bool, margin: float, scratch: Path | None, census: Census,
+          batch_size: int) -> ReadPlan:
     last = ledger.previous_snapshot(conn, source, spec.label, before=run_id)
     last_plan = ReadPlan.from_dict(last.read_plan) if last is not None else None
     holds = ledger.store_holds(conn, source, spec.table)
     mode: Mode = "full"
     reason, since, previous = "", None, None
     if not holds:  # nothing to compare with, nothing a watermark could leave out
+        _, watermark = census.result()
         return ReadPlan(mode, "first load" if last is None else msg("the store holds none of it yet"), watermark,
                         margin=margin, note=msg("the store holds none of it yet"))
     if full:
@@ -177,6 +229,7 @@ def plan(conn: Connection, adapter, spec: EntitySpec, *, source: str, run_id: in
         since = minus_margin(previous, margin)
     diff = compare_keys(conn, adapter, spec, source=source, run_id=run_id, since=since, scratch=scratch,
                         now=ledger.now(), max_ranges=MAX_RANGES, batch_size=batch_size)
+    count, watermark = census.result()
     if not diff.compared:  # a delta without the comparison could miss a new record with an old watermark
         if mode == "delta":
             mode, since, reason = "full", None, msg("the key comparison could not run ({note})", note=diff.note)
@@ -213,4 +266,4 @@ def minus_margin(watermark: object, margin: float) -> object:
     return watermark
 
 
-__all__ = ["MAX_RANGES", "KeyDiff", "ReadPlan", "census", "minus_margin", "plan"]
+__all__ = ["MAX_RANGES", "Census", "KeyDiff", "ReadPlan", "census", "minus_margin", "plan"]

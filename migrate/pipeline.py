@@ -304,12 +304,13 @@ def _start(settings: Settings, store: Engine, units: UnitTable,
                         if known is not None:
                             count, plan = adapter.count(spec), known
                         else:
-                            count, newest = delta.census(adapter, spec)
+                            taken = delta.Census(adapter, spec)  # beside the key comparison
                             plan = delta.plan(
                                 conn, adapter, spec, source=source.name, run_id=run_id,
                                 profile_sha256=source.profile.sha256, mapping_sha256=units.sha256,
-                                full=settings.full, margin=settings.delta_margin, scratch=None, count=count,
-                                watermark=newest, batch_size=settings.batch_size).as_dict()
+                                full=settings.full, margin=settings.delta_margin, scratch=None, census=taken,
+                                batch_size=settings.batch_size).as_dict()
+                            count = taken.result()[0]
                     except HopnhatError as exc:
                         errors[(source.name, spec.label)] = str(exc)
                         continue
