@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LEAF = 256  # aim for about this many records per segment
 _sha256 = hashlib.sha256
@@ -36,28 +36,43 @@ def segment_of(key: str, width: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) >> (32 - 4 * width)
 
 
-@dataclass
 class Segments:
-    """Count and XOR digest per segment of one side."""
+    """Count and XOR digest per segment of one side: a list slot per segment (``16 ** width`` of them), the
+    cheapest thing to add a record to; :attr:`count` and :attr:`xor` are the segments that hold any."""
 
-    width: int
-    count: dict[int, int] = field(default_factory=dict)
-    xor: dict[int, int] = field(default_factory=dict)
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._counts = [0] * (16 ** width)
+        self._xors = [0] * (16 ** width)
 
     def add(self, key: str, value: str) -> None:
         raw = key.encode("utf-8", "surrogatepass")
         seg = zlib.crc32(raw) >> (32 - 4 * self.width)
-        count = self.count
-        count[seg] = count.get(seg, 0) + 1
-        item = int.from_bytes(_sha256(raw + b"\x00" + value.encode("utf-8", "surrogatepass")).digest(), "big")
-        self.xor[seg] = self.xor.get(seg, 0) ^ item
+        self._counts[seg] += 1
+        self._xors[seg] ^= int.from_bytes(_sha256(raw + b"\x00" + value.encode("utf-8", "surrogatepass")).digest(),
+                                          "big")
+
+    def absorb(self, count: dict[int, int], xor: dict[int, int]) -> None:
+        """Add another fold's segments of the same width (records folded elsewhere: a worker's)."""
+        counts, xors = self._counts, self._xors
+        for seg, n in count.items():
+            counts[seg] += n
+            xors[seg] ^= xor[seg]
+
+    @property
+    def count(self) -> dict[int, int]:
+        return {seg: n for seg, n in enumerate(self._counts) if n}
+
+    @property
+    def xor(self) -> dict[int, int]:
+        return {seg: self._xors[seg] for seg, n in enumerate(self._counts) if n}
 
     @property
     def total(self) -> int:
-        return sum(self.count.values())
+        return sum(self._counts)
 
     def digest(self, seg: int) -> tuple[int, int]:
-        return self.count.get(seg, 0), self.xor.get(seg, 0)
+        return self._counts[seg], self._xors[seg]
 
 
 def fold(items: Iterable[tuple[str, str]], width: int) -> Segments:
@@ -69,8 +84,8 @@ def fold(items: Iterable[tuple[str, str]], width: int) -> Segments:
 
 def differing(left: Segments, right: Segments) -> list[int]:
     """Segments whose count or digest differ, in order."""
-    names = set(left.count) | set(right.count)
-    return sorted(s for s in names if left.digest(s) != right.digest(s))
+    assert left.width == right.width, "both sides fold into segments of one width"
+    return [s for s in range(16 ** left.width) if left.digest(s) != right.digest(s)]
 
 
 @dataclass(frozen=True)

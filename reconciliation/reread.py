@@ -170,10 +170,7 @@ class _Pool:
         if kind == "failed":
             raise _revived(said[1], self.source)
         assert total is not None, "a worker ends its part after every page is handed out"
-        count, xor = said[1], said[2]
-        for seg, n in count.items():
-            total.count[seg] = total.count.get(seg, 0) + n
-            total.xor[seg] = total.xor.get(seg, 0) ^ xor[seg]
+        total.absorb(said[1], said[2])
         return True
 
     def _alive(self) -> None:
