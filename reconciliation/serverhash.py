@@ -72,7 +72,7 @@ def same_snapshot(conn: Connection) -> Iterator[Connection | None]:
 def hashed_records(conn: Connection, source: str, table: str, entity: str, *,
                    parent_table: str | Mapping[str, str] | None, yield_per: int = 5000) -> Iterator[StoreRecord]:
     """What :func:`reconciliation.rebuild.store_records` gives, the rows the server's hash confirms without their
-    rebuilt record (``record`` None), every other row rebuilt in Python; in the same order."""
+    rebuilt record (``record`` None), every other row rebuilt in Python; the same rows (neither reads in an order)."""
     rows = server_hashes(conn, source, table, entity, parent_table=parent_table, yield_per=yield_per)
     if rows is None:  # a column type the server's text does not write: the Python rebuild for every row
         yield from store_records(conn, source, table, entity, parent_table=parent_table, yield_per=yield_per)
