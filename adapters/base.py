@@ -19,6 +19,13 @@ class RangeDigest:
     digest: str
 
 
+def side_by_side(adapter) -> bool:
+    """Whether reads of ``adapter`` may run at the same time, each on a connection of its own (threads,
+    processes): a database source; not a files source, which stages a sheet into its own scratch
+    database on first use (two threads would stage it twice, each process again)."""
+    return getattr(adapter, "engine", "") != "files"
+
+
 class SourceAdapter(Protocol):
     """What the pipeline needs from a legacy source.
 

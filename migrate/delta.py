@@ -49,6 +49,7 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
+from adapters.base import side_by_side
 from migrate import ledger
 from migrate.core.i18n import Language
 from migrate.core.messages import Message, msg
@@ -157,11 +158,11 @@ class Census:
         self._taken: tuple[int, object | None] | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if getattr(adapter, "engine", "") == "files":
-            self._take(adapter, spec)
-        else:
+        if side_by_side(adapter):
             self._thread = threading.Thread(target=self._take, args=(adapter, spec), name="census", daemon=True)
             self._thread.start()
+        else:
+            self._take(adapter, spec)
 
     def _take(self, adapter, spec: EntitySpec) -> None:
         try:

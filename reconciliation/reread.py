@@ -28,13 +28,14 @@ import queue
 from collections.abc import Iterable, Iterator
 
 from adapters import open_source
+from adapters.base import side_by_side
 from migrate.core.canonical import content_hash, converter
 from migrate.core.errors import HopnhatError, SourceError
 from migrate.core.messages import msg
 from migrate.core.progress import Tally
 from migrate.core.records import EntitySpec, RawRecord
 from migrate.prepare import lineage_key
-from reconciliation.digests import Segments
+from reconciliation.digests import Segments, fold
 
 PAGE = 5000            # records per page read
 PARALLEL_FROM = 50_000  # records: a smaller part is read here (starting the workers costs a second or two)
@@ -69,17 +70,14 @@ class Rereader:
         self.workers = default_workers() if workers is None else max(1, workers)
         self._pool: _Pool | None = None
 
-    def records(self, spec: EntitySpec) -> Iterator[tuple[str, str, dict]]:
+    def records(self, spec: EntitySpec, tally: Tally | None = None) -> Iterator[tuple[str, str, dict]]:
         """(key, content hash, canonical record) of every record of ``spec`` in the source, read here."""
-        return hashes(self.adapter.read(spec, after=None, batch_size=PAGE), spec)
+        return hashes(self.adapter.read(spec, after=None, batch_size=PAGE), spec, tally)
 
     def segments(self, spec: EntitySpec, width: int, expected: int, tally: Tally | None = None) -> Segments:
         """The segments of every record of ``spec`` in the source (``expected``: about how many)."""
-        if self.workers < 2 or expected < PARALLEL_FROM or getattr(self.adapter, "engine", "") == "files":
-            segments = Segments(width)
-            for key, digest, _ in hashes(self.adapter.read(spec, after=None, batch_size=PAGE), spec, tally):
-                segments.add(key, digest)
-            return segments
+        if self.workers < 2 or expected < PARALLEL_FROM or not side_by_side(self.adapter):
+            return fold(((key, digest) for key, digest, _ in self.records(spec, tally)), width)
         if self._pool is None:
             self._pool = _Pool(self.name, self.url, self.workers)
         return self._pool.segments(self.adapter, spec, width, tally)
