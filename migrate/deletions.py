@@ -49,14 +49,17 @@ def mark(conn: Connection, source: str, table: str, gone: Iterable[str], run_id:
 
 
 def mark_found(conn: Connection, source: str, table: str, gone: Select, run_id: int, now) -> int:
-    """Mark the keys ``gone`` selects (one column) that are not marked yet, in one statement; how many."""
-    keys = gone.subquery("gone")
+    """Mark the keys ``gone`` selects (one column) that are not marked yet, in one statement; how many.
+
+    The marks already there are taken away with ``EXCEPT``, which reads them once before the first
+    row is written: as ``NOT EXISTS`` against a table the planner believes empty (the first delta's),
+    PostgreSQL scanned the growing table once for every key written (10,000 marks: 0.7 s)."""
+    marked = select(source_deletion.c.source_key).where(source_deletion.c.source_system == source,
+                                                        source_deletion.c.source_table == table)
+    keys = gone.except_(marked).subquery("gone")
     key = next(iter(keys.c))
-    marked = (select(source_deletion.c.id).where(source_deletion.c.source_system == source,
-                                                 source_deletion.c.source_table == table,
-                                                 source_deletion.c.source_key == key).exists())
     rows = select(literal(source), literal(table), key, literal(run_id), literal(now, source_deletion.c.found_at.type)
-                  ).select_from(keys).where(~marked)
+                  ).select_from(keys)
     return conn.execute(insert(source_deletion).from_select(
         ["source_system", "source_table", "source_key", "run_id", "found_at"], rows)
         .execution_options(preserve_rowcount=True)).rowcount
