@@ -287,6 +287,24 @@ class KeysetPager:
             stmt = stmt.where(after_clause(self.key_columns, after))
         return stmt
 
+    def key_lines_page(self, after: Key | None, limit: int, since: object | None = None) -> Select:
+        """:meth:`keys_page` of a unique one-column integer key as one row: (COPY text, last key, keys,
+        keys that are not integers), the text a line ``key<TAB>\\N<TAB>fresh`` a key in key order, built
+        by the engine (SQLite's ``group_concat``): no Python object per key. A page with a key that is
+        not an integer (SQLite keeps any value in any column) is read again as :meth:`keys_page`."""
+        key = self.key_columns[0]
+        fresh = literal("\\N") if since is None else case(
+            (self._modified() >= _typed_watermark(self._modified(), since), "1"), else_="0")
+        page = select(key.label("k"), fresh.label("f")).select_from(self.table).order_by(key).limit(limit)
+        if self.nullable:
+            page = page.where(key.is_not(None))
+        if after is not None:
+            page = page.where(after_clause(self.key_columns, after))
+        keys = page.subquery("page")
+        line = cast(keys.c.k, String) + literal("\t\\N\t") + keys.c.f + literal("\n")
+        return select(func.group_concat(line, literal("")), func.max(keys.c.k), func.count(),
+                      func.coalesce(func.sum(case((func.typeof(keys.c.k) != "integer", 1), else_=0)), 0))
+
     def watermark(self) -> Select:
         """The newest modification time in the table: the next delta starts there."""
         return select(func.max(self._modified()))

@@ -74,9 +74,12 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
         return KeyDiff(False, msg("the {engine} adapter cannot list keys", engine=getattr(adapter, "engine", "?")))
     server = conn.dialect.name == "postgresql"
     try:
+        # the source's own text of its keys, where it writes one (no Python object per key)
+        lines = getattr(adapter, "key_lines", None)
+        text = lines(spec, batch_size=PAGE, since=since) if server and lines is not None else None
         sides = ServerKeys(conn, source, spec.table) if server else ScratchKeys(conn, source, spec.table, scratch)
         with sides:
-            total = sides.write(pages, len(spec.key))
+            total = sides.write(pages, len(spec.key)) if text is None else sides.write_lines(text)
             added = sides.added()
             unreached, retried, ranges = _ranges(sides.wanted(), max_ranges) if since is not None else (0, 0, ())
             paged = (since is not None and batch_size > 0 and len(ranges) <= max_ranges

@@ -1,7 +1,8 @@
 """The key comparison inside the store's PostgreSQL: the source's keys copied into a temporary table.
 
 The store side never leaves the server: the source's keys are streamed in with
-one COPY (text form, a line a key), and each question is one statement against
+one COPY (text form, a line a key; an SQLite source with one integer key writes
+the lines itself, see :meth:`ServerKeys.write_lines`), and each question is one statement against
 the lineage, the deletion marks and the review queue where they are. One full
 join of the source's keys with the table's lineage keys (one pass over each,
 hashed in memory: ``work_mem`` is raised for that statement alone) keeps what
@@ -17,11 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 
-from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Exists, Insert, MetaData, NestedTransaction,
+from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Exists, Identity, Insert, MetaData,
+                        NestedTransaction,
                         SmallInteger, Table, Text, exists, false, func, insert, literal_column, or_, select, text,
                         true, union_all)
+from psycopg import Copy
 from sqlalchemy.exc import DBAPIError
 
 from migrate import deletions, quarantine
@@ -33,12 +37,10 @@ from migrate.store.models import lineage
 _META = MetaData()
 
 
-def _keys_table(name: str) -> Table:
-    return Table(name, _META, Column("pos", BigInteger), Column("k", Text), Column("v", Text),
-                 Column("fresh", SmallInteger), prefixes=["TEMPORARY"])
-
-
-SOURCE_KEYS = _keys_table("hopnhat_source_keys")  # every source key, in the source's order (pos)
+# every source key, in the source's order (pos: written with the key, or numbered by the server in the
+# order the lines came, for keys written as the source's own text, see ServerKeys.write_lines)
+SOURCE_KEYS = Table("hopnhat_source_keys", _META, Column("pos", BigInteger, Identity()), Column("k", Text),
+                    Column("v", Text), Column("fresh", SmallInteger), prefixes=["TEMPORARY"])
 # what the full join found: a source key the store does not hold (pos, k, v, fresh), or a lineage key the
 # source no longer has (pos NULL, its key in ``held``)
 DIFF = Table("hopnhat_key_diff", _META, Column("pos", BigInteger), Column("k", Text), Column("v", Text),
@@ -82,17 +84,41 @@ class ServerKeys:
     def write(self, pages: Iterator[Sequence[Sequence[object]]], width: int) -> int:
         """COPY the source's keys in their order; how many were written (a key several rows share is
         set apart: left out, its position kept)."""
-        driver = self._conn.connection.driver_connection
-        if driver is None:
-            raise DBAPIError("COPY of the source keys", None, Exception("the store connection is closed"),
-                             connection_invalidated=True)
         pos = written = 0
-        with driver.cursor() as cursor, cursor.copy("COPY hopnhat_source_keys (pos, k, v, fresh) FROM STDIN") as copy:
+        with self._copy("COPY hopnhat_source_keys (pos, k, v, fresh) FROM STDIN") as copy:
             for page in pages:
                 lines = _lines(page, pos, width)
                 pos += len(page)
                 written += len(lines)
                 copy.write("".join(lines))
+        return self._written(written)
+
+    def write_lines(self, pages: Iterator[str | Sequence[Sequence[object]]]) -> int:
+        """COPY the keys of a unique one-column key as the source wrote them (``key<TAB>\\N<TAB>fresh``
+        lines, :meth:`adapters.sqlsource.SqlSource.key_lines`), the server numbering them in their order;
+        a page given as rows is written as :meth:`write` writes one. How many were written."""
+        written = 0
+        with self._copy("COPY hopnhat_source_keys (k, v, fresh) FROM STDIN") as copy:
+            for page in pages:
+                if isinstance(page, str):
+                    written += page.count("\n")
+                    copy.write(page)
+                else:
+                    lines = [line.split("\t", 1)[1] for line in _lines(page, 0, 1)]
+                    written += len(lines)
+                    copy.write("".join(lines))
+        return self._written(written)
+
+    @contextmanager
+    def _copy(self, statement: str) -> Iterator[Copy]:
+        driver = self._conn.connection.driver_connection
+        if driver is None:
+            raise DBAPIError("COPY of the source keys", None, Exception("the store connection is closed"),
+                             connection_invalidated=True)
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            yield copy
+
+    def _written(self, written: int) -> int:
         self._conn.execute(text("ANALYZE hopnhat_source_keys"))  # a fixed name: its size for the plans below
         self._retry = _inserted(self._conn, insert(RETRY).from_select(
             ["k"], quarantine.decided_keys_query(self._source, self._table)))

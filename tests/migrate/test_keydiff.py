@@ -120,3 +120,47 @@ def test_the_comparison_in_postgresql_gives_back_the_transactions_memory_setting
         adapter.close()
         engine.dispose()
     assert diff.compared and (diff.kept, diff.added, diff.deleted) == (35, 0, 0)
+
+
+INT_PROFILE = PROFILE.replace('key = ["Ma", "So"]', 'key = ["Id"]')
+
+
+def test_integer_keys_written_as_the_sources_own_text_give_the_same_answer_on_both_stores(tmp_path, store_url,
+                                                                                          monkeypatch):
+    """On a PostgreSQL store an SQLite source's integer keys reach the server as the text SQLite builds
+    (``SqlSource.key_lines``), numbered by the server in their order; a page holding a key that is not an
+    integer (an INT column keeps any value in SQLite) goes as rows. Pages of 4 keys: several of each kind."""
+    import migrate.keydiff
+
+    monkeypatch.setattr(migrate.keydiff, "PAGE", 4)
+    source = tmp_path / "legacy.sqlite"
+    db = sqlite3.connect(source, isolation_level=None)
+    db.execute('CREATE TABLE "HoSo" ("Id" INT PRIMARY KEY, "SoHoSo" TEXT, "NgayCapNhat" TEXT)')  # INT: no rowid alias
+    db.executemany('INSERT INTO "HoSo" VALUES (?, ?, ?)',
+                   [(i, f"HS-{i}", f"2025-06-{i:02d} 10:00:00") for i in (*range(1, 13), 24)] + [("x7", "HS-x7", OLD)])
+    profile = tmp_path / "keys.toml"
+    profile.write_text(INT_PROFILE, "utf-8")
+    settings = Settings.load([profile], store=store_url, files_dir=tmp_path / "files",
+                             source_urls={"keys-portal": f"sqlite:///{source}"}, environ={}, delta_margin=0)
+    assert pipeline.run(settings).results[0].counts.extracted == 14
+
+    db.execute('DELETE FROM "HoSo" WHERE "Id" IN (3, 8, \'x7\')')
+    db.executemany('INSERT INTO "HoSo" VALUES (?, ?, ?)',
+                   [(20, "HS-20", OLD), (21, "HS-21", OLD), (25, "HS-25", OLD), ("y9", "HS-y9", OLD)])
+    db.execute('UPDATE "HoSo" SET "SoHoSo" = \'HS-5b\', "NgayCapNhat" = \'2025-07-01 09:00:00\' WHERE "Id" = 5')
+    db.close()
+    second = pipeline.run(settings).results[0]
+    p = second.plan
+    assert p.mode == "delta" and p.compared
+    assert (p.kept, p.added, p.unreached, p.deleted, p.marked) == (11, 4, 4, 3, 3)
+    # in the source's order 12, 20, 21, 24, 25, y9: two ranges, 24 (held) between them
+    assert set(p.ranges) == {((20,), (21,)), ((25,), ("y9",))}
+    engine = create_engine(settings.store_url)
+    with engine.connect() as conn:
+        marked = set(conn.execute(select(source_deletion.c.source_key)).scalars())
+    result = conservation(engine)
+    engine.dispose()
+    assert marked == {"3", "8", "x7"}
+    assert result.ok, result.broken()
+    # read: the four added, 5 modified, 12 at the last watermark (read from it, inclusive)
+    assert second.counts.extracted == 6 and second.source_count == 15
