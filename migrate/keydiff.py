@@ -79,7 +79,8 @@ def compare_keys(conn: Connection, adapter, spec: EntitySpec, *, source: str, ru
         text = lines(spec, batch_size=PAGE, since=since) if server and lines is not None else None
         sides = ServerKeys(conn, source, spec.table) if server else ScratchKeys(conn, source, spec.table, scratch)
         with sides:
-            total = sides.write(pages, len(spec.key)) if text is None else sides.write_lines(text)
+            total = (sides.write_lines(text) if isinstance(sides, ServerKeys) and text is not None
+                     else sides.write(pages, len(spec.key)))
             added = sides.added()
             unreached, retried, ranges = _ranges(sides.wanted(), max_ranges) if since is not None else (0, 0, ())
             paged = (since is not None and batch_size > 0 and len(ranges) <= max_ranges

@@ -139,6 +139,8 @@ def _first_load(conn: Connection, ctx: BatchContext, entity: str, table: str,
     """
     if conn.dialect.name != "postgresql":
         return "upsert"
+    if outcomes and _in_store(conn, ctx, table, outcomes[0].prepared.source_key):
+        return "exists"  # a delta's batch of records loaded before: no copy formatted for the store to stop
     import psycopg
 
     savepoint = conn.begin_nested()
@@ -157,6 +159,13 @@ def _first_load(conn: Connection, ctx: BatchContext, entity: str, table: str,
     for o, target_id in zip(outcomes, targets):
         o.target_id = target_id
     return "copied"
+
+
+def _in_store(conn: Connection, ctx: BatchContext, table: str, source_key: str) -> bool:
+    """Whether the store holds a lineage row of this record (one probe of the lineage's unique key)."""
+    return conn.execute(select(lineage.c.id).where(
+        lineage.c.source_system == ctx.source_system, lineage.c.source_table == table,
+        lineage.c.source_key == source_key)).first() is not None
 
 
 def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
