@@ -2,16 +2,16 @@
 
 The store side never leaves the server: the source's keys are streamed in with
 one COPY (text form, a line a key; an SQLite source with one integer key writes
-the lines itself, see :meth:`ServerKeys.write_lines`), and each question is one statement against
-the lineage, the deletion marks and the review queue where they are. One full
-join of the source's keys with the table's lineage keys (one pass over each,
-hashed in memory: ``work_mem`` is raised for that statement alone) keeps what
-differs in a second temporary table, a handful of rows after a delta: the keys
-the store lacks and the keys it holds that the source no longer has, marked and
-unmarked by ``INSERT ... SELECT`` and ``DELETE`` against an indexed table of
-them. What comes back to the client is what changed, not the table. The
-temporary tables live in the run's snapshot transaction and are dropped when the
-comparison ends.
+the lines itself, see :meth:`ServerKeys.write_lines`), and each question is one
+statement against the lineage, the deletion marks and the review queue where
+they are. One full join of the source's keys with the table's lineage keys (one
+pass over each, hashed in memory: ``work_mem`` is raised for that statement
+alone) keeps what differs in a second temporary table, a handful of rows after a
+delta: the keys the store lacks and the keys it holds that the source no longer
+has, marked and unmarked by ``INSERT ... SELECT`` and ``DELETE`` against an
+indexed table of them. What comes back to the client is what changed, not the
+table. The temporary tables live in the run's snapshot transaction and are
+dropped when the comparison ends.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 
-from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Exists, Identity, Insert, MetaData,
-                        NestedTransaction,
-                        SmallInteger, Table, Text, exists, false, func, insert, literal_column, or_, select, text,
-                        true, union_all)
 from psycopg import Copy
+from sqlalchemy import (BigInteger, Column, ColumnElement, Connection, Exists, Identity, Insert, MetaData,
+                        NestedTransaction, SmallInteger, Table, Text, exists, false, func, insert, literal_column, or_,
+                        select, text, true, union_all)
 from sqlalchemy.exc import DBAPIError
 
 from migrate import deletions, quarantine
