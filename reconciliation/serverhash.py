@@ -3,13 +3,13 @@
 Reconciliation rebuilds every store row as its canonical record and hashes it
 (:mod:`reconciliation.rebuild`, SHA-256 over the record's canonical JSON,
 :func:`migrate.core.canonical.content_hash`). On a PostgreSQL store the server
-writes the same JSON text from the row's columns, field by field in sorted
-order, and takes its SHA-256 (``sha256``, PostgreSQL 11 and later) while it
+writes the same JSON text from the row's columns (one ``row_to_json`` of
+the record's fields in sorted order) and takes its SHA-256 (``sha256``, PostgreSQL 11 and later) while it
 reads the rows: the client receives keys and hashes instead of whole rows, and
 rebuilds nothing.
 
 The server's text is an exact, lossless writing of the stored values: text as
-``to_json`` escapes it (the escapes Python's JSON encoder uses), timestamps and
+``row_to_json`` escapes it (the escapes Python's JSON encoder uses), timestamps and
 dates in ISO form (a fraction only when there is one), whole numbers as they
 print, NULL as ``null``. It is not the contract, only a shortcut to it: a row
 is taken as confirmed only when the server's hash equals both hashes taken at
@@ -22,14 +22,13 @@ reported is the one the Python rebuild gives.
 
 from __future__ import annotations
 
-import json
 from itertools import chain
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Row, Date, DateTime, Integer, SmallInteger, String, Text, case, cast, func, \
-    literal, null, select
+    literal, null, select, true
 
 from migrate.core.canonical import FIELDS
 from migrate.core.entities import ALIAS, PARENT, REGISTRY, store_column
@@ -93,60 +92,56 @@ def server_hashes(conn: Connection, source: str, table: str, entity: str, *,
     parts = parts_of(parent_table)
     joined, columns = lineage_join(source, entity, parts)
     by_label = {c.name: c for c in columns}
-    digest = _digest(entity, by_label, parts)
-    if digest is None:
+    canonical = _digest(entity, by_label, parts)
+    if canonical is None:
         return None
+    fields, digest = canonical
     alias = by_label.get("alias_hash")
     stmt = (select(lineage.c.source_key, lineage.c.outcome, by_label["lineage_hash"], by_label["row_id"],
                    by_label["row_hash"], alias if alias is not None else null(),
                    case((by_label["row_id"].is_(None), None), else_=digest).label("server_hash"))
-            .select_from(joined)
+            .select_from(joined.join(fields, true()))
             .where(lineage.c.source_system == source, lineage.c.source_table == table)
             .execution_options(yield_per=yield_per))
     return chain.from_iterable(conn.execute(stmt).partitions())  # a page of rows at a time: less per row
 
 
 def _digest(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
-    """The SQL expression of the row's content hash (hex), or None when a field's type is not written here."""
-    pieces: list[Any] = []
-    for i, name in enumerate(sorted(FIELDS[entity])):
+    """The SQL expression of the row's content hash (hex), or None when a field's type is not written here.
+
+    The record's JSON is one ``row_to_json`` of a row whose columns are its fields in sorted order, named as
+    the fields (a lateral subquery of the row's own values): the server writes it in one pass, compact as the
+    canonical JSON is, instead of one ``to_json`` a field and a concatenation of them all.
+    """
+    values: list[Any] = []
+    for name in sorted(FIELDS[entity]):
         column = store_column(entity, name)
         if column == PARENT:
             value = _parent(entity, by_label, parts)
         else:
-            expr = by_label[f"a_{name}" if column == ALIAS else f"r_{column}"]
-            value = _json(expr)
+            value = _json(by_label[f"a_{name}" if column == ALIAS else f"r_{column}"])
             if value is None:
                 return None
-        pieces += [literal(("{" if i == 0 else ",") + json.dumps(name, ensure_ascii=False) + ":"), value]
-    if not pieces:
+        values.append(value.label(name))
+    if not values:
         return None
-    return func.encode(func.sha256(func.convert_to(_cat(*pieces, literal("}")), "UTF8")), "hex")
-
-
-def _cat(*pieces):
-    """``a || b || ...``: NULL when any piece is NULL (no hash, the Python rebuild)."""
-    text = pieces[0]
-    for piece in pieces[1:]:
-        text = text.op("||")(piece)
-    return text
+    fields = select(*values).correlate_except().lateral("canonical_fields")  # every column from the outer row
+    text = cast(func.row_to_json(fields.table_valued()), Text)
+    return fields, func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")
 
 
 def _json(expr):
-    """The column's value as the canonical JSON writes it; NULL (no hash: the Python rebuild) for a value
-    that has no such writing here (an infinite timestamp); None for a type not handled."""
+    """The column as ``row_to_json`` writes it the canonical way: text escaped as Python's JSON encoder does,
+    whole numbers as they print, dates in ISO form, NULL as ``null``; a timestamp in ISO form with its
+    fraction's six digits when it has one (``row_to_json`` would drop its trailing zeros). None for a type not
+    written here. A value whose writing differs (an infinite timestamp) gives a hash the row's does not
+    equal: that row is rebuilt in Python."""
     kind = expr.type
-    if isinstance(kind, _STRING):
-        return func.coalesce(cast(func.to_json(expr), Text), "null")
-    if isinstance(kind, _WHOLE):
-        return func.coalesce(cast(expr, Text), "null")
+    if isinstance(kind, (*_STRING, *_WHOLE, Date)):
+        return expr
     if isinstance(kind, DateTime) and not kind.timezone:
-        fraction = case((func.date_trunc("second", expr) == expr, ""), else_=func.to_char(expr, ".US"))
-        return case((expr.is_(None), "null"),
-                    (func.isfinite(expr), _cat(literal('"'), func.to_char(expr, _CLOCK), fraction, literal('"'))))
-    if isinstance(kind, Date):
-        return case((expr.is_(None), "null"),
-                    (func.isfinite(expr), _cat(literal('"'), func.to_char(expr, "YYYY-MM-DD"), literal('"'))))
+        return case((func.date_trunc("second", expr) != expr, func.to_json(func.to_char(expr, _CLOCK + ".US"))),
+                    else_=func.to_json(expr))
     return None
 
 
@@ -157,9 +152,8 @@ def _parent(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
     assert link is not None  # a parent field belongs to an entity with a parent link
     key = by_label["parent_key"]
     if REGISTRY[link.entity].merges:
-        named = [(by_label["parent_table"] == t, _cat(literal(f"{label}:"), key))
+        named = [(by_label["parent_table"] == t, literal(f"{label}:").op("||")(key))
                  for t, label in sorted(parts.items()) if label != MAIN_ACCOUNT]
         key = case(*named, else_=key) if named else key
-    value = case((by_label["rule"] == WALK_IN, None), else_=key)
-    return func.coalesce(cast(func.to_json(value), Text), "null")
+    return case((by_label["rule"] == WALK_IN, None), else_=key)
 

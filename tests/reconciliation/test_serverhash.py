@@ -77,7 +77,8 @@ def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store, tmp_
         conn.execute(update(account).where(account.c.id == person.id).values(
             birth_date=dt.date(987, 1, 2), full_name="Nguyễn Văn \"A\"", created_at=dt.datetime(2024, 1, 1)))
         case = conn.execute(select(dossier.c.id, dossier.c.source_system, dossier.c.source_key).order_by(dossier.c.id).limit(1)).one()
-        conn.execute(update(dossier).where(dossier.c.id == case.id).values(finished_at=None, address=ODD_TEXT))
+        conn.execute(update(dossier).where(dossier.c.id == case.id).values(
+            finished_at=None, address=ODD_TEXT, received_at=dt.datetime(2025, 1, 2, 3, 4, 5, 500000)))  # a fraction's trailing zeros
     changed = {"dossier_event": (event.source_system, event.source_key),
                "account": (person.source_system, person.source_key),
                "dossier": (case.source_system, case.source_key)}
