@@ -34,7 +34,7 @@ from migrate.core.i18n import Language, language
 from migrate.core.messages import N_
 from migrate.core.progress import Progress, Tally
 from migrate.store.models import source_snapshot
-from reconciliation import digests, reread, serverhash
+from reconciliation import digests, reread, serverfold, serverhash
 from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, orphan_rows, store_records
 
 log = logging.getLogger(__name__)
@@ -251,17 +251,29 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
     gone = set(deletions.keys(conn, t.source, t.table))  # as many as the source deleted since loading
     t.deleted_in_source = len(gone)
 
+    def check(rec: StoreRecord) -> None:
+        t.records += 1
+        _check_inside(result, t, rec)
+        if compare and rec.source_key not in gone:
+            store_side.add(rec.source_key, rec.digest_value)
+        if t.records % TICK == 0:
+            rehashed.set(t.records)
+
     def rehash(store: Connection) -> None:
-        # the rows the store's server confirms by its own hash of them are not rebuilt here (serverhash)
+        # the records the store's server confirms are counted and folded there (serverfold), or at least
+        # hashed there (serverhash): not rebuilt here
+        if serverfold.available(store):
+            folded = serverfold.fold(store, t.source, t.table, t.entity, parent_table=parent_table,
+                                     into=store_side if compare else None, each=check)
+            if folded is not None:
+                t.records += folded[0]
+                t.rows += folded[1]
+                rehashed.set(t.records)
+                return
         checked = (serverhash.hashed_records(store, t.source, t.table, t.entity, parent_table=parent_table)
                    if serverhash.available(store) else stored())
         for rec in checked:
-            t.records += 1
-            _check_inside(result, t, rec)
-            if compare and rec.source_key not in gone:
-                store_side.add(rec.source_key, rec.digest_value)
-            if t.records % TICK == 0:
-                rehashed.set(t.records)
+            check(rec)
         rehashed.set(t.records)
 
     def read_again() -> digests.Segments:
@@ -291,14 +303,14 @@ def _table(conn: Connection, result: ContentResult, t: TableContent, parent_tabl
     source_records: dict[str, dict] = {}
     source_open: dict[str, str] = {}
     for key, digest, record in reader.records(spec):
-        if digests.segment_of(key, width) in wanted:
+        if digests.segment_of(key, digest, width) in wanted:
             source_open[key] = digest
             source_records[key] = record
     store_open: dict[str, StoreRecord] = {r.source_key: r for r in stored()
-                                          if digests.segment_of(r.source_key, width) in wanted
+                                          if digests.segment_of(r.source_key, r.digest_value, width) in wanted
                                           and r.source_key not in gone}
     for key, row_id in orphans:
-        if digests.segment_of(key, width) in wanted:
+        if digests.segment_of(key, "row-without-lineage", width) in wanted:
             store_open[key] = StoreRecord(key, "loaded", "", row_id, None, None, None, "row-without-lineage")
     shown = 0
     for diff in digests.compare_keys(source_open, {k: r.digest_value for k, r in store_open.items()}):

@@ -1,21 +1,22 @@
 """Segment digests: compare two large sets of (key, hash) without bringing them together.
 
-Each side streams its records once and folds them into segments: a segment
-is the set of keys whose CRC-32 starts with the same bits (``width`` hex
-digits), so both sides put a key in the same segment whatever order or engine
-they read in.
-A segment keeps a count and the XOR of ``sha256(key, hash)`` over its
-records: two segments with the same count and digest hold the same records
-with the same content (up to a 2^-256 chance). Only the segments that differ
-are opened, on a second pass: their keys and hashes are listed on both sides
-and compared key by key. Memory stays bounded by the number of segments plus
+Each side streams its records once and folds them into segments. A record's
+term is ``sha256(key, 0, hash)``; its segment is the first ``width`` hex digits
+of the term, so both sides put a record in the same segment whatever order or
+engine they read in (a PostgreSQL store computes it in its server,
+:mod:`reconciliation.serverhash`).
+A segment keeps a count and the XOR of its records' terms: two segments with
+the same count and digest hold the same records with the same content (up to a
+2^-256 chance). A record whose content differs has another term, so it falls
+in a segment of its own on each side, and both differ. Only the segments that
+differ are opened, on a second pass: their keys and hashes are listed on both
+sides and compared key by key (a changed record is in both lists). Memory stays bounded by the number of segments plus
 the records of the differing segments, not by the size of the tables.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -31,9 +32,15 @@ def segment_width(expected: int) -> int:
     return width
 
 
-def segment_of(key: str, width: int) -> int:
-    """The segment of ``key``: the first ``width`` hex digits of its CRC-32."""
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) >> (32 - 4 * width)
+def term(key: str, value: str) -> int:
+    """A record's term: ``sha256(key, 0, value)`` (UTF-8) as a 256-bit number."""
+    return int.from_bytes(_sha256(key.encode("utf-8", "surrogatepass") + b"\x00"
+                                  + value.encode("utf-8", "surrogatepass")).digest(), "big")
+
+
+def segment_of(key: str, value: str, width: int) -> int:
+    """The segment of a record: the first ``width`` hex digits of its term."""
+    return term(key, value) >> (256 - 4 * width)
 
 
 class Segments:
@@ -42,15 +49,16 @@ class Segments:
 
     def __init__(self, width: int) -> None:
         self.width = width
+        self._shift = 256 - 4 * width
         self._counts = [0] * (16 ** width)
         self._xors = [0] * (16 ** width)
 
     def add(self, key: str, value: str) -> None:
-        raw = key.encode("utf-8", "surrogatepass")
-        seg = zlib.crc32(raw) >> (32 - 4 * self.width)
+        t = int.from_bytes(_sha256(key.encode("utf-8", "surrogatepass") + b"\x00"
+                                   + value.encode("utf-8", "surrogatepass")).digest(), "big")  # term(), inline
+        seg = t >> self._shift
         self._counts[seg] += 1
-        self._xors[seg] ^= int.from_bytes(_sha256(raw + b"\x00" + value.encode("utf-8", "surrogatepass")).digest(),
-                                          "big")
+        self._xors[seg] ^= t
 
     def absorb(self, count: dict[int, int], xor: dict[int, int]) -> None:
         """Add another fold's segments of the same width (records folded elsewhere: a worker's)."""

@@ -92,7 +92,7 @@ def server_hashes(conn: Connection, source: str, table: str, entity: str, *,
     parts = parts_of(parent_table)
     joined, columns = lineage_join(source, entity, parts)
     by_label = {c.name: c for c in columns}
-    canonical = _digest(entity, by_label, parts)
+    canonical = canonical_hash(entity, by_label, parts)
     if canonical is None:
         return None
     fields, digest = canonical
@@ -106,8 +106,9 @@ def server_hashes(conn: Connection, source: str, table: str, entity: str, *,
     return chain.from_iterable(conn.execute(stmt).partitions())  # a page of rows at a time: less per row
 
 
-def _digest(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
-    """The SQL expression of the row's content hash (hex), or None when a field's type is not written here.
+def canonical_hash(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
+    """The lateral row of the record's fields and the SQL expression of its content hash (hex) over it, or None
+    when a field's type is not written here.
 
     The record's JSON is one ``row_to_json`` of a row whose columns are its fields in sorted order, named as
     the fields (a lateral subquery of the row's own values): the server writes it in one pass, compact as the
