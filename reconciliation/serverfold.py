@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import ColumnElement, Connection, Integer, LargeBinary, and_, case, cast, false, func, literal, not_, null, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Integer, LargeBinary, and_, case, cast, false, func, literal, not_, null, or_, select
 from sqlalchemy.dialects.postgresql import BIT
 
 from migrate.core.entities import REGISTRY
 from migrate.store.models import lineage, source_deletion
 from reconciliation.digests import Segments
-from reconciliation.rebuild import StoreRecord, lineage_join, parts_of, store_records
-from reconciliation.serverhash import canonical_hash
+from reconciliation.rebuild import StoreRecord, store_records
+from reconciliation.serverhash import hashed_join
 
 CHUNK = 1000  # keys of records the server does not confirm, rebuilt in Python per statement
 _GONE, _OPEN = -1, -2  # group numbers: deleted in the source (counted only); not confirmed (one row per key)
@@ -46,13 +46,10 @@ def fold(conn: Connection, source: str, table: str, entity: str, *, parent_table
     """Fold one source table's confirmed records into ``into`` (None: count them only) and hand every other
     record, rebuilt, to ``each``; the confirmed records' (lineage rows, entity rows). None, having done
     nothing, when a field's type is not written by the server."""
-    parts = parts_of(parent_table)
-    joined, columns = lineage_join(source, entity, parts)
-    by_label = {c.name: c for c in columns}
-    canonical = canonical_hash(entity, by_label, parts)
-    if canonical is None:
+    hashed_rows = hashed_join(source, entity, parent_table)
+    if hashed_rows is None:
         return None
-    fields, digest = canonical
+    joined, by_label, digest = hashed_rows
     row_id, row_hash, hashed = by_label["row_id"], by_label["row_hash"], by_label["lineage_hash"]
     outcome = lineage.c.outcome
     confirmed: ColumnElement[bool] = case((row_id.is_(None), outcome != "loaded"),
@@ -64,7 +61,7 @@ def fold(conn: Connection, source: str, table: str, entity: str, *, parent_table
                  source_deletion.c.source_key == lineage.c.source_key)
     checked = (select(lineage.c.source_key, hashed.label("hashed"), row_id.label("row_id"),
                       func.coalesce(confirmed, false()).label("ok"), source_deletion.c.source_key.is_not(None).label("gone"))
-               .select_from(joined.join(fields, true()).outerjoin(source_deletion, marks))
+               .select_from(joined.outerjoin(source_deletion, marks))
                .where(lineage.c.source_system == source, lineage.c.source_table == table)
                .offset(0)  # a fence: each row's hash computed once, not once for each use of ``ok``
                .subquery("checked"))

@@ -89,6 +89,25 @@ def server_hashes(conn: Connection, source: str, table: str, entity: str, *,
                   parent_table: str | Mapping[str, str] | None, yield_per: int = 5000) -> Iterator[Row] | None:
     """Per lineage row of the table: (source_key, outcome, lineage_hash, row_id, row_hash, alias_hash, the
     server's hash of the entity row); None when a field's type is not written here."""
+    hashed = hashed_join(source, entity, parent_table)
+    if hashed is None:
+        return None
+    joined, by_label, digest = hashed
+    alias = by_label.get("alias_hash")
+    stmt = (select(lineage.c.source_key, lineage.c.outcome, by_label["lineage_hash"], by_label["row_id"],
+                   by_label["row_hash"], alias if alias is not None else null(),
+                   case((by_label["row_id"].is_(None), None), else_=digest).label("server_hash"))
+            .select_from(joined)
+            .where(lineage.c.source_system == source, lineage.c.source_table == table)
+            .execution_options(yield_per=yield_per))
+    return chain.from_iterable(conn.execute(stmt).partitions())  # a page of rows at a time: less per row
+
+
+def hashed_join(source: str, entity: str, parent_table: str | Mapping[str, str] | None
+                ) -> tuple[Any, dict[str, Any], Any] | None:
+    """The lineage joined to the entity rows (:func:`reconciliation.rebuild.lineage_join`) and to each row's
+    canonical fields, the join's columns by label, and the SQL expression of the row's content hash; None when
+    a field's type is not written here."""
     parts = parts_of(parent_table)
     joined, columns = lineage_join(source, entity, parts)
     by_label = {c.name: c for c in columns}
@@ -96,14 +115,7 @@ def server_hashes(conn: Connection, source: str, table: str, entity: str, *,
     if canonical is None:
         return None
     fields, digest = canonical
-    alias = by_label.get("alias_hash")
-    stmt = (select(lineage.c.source_key, lineage.c.outcome, by_label["lineage_hash"], by_label["row_id"],
-                   by_label["row_hash"], alias if alias is not None else null(),
-                   case((by_label["row_id"].is_(None), None), else_=digest).label("server_hash"))
-            .select_from(joined.join(fields, true()))
-            .where(lineage.c.source_system == source, lineage.c.source_table == table)
-            .execution_options(yield_per=yield_per))
-    return chain.from_iterable(conn.execute(stmt).partitions())  # a page of rows at a time: less per row
+    return joined.join(fields, true()), by_label, digest
 
 
 def canonical_hash(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):

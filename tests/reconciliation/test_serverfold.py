@@ -5,30 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import delete, insert, select, update
 
-from migrate import pipeline
-from migrate.core.entities import ENTITIES, REGISTRY
-from migrate.demo.flow import demo_settings
+from migrate.core.entities import ENTITIES
 from migrate.store import schema
-from migrate.store.models import account_alias, dossier, dossier_event, lineage, migration_run, source_deletion, \
-    source_snapshot
+from migrate.store.models import account_alias, dossier, dossier_event, lineage, migration_run, source_deletion
 from reconciliation import digests
-from reconciliation.rebuild import StoreRecord, account_parts, entity_tables, store_records
+from reconciliation.rebuild import StoreRecord, store_records
 from reconciliation.serverfold import available, fold
-
-
-def _tables(conn):
-    """(source, entity, table, parent_table) of every part the store holds."""
-    for name in conn.execute(select(source_snapshot.c.source_system).distinct()).scalars():
-        tables = entity_tables(conn, name)
-        for entity in ENTITIES:
-            for table in tables.get(entity, []):
-                link = REGISTRY[entity].parent
-                parent = (account_parts(conn, name) if link and REGISTRY[link.entity].merges
-                          else tables.get(link.entity, [None])[0] if link else None)
-                yield name, entity, table, parent
+from tests.reconciliation.conftest import store_parts
 
 
 def _python_side(conn, source, entity, table, parent, width, gone):
@@ -57,19 +42,12 @@ def _server_side(conn, source, entity, table, parent, width, gone):
     return segments, records, rows, opened
 
 
-@pytest.fixture
-def demo_store(pg_store, demo_portals, tmp_path):
-    settings = demo_settings(demo_portals, pg_store, tmp_path / "files", batch_size=200)
-    assert pipeline.run(settings).ok
-    return settings
-
-
-def test_the_server_folds_every_untouched_record_as_the_python_rebuild_does(demo_store):
-    engine = schema.connect(demo_store.store_url)
+def test_the_server_folds_every_untouched_record_as_the_python_rebuild_does(pg_demo_store):
+    engine = schema.connect(pg_demo_store.store_url)
     folded_entities = set()
     with engine.connect() as conn:
         assert available(conn)
-        for source, entity, table, parent in _tables(conn):
+        for source, entity, table, parent in store_parts(conn):
             python, records, rows = _python_side(conn, source, entity, table, parent, 2, set())
             server, s_records, s_rows, opened = _server_side(conn, source, entity, table, parent, 2, set())
             assert opened == []  # every record confirmed by the server
@@ -80,8 +58,8 @@ def test_the_server_folds_every_untouched_record_as_the_python_rebuild_does(demo
     assert folded_entities == set(ENTITIES)
 
 
-def test_records_the_server_does_not_confirm_come_back_rebuilt_and_the_deleted_are_counted_not_folded(demo_store):
-    engine = schema.connect(demo_store.store_url)
+def test_records_the_server_does_not_confirm_come_back_rebuilt_and_the_deleted_are_counted_not_folded(pg_demo_store):
+    engine = schema.connect(pg_demo_store.store_url)
     with engine.begin() as conn:
         events = conn.execute(select(dossier_event.c.id, dossier_event.c.source_system, dossier_event.c.source_table,
                                      dossier_event.c.source_key).order_by(dossier_event.c.id).limit(3)).all()
@@ -107,7 +85,7 @@ def test_records_the_server_does_not_confirm_come_back_rebuilt_and_the_deleted_a
                 ("dossier", case.source_system, case.source_key)}
     handed_back = set()
     with engine.connect() as conn:
-        for source, entity, table, parent in _tables(conn):
+        for source, entity, table, parent in store_parts(conn):
             deleted = {gone.source_key} if (source, table) == (gone.source_system, gone.source_table) else set()
             python, records, rows = _python_side(conn, source, entity, table, parent, 2, deleted)
             server, s_records, s_rows, opened = _server_side(conn, source, entity, table, parent, 2, deleted)
@@ -121,11 +99,11 @@ def test_records_the_server_does_not_confirm_come_back_rebuilt_and_the_deleted_a
     assert handed_back == expected
 
 
-def test_without_segments_the_server_counts_and_hands_back_the_same_records(demo_store):
+def test_without_segments_the_server_counts_and_hands_back_the_same_records(pg_demo_store):
     """A reconciliation with no source to compare: the records counted, none folded."""
-    engine = schema.connect(demo_store.store_url)
+    engine = schema.connect(pg_demo_store.store_url)
     with engine.connect() as conn:
-        for source, entity, table, parent in _tables(conn):
+        for source, entity, table, parent in store_parts(conn):
             _, records, rows = _python_side(conn, source, entity, table, parent, 1, set())
             opened: list[StoreRecord] = []
             assert fold(conn, source, table, entity, parent_table=parent, into=None, each=opened.append) == (

@@ -4,48 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from migrate import pipeline
 from migrate.core.canonical import content_hash
-from migrate.core.entities import ENTITIES, REGISTRY
-from migrate.demo.flow import demo_settings
+from migrate.core.entities import ENTITIES
 from migrate.store import schema
-from migrate.store.models import account, dossier, dossier_event, source_snapshot
-from reconciliation.rebuild import account_parts, entity_tables, store_records
+from migrate.store.models import account, dossier, dossier_event
+from reconciliation.rebuild import store_records
 from reconciliation.runner import reconcile
 from reconciliation.serverhash import available, hashed_records, server_hashes
+from tests.reconciliation.conftest import store_parts
 
 ODD_TEXT = 'q"uote \\ back\tslash\nline \x01 ư Hà Nội \u2028 /slash'  # every escape the JSON writing has
 
 
-def _tables(conn):
-    """(source, entity, table, parent_table) of every part the store holds."""
-    for name in conn.execute(select(source_snapshot.c.source_system).distinct()).scalars():
-        tables = entity_tables(conn, name)
-        for entity in ENTITIES:
-            for table in tables.get(entity, []):
-                link = REGISTRY[entity].parent
-                parent = (account_parts(conn, name) if link and REGISTRY[link.entity].merges
-                          else tables.get(link.entity, [None])[0] if link else None)
-                yield name, entity, table, parent
-
-
-@pytest.fixture
-def demo_store(pg_store, demo_portals, tmp_path):
-    settings = demo_settings(demo_portals, pg_store, tmp_path / "files", batch_size=200)
-    assert pipeline.run(settings).ok
-    return settings
-
-
-def test_the_server_confirms_every_untouched_row_with_the_pythons_hash(demo_store):
-    engine = schema.connect(demo_store.store_url)
+def test_the_server_confirms_every_untouched_row_with_the_pythons_hash(pg_demo_store):
+    engine = schema.connect(pg_demo_store.store_url)
     seen = set()
     with engine.connect() as conn:
         assert available(conn)
-        for source, entity, table, parent in _tables(conn):
+        for source, entity, table, parent in store_parts(conn):
             python = list(store_records(conn, source, table, entity, parent_table=parent))
             server = list(hashed_records(conn, source, table, entity, parent_table=parent))
             # both read the lineage joined to the rows without an order (reconciliation folds them into segments,
@@ -63,11 +42,11 @@ def test_the_server_confirms_every_untouched_row_with_the_pythons_hash(demo_stor
     assert seen == set(ENTITIES)  # every entity's writing was exercised
 
 
-def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store, tmp_path):
+def test_the_servers_writing_of_odd_values_is_the_canonical_one(pg_demo_store, tmp_path):
     """Rows changed to values every part of the writing must get right hash, in the server, to the Python
     rebuild's hash of the same row; they are not confirmed (they differ from extraction) and the
     reconciliation names them as before."""
-    engine = schema.connect(demo_store.store_url)
+    engine = schema.connect(pg_demo_store.store_url)
     with engine.begin() as conn:
         event = conn.execute(select(dossier_event.c.id, dossier_event.c.source_system, dossier_event.c.source_key)
                              .order_by(dossier_event.c.id).limit(1)).one()
@@ -83,7 +62,7 @@ def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store, tmp_
                "account": (person.source_system, person.source_key),
                "dossier": (case.source_system, case.source_key)}
     with engine.connect() as conn:
-        for source, entity, table, parent in _tables(conn):
+        for source, entity, table, parent in store_parts(conn):
             if entity not in ("account", "dossier", "dossier_event"):
                 continue
             rows = server_hashes(conn, source, table, entity, parent_table=parent)
@@ -96,8 +75,8 @@ def test_the_servers_writing_of_odd_values_is_the_canonical_one(demo_store, tmp_
                    if (source, r.source_key) == changed[entity] and r.row_id is not None]
             assert all(r.record is not None for r in odd)  # not confirmed: rebuilt in Python
     engine.dispose()
-    result = reconcile(demo_store.store_url, tmp_path / "report", sources=demo_store.sources,
-                       files_dir=demo_store.files_dir)
+    result = reconcile(pg_demo_store.store_url, tmp_path / "report", sources=pg_demo_store.sources,
+                       files_dir=pg_demo_store.files_dir)
     assert not result.ok
     kinds = {(p.source, p.key, p.kind) for p in result.content.problems}
     assert {(*k, "row-changed") for k in changed.values()} <= kinds
