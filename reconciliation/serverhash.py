@@ -111,14 +111,14 @@ def hashed_join(source: str, entity: str, parent_table: str | Mapping[str, str] 
     parts = parts_of(parent_table)
     joined, columns = lineage_join(source, entity, parts)
     by_label = {c.name: c for c in columns}
-    canonical = canonical_hash(entity, by_label, parts)
+    canonical = _canonical_hash(entity, by_label, parts)
     if canonical is None:
         return None
     fields, digest = canonical
     return joined.join(fields, true()), by_label, digest
 
 
-def canonical_hash(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
+def _canonical_hash(entity: str, by_label: Mapping[str, Any], parts: Mapping[str, str]):
     """The lateral row of the record's fields and the SQL expression of its content hash (hex) over it, or None
     when a field's type is not written here.
 
