@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from adapters.base import RangeDigest
 from migrate.core.records import EntitySpec, Key, RawRecord, jsonable, rows_digest
-from adapters.keyset import KeysetPager, RawRead, bounds, pages, resolve_column
+from adapters.keyset import KeysetPager, RawRead, resolve_column
+from adapters.paging import bounds, pages
 from adapters.text import TextRepair
 from migrate.core.errors import ConfigError, RetryableError, SourceError
 from migrate.core.messages import msg
