@@ -71,6 +71,7 @@ class _Outcome:
     rejection: Rejection | None = None
     match: Match | None = None
     place: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
+    lineage_id: int | None = None  # its lineage row, reserved by a first load's copy
 
 
 def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
@@ -96,7 +97,8 @@ def load_batch(conn: Connection, ctx: BatchContext, entity: str, table: str,
                        [o.row for o in outcomes if o.outcome == "loaded" and o.row is not None], ctx.remaps)
     held = [index.Held(o.prepared.source_key, o.outcome, o.target_id, o.row,
                        o.prepared.record.get(named) if (named := _ALIAS_NAMES.get(entity)) else None,
-                       o.prepared.raw.payload if o.outcome == "quarantined" else None) for o in outcomes]
+                       o.prepared.raw.payload if o.outcome == "quarantined" else None, o.lineage_id)
+            for o in outcomes]
     changed = index.note_batch(conn, ctx.source_system, table, entity, held, ctx.raw_columns, fresh=fresh)
     if identifiers is not None:
         identifiers.update(changed)
@@ -156,8 +158,8 @@ def _first_load(conn: Connection, ctx: BatchContext, entity: str, table: str,
                      id=str(ctx.batch_id), error=store_message(exc)))
         return "refused"
     savepoint.commit()
-    for o, target_id in zip(outcomes, targets):
-        o.target_id = target_id
+    for o, (target_id, lineage_id) in zip(outcomes, targets):
+        o.target_id, o.lineage_id = target_id, lineage_id
     return "copied"
 
 
@@ -169,10 +171,10 @@ def _in_store(conn: Connection, ctx: BatchContext, table: str, source_key: str) 
 
 
 def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
-                outcomes: Sequence[_Outcome]) -> list[int | None]:
+                outcomes: Sequence[_Outcome]) -> list[tuple[int | None, int]]:
     """COPY the lineage rows with their remap decisions (first: a key already in the store stops the copy at
-    once), the entity rows with ids reserved beforehand, the aliases, quarantine and review rows; each
-    outcome's target id."""
+    once), the entity rows, both with ids reserved beforehand, the aliases, quarantine and review rows; each
+    outcome's target id and lineage id."""
     definition = REGISTRY[entity]
     target = definition.store_table
     loaded = [o for o in outcomes if o.outcome == "loaded"]
@@ -180,8 +182,10 @@ def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
     targets = [ids[o.prepared.source_key] if o.outcome == "loaded"
                else ids[o.batch_target] if o.outcome == "merged" and o.batch_target is not None
                else o.target_id for o in outcomes]
-    copy_tuples(conn, lineage, LINEAGE_COLUMNS,
-                (_lineage_row(ctx, table, entity, o, t) for o, t in zip(outcomes, targets)), binary=True)
+    lineage_ids = reserve_ids(conn, lineage, len(outcomes))  # the old-identifier index is keyed by them
+    copy_tuples(conn, lineage, ("id", *LINEAGE_COLUMNS),
+                ((i, *_lineage_row(ctx, table, entity, o, t)) for i, o, t in zip(lineage_ids, outcomes, targets)),
+                binary=True)
     if loaded:
         names = tuple(loaded[0].row or ())
         values = itemgetter(*names) if len(names) > 1 else lambda row: tuple(row[n] for n in names)
@@ -200,7 +204,7 @@ def _copy_first(conn: Connection, ctx: BatchContext, entity: str, table: str,
     upsert(conn, review_item, [r for o in outcomes for r in _reviews(ctx, table, o)],
            keys=("kind", "source_system", "source_table", "source_key"), changed=("reason",),
            update=("reason", "candidates", "context"))
-    return targets
+    return list(zip(targets, lineage_ids))
 
 
 def _write_entities(conn: Connection, ctx: BatchContext, target, table: str, live: Sequence[_Outcome],
@@ -256,7 +260,7 @@ class Statistics:
         tables = [t for t in tables if not self._known_larger(conn, t)]
         for table in [*tables, *(c for t in tables for c in _COMPANIONS.get(t, ()))]:
             # store table and column names from the models, never input
-            columns = ("kind", *LOOKUP_COLUMNS) if table == review_item.name else LOOKUP_COLUMNS
+            columns = _LOOKED_UP_BY.get(table, LOOKUP_COLUMNS)
             conn.execute(text(f"ANALYZE {quote(table)} ({', '.join(quote(c) for c in columns)})"))
             if table in tables:
                 self._analyzed[table] = self._analyzed.get(table, 0) + self._written.pop(table, 0)
@@ -277,8 +281,9 @@ _FIELD_TYPE = quarantine.c.field.type
 assert isinstance(_FIELD_TYPE, String)
 FIELD_LENGTH = _FIELD_TYPE.length
 LOOKUP_COLUMNS = ("source_system", "source_table", "source_key")  # what lookups by source key filter on
+_LOOKED_UP_BY = {review_item.name: ("kind", *LOOKUP_COLUMNS), old_identifier.name: ("lineage_id",)}
 # Tables that grow in step with another and are refreshed with it: each lineage row brings its
-# record's old identifiers (a reloaded batch looks them up by source key).
+# record's old identifiers (a reloaded batch looks them up by lineage id).
 _COMPANIONS = {lineage.name: (old_identifier.name,)}
 
 

@@ -221,11 +221,11 @@ def _index_state(conn: Connection) -> IndexState:
     missing = conn.execute(
         select(func.count()).select_from(lineage)
         .where(L.entity.in_(list(ID_KINDS)), L.outcome.in_(["loaded", "merged", "quarantined"]),
-               ~exists().where(_same(old_identifier, lineage), o.kind == id_kind))).scalar_one()
+               ~exists().where(o.lineage_id == L.id, o.kind == id_kind))).scalar_one()
     outdated = conn.execute(
         select(func.count()).select_from(old_identifier)
         .where(o.state == "quarantined",
-               ~exists().where(_same(lineage, old_identifier), L.outcome == "quarantined"))).scalar_one()
+               ~exists().where(L.id == o.lineage_id, L.outcome == "quarantined"))).scalar_one()
     for e in REGISTRY.values():
         if not e.key_kind and not e.identifier_fields():
             continue  # the index points at no row of it

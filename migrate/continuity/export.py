@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, String, cast, func, literal, select
+from sqlalchemy import Connection, Engine, String, cast, func, literal, select, tuple_
 
 from migrate.continuity.accounts import ACCOUNT_COLUMNS, RESET_COLUMNS, old_accounts
 from migrate.continuity.config import ContinuityConfig
@@ -155,15 +155,18 @@ def _norm(m: Match) -> str:
 
 
 def _chunks(store: Engine):
+    """The index in its key's order (its records' lineage order), a chunk at a time."""
     o = old_identifier.c
-    last = 0
+    key = tuple_(o.lineage_id, o.kind)
+    last: tuple | None = None
     while True:
         with store.connect() as conn:
-            rows = conn.execute(select(old_identifier).where(o.id > last).order_by(o.id).limit(CHUNK)).all()
+            stmt = select(old_identifier).order_by(o.lineage_id, o.kind).limit(CHUNK)
+            rows = conn.execute(stmt if last is None else stmt.where(key > tuple_(*last))).all()
             if not rows:
                 return
             matches = resolve(conn, rows)
-        last = rows[-1].id
+        last = (rows[-1].lineage_id, rows[-1].kind)
         yield matches
 
 

@@ -31,7 +31,7 @@ from adapters.profiles import SourceProfile
 from migrate.continuity.identifiers import MAX_LENGTH, normalize
 from migrate.core.entities import REGISTRY
 from migrate.core.i18n import Language, language
-from migrate.core.messages import Message, msg, say
+from migrate.core.messages import N_, Message, msg, say
 from migrate.core.progress import Progress, Tally
 from migrate.store.limits import storable_reason
 from migrate.store.models import (
@@ -50,7 +50,8 @@ from migrate.store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
-KEY = ("source_system", "source_table", "source_key", "kind")
+KEY = ("lineage_id", "kind")  # the record's lineage row names it: one narrow key (store revision 0009)
+_SOURCE = ("source_system", "source_table", "source_key")  # the record's source key, kept for reading
 _PAYLOAD = ("value", "normalized", "state", "target_table", "target_id")
 CHUNK = 5000
 
@@ -89,6 +90,7 @@ class IndexReport:
     updated: int
     deleted: int
     seconds: float
+    unlinked: int = 0  # store rows with no lineage row: their identifiers cannot be indexed
 
     def headline(self) -> Message:
         """The summary's first line (also the log's)."""
@@ -100,8 +102,15 @@ class IndexReport:
         """What ``hopnhat continuity index`` prints, in ``lang`` (English by default); kinds stay machine names."""
         lang = lang or language()
         lines = [say(self.headline(), lang)]
+        if self.unlinked:
+            lines.append(say(UNLINKED.format(n=lang.number(self.unlinked)), lang))
         lines += [f"  {kind:<22}{lang.number(n):>10}" for kind, n in sorted(self.counts.items())]
         return "\n".join(lines)
+
+
+# a store row with no lineage row (a store changed by hand): its record's identifiers have no key in the index
+UNLINKED = N_("  not indexed: {n} store rows have no lineage row (the store was changed outside hopnhat; "
+              "see hopnhat reconcile)")
 
 
 def _text(value: object) -> str | None:
@@ -188,17 +197,22 @@ def refresh(store: Engine, profiles: Sequence[SourceProfile] = (), *,
         counts: dict[str, int] = dict(conn.execute(select(old_identifier.c.kind, func.count())
                                                    .group_by(old_identifier.c.kind)).all())
     report = IndexReport({k: int(n) for k, n in counts.items()}, tally["inserted"], tally["updated"],
-                         tally["deleted"], time.monotonic() - started)
+                         tally["deleted"], time.monotonic() - started, tally["unlinked"])
     log.info(report.headline())
     return report
 
 
 def _chunk(conn: Connection, family: _Family, after: int) -> Sequence[Any]:
+    """The family's next rows after id ``after``, each with its record's lineage id (None: no lineage row)."""
     t = family.table
     cols = [t.c.id, t.c.source_system, t.c.source_table, t.c.source_key, *(t.c[c] for c in family.columns)]
-    stmt = select(*cols).where(t.c.id > after).order_by(t.c.id).limit(CHUNK)
+    L = lineage.alias("record")
+    stmt = (select(*cols, L.c.id.label("lineage_id"))
+            .select_from(t.outerjoin(L, (L.c.source_system == t.c.source_system)
+                                     & (L.c.source_table == t.c.source_table) & (L.c.source_key == t.c.source_key)))
+            .where(t.c.id > after).order_by(t.c.id).limit(CHUNK))
     if family.name == "quarantined":
-        stmt = (select(*cols, quarantine.c.raw_payload)
+        stmt = (select(*cols, t.c.id.label("lineage_id"), quarantine.c.raw_payload)
                 .select_from(t.outerjoin(quarantine, (quarantine.c.source_system == t.c.source_system)
                                          & (quarantine.c.source_table == t.c.source_table)
                                          & (quarantine.c.source_key == t.c.source_key)))
@@ -217,6 +231,7 @@ class Held(NamedTuple):
     row: Mapping[str, object] | None  # the entity row written (loaded records)
     username: object = None  # accounts: the alias's username
     raw: Mapping[str, object] | None = None  # quarantined records: the raw payload
+    lineage_id: int | None = None  # its lineage row, when the load knows it (a first load reserves it)
 
 
 def batch_wanted(entity: str, records: Sequence[Held], raw_columns: Mapping[str, str] = {}) -> Iterator[
@@ -263,21 +278,31 @@ def note_batch(conn: Connection, source_system: str, source_table: str, entity: 
     tally: Counter[str] = Counter()
     if entity not in ID_KINDS or not records:
         return tally
+    keys = [r.source_key for r in records]
+    ids: Mapping[str, int | None] = {r.source_key: r.lineage_id for r in records}
     found = batch_wanted(entity, records, raw_columns)
     if fresh and conn.dialect.name == "postgresql":
-        rows = list(_fresh_rows(source_system, source_table, found))
-        if copy_fresh(conn, old_identifier, (*KEY, *_PAYLOAD), rows, binary=True):
+        if None in ids.values():
+            ids = _lineage_ids(conn, source_system, source_table, keys)
+        rows = list(_fresh_rows(source_system, source_table, ids, found))
+        if copy_fresh(conn, old_identifier, (*KEY, *_SOURCE, *_PAYLOAD), rows, binary=True):
             tally["inserted"] += len(rows)
             return tally
         found, fresh = batch_wanted(entity, records, raw_columns), False
-    wanted = _normalized(((source_system, source_table, key, w[0]), w) for key, w in found)
-    have = {} if fresh else _held(conn, source_system, source_table, [r.source_key for r in records])
+    have: dict[tuple, dict]
+    if fresh:
+        have, ids = {}, _lineage_ids(conn, source_system, source_table, keys)
+    else:
+        have, ids = _held(conn, source_system, source_table, keys)
+    wanted = _normalized(((ids[key], w[0]), (source_system, source_table, key), w) for key, w in found)
     _write(conn, wanted, have, tally, fresh=fresh)
     return tally
 
 
-def _fresh_rows(source_system: str, source_table: str, found: Iterator[tuple[str, Wanted]]) -> Iterator[tuple]:
-    """The index rows of a batch none of whose records is in the store yet, in the order of ``KEY + _PAYLOAD``."""
+def _fresh_rows(source_system: str, source_table: str, ids: Mapping[str, int | None],
+                found: Iterator[tuple[str, Wanted]]) -> Iterator[tuple]:
+    """The index rows of a batch none of whose records is in the store yet, in the order of
+    ``KEY + _SOURCE + _PAYLOAD``."""
     for key, (kind, value, state, target_table, target_id) in found:
         if value is None:
             continue
@@ -287,26 +312,30 @@ def _fresh_rows(source_system: str, source_table: str, found: Iterator[tuple[str
             clean = _text(value)
         normalized = normalize(clean)
         if normalized:
-            yield (source_system, source_table, key, kind, clean, normalized, state, target_table,
+            yield (ids[key], kind, source_system, source_table, key, clean, normalized, state, target_table,
                    int(target_id) if target_id is not None else None)
 
 
 def _normalized(items) -> dict[tuple, dict]:
+    """What the index should hold, by key: each identifier's source key and payload."""
     wanted: dict[tuple, dict] = {}
-    for key, (kind, value, state, target_table, target_id) in items:
+    for key, (system, table, source_key), (kind, value, state, target_table, target_id) in items:
         clean = _text(value)
         normalized = normalize(clean)
         if not normalized:
             continue
-        wanted[key] = dict(value=clean, normalized=normalized, state=state, target_table=target_table,
+        wanted[key] = dict(source_system=system, source_table=table, source_key=source_key, value=clean,
+                           normalized=normalized, state=state, target_table=target_table,
                            target_id=int(target_id) if target_id is not None else None)
     return wanted
 
 
 def _sync(conn: Connection, family: _Family, rows: Sequence[Any], tally: Counter) -> None:
-    wanted = _normalized(((r.source_system, r.source_table, r.source_key, w[0]), w)
-                         for r in rows for w in family.wanted(r))
-    _write(conn, wanted, _existing(conn, rows, family.kinds or None), tally)
+    linked = [r for r in rows if r.lineage_id is not None]
+    tally["unlinked"] += len(rows) - len(linked)
+    wanted = _normalized(((r.lineage_id, w[0]), (r.source_system, r.source_table, r.source_key), w)
+                         for r in linked for w in family.wanted(r))
+    _write(conn, wanted, _existing(conn, [r.lineage_id for r in linked], family.kinds or None), tally)
 
 
 def _write(conn: Connection, wanted: dict[tuple, dict], have: dict[tuple, dict], tally: Counter, *,
@@ -319,35 +348,53 @@ def _write(conn: Connection, wanted: dict[tuple, dict], have: dict[tuple, dict],
             writes.append(dict(zip(KEY, key), **payload))
     upsert(conn, old_identifier, writes, keys=KEY, changed=_PAYLOAD, fresh=fresh)
     if have:
-        ids = [row["id"] for row in have.values()]
-        for part in each_one_of(conn, old_identifier.c.id, ids):
-            conn.execute(delete(old_identifier).where(part))
-        tally["deleted"] += len(ids)
+        by_kind: dict[str, list[int]] = {}
+        for lineage_id, kind in have:
+            by_kind.setdefault(kind, []).append(lineage_id)
+        o = old_identifier.c
+        for kind, ids in sorted(by_kind.items()):
+            for part in each_one_of(conn, o.lineage_id, ids):
+                conn.execute(delete(old_identifier).where(o.kind == kind, part))
+        tally["deleted"] += len(have)
 
 
-def _existing(conn: Connection, rows: Sequence[Any], kinds: frozenset[str] | None) -> dict[tuple, dict]:
-    """What the index holds for these source records (all kinds, or only ``kinds``)."""
-    by_table: dict[tuple[str, str], list[str]] = {}
-    for r in rows:
-        by_table.setdefault((r.source_system, r.source_table), []).append(r.source_key)
-    out = {}
-    for (system, table), keys in by_table.items():
-        out.update(_held(conn, system, table, keys, kinds))
-    return out
-
-
-def _held(conn: Connection, system: str, table: str, keys: Sequence[str],
-          kinds: frozenset[str] | None = None) -> dict[tuple, dict]:
-    """What the index holds for these records of one source table (one array parameter on PostgreSQL, parts on SQLite)."""
+def _existing(conn: Connection, lineage_ids: Sequence[int], kinds: frozenset[str] | None) -> dict[tuple, dict]:
+    """What the index holds for these records (all kinds, or only ``kinds``), by key."""
     o = old_identifier.c
     out = {}
-    for wanted in each_one_of(conn, o.source_key, keys):
-        stmt = select(o.id, *(o[c] for c in KEY), *(o[c] for c in _PAYLOAD)).where(
-            o.source_system == system, o.source_table == table, wanted)
+    for wanted in each_one_of(conn, o.lineage_id, lineage_ids):
+        stmt = select(*(o[c] for c in (*KEY, *_PAYLOAD))).where(wanted)
         if kinds:
             stmt = stmt.where(o.kind.in_(sorted(kinds)))
-        out.update({tuple(row[c] for c in KEY): dict(row) for row in conn.execute(stmt).mappings()})
+        out.update({(row["lineage_id"], row["kind"]): dict(row) for row in conn.execute(stmt).mappings()})
     return out
+
+
+def _lineage_ids(conn: Connection, system: str, table: str, keys: Sequence[str]) -> dict[str, int]:
+    """The lineage id of each of these records of one source table."""
+    L = lineage.c
+    out: dict[str, int] = {}
+    for wanted in each_one_of(conn, L.source_key, keys):
+        out.update(conn.execute(select(L.source_key, L.id).where(
+            L.source_system == system, L.source_table == table, wanted)).tuples().all())
+    return out
+
+
+def _held(conn: Connection, system: str, table: str, keys: Sequence[str]) -> tuple[dict[tuple, dict], dict[str, int]]:
+    """What the index holds for these records of one source table, by key, and each record's lineage id: one
+    statement through the lineage's unique key (one array parameter on PostgreSQL, parts on SQLite)."""
+    o, L = old_identifier.c, lineage.c
+    have: dict[tuple, dict] = {}
+    ids: dict[str, int] = {}
+    for wanted in each_one_of(conn, L.source_key, keys):
+        stmt = (select(L.source_key.label("record_key"), L.id.label("record_id"), *(o[c] for c in (*KEY, *_PAYLOAD)))
+                .select_from(lineage.outerjoin(old_identifier, o.lineage_id == L.id))
+                .where(L.source_system == system, L.source_table == table, wanted))
+        for row in conn.execute(stmt).mappings():
+            ids[row["record_key"]] = row["record_id"]
+            if row["lineage_id"] is not None:
+                have[(row["lineage_id"], row["kind"])] = {c: row[c] for c in _PAYLOAD}
+    return have, ids
 
 
 def _remove_gone(conn: Connection) -> int:
@@ -369,4 +416,4 @@ def _remove_gone(conn: Connection) -> int:
 
 
 def is_built(conn: Connection) -> bool:
-    return conn.execute(select(old_identifier.c.id).limit(1)).first() is not None
+    return conn.execute(select(old_identifier.c.lineage_id).limit(1)).first() is not None

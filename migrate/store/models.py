@@ -397,11 +397,14 @@ reconciliation_run = Table(
 # lookup is one index search. Rebuilt from the entity tables, the aliases and the
 # quarantine by ``hopnhat continuity index``. The "C" collation on PostgreSQL
 # makes prefix ranges (closest matches) byte-ordered, as they are on SQLite.
+# A row is keyed by its record's lineage row and its kind (revision 0009): one
+# narrow index entry, rising with the lineage ids a load writes, where the source
+# key and an id of its own cost two wide ones; the source columns stay for reading.
 old_identifier = Table(
     "old_identifier",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("kind", String(40), nullable=False),  # dossier-no, dossier-id, file-id, username, id-number, ...
+    Column("lineage_id", Id, primary_key=True, autoincrement=False),  # the record's lineage row
+    Column("kind", String(40), primary_key=True),  # dossier-no, dossier-id, file-id, username, id-number, ...
     Column("value", String(400), nullable=False),  # as the source held it (NFC)
     Column("normalized", String(400).with_variant(String(400, collation="C"), "postgresql"), nullable=False,
            index=True),
@@ -411,5 +414,4 @@ old_identifier = Table(
     Column("state", String(20), nullable=False),  # migrated, merged, quarantined
     Column("target_table", String(40)),  # dossier, dossier_file, document, account; None when quarantined
     Column("target_id", Id),
-    UniqueConstraint("source_system", "source_table", "source_key", "kind"),
 )

@@ -88,7 +88,7 @@ def test_history_of_a_store_not_created_yet_creates_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("args,code,message", [
-    (["--sql", "--from", "0009"], 1, "Can't locate revision identified by '0009'"),
+    (["--sql", "--from", "0099"], 1, "Can't locate revision identified by '0099'"),
     (["--from", "0002"], 2, "--from goes with --sql"),
 ])
 def test_upgrade_sql_mistakes_say_what_to_do(tmp_path, args, code, message):

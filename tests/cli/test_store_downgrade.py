@@ -1,6 +1,7 @@
 """``hopnhat store downgrade`` on a populated store, as a shell runs it, on SQLite and PostgreSQL.
 
-upgrade → downgrade → upgrade keeps every row of every table the downgrade does not drop: 0006 → 0005
+upgrade → downgrade → upgrade keeps every row of every table the downgrade does not drop: 0009 → 0008
+numbers each old identifier again in place of its lineage id (the upgrade keys them by lineage again), 0006 → 0005
 moves the remap decisions out of the lineage rows into a remap_decision table of their own (the upgrade
 moves them back), 0004 → 0003
 drops only the marks of records deleted in the source and how each part was read, 0003 → 0002 only the
@@ -73,6 +74,17 @@ def _decisions_apart(contents: dict[str, list[tuple]], found: dict[str, list[tup
     return out | {"remap_decision": found["remap_decision"], "remap_decision:columns": [decision_columns]}
 
 
+def _identifiers_numbered(contents: dict[str, list[tuple]], found: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """``contents`` as revision 0008 must hold it: each old identifier without its lineage id, with an id the
+    downgrade numbers it by (taken from ``found``)."""
+    out = _without(contents, "old_identifier", "lineage_id")
+    (columns,) = found["old_identifier:columns"]
+    assert columns == (*out["old_identifier:columns"][0], "id")
+    ids = [r[-1] for r in found["old_identifier"]]
+    assert sorted(r[:-1] for r in found["old_identifier"]) == out["old_identifier"] and len(set(ids)) == len(ids)
+    return out | {"old_identifier": found["old_identifier"], "old_identifier:columns": [columns]}
+
+
 @pytest.fixture
 def populated(shell, store_url, demo_portals):
     """The store with the Hà Nam portal migrated through ``hopnhat run`` (its identifier index built)."""
@@ -94,10 +106,19 @@ def test_downgrade_and_upgrade_again_keep_what_they_promise(shell, populated):
     for way in (shell.run, shell.main):
         assert way("store", "current", "--store", store).stdout.endswith(f"revision {HEAD}; latest {HEAD}.\n")
 
+    down = shell.run("store", "downgrade", "--store", store, "0008")
+    assert down.stdout == f"Store {schema.safe_url(store)} is at schema revision 0008.\n" and down.stderr == ""
+    found = _contents(store)
+    at_0008 = _identifiers_numbered(before, found)
+    assert found == at_0008
+    shell.main("store", "upgrade", "--store", store)  # keyed by their lineage rows again: the same rows
+    assert _contents(store) == before
+
     down = shell.run("store", "downgrade", "--store", store, "0003")
     assert down.stdout == f"Store {schema.safe_url(store)} is at schema revision 0003.\n" and down.stderr == ""
     found = _contents(store)
-    at_0003 = _decisions_apart(_without(_without(before, "source_deletion"), "source_snapshot", "read_plan"), found)
+    at_0003 = _decisions_apart(_without(_without(_identifiers_numbered(before, found), "source_deletion"),
+                                        "source_snapshot", "read_plan"), found)
     assert found == at_0003
 
     down = shell.run("store", "downgrade", "--store", store, "0002")
@@ -158,6 +179,6 @@ def test_downgrade_to_base_drops_everything_hopnhat_created(shell, populated):
 
 
 def test_downgrade_to_an_unknown_revision_is_one_error_line(shell, sqlite_store):
-    out = shell.main("store", "downgrade", "--store", sqlite_store, "0009", expect=1)
-    assert out.stdout == "" and "0009" in out.error_line
+    out = shell.main("store", "downgrade", "--store", sqlite_store, "0099", expect=1)
+    assert out.stdout == "" and "0099" in out.error_line
     assert shell.main("store", "current", "--store", sqlite_store).stdout.endswith(f"revision {HEAD}; latest {HEAD}.\n")

@@ -12,15 +12,16 @@ from migrate.core.entities import REGISTRY
 from migrate.store import models
 from migrate.store.models import account_alias, dossier_file, old_identifier
 from tests.continuity.conftest import copy_store
+from tests.identifiers import identifier_rows
 
 
 def test_refreshing_twice_changes_nothing(migrated):
     with migrated.engine.connect() as conn:
-        before = conn.execute(select(old_identifier).order_by(old_identifier.c.id)).all()
+        before = identifier_rows(conn)
     again = refresh(migrated.engine, migrated.profiles)
     assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)
     with migrated.engine.connect() as conn:
-        assert conn.execute(select(old_identifier).order_by(old_identifier.c.id)).all() == before
+        assert identifier_rows(conn) == before
     assert again.counts["dossier-no"] > 0 and again.counts["username"] > 0 and again.counts["file-id"] > 0
 
 
@@ -121,6 +122,28 @@ def test_a_record_gone_from_the_store_is_dropped_by_the_next_refresh(migrated_sq
         assert not lookup(conn, victim.source_key, kinds=["file-id"], sources=[victim.source_system]).found
 
 
+def test_a_store_row_with_no_lineage_row_is_not_indexed_and_the_refresh_says_so(migrated_sqlite, tmp_path):
+    m = copy_store(migrated_sqlite, tmp_path)
+    L = models.lineage.c
+    with m.engine.begin() as conn:  # a lineage row deleted by hand: its dossier file can no longer be keyed
+        victim = conn.execute(select(dossier_file.c.source_system, dossier_file.c.source_table,
+                                     dossier_file.c.source_key).order_by(dossier_file.c.id).limit(1)).one()
+        conn.execute(delete(models.lineage).where(L.source_system == victim.source_system,
+                                                  L.source_table == victim.source_table,
+                                                  L.source_key == victim.source_key))
+        conn.execute(delete(old_identifier))
+    report = refresh(m.engine, m.profiles)
+    assert report.unlinked == 1 and report.inserted > 0
+    assert "not indexed: 1 store rows have no lineage row" in report.summary()
+    with m.engine.connect() as conn:
+        o = old_identifier.c
+        assert conn.execute(select(o.lineage_id).where(o.source_system == victim.source_system,
+                                                       o.source_table == victim.source_table,
+                                                       o.source_key == victim.source_key)).all() == []
+    complete = refresh(migrated_sqlite.engine, migrated_sqlite.profiles)
+    assert complete.unlinked == 0 and "not indexed" not in complete.summary()
+
+
 @pytest.mark.parametrize("value,looks", [
     ("099999999999", "a 12-digit CCCD"), ("035055755", "a 9-digit CMND"),
     ("000.00.35.H01-240115-0001", "a dossier number (agency code-YYMMDD-sequence)"),
@@ -159,7 +182,7 @@ def test_every_entity_the_index_points_at_is_shown_where_it_is_now(migrated, ent
     o = old_identifier.c
     with migrated.engine.connect() as conn:
         rows = conn.execute(select(old_identifier).where(o.kind == kind, o.state == "migrated", o.target_id.is_not(None))
-                            .order_by(o.id).limit(20)).all()
+                            .order_by(o.lineage_id, o.kind).limit(20)).all()
         if entity == "document":  # a walk-in document may have no account: take owned ones
             owned = {i for (i,) in conn.execute(select(models.document.c.id)
                                                 .where(models.document.c.account_id.is_not(None)))}

@@ -10,6 +10,7 @@ from migrate.continuity.index import refresh
 from migrate.demo.flow import demo_settings
 from migrate.store import schema
 from migrate.store.models import account, agency, dossier, old_identifier, procedure
+from tests.identifiers import identifier_rows
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,7 +24,7 @@ def test_index_kept_by_the_batches_is_what_a_rebuild_makes(store_url, demo_porta
     assert report.ok, report.summary()
     engine = schema.connect(store_url)
     with engine.connect() as conn:
-        kept = conn.execute(select(old_identifier).order_by(old_identifier.c.id)).all()
+        kept = identifier_rows(conn)
     assert len(kept) > 500 and f"indexed with each batch ({len(kept)} new, 0 changed, 0 removed)" in report.summary()
     rebuilt = refresh(engine, [s.profile for s in settings.sources])
     assert (rebuilt.inserted, rebuilt.updated, rebuilt.deleted) == (0, 0, 0)
@@ -31,7 +32,7 @@ def test_index_kept_by_the_batches_is_what_a_rebuild_makes(store_url, demo_porta
     again = pipeline.run(settings, resume=False)  # a second run over the same sources changes nothing
     assert again.ok and "indexed with each batch (0 new, 0 changed, 0 removed)" in again.summary()
     with engine.connect() as conn:
-        assert conn.execute(select(old_identifier).order_by(old_identifier.c.id)).all() == kept
+        assert identifier_rows(conn) == kept
     engine.dispose()
 
 

@@ -15,6 +15,7 @@ from migrate.load import Statistics
 from migrate.store import schema
 from migrate.store.models import batch, dossier
 from migrate.store.inlist import one_of
+from tests.identifiers import identifier_rows
 
 
 def test_statistics_are_due_as_tables_double():
@@ -190,8 +191,8 @@ def _store_state(engine):
     from migrate.store.models import lineage, old_identifier
 
     with engine.connect() as conn:  # the lineage rows hold the remap decisions
-        return {t.name: conn.execute(select(t).order_by(t.c.id)).all()
-                for t in (dossier, lineage, old_identifier)}
+        return {**{t.name: conn.execute(select(t).order_by(t.c.id)).all() for t in (dossier, lineage)},
+                old_identifier.name: identifier_rows(conn)}
 
 
 def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert_path(store_url, tmp_path):
@@ -215,7 +216,9 @@ def test_first_load_copies_into_the_tables_and_a_changed_source_takes_the_upsert
         ).scalar_one()
         indexed = conn.execute(select(func.count()).select_from(old_identifier.join(
             dossier, (dossier.c.id == old_identifier.c.target_id)
-            & (dossier.c.source_key == old_identifier.c.source_key)))).scalar_one()
+            & (dossier.c.source_key == old_identifier.c.source_key)).join(
+            lineage, (lineage.c.id == old_identifier.c.lineage_id)  # keyed by its record's lineage row
+            & (lineage.c.source_key == old_identifier.c.source_key)))).scalar_one()
     assert linked == decided == 300 and indexed == 3 * 300  # dossier id, dossier number, applicant id number
     change_source(tmp_path / "wide.sqlite", 300, 15)  # 15 modified, 15 added, 15 deleted
     settings = dataclasses.replace(settings, full=True)  # every record read again (not a delta: test_delta.py)
@@ -236,20 +239,22 @@ def test_a_value_the_binary_copy_cannot_send_goes_in_the_text_form(pg_store):
     from migrate.store.copy import CopyValueError, copy_fresh, copy_tuples
     from migrate.store.models import old_identifier
 
-    names = ("kind", "value", "normalized", "source_system", "source_table", "source_key", "state", "target_id")
+    names = ("lineage_id", "kind", "value", "normalized", "source_system", "source_table", "source_key", "state",
+             "target_id")
     engine = schema.connect(pg_store)
     with engine.begin() as conn:
         with pytest.raises(CopyValueError, match="old_identifier"):  # a target id given as text
             nested = conn.begin_nested()
             try:
-                copy_tuples(conn, old_identifier, names, [("dossier-id", "7", "7", "s", "t", "7", "migrated", "12")],
-                            binary=True)
+                copy_tuples(conn, old_identifier, names,
+                            [(1, "dossier-id", "7", "7", "s", "t", "7", "migrated", "12")], binary=True)
             finally:
                 nested.rollback()
-        assert copy_fresh(conn, old_identifier, names, [("dossier-id", "7", "7", "s", "t", "7", "migrated", "12"),
-                                                        ("dossier-id", "8", "8", "s", "t", "8", "migrated", 13)],
+        assert copy_fresh(conn, old_identifier, names, [(1, "dossier-id", "7", "7", "s", "t", "7", "migrated", "12"),
+                                                        (2, "dossier-id", "8", "8", "s", "t", "8", "migrated", 13)],
                           binary=True)
-        assert not copy_fresh(conn, old_identifier, names, [("dossier-id", "8", "8", "s", "t", "8", "migrated", 13)],
+        assert not copy_fresh(conn, old_identifier, names,
+                              [(2, "dossier-id", "8", "8", "s", "t", "8", "migrated", 13)],
                               binary=True)  # the key is there: nothing written, the caller merges
     with engine.connect() as conn:
         rows = conn.execute(select(old_identifier.c.source_key, old_identifier.c.target_id)
