@@ -375,8 +375,8 @@ def _lineage_ids(conn: Connection, system: str, table: str, keys: Sequence[str])
     L = lineage.c
     out: dict[str, int] = {}
     for wanted in each_one_of(conn, L.source_key, keys):
-        out.update(conn.execute(select(L.source_key, L.id).where(
-            L.source_system == system, L.source_table == table, wanted)).tuples().all())
+        out.update((key, int(i)) for key, i in conn.execute(select(L.source_key, L.id).where(
+            L.source_system == system, L.source_table == table, wanted)))
     return out
 
 
