@@ -42,7 +42,7 @@ from migrate.store.models import (
 from migrate.store.copy import copy_tuples, reserve_ids
 from migrate.store.inlist import one_of
 from migrate.store.limits import storable_payload, storable_reason
-from migrate.store.upsert import upsert
+from migrate.store.upsert import ids_by_key, upsert
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _upsert_batch(conn: Connection, ctx: BatchContext, entity: str, table: str, 
     """The upsert path: entity rows (a refused one isolated and quarantined), then lineage and side tables."""
     target = REGISTRY[entity].store_table
     _write_entities(conn, ctx, target, table, [o for o in outcomes if o.outcome == "loaded"], outcomes, fresh)
-    ids = _ids(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
+    ids = ids_by_key(conn, target, ctx.source_system, table, [o.prepared.source_key for o in outcomes])
     for o in outcomes:
         if o.outcome == "loaded":
             o.target_id = ids[o.prepared.source_key]
@@ -465,15 +465,6 @@ def _fresh(conn: Connection, ctx: BatchContext, table: str, keys: Sequence[str])
         .limit(1)
     ).first()
     return seen is None
-
-
-def _ids(conn: Connection, target, source_system: str, table: str, keys: Sequence[str]) -> dict[str, int]:
-    rows = conn.execute(
-        select(target.c.source_key, target.c.id)
-        .where(target.c.source_system == source_system, target.c.source_table == table,
-               one_of(conn, target.c.source_key, keys))
-    )
-    return {k: int(i) for k, i in rows}
 
 
 # --- bookkeeping ----------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from migrate.store.models import (
 )
 from migrate.store.inlist import each_one_of
 from migrate.store.copy import copy_fresh
-from migrate.store.upsert import upsert
+from migrate.store.upsert import ids_by_key, upsert
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ def note_batch(conn: Connection, source_system: str, source_table: str, entity: 
     found = batch_wanted(entity, records, raw_columns)
     if fresh and conn.dialect.name == "postgresql":
         if None in ids.values():
-            ids = _lineage_ids(conn, source_system, source_table, keys)
+            ids = ids_by_key(conn, lineage, source_system, source_table, keys)
         rows = list(_fresh_rows(source_system, source_table, ids, found))
         if copy_fresh(conn, old_identifier, (*KEY, *_SOURCE, *_PAYLOAD), rows, binary=True):
             tally["inserted"] += len(rows)
@@ -291,7 +291,7 @@ def note_batch(conn: Connection, source_system: str, source_table: str, entity: 
         found, fresh = batch_wanted(entity, records, raw_columns), False
     have: dict[tuple, dict]
     if fresh:
-        have, ids = {}, _lineage_ids(conn, source_system, source_table, keys)
+        have, ids = {}, ids_by_key(conn, lineage, source_system, source_table, keys)
     else:
         have, ids = _held(conn, source_system, source_table, keys)
     wanted = _normalized(((ids[key], w[0]), (source_system, source_table, key), w) for key, w in found)
@@ -366,17 +366,8 @@ def _existing(conn: Connection, lineage_ids: Sequence[int], kinds: frozenset[str
         stmt = select(*(o[c] for c in (*KEY, *_PAYLOAD))).where(wanted)
         if kinds:
             stmt = stmt.where(o.kind.in_(sorted(kinds)))
-        out.update({(row["lineage_id"], row["kind"]): dict(row) for row in conn.execute(stmt).mappings()})
-    return out
-
-
-def _lineage_ids(conn: Connection, system: str, table: str, keys: Sequence[str]) -> dict[str, int]:
-    """The lineage id of each of these records of one source table."""
-    L = lineage.c
-    out: dict[str, int] = {}
-    for wanted in each_one_of(conn, L.source_key, keys):
-        out.update((key, int(i)) for key, i in conn.execute(select(L.source_key, L.id).where(
-            L.source_system == system, L.source_table == table, wanted)))
+        out.update({(row["lineage_id"], row["kind"]): {c: row[c] for c in _PAYLOAD}
+                    for row in conn.execute(stmt).mappings()})
     return out
 
 

@@ -19,9 +19,22 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
 
 from migrate.store.copy import copy_fresh, copy_tuples
+from migrate.store.inlist import each_one_of
 
 LINEAGE_KEY = ("source_system", "source_table", "source_key")
 COPY_THRESHOLD = 50  # fewer rows than this: one multi-row INSERT is as fast as COPY
+
+
+def ids_by_key(conn: Connection, table: Table, source_system: str, source_table: str,
+               keys: Sequence[str]) -> dict[str, int]:
+    """The ``id`` of the row of each of these records in ``table``, by source key (records without one left out)."""
+    c = table.c
+    out: dict[str, int] = {}
+    for wanted in each_one_of(conn, c.source_key, keys):
+        out.update((key, int(i)) for key, i in conn.execute(
+            select(c.source_key, c.id).where(c.source_system == source_system, c.source_table == source_table,
+                                             wanted)))
+    return out
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], *,
