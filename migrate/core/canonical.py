@@ -9,6 +9,7 @@ quarantine with its raw payload.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -17,6 +18,8 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from migrate.core.entities import REGISTRY, Field
 from migrate.core.messages import N_
@@ -460,11 +463,21 @@ def content_hash(entity: str, record: Mapping[str, object]) -> str:
 
     Recomputed from the store by reconciliation, so every engine hashes a
     record the same way. The bytes hashed are ``_ENCODE`` of the record's
-    fields in sorted order (a JSON object), written here part by part: the
-    usual values (text, timestamps, None, whole numbers) directly, any other
-    through ``_ENCODE`` itself, so the text is the same as encoding the
-    object at once.
+    fields in sorted order (a JSON object), as :func:`canonical_json` writes
+    them; :func:`_fast_json` writes the same bytes in one call for the usual
+    record and declines any other.
     """
+    data = _fast_json(entity, record)
+    if data is None:
+        data = canonical_json(entity, record).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(entity: str, record: Mapping[str, object]) -> str:
+    """The text :func:`content_hash` hashes: ``_ENCODE`` of the record's fields in sorted order, each value
+    as :func:`hash_value` gives it, written here part by part: the usual values (text, timestamps, None,
+    whole numbers) directly, any other through ``_ENCODE`` itself, so the text is the same as encoding the
+    object at once. A field the record lacks is null."""
     get = record.get
     parts: list[str] = []
     add = parts.append
@@ -483,7 +496,46 @@ def content_hash(entity: str, record: Mapping[str, object]) -> str:
         else:
             add(_ENCODE(hash_value(value)))
     add("}" if parts else "{}")
-    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return "".join(parts)
+
+
+# The record _fast_json writes: a dict holding exactly the entity's fields, each value of one of these
+# types (exactly: a subclass may print otherwise), no timestamp with a time zone (orjson writes its
+# offset to the minute, isoformat to the second).
+_NAMES = {entity: frozenset(names) for entity, names in _SORTED_FIELDS.items()}
+_PLAIN = frozenset({str, int, bool, type(None), dt.date, dt.datetime})
+_SORTED = orjson.OPT_SORT_KEYS
+_is_nfc = functools.partial(unicodedata.is_normalized, "NFC")
+
+
+def _fast_json(entity: str, record: Mapping[str, object]) -> bytes | None:
+    """:func:`canonical_json`'s text as UTF-8, written by orjson in one call, or None for a record it might
+    write otherwise (a wide dossier: ~6 µs with the checks below, against ~14 µs the long way).
+
+    For the records let through, orjson writes what ``_ENCODE`` writes of the sorted fields: the same
+    escapes (control characters, quote and backslash, and nothing else), ISO timestamps with a fraction
+    only when there is one, the same whole numbers; it refuses text that is not UTF-8 (a lone surrogate)
+    and numbers beyond 64 bits. NFC is checked on the whole text instead of applied to each string: the
+    quote and the characters JSON escapes are starters that compose with nothing, so a whole text that
+    is NFC has every string NFC; a string next to an escape may make the whole text fail the check
+    when the string alone would pass, and that record goes the long way, which normalizes each string.
+    tests/migrate/test_content_hash.py holds the two writers to each other.
+    """
+    if type(record) is not dict or record.keys() != _NAMES[entity]:
+        return None
+    values = record.values()
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN:
+        return None
+    if dt.datetime in kinds:
+        for value in values:
+            if value.__class__ is dt.datetime and value.tzinfo is not None:
+                return None
+    try:
+        data = orjson.dumps(record, option=_SORTED)
+    except TypeError:
+        return None
+    return data if data.isascii() or _is_nfc(data.decode()) else None
 
 
 _normalize = unicodedata.normalize
