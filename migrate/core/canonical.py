@@ -149,9 +149,9 @@ def converter(spec: EntitySpec) -> Converter:
     conversion, type) taken once instead of for every value."""
     fields = FIELDS[spec.name]
     star = spec.nulls.get("*", ())
-    steps = [(name, spec.columns.get(name), _field_converter(spec, name, field),
+    steps = [(name, spec.columns.get(name), fn, fn is _plain_text,
               frozenset((*spec.nulls.get(name, ()), *star, *spec.null_columns.get(spec.columns.get(name) or "", ()))))
-             for name, field in fields.items()]
+             for name, field in fields.items() for fn in (_field_converter(spec, name, field),)]
     required = [(name, spec.columns.get(name)) for name, field in fields.items() if field.required]
     swap = "legacy_id_number" in fields and "id_number" in fields
     links = [(name, link, spec.columns.get(name)) for name, link in spec.links.items()]
@@ -163,14 +163,18 @@ def converter(spec: EntitySpec) -> Converter:
             several = str(payload[SEVERAL])
             return record, Rejection(raw.source_key, several.split(" ", 1)[0], SEVERAL_ROWS.format(several=several),
                                      raw.payload)
-        for name, column, fn, nulls in steps:
+        for name, column, fn, plain, nulls in steps:
             value = payload.get(column) if column else None
             if value is None or (nulls and fold(value) in nulls):
                 record[name] = None
                 continue
             try:
-                if type(value) is str and value.startswith(BLOB):
-                    value = blob_text(value, column or name)
+                if value.__class__ is str:
+                    if value.startswith(BLOB):
+                        value = blob_text(value, column or name)
+                    elif plain:  # _plain_text inline: most fields of most records are text
+                        record[name] = (value.strip() if value.isascii() else _normalize("NFC", value).strip()) or None
+                        continue
                 record[name] = fn(value)
             except _Invalid as exc:
                 return record, Rejection(raw.source_key, name, FIELD_PROBLEM.format(
