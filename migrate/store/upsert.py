@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateTable
 
-from migrate.store.copy import copy_fresh, copy_tuples
+from migrate.store.copy import CopyValueError, copy_fresh, copy_tuples
 from migrate.store.inlist import each_one_of
 
 LINEAGE_KEY = ("source_system", "source_table", "source_key")
@@ -75,10 +75,7 @@ def _copy_fresh(conn: Connection, table: Table, rows: Sequence[Mapping[str, obje
 def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]], keys: Sequence[str],
                  changed: Sequence[str], columns: Sequence[str]) -> None:
     names = tuple(rows[0])
-    stage = _stage(table, names)
-    conn.execute(CreateTable(stage, if_not_exists=True))
-    conn.execute(delete(stage))  # a second upsert into the same table in this transaction
-    _copy_rows(conn, stage, rows, table)
+    stage = _staged(conn, table, names, list(_tuples(names, rows)))
     stmt = pg_insert(table).from_select(list(names), select(*[stage.c[n] for n in names]))
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
@@ -88,10 +85,24 @@ def _copy_upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, obj
     conn.execute(stmt)
 
 
-def _copy_rows(conn: Connection, into: Table, rows: Sequence[Mapping[str, object]], types: Table | None = None) -> None:
-    """COPY rows (dicts with the same keys) into a table; ``types`` has the columns' types (default ``into``)."""
-    names = tuple(rows[0])
-    copy_tuples(conn, into, names, _tuples(names, rows), types)
+def _staged(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[object]]) -> Table:
+    """The staging table of ``table``'s ``names`` holding ``rows`` alone (what an earlier statement of the
+    transaction staged there is gone): one binary COPY, inside a savepoint so that a value the binary form
+    cannot send leaves nothing behind and the rows go again in the text form."""
+    stage = _stage(table, names)
+    conn.execute(CreateTable(stage, if_not_exists=True))
+    conn.execute(delete(stage))
+    if not rows:
+        return stage
+    savepoint = conn.begin_nested()
+    try:
+        copy_tuples(conn, stage, names, rows, table, binary=True)
+    except CopyValueError:
+        savepoint.rollback()
+        copy_tuples(conn, stage, names, rows, table)
+    else:
+        savepoint.commit()
+    return stage
 
 
 def _tuples(names: tuple[str, ...], rows: Sequence[Mapping[str, object]]):

@@ -263,6 +263,41 @@ def test_a_value_the_binary_copy_cannot_send_goes_in_the_text_form(pg_store):
     engine.dispose()
 
 
+def test_an_upsert_stages_in_binary_and_a_value_it_cannot_send_in_the_text_form(pg_store, monkeypatch):
+    from migrate.store import upsert as upserts
+    from migrate.store.models import old_identifier
+
+    forms: list[bool] = []
+    original = upserts.copy_tuples
+
+    def spy(conn, into, names, rows, types=None, *, binary=False):
+        forms.append(binary)
+        return original(conn, into, names, rows, types, binary=binary)
+
+    monkeypatch.setattr(upserts, "copy_tuples", spy)
+
+    def rows(target: object, n: int = 60) -> list[dict]:  # above COPY_THRESHOLD: staged by COPY
+        return [dict(lineage_id=i, kind="dossier-id", value=str(i), normalized=str(i), source_system="s",
+                     source_table="t", source_key=str(i), state="migrated", target_id=target) for i in range(n)]
+
+    def upsert(conn, target: object, n: int = 60) -> list[bool]:
+        forms.clear()
+        upserts.upsert(conn, old_identifier, rows(target, n), keys=("lineage_id", "kind"), changed=("target_id",))
+        return list(forms)
+
+    engine = schema.connect(pg_store)
+    with engine.begin() as conn:
+        assert upsert(conn, 12) == [True]
+        assert upsert(conn, "13") == [True, False]  # ids given as text: the binary form refuses, the text takes them
+        held = dict(conn.execute(select(old_identifier.c.lineage_id, old_identifier.c.target_id)).all())
+        assert held == {i: 13 for i in range(60)}
+        assert upsert(conn, 12, 61) == [True]  # changed back, one added
+    with engine.connect() as conn:
+        held = dict(conn.execute(select(old_identifier.c.lineage_id, old_identifier.c.target_id)).all())
+    assert held == {i: 12 for i in range(61)}
+    engine.dispose()
+
+
 def _lease_free(store, batch_id: int) -> bool:
     with store.connect() as conn:
         if conn.execute(select(func.pg_try_advisory_lock(LEASE_CLASS, batch_id))).scalar():
