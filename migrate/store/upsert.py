@@ -97,11 +97,13 @@ def _staged(conn: Connection, table: Table, names: tuple[str, ...], rows: Sequen
     savepoint = conn.begin_nested()
     try:
         copy_tuples(conn, stage, names, rows, table, binary=True)
-    except CopyValueError:
+    except Exception as exc:  # a value the store refuses, too: the savepoint goes, the caller hears of it
         savepoint.rollback()
+        if not isinstance(exc, CopyValueError):
+            raise
         copy_tuples(conn, stage, names, rows, table)
-    else:
-        savepoint.commit()
+        return stage
+    savepoint.commit()
     return stage
 
 

@@ -264,6 +264,9 @@ def test_a_value_the_binary_copy_cannot_send_goes_in_the_text_form(pg_store):
 
 
 def test_an_upsert_stages_in_binary_and_a_value_it_cannot_send_in_the_text_form(pg_store, monkeypatch):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
     from migrate.store import upsert as upserts
     from migrate.store.models import old_identifier
 
@@ -292,6 +295,10 @@ def test_an_upsert_stages_in_binary_and_a_value_it_cannot_send_in_the_text_form(
         held = dict(conn.execute(select(old_identifier.c.lineage_id, old_identifier.c.target_id)).all())
         assert held == {i: 13 for i in range(60)}
         assert upsert(conn, 12, 61) == [True]  # changed back, one added
+        with pytest.raises(DBAPIError, match="character varying"):  # refused by the store: nothing of it stays
+            upserts.upsert(conn, old_identifier, [dict(row, kind="k" * 41) for row in rows(12)],
+                           keys=("lineage_id", "kind"), changed=("target_id",))
+        assert conn.execute(select(func.count()).select_from(old_identifier)).scalar_one() == 61  # usable still
     with engine.connect() as conn:
         held = dict(conn.execute(select(old_identifier.c.lineage_id, old_identifier.c.target_id)).all())
     assert held == {i: 12 for i in range(61)}
