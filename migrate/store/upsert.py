@@ -1,7 +1,8 @@
 """Set-based upserts keyed on lineage, the same call on SQLite and PostgreSQL.
 
-On PostgreSQL a batch's rows are streamed with COPY into a temporary staging
-table and merged with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``; on
+On PostgreSQL a batch's rows are streamed with COPY (binary; the text form for
+a value the binary one cannot send) into a temporary staging table and merged
+with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``; on
 SQLite they go through one executemany. Either way it runs inside the batch's
 transaction, and a row whose ``changed`` columns are unchanged is left alone.
 """
