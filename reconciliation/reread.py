@@ -6,12 +6,12 @@ canonicalised, hashed, folded), one core's worth in one process. A part of at
 least ``PARALLEL_FROM`` records of a database source is read by worker
 processes instead, started once per source and kept for its parts:
 
-- The key ranges are planned here from the keys alone (``adapter.bounds``, as a
-  run plans its batches, ``TASK`` records each): every key range, then the
-  NULL-key pass, exactly the records ``adapter.read`` gives, each in one range.
-- Each range goes to one worker, which reads it (``read_range``, in pages) on
-  its own connection, folds its records into its own segments, and sends them
-  back when the part ends.
+- The key pages are planned here from the keys alone (``adapter.bounds``, as a
+  run plans its batches): every key page, then the NULL-key pass, exactly the
+  records ``adapter.read`` gives, each in one page.
+- Each page goes to one worker, which reads it (``read_range``) on its own
+  connection, folds its records into its own segments, and sends them back
+  when the part ends.
 - A segment's count adds up and its digest XORs, whichever worker folded
   which record: the part's segments are the ones one process reading the part
   in one pass would fold.
@@ -38,8 +38,6 @@ from migrate.prepare import lineage_key
 from reconciliation.digests import Segments, fold
 
 PAGE = 5000            # records per page read
-TASK = 10 * PAGE       # records per key range handed to a worker (it reads the range in pages): fewer ranges
-                       # to plan in this process, beside the workers, than one per page
 PARALLEL_FROM = 50_000  # records: a smaller part is read here (starting the workers costs a second or two)
 MOST_WORKERS = 8
 _WAIT = 1.0            # seconds between two looks at whether the workers are alive
@@ -113,7 +111,7 @@ class _Pool:
         for inbox in self.inboxes:
             self._put(inbox, ("part", spec, width), tally)
         after, turn = None, 0
-        while (page := adapter.bounds(spec, after=after, batch_size=TASK)) is not None:
+        while (page := adapter.bounds(spec, after=after, batch_size=PAGE)) is not None:
             turn = self._hand(("page", *page), turn, tally)
             after = page[1]
         for inbox in self.inboxes:

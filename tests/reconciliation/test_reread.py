@@ -15,9 +15,9 @@ from tests.harness import EXIT_CHECK_FAILED, EXIT_USAGE
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    """Workers for every part, ranges of 7 records handed out: many ranges per worker even in a small portal."""
+    """Workers for every part, pages of 7 records: many pages per worker even in a small portal."""
     monkeypatch.setattr(reread, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(reread, "TASK", 7)
+    monkeypatch.setattr(reread, "PAGE", 7)
 
 
 def _one_pass(adapter, spec, width: int) -> digests.Segments:
